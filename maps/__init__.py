@@ -1,0 +1,1 @@
+"""folium rendering: pure functions from results + geography to maps/HTML."""

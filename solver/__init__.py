@@ -1,0 +1,48 @@
+"""The CP-SAT allocation core. Plain typed arrays in, a typed result out; never imports geopandas.
+
+Public API (everything else is internal and may change)::
+
+    from solver import ProblemData, ScenarioParams, SolveParams, solve, Result, validate_solution
+
+    data = ProblemData.build(
+        client_weekly_hours=[...], client_visits_per_week=[...], client_carers_per_visit=[...],
+        client_zone=[...], provider_weekly_staff_hours=[...], provider_hourly_rate_gbp=[...],
+        pair_client=[...], pair_provider=[...], pair_travel_minutes=[...], n_zones=Z,
+        # optional: client_needs, client_current_provider, client_pinned_provider, provider_skills,
+        # provider_min_viable_hours, provider_max_weekly_hours, pool_weekly_hours, pool_members,
+        # pool_zones, zone_names, provider_names, staff_cost_per_hour_gbp, mileage_gbp_per_travel_hour
+    )
+    result = solve(data, ScenarioParams(max_providers_per_zone=2, allow_unmet=True),
+                   SolveParams(time_limit_s=30, workers=2, seed=0))
+    result.status, result.objective, result.assignment, result.unmet_reasons, result.summary()
+    validate_solution(data, scenario, assignment)  # -> list of violated constraints, [] if feasible
+
+* :class:`ProblemData` — validated numpy arrays (clients, providers, eligible pairs, pools). Bad input raises
+  :class:`DataError` (a ``CareCommissioningError`` and ``ValueError``). Eligible pairs carry the general form
+  ``pair_staff_hours`` / ``pair_care_cost_gbp`` / ``pair_travel_cost_gbp`` (``build`` computes them).
+* :class:`ScenarioParams` — zoning K, pools, unmet need and its penalty, move limit and penalty,
+  sustainability (min viable, exit, max weekly, loss band), cost weights.
+* :class:`SolveParams` — time limit, workers, seed, worker portfolio, deterministic mode, lexicographic
+  mode, progress callback, model export.
+* :func:`solve` → :class:`Result` (status, objective, bound, gap, terms, assignment, unmet reasons, loads,
+  pool draws, zone provider sets, validator violations, diagnosis when infeasible, ``summary()``).
+* :func:`validate_solution` — independent check of any assignment.
+
+Also: :mod:`solver.diagnose` (``precheck``, ``diagnose``), :mod:`solver.instance` (anonymised JSON),
+:mod:`solver.gap` (OR-Library GAP through the same core), :mod:`solver.generate` (random instances).
+"""
+
+from solver.data import DataError, ProblemData, ScenarioParams, SolveParams
+from solver.solve import Result, solve
+from solver.validate import objective_terms, validate_solution
+
+__all__ = [
+    "DataError",
+    "ProblemData",
+    "Result",
+    "ScenarioParams",
+    "SolveParams",
+    "objective_terms",
+    "solve",
+    "validate_solution",
+]
