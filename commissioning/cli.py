@@ -13,14 +13,16 @@ import sys
 from commissioning import __version__
 from commissioning.errors import CareCommissioningError
 
-# Order shown in --help.
-COMMANDS = ["generate", "validate", "travel"]
+# Modules under commissioning/commands, in the order --help shows them.
+COMMANDS = ["generate", "validate", "travel", "instance"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="commissioning",
-        description="Care-at-home commissioning optimiser: zoning, shared staff pools and provider allocation.",
+        description=(
+            "Care-at-home commissioning optimiser: zoning, shared staff pools and provider allocation."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"care-commissioning {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -9,6 +9,7 @@ Cache folder: ``$CARE_COMMISSIONING_CACHE`` if set, else ``$XDG_CACHE_HOME/care-
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -55,19 +56,23 @@ def _clip_from_landmask(bbox: BBox, provider: str) -> BaseGeometry:
 def land_geometry(bbox: BBox, provider: str = "Osm") -> BaseGeometry:
     """Land polygons (EPSG:4326) clipped to ``bbox``; cached on disk after the first call."""
     path = _cache_path(bbox, provider)
-    if path.exists():
-        try:
-            return shapely.from_wkb(path.read_bytes())
-        except shapely.errors.GEOSException:
-            path.unlink(missing_ok=True)  # corrupt cache: rebuild below
-    land = _clip_from_landmask(bbox, provider)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Write-then-rename so a concurrent reader (parallel tests) never sees half a file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(shapely.to_wkb(land))
-    os.replace(tmp, path)
-    return land
+    # One builder at a time: parallel test workers or CLI runs wait for the first one's cache
+    # rather than each spending ~12 s loading the global polygons.
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            try:
+                return shapely.from_wkb(path.read_bytes())
+            except shapely.errors.GEOSException:
+                path.unlink(missing_ok=True)  # corrupt cache: rebuild below
+        land = _clip_from_landmask(bbox, provider)
+        # Write-then-rename so a reader never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(shapely.to_wkb(land))
+        os.replace(tmp, path)
+        return land
 
 
 def on_land(lon, lat, land: BaseGeometry) -> np.ndarray:

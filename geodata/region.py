@@ -156,7 +156,10 @@ class Region:
             # Degrees of latitude; longitude degrees are shorter, so this errs on the generous side
             # and the metre check below is done per point.
             near = self._zone_tree.query_nearest(
-                points[unmatched], max_distance=snap_m / 111_320.0 / 0.55, return_distance=True, all_matches=False
+                points[unmatched],
+                max_distance=snap_m / 111_320.0 / 0.55,
+                return_distance=True,
+                all_matches=False,
             )
             (which, zone_idx), distance_deg = near
             lat_rad = np.radians(shapely.get_y(points[unmatched][which]))

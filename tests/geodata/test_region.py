@@ -22,7 +22,7 @@ def region():
 def test_patches_named_and_between_20_and_30(region):
     ids = set(region.zones["zone_id"])
     assert 20 <= len(ids) <= 30
-    assert NAMED_PATCHES <= ids, NAMED_PATCHES - ids
+    assert ids >= NAMED_PATCHES, NAMED_PATCHES - ids
     assert set(region.zones["locality"]) == set(LOCALITIES)
     assert region.zones.crs.to_epsg() == 4326
 

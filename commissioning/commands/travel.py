@@ -1,0 +1,106 @@
+"""``commissioning travel FROM TO [--at HH:MM] [--json] [--region argyll-bute]``.
+
+Door-to-door minutes by road and ferry, leg by leg. FROM and TO are place names (any case, accents
+and apostrophes optional), place ids or ``lat,lon``.
+
+Exit status: 0 a journey exists (also when it waits for the first sailing), 1 bad input (unknown
+place, bad time or coordinates: the message lists the nearest place names), 3 no journey at that time
+(the ferry it needs has stopped for the day; the reason is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+EXIT_UNREACHABLE = 3
+DEFAULT_AT = "12:30"
+
+
+def _clock(text: str) -> str:
+    from geodata.timebands import parse_hhmm
+
+    try:
+        parse_hhmm(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return text
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "travel",
+        help="door-to-door minutes by road and ferry, leg by leg",
+        description=(
+            "Door-to-door travel by road and ferry at a clock time. FROM and TO are place names or "
+            "'lat,lon' in decimal degrees. Exit status 3 when no journey exists at that time."
+        ),
+    )
+    parser.add_argument("origin", metavar="FROM", help="place name, place id or 'lat,lon'")
+    parser.add_argument("destination", metavar="TO", help="place name, place id or 'lat,lon'")
+    parser.add_argument("--at", default=DEFAULT_AT, type=_clock, metavar="HH:MM",
+                        help=f"departure time (default {DEFAULT_AT})")
+    parser.add_argument("--json", action="store_true", help="print the journey as JSON")
+    parser.add_argument("--region", default="argyll-bute", help="embedded region (default argyll-bute)")
+    parser.set_defaults(func=run)
+
+
+def format_journey(journey, origin: str, destination: str, at_hhmm: str) -> str:
+    """The journey as a few readable lines: headline, an aligned leg table, notes."""
+    from geodata.timebands import format_hhmm
+
+    lines = []
+    if journey.minutes is None:
+        lines.append(f"{origin} → {destination}, leaving {at_hhmm}: no journey ({journey.status})")
+    else:
+        arrive = format_hhmm(journey.depart_minutes + journey.minutes)
+        lines.append(
+            f"{origin} → {destination}, leaving {at_hhmm}: {journey.minutes:.0f} min, "
+            f"arriving {arrive} ({journey.status})"
+        )
+    if journey.legs:
+        header = ("mode", "from", "to", "minutes", "km", "via")
+        rows = [
+            (leg.mode, leg.from_name, leg.to_name, f"{leg.minutes:.1f}", f"{leg.km:.1f}", leg.road)
+            for leg in journey.legs
+        ]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        right = {3, 4}  # numbers line up on the right
+
+        def line(cells):
+            return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                             for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+        lines.append("")
+        lines.append(line(header))
+        lines.extend(line(r) for r in rows)
+    if journey.notes:
+        lines.append("")
+        lines.extend(f"note: {note}" for note in journey.notes)
+    if journey.approximate:
+        lines.append("note: travel times are approximate (great-circle estimates)")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    import json
+
+    from geodata.land import land_geometry
+    from geodata.network import TravelNetwork
+    from geodata.region import REGIONS
+    from geodata.timebands import parse_hhmm
+
+    if args.region not in REGIONS:
+        from commissioning.errors import RegionError
+
+        raise RegionError(f"unknown region {args.region!r}; embedded regions: {', '.join(sorted(REGIONS))}")
+    bbox = REGIONS[args.region][1]
+    # Land stops access legs crossing the sea; the first call builds a cache (~12 s), later ones are instant.
+    network = TravelNetwork.from_package(args.region, land=land_geometry(bbox))
+    origin = network.resolve(args.origin)
+    destination = network.resolve(args.destination)
+    journey = network.route(origin, destination, parse_hhmm(args.at))
+    if args.json:
+        print(json.dumps(journey.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_journey(journey, origin.name, destination.name, args.at))
+    return EXIT_UNREACHABLE if journey.minutes is None else 0

@@ -1,0 +1,285 @@
+"""From validated domain objects and a travel model to the solver's plain arrays.
+
+This is the one place where geography becomes numbers: for every client and provider it asks the travel
+model how long a carer takes from the provider's nearest staff hub to the client at each of the client's
+time bands, and decides eligibility (skills, reachability, a maximum travel time per visit). Each client
+that no provider can serve keeps the reason, so it can be reported as unmet *with* a reason.
+
+Travel is priced per visit, one way, from a hub: the carer drives on to the next visit rather than home
+(issue 4 adds a routed, chained estimate for comparison).
+
+Shared staff pools: a pool's carers live in the pool's zones. A pool member may therefore serve a client in
+those zones from the pool's local base (the member's own hub in the zone if it has one, else the zone's
+pool base) even when its own hubs are a ferry away — but only when pools are enabled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from commissioning.scenario_data import ScenarioData
+from commissioning.schema import NEEDS
+from geodata.timebands import BAND_NAMES
+
+DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT = 75.0
+NEED_BIT = {need: 1 << k for k, need in enumerate(NEEDS)}
+
+
+@dataclass(frozen=True)
+class Money:
+    """Prices that turn hours into pounds (all per week)."""
+
+    staff_cost_per_hour_gbp: float = 13.50
+    mileage_gbp_per_travel_hour: float = 9.00
+
+
+@dataclass(frozen=True)
+class ProblemIndex:
+    """Maps the solver's integer indices back to the scenario's ids, plus per-client facts for reports."""
+
+    client_ids: tuple[str, ...]
+    provider_ids: tuple[str, ...]
+    zone_ids: tuple[str, ...]
+    pool_ids: tuple[str, ...]
+    # Why a client has no eligible provider ("" when it has at least one).
+    ineligible_reason: tuple[str, ...]
+    # Why each provider was ruled out for a client, for the few clients with none eligible.
+    pair_from_pool: np.ndarray = field(repr=False)  # bool per solver pair: priced from a pool base
+    travel_approximate: bool = False
+
+
+def _bitmask(words) -> int:
+    mask = 0
+    for word in words:
+        mask |= NEED_BIT.get(word, 0)
+    return mask
+
+
+def _pool_base(zone_geometry) -> tuple[float, float]:
+    """A point on the zone's largest land polygon, where a pool's local carers are taken to live."""
+    parts = list(getattr(zone_geometry, "geoms", [zone_geometry]))
+    largest = max(parts, key=lambda g: g.area)
+    point = shapely.point_on_surface(largest)
+    return point.x, point.y
+
+
+def client_provider_travel(data: ScenarioData, travel) -> tuple[np.ndarray, np.ndarray]:
+    """Travel minutes per visit (clients × providers) and the unreachability reason per cell.
+
+    Minutes are the mean over the client's time bands of the quickest hub; ``inf`` when any of the client's
+    bands is unreachable from every hub of the provider (e.g. the only ferry has stopped for the night).
+    """
+    n, m = len(data.clients), len(data.providers)
+    lon = np.array([c.lon for c in data.clients])
+    lat = np.array([c.lat for c in data.clients])
+    band_of_client = np.zeros((len(BAND_NAMES), n), dtype=bool)
+    for i, client in enumerate(data.clients):
+        for band in client.time_bands:
+            band_of_client[BAND_NAMES.index(band), i] = True
+    hubs = [(p_idx, h) for p_idx, p in enumerate(data.providers) for h in data.hubs_for(p.provider_id)]
+    hub_provider = np.array([p for p, _ in hubs])
+    hub_lon = np.array([h.lon for _, h in hubs])
+    hub_lat = np.array([h.lat for _, h in hubs])
+    total = np.zeros((n, m))
+    count = band_of_client.sum(axis=0).astype(float)
+    reason = np.full((n, m), "", dtype=object)
+    for b, band in enumerate(BAND_NAMES):
+        if not band_of_client[b].any():
+            continue
+        matrix = travel.matrix(hub_lon, hub_lat, lon, lat, band)  # hubs × clients
+        best = np.full((m, n), np.inf)
+        best_reason = np.full((m, n), "", dtype=object)
+        for p in range(m):
+            rows = np.flatnonzero(hub_provider == p)
+            block = matrix.minutes[rows]
+            best[p] = block.min(axis=0)
+            # Keep a reason from the provider's first hub for cells no hub reaches.
+            best_reason[p] = matrix.reason[rows[0]]
+        used = band_of_client[b]
+        total[used] += best.T[used]
+        unreachable = used[:, None] & ~np.isfinite(best.T)
+        reason[unreachable] = np.where(
+            reason[unreachable] == "", best_reason.T[unreachable], reason[unreachable]
+        )
+    minutes = total / np.maximum(count, 1.0)[:, None]
+    return minutes, reason
+
+
+def build_problem(
+    data: ScenarioData,
+    travel,
+    *,
+    pools_enabled: bool = True,
+    max_travel_minutes_per_visit: float = DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT,
+    money: Money = Money(),
+):
+    """``(solver.ProblemData, ProblemIndex)`` for a scenario under a travel model.
+
+    A pair (client, provider) is eligible when the provider has every skill the client needs and a carer can
+    reach the client in every one of its time bands within ``max_travel_minutes_per_visit``. The client's
+    current provider stays eligible whatever its travel (today's allocation must be representable), unless
+    it cannot reach the client at all.
+    """
+    from solver import ProblemData
+
+    clients, providers = data.clients, data.providers
+    n, m = len(clients), len(providers)
+    provider_ids = tuple(p.provider_id for p in providers)
+    zone_ids = tuple(z.zone_id for z in data.zones)
+    p_index = {pid: k for k, pid in enumerate(provider_ids)}
+    z_index = {zid: k for k, zid in enumerate(zone_ids)}
+
+    minutes, reason = client_provider_travel(data, travel)
+    pool_minutes = np.full((n, m), np.inf)
+    if pools_enabled and data.pools:
+        pool_minutes = _pool_travel(data, travel, p_index)
+
+    needs = np.array([_bitmask(c.needs) for c in clients], dtype=np.int64)
+    skills = np.array([_bitmask(p.skills) for p in providers], dtype=np.int64)
+    has_skills = (needs[:, None] & ~skills[None, :]) == 0
+    current = np.array([p_index.get(c.current_provider, -1) if c.current_provider else -1 for c in clients])
+    pinned = np.where([c.pinned for c in clients], current, -1)
+
+    best_minutes = np.minimum(minutes, pool_minutes)
+    from_pool = pool_minutes < minutes
+    within = best_minutes <= max_travel_minutes_per_visit
+    eligible = has_skills & within
+    is_current = np.zeros((n, m), dtype=bool)
+    has_current = current >= 0
+    is_current[np.flatnonzero(has_current), current[has_current]] = True
+    eligible |= is_current & np.isfinite(best_minutes)
+    # A pinned client can only be served by its chosen provider.
+    pinned_rows = np.flatnonzero(pinned >= 0)
+    eligible[pinned_rows] = False
+    eligible[pinned_rows, pinned[pinned_rows]] = np.isfinite(best_minutes[pinned_rows, pinned[pinned_rows]])
+
+    ineligible_reason = []
+    for i in range(n):
+        if eligible[i].any():
+            ineligible_reason.append("")
+            continue
+        ineligible_reason.append(
+            _why_no_provider(
+                i,
+                has_skills,
+                best_minutes,
+                reason,
+                clients[i],
+                providers,
+                max_travel_minutes_per_visit,
+                pinned[i],
+            )
+        )
+    # A client pinned to a provider that cannot reach it is left unmet with that reason, not pinned.
+    solver_pinned = np.where((pinned >= 0) & eligible[np.arange(n), np.maximum(pinned, 0)], pinned, -1)
+    pair_client, pair_provider = np.nonzero(eligible)  # row-major: sorted by client then provider
+    pool_members = np.zeros((len(data.pools), m), dtype=bool)
+    pool_zones = np.zeros((len(data.pools), len(zone_ids)), dtype=bool)
+    for q, pool in enumerate(data.pools):
+        for pid in pool.members:
+            pool_members[q, p_index[pid]] = True
+        for zid in pool.zones:
+            pool_zones[q, z_index[zid]] = True
+    pool_hours = np.array([pool.weekly_hours for pool in data.pools], dtype=float)
+    if not pools_enabled:
+        pool_hours = np.zeros(len(data.pools))
+
+    problem = ProblemData.build(
+        client_weekly_hours=[c.weekly_hours for c in clients],
+        client_visits_per_week=[c.visits_per_week for c in clients],
+        client_carers_per_visit=[c.carers_per_visit for c in clients],
+        client_zone=[z_index[c.zone] for c in clients],
+        client_needs=needs,
+        client_current_provider=current,
+        client_pinned_provider=solver_pinned,
+        provider_weekly_staff_hours=[p.weekly_staff_hours for p in providers],
+        provider_hourly_rate_gbp=[p.hourly_rate_gbp for p in providers],
+        provider_skills=skills,
+        provider_min_viable_hours=[p.min_viable_hours for p in providers],
+        provider_max_weekly_hours=[
+            np.inf if p.max_weekly_hours is None else p.max_weekly_hours for p in providers
+        ],
+        pair_client=pair_client,
+        pair_provider=pair_provider,
+        pair_travel_minutes=best_minutes[pair_client, pair_provider],
+        n_zones=len(zone_ids),
+        pool_weekly_hours=pool_hours,
+        pool_members=pool_members,
+        pool_zones=pool_zones,
+        zone_names=zone_ids,
+        provider_names=provider_ids,
+        staff_cost_per_hour_gbp=money.staff_cost_per_hour_gbp,
+        mileage_gbp_per_travel_hour=money.mileage_gbp_per_travel_hour,
+    )
+    index = ProblemIndex(
+        client_ids=tuple(c.client_id for c in clients),
+        provider_ids=provider_ids,
+        zone_ids=zone_ids,
+        pool_ids=tuple(pool.pool_id for pool in data.pools),
+        ineligible_reason=tuple(ineligible_reason),
+        pair_from_pool=from_pool[pair_client, pair_provider],
+        travel_approximate=bool(getattr(travel, "approximate", False)),
+    )
+    return problem, index
+
+
+def _pool_travel(data: ScenarioData, travel, p_index: dict[str, int]) -> np.ndarray:
+    """Minutes per visit for pool members serving clients in the pool's zones from the pool's local base."""
+    n, m = len(data.clients), len(data.providers)
+    result = np.full((n, m), np.inf)
+    for pool in data.pools:
+        for zid in pool.zones:
+            rows = np.array([i for i, c in enumerate(data.clients) if c.zone == zid], dtype=int)
+            if not len(rows):
+                continue
+            zone = data.zone_by_id[zid]
+            base_lon, base_lat = _pool_base(zone.geometry)
+            lon = np.array([data.clients[i].lon for i in rows])
+            lat = np.array([data.clients[i].lat for i in rows])
+            # Pool carers live locally: price the visit at the worst of the client's bands' local travel,
+            # which on one island is the same in every band (no ferry involved).
+            per_band = [
+                travel.matrix([base_lon], [base_lat], lon, lat, band).minutes[0] for band in BAND_NAMES
+            ]
+            local = np.max(per_band, axis=0)
+            for pid in pool.members:
+                p = p_index[pid]
+                result[rows, p] = np.minimum(result[rows, p], local)
+    return result
+
+
+def _why_no_provider(i, has_skills, minutes, reason, client, providers, max_minutes, pinned) -> str:
+    if pinned >= 0:
+        return (
+            f"pinned to {providers[pinned].provider_id} (client's choice), which cannot reach the client: "
+            f"{reason[i, pinned] or 'no route'}"
+        )
+    if not has_skills[i].any():
+        return f"no provider has every skill the package needs ({', '.join(client.needs)})"
+    reachable = np.isfinite(minutes[i]) & has_skills[i]
+    if not reachable.any():
+        stopped = sorted({r for r in reason[i] if r})
+        detail = f": {stopped[0]}" if stopped else ""
+        return f"no provider with the skills can reach the client in all its time bands{detail}"
+    nearest = float(minutes[i][reachable].min())
+    return (
+        f"nearest provider with the skills is {nearest:.0f} min per visit away, "
+        f"over the {max_minutes:.0f} min limit"
+    )
+
+
+def travel_model_for(data: ScenarioData):
+    """The road + ferry network of the scenario's embedded region, or the approximate fallback.
+
+    A folder whose ``dataset.json`` names no embedded region, or says ``"travel_model": "approximate"``,
+    gets great-circle travel, and every output says so.
+    """
+    from geodata.network import ApproximateTravel
+    from geodata.region import REGIONS, load_region
+
+    if data.travel_model == "network" and data.region in REGIONS:
+        return load_region(data.region).network()
+    return ApproximateTravel()

@@ -1,0 +1,394 @@
+"""The scenario generator: reproducible files, realistic statistics, clients on land inside the region,
+a fragmented current allocation, the real-data path, and folders that pass the validator.
+
+Real files on disk and the real embedded region. Checks against the real council boundary and census
+files in ``../shared/geodata/argyll_bute/`` are skipped when that folder is missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from commissioning.errors import InputError
+from commissioning.generate import FILES, TRAVEL_MINUTES_PER_VISIT, generate_scenario
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "geodata" / "argyll_bute"
+OUTPUT_AREAS = SHARED / "ab_output_areas2011_census.csv"
+DATA_ZONES = SHARED / "ab_datazones2001_census2011.geojson"
+BOUNDARY = SHARED / "ab_council_boundary_bgc.geojson"
+
+CLIENT_COLUMNS = [
+    "client_id", "lon", "lat", "zone", "weekly_hours", "visits_per_week", "carers_per_visit", "time_bands",
+    "needs", "funder", "current_provider", "pinned",
+]
+PROVIDER_COLUMNS = [
+    "provider_id", "name", "kind", "base_lon", "base_lat", "weekly_staff_hours", "hourly_rate_gbp", "skills",
+    "non_driver_share", "min_viable_hours", "max_weekly_hours",
+]
+
+
+def _need_shared() -> None:
+    if not OUTPUT_AREAS.exists():
+        pytest.skip(f"shared real data not found in {SHARED}")
+
+
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+
+
+def _clients(folder: Path) -> pd.DataFrame:
+    c = _read(folder, "clients.csv")
+    for col in ("lon", "lat", "weekly_hours"):
+        c[col] = c[col].astype(float)
+    for col in ("visits_per_week", "carers_per_visit"):
+        c[col] = c[col].astype(int)
+    return c
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gen") / "default"
+    summary = generate_scenario(folder, n_clients=1000, seed=1)
+    return summary, folder
+
+
+@pytest.fixture(scope="module")
+def big_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gen") / "big"
+    summary = generate_scenario(folder, n_clients=5000, seed=7)
+    return summary, folder
+
+
+@pytest.fixture(scope="module")
+def real_data_run(tmp_path_factory):
+    _need_shared()
+    folder = tmp_path_factory.mktemp("gen") / "real"
+    summary = generate_scenario(folder, n_clients=1000, seed=3, demand_points=OUTPUT_AREAS,
+                                weight_column="hh_oneperson_65plus_2011", zones_file=DATA_ZONES,
+                                zone_id_column="dz2001")
+    return summary, folder
+
+
+# ----------------------------------------------------------------------------------------------------
+# reproducibility and file contract
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_byte_identical_files(default_run, tmp_path):
+    _, first = default_run
+    again = tmp_path / "again"
+    generate_scenario(again, n_clients=1000, seed=1)
+    for name in FILES:
+        assert (first / name).read_bytes() == (again / name).read_bytes(), name
+    other = tmp_path / "other"
+    generate_scenario(other, n_clients=1000, seed=2)
+    assert (first / "clients.csv").read_bytes() != (other / "clients.csv").read_bytes()
+    assert (first / "providers.csv").read_bytes() != (other / "providers.csv").read_bytes()
+
+
+def test_files_follow_the_readme_contract(default_run):
+    summary, folder = default_run
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+    with open(folder / "clients.csv", newline="", encoding="utf-8") as fh:
+        assert next(csv.reader(fh)) == CLIENT_COLUMNS
+    with open(folder / "providers.csv", newline="", encoding="utf-8") as fh:
+        assert next(csv.reader(fh)) == PROVIDER_COLUMNS
+    assert _read(folder, "hubs.csv").columns.tolist() == ["hub_id", "provider_id", "lon", "lat", "carers"]
+    assert _read(folder, "pools.csv").columns.tolist() == ["pool_id", "zones", "weekly_hours", "members"]
+    dataset = json.loads((folder / "dataset.json").read_text())
+    assert dataset == {"region": "argyll-bute", "seed": 1, "n_clients": 1000,
+                       "generator": "care-commissioning 0.1.0", "travel_model": "network"}
+    zones = json.loads((folder / "zones.geojson").read_text())
+    ids = [f["properties"]["zone_id"] for f in zones["features"]]
+    assert len(ids) == len(set(ids)) >= 22
+    c = _clients(folder)
+    assert set(c["zone"]) <= set(ids)
+    assert c["client_id"].is_unique and len(c) == 1000
+    text = (folder / "clients.csv").read_text()
+    assert all(len(v.split(".")[1]) == 5 for v in text.splitlines()[1].split(",")[1:3])
+    assert (folder / "zones.geojson").stat().st_size < 3_000_000
+    assert summary.n_clients == 1000 and summary.region == "argyll-bute"
+    assert any("files in" in line for line in summary.lines())
+
+
+def test_refuses_a_non_empty_folder_unless_forced(tmp_path):
+    folder = tmp_path / "busy"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(InputError) as err:
+        generate_scenario(folder, n_clients=20, seed=1)
+    assert "--force" in str(err.value)
+    assert (folder / "notes.txt").exists()
+    generate_scenario(folder, n_clients=20, seed=1, force=True)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".busy")], "temporary folders left behind"
+
+
+def test_cli_prints_a_summary(tmp_path, capsys):
+    from commissioning.cli import main
+
+    assert main(["generate", "--clients", "60", "--seed", "4", "--providers", "8", "--out",
+                 str(tmp_path / "cli")]) == 0
+    out = capsys.readouterr().out
+    for word in ("clients", "weekly care hours", "visits per week", "providers", "shared pools",
+                 "fragmentation", str(tmp_path / "cli")):
+        assert word in out
+    assert len(_read(tmp_path / "cli", "providers.csv")) == 8
+
+
+# ----------------------------------------------------------------------------------------------------
+# realism
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_statistics_of_a_5000_client_run(big_run):
+    summary, folder = big_run
+    c = _clients(folder)
+    p = _read(folder, "providers.csv")
+    pools = _read(folder, "pools.csv")
+    hours = c["weekly_hours"]
+    assert 12 <= hours.mean() <= 14, hours.mean()
+    assert 0.04 <= (hours > 25).mean() <= 0.08
+    assert 0.07 <= (c["carers_per_visit"] == 2).mean() <= 0.13
+    visit_minutes = hours.sum() * 60 / c["visits_per_week"].sum()
+    assert 27 <= visit_minutes <= 32, visit_minutes
+    # heavier packages are more often double-ups
+    double = c["carers_per_visit"] == 2
+    assert double[hours > 25].mean() > 2 * double[hours < 10].mean()
+    needs = c["needs"].str.split(";")
+    share = {n: needs.apply(lambda x, n=n: n in x).mean() for n in ("dementia", "palliative",
+                                                                "personal_care")}
+    assert 0.2 <= share["dementia"] <= 0.3 and 0.02 <= share["palliative"] <= 0.07
+    assert share["personal_care"] > 0.7
+    two = c["carers_per_visit"] == 2
+    assert needs[two].apply(lambda x: "moving_handling" in x).mean() > 0.75
+    assert 0.10 <= (c["funder"] == "nhs").mean() <= 0.20
+    waiting = (c["current_provider"] == "").mean()
+    assert 0.01 <= waiting <= 0.05, waiting
+    assert 0.01 <= (c["pinned"] == "yes").mean() <= 0.05
+    assert (c.loc[c["pinned"] == "yes", "current_provider"] != "").all()
+    # bands follow visits: 7 a week is one band, 28 or more is all four
+    n_bands = c["time_bands"].str.split(";").apply(len)
+    assert (n_bands == np.minimum(4, np.ceil(c["visits_per_week"] / 7))).all()
+    assert (n_bands[c["visits_per_week"] >= 28] == 4).all()
+    assert (n_bands[c["visits_per_week"] <= 7] == 1).all()
+
+    assert len(p) == 15 and p["provider_id"].is_unique
+    assert set(p["kind"]) == {"national", "independent", "third_sector", "in_house"}
+    staff = p["weekly_staff_hours"].astype(float)
+    independent = staff[p["kind"] != "in_house"].sum() / staff.sum()
+    assert 0.74 <= independent <= 0.84, independent
+    assert p["name"].str.contains("Argyll and Bute Council").sum() == 1
+    rates = p["hourly_rate_gbp"].astype(float)
+    assert rates.between(22, 30).all()
+    assert rates[p["kind"] == "in_house"].min() > rates[p["kind"] != "in_house"].median()
+    assert p["non_driver_share"].astype(float).between(0, 0.4).all()
+    # staff hours cover care (both carers of a double-up) and the estimated travel, with a margin
+    zones = json.loads((folder / "zones.geojson").read_text())["features"]
+    remote = {f["properties"]["zone_id"]: f["properties"]["remote"] == "yes" for f in zones}
+    travel_minutes = c["zone"].map(remote).map(TRAVEL_MINUTES_PER_VISIT)
+    demand = ((hours + c["visits_per_week"] * travel_minutes / 60) * c["carers_per_visit"]).sum()
+    assert 1.15 <= staff.sum() / demand <= 1.3, staff.sum() / demand
+    assert len(pools) >= 5
+    assert pools["members"].str.split(";").apply(len).max() <= 4
+    assert summary.n_pools == len(pools) and abs(summary.independent_share - independent) < 1e-6
+
+
+def test_hubs_and_providers_are_consistent(big_run):
+    _, folder = big_run
+    p = _read(folder, "providers.csv")
+    hubs = _read(folder, "hubs.csv")
+    assert hubs["hub_id"].is_unique and set(hubs["provider_id"]) == set(p["provider_id"])
+    per_provider = hubs.groupby("provider_id").size()
+    assert per_provider.between(1, 4).all()
+    assert (hubs["carers"].astype(int) >= 1).all()
+    # the in-house service has a hub in every locality
+    from geodata.region import load_region
+
+    region = load_region("argyll-bute")
+    in_house = p.loc[p["kind"] == "in_house", "provider_id"].iloc[0]
+    h = hubs[hubs["provider_id"] == in_house]
+    zones = region.zone_of(h["lon"].astype(float).to_numpy(), h["lat"].astype(float).to_numpy())
+    locality = dict(zip(region.zones["zone_id"], region.zones["locality"], strict=True))
+    assert {locality[z] for z in zones} == set(region.zones["locality"])
+    # island-based providers: some hub on Mull and on Islay
+    hub_lon, hub_lat = hubs["lon"].astype(float).to_numpy(), hubs["lat"].astype(float).to_numpy()
+    assert {"mull_iona", "islay", "bute", "tiree"} <= set(region.zone_of(hub_lon, hub_lat))
+
+
+def test_fragmented_current_allocation(big_run):
+    _, folder = big_run
+    c = _clients(folder)
+    p = _read(folder, "providers.csv")
+    assert set(c.loc[c["current_provider"] != "", "current_provider"]) <= set(p["provider_id"])
+    zones = json.loads((folder / "zones.geojson").read_text())["features"]
+    remote = [f["properties"]["zone_id"] for f in zones if f["properties"]["remote"] == "yes"]
+    assert remote
+    served = c[c["current_provider"] != ""]
+    counts = [served.loc[served["zone"] == z, "current_provider"].nunique() for z in remote
+              if (c["zone"] == z).sum() >= 10]
+    assert np.median(counts) >= 3, dict(zip(remote, counts, strict=False))
+    # no provider was given far more than its staff can cover (care hours alone)
+    care = (served["weekly_hours"] * served["carers_per_visit"]).groupby(served["current_provider"]).sum()
+    staff = p.set_index("provider_id")["weekly_staff_hours"].astype(float)
+    assert (care <= staff.reindex(care.index) * 1.01).all()
+    # pools are shared by at least two providers, most of whom serve the pool's patches today
+    pools = _read(folder, "pools.csv")
+    assert {"pool_mull_iona", "pool_islay_jura", "pool_tiree_coll"} <= set(pools["pool_id"])
+    for _, pool in pools.iterrows():
+        pool_zones = pool["zones"].split(";")
+        members = pool["members"].split(";")
+        serving = set(served.loc[served["zone"].isin(pool_zones), "current_provider"])
+        assert 2 <= len(members) <= 4 and len(set(members)) == len(members)
+        assert len(set(members) & serving) >= len(members) - 1, (pool["pool_id"], members, serving)
+        in_pool = c[c["zone"].isin(pool_zones)]
+        care = (in_pool["weekly_hours"] * in_pool["carers_per_visit"]).sum()
+        assert 0.05 * care - 0.1 <= float(pool["weekly_hours"]) <= 0.10 * care + 0.1
+
+
+# ----------------------------------------------------------------------------------------------------
+# geography: on land, inside Argyll and Bute (independent references)
+# ----------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _landmask():
+    from roaring_landmask import RoaringLandmask
+
+    return RoaringLandmask.new()
+
+
+@lru_cache(maxsize=1)
+def _boundary_bng():
+    import geopandas as gpd
+    import shapely
+
+    boundary = gpd.read_file(BOUNDARY).to_crs(27700)
+    return shapely.make_valid(shapely.union_all(boundary.geometry.values))
+
+
+def test_every_client_on_land(big_run):
+    _, folder = big_run
+    c = _clients(folder)
+    hubs = _read(folder, "hubs.csv")
+    lon = np.concatenate([c["lon"].to_numpy(), hubs["lon"].astype(float).to_numpy()])
+    lat = np.concatenate([c["lat"].to_numpy(), hubs["lat"].astype(float).to_numpy()])
+    wet = ~np.asarray(_landmask().contains_many(lon, lat), dtype=bool)
+    assert not wet.any(), list(zip(lon[wet], lat[wet], strict=True))[:10]
+
+
+def test_every_client_inside_argyll_and_bute(big_run):
+    if not BOUNDARY.exists():
+        pytest.skip(f"real council boundary not found in {SHARED}")
+    import shapely
+    from pyproj import Transformer
+
+    _, folder = big_run
+    c = _clients(folder)
+    to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
+    x, y = to_bng.transform(c["lon"].to_numpy(), c["lat"].to_numpy())
+    distance = shapely.distance(_boundary_bng(), shapely.points(x, y))
+    worst = float(distance.max())
+    assert worst <= 250.0, f"a client lies {worst:.0f} m outside the council boundary"
+
+
+# ----------------------------------------------------------------------------------------------------
+# real data: the user's own demand points and zones
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_real_data_path(real_data_run):
+    import geopandas as gpd
+
+    summary, folder = real_data_run
+    dataset = json.loads((folder / "dataset.json").read_text())
+    assert dataset["region"] is None and dataset["travel_model"] == "approximate"
+    c = _clients(folder)
+    dz = gpd.read_file(DATA_ZONES)
+    assert set(c["zone"]) <= set(dz["dz2001"])
+    assert c["zone"].nunique() > 80
+    # clients follow the weights: locality shares match the weight shares
+    oa = pd.read_csv(OUTPUT_AREAS)
+    weight = oa.groupby("locality")["hh_oneperson_65plus_2011"].sum()
+    weight = weight / weight.sum()
+    locality_of = dict(zip(dz["dz2001"], dz["locality"], strict=True))
+    got = c["zone"].map(locality_of).value_counts(normalize=True).reindex(weight.index, fill_value=0)
+    assert (got - weight).abs().max() < 0.05, pd.DataFrame({"clients": got, "weight": weight})
+    assert got.idxmax() == weight.idxmax()
+    # and per data zone
+    dz_weight = oa.groupby("dz2001")["hh_oneperson_65plus_2011"].sum()
+    dz_clients = c["zone"].value_counts().reindex(dz_weight.index, fill_value=0)
+    assert np.corrcoef(dz_weight, dz_clients)[0, 1] > 0.6
+    wet = ~np.asarray(_landmask().contains_many(c["lon"].to_numpy(), c["lat"].to_numpy()), dtype=bool)
+    assert not wet.any()
+    pools = _read(folder, "pools.csv")
+    assert 1 <= len(pools) <= 5 and pools["members"].str.split(";").apply(len).max() <= 4
+    assert len(_read(folder, "providers.csv")) == 15
+    assert summary.travel_model == "approximate"
+
+
+def test_real_data_with_easting_northing_only(tmp_path):
+    _need_shared()
+    oa = pd.read_csv(OUTPUT_AREAS).drop(columns=["lon", "lat"])
+    points = tmp_path / "points_bng.csv"
+    oa.to_csv(points, index=False)
+    folder = tmp_path / "bng"
+    generate_scenario(folder, n_clients=300, seed=5, demand_points=points,
+                      weight_column="hh_oneperson_65plus_2011", zones_file=DATA_ZONES,
+                      zone_id_column="dz2001")
+    c = _clients(folder)
+    assert c["lon"].between(-7.2, -4.5).all() and c["lat"].between(55.2, 56.9).all()
+    import geopandas as gpd
+
+    assert set(c["zone"]) <= set(gpd.read_file(DATA_ZONES)["dz2001"])
+
+
+def test_bad_user_files_name_file_column_and_fix(tmp_path):
+    _need_shared()
+    with pytest.raises(InputError) as err:
+        generate_scenario(tmp_path / "a", demand_points=OUTPUT_AREAS, weight_column="older_people",
+                          zones_file=DATA_ZONES, zone_id_column="dz2001")
+    problem = err.value.problems[0]
+    assert problem.file == str(OUTPUT_AREAS) and problem.column == "older_people"
+    assert "hh_oneperson_65plus_2011" in problem.message and problem.fix
+
+    with pytest.raises(InputError) as err:
+        generate_scenario(tmp_path / "b", demand_points=OUTPUT_AREAS,
+                          weight_column="hh_oneperson_65plus_2011", zones_file=DATA_ZONES,
+                          zone_id_column="datazone")
+    problem = err.value.problems[0]
+    assert problem.file == str(DATA_ZONES) and problem.column == "datazone" and "dz2001" in problem.message
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("lon,lat,w\n-5.4,56.4,3\n-5.5,north,2\n-5.6,56.2,-1\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        generate_scenario(tmp_path / "c", demand_points=bad, weight_column="w", zones_file=DATA_ZONES,
+                          zone_id_column="dz2001")
+    found = {(p.row, p.column, str(p.value)) for p in err.value.problems}
+    assert (3, "lat", "north") in found and (4, "w", "-1.0") in found
+    assert not (tmp_path / "c").exists()
+
+
+# ----------------------------------------------------------------------------------------------------
+# the validator accepts what the generator writes
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_generated_folders_pass_the_validator(default_run, real_data_run):
+    scenario_data = pytest.importorskip("commissioning.scenario_data")
+    from geodata.region import load_region
+
+    land = load_region("argyll-bute").land  # covers both folders; saves clipping OSM land twice more
+    for _, folder in (default_run, real_data_run):
+        data = scenario_data.load_scenario(folder, region_land=land)
+        errors = [p for p in data.warnings if p.severity == "error"]
+        assert not errors
+        assert len(data.clients) == 1000

@@ -1,0 +1,178 @@
+"""One tiny hand-computed instance per constraint family (expected answers worked out in the comments)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from solver import ScenarioParams, SolveParams, solve
+
+from .helpers import tiny
+
+FAST = SolveParams(time_limit_s=10, workers=2, seed=0)
+
+
+def run(data, **scenario):
+    r = solve(data, ScenarioParams(**scenario), FAST)
+    assert r.status == "OPTIMAL", r.summary()
+    assert r.violations == []
+    return r
+
+
+def test_assignment_picks_cheapest_rate():
+    # 15 care h at £20 = £300 beats £25.
+    d = tiny([10, 5], [100, 100], [20, 25], {(0, 0): 0, (0, 1): 0, (1, 0): 0, (1, 1): 0})
+    r = run(d)
+    assert r.assignment.tolist() == [0, 0]
+    assert r.objective == pytest.approx(300.0)
+
+
+def test_capacity_counts_travel():
+    # p0 has 21 staff h. c0 there costs 10 + 1 h travel, c1 10 + 0.5 h: both = 21.5 h > 21.
+    # c0→p0, c1→p1: 200 + 12 + 300 = 512; c0→p1, c1→p0: 300 + 200 + 6 = 506 (optimal).
+    d = tiny([10, 10], [21, 100], [20, 30], {(0, 0): 60, (1, 0): 30, (0, 1): 0, (1, 1): 0})
+    r = run(d)
+    assert r.assignment.tolist() == [1, 0]
+    assert r.objective == pytest.approx(506.0)
+    assert r.objective_terms["travel"] == pytest.approx(6.0)
+    assert r.provider_staff_hours[0] == pytest.approx(10.5)
+
+
+def test_double_up_consumes_twice():
+    # 2 carers × 10 h = 20 staff h > 15 at p0, so p1: 30 × 20 billable h = £600.
+    d = tiny([10], [15, 100], [20, 30], {(0, 0): 0, (0, 1): 0}, carers=[2])
+    r = run(d)
+    assert r.assignment.tolist() == [1]
+    assert r.objective == pytest.approx(600.0)
+
+
+def test_eligibility_needs_skills():
+    d = tiny([10], [100, 100], [20, 30], {(0, 0): 0, (0, 1): 0}, client_needs=[1], provider_skills=[0, 1])
+    assert run(d).assignment.tolist() == [1]
+
+
+def test_pinned_overrides_skills_and_cost():
+    d = tiny([10], [100, 100], [20, 30], {(0, 0): 0, (0, 1): 0}, client_needs=[1], provider_skills=[1, 0],
+             client_pinned_provider=[1])
+    assert run(d).assignment.tolist() == [1]
+
+
+POOL_BASE = dict(hours=[10, 10], providers_staff_hours=[15, 100], rates=[20, 40],
+                 travel={(0, 0): 0, (0, 1): 0, (1, 0): 0, (1, 1): 0}, zones=[0, 1], n_zones=3)
+
+
+@pytest.mark.parametrize(
+    ("members", "pool_zones", "enabled", "expected"),
+    [
+        ([True, False], [True, False, False], True, 400.0),  # p0 draws 5 h for its zone-0 client: both at p0
+        ([True, False], [True, False, False], False, 600.0),  # pools off
+        ([False, True], [True, False, False], True, 600.0),  # p0 not a member
+        ([True, False], [False, False, True], True, 600.0),  # pool covers a zone without p0's clients
+    ],
+)
+def test_pools(members, pool_zones, enabled, expected):
+    d = tiny(**POOL_BASE, pool_weekly_hours=[5], pool_members=[members], pool_zones=[pool_zones])
+    r = run(d, pools_enabled=enabled)
+    assert r.objective == pytest.approx(expected)
+    if expected == 400.0:
+        assert r.provider_pool_hours[0] == pytest.approx(5.0)
+        assert r.pool_draw_hours.shape == (1, 2, 3)
+
+
+def test_pool_draw_limited_to_work_in_pool_zones():
+    # p0 has 9.8 h; pool 5 h covers zone 1 only, where c1 needs 1 h. Both at p0 need 11 > 9.8 + 1,
+    # c0 alone needs 10 > 9.8, so only c1 fits: 400 + 20 = 420 (an aggregated pool would give 220).
+    d = tiny([10, 1], [9.8, 100], [20, 40], {(0, 0): 0, (0, 1): 0, (1, 0): 0, (1, 1): 0}, zones=[0, 1],
+             pool_weekly_hours=[5], pool_members=[[True, False]], pool_zones=[[False, True]])
+    r = run(d)
+    assert r.assignment.tolist() == [1, 0]
+    assert r.objective == pytest.approx(420.0)
+
+
+@pytest.mark.parametrize(("k", "expected", "assignment"), [(None, 650.0, None), (2, 650.0, None),
+                                                            (1, 750.0, [1, 1, 1])])
+def test_zoning(k, expected, assignment):
+    # p0 fits two clients (400), the third goes to p1 (250) unless only one provider may serve the zone.
+    travel = {(i, p): 0 for i in range(3) for p in range(3)}
+    d = tiny([10, 10, 10], [20, 100, 100], [20, 25, 30], travel)
+    r = run(d, max_providers_per_zone=k)
+    assert r.objective == pytest.approx(expected)
+    if assignment:
+        assert r.assignment.tolist() == assignment
+        assert r.zone_providers == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected", "moves"),
+    [({}, 200.0, 1), ({"max_moves": 0}, 300.0, 0), ({"move_penalty_gbp": 150.0}, 300.0, 0),
+     ({"move_penalty_gbp": 50.0}, 250.0, 1)],
+)
+def test_continuity(scenario, expected, moves):
+    d = tiny([10], [100, 100], [20, 30], {(0, 0): 0, (0, 1): 0}, client_current_provider=[1])
+    r = run(d, **scenario)
+    assert r.objective == pytest.approx(expected)
+    assert r.moves == moves
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        ({}, 400.0),
+        ({"enforce_min_viable": True, "allow_provider_exit": False}, 500.0),  # p1 needs ≥ 5 h
+        ({"enforce_min_viable": True, "allow_provider_exit": True}, 400.0),  # p1 exits instead
+        ({"max_loss_fraction": 0.5}, 500.0),  # p1 keeps ≥ 10 of its 20 current hours
+        ({"max_loss_fraction": 1.0}, 400.0),
+    ],
+)
+def test_sustainability_floors(scenario, expected):
+    d = tiny([10, 10], [100, 100], [20, 30], {(i, p): 0 for i in range(2) for p in range(2)},
+             provider_min_viable_hours=[0, 5], client_current_provider=[1, 1])
+    assert run(d, **scenario).objective == pytest.approx(expected)
+
+
+def test_max_weekly_hours():
+    d = tiny([10, 10], [100, 100], [20, 30], {(i, p): 0 for i in range(2) for p in range(2)},
+             provider_max_weekly_hours=[10, np.inf])
+    assert run(d).objective == pytest.approx(500.0)
+    assert run(d, enforce_max_weekly=False).objective == pytest.approx(400.0)
+
+
+def test_unmet_when_capacity_short_with_reason():
+    # p0 fits one 10 h client; the other costs 100 £/h × 10 h unmet. A third client has no pair at all.
+    d = tiny([10, 10, 3], [15], [20], {(0, 0): 0, (1, 0): 0})
+    r = run(d, allow_unmet=True, unmet_penalty_per_hour_gbp=100.0)
+    assert sorted(r.assignment.tolist()) == [-1, -1, 0]
+    assert r.objective == pytest.approx(200.0 + 1000.0 + 300.0)
+    assert r.objective_terms["unmet"] == pytest.approx(1300.0)
+    unmet = [i for i in range(3) if r.assignment[i] < 0]
+    assert "no eligible provider" in r.unmet_reasons[2]
+    assert "capacity short" in r.unmet_reasons[[i for i in unmet if i != 2][0]]
+
+
+def test_infeasible_without_unmet():
+    d = tiny([10, 10], [15], [20], {(0, 0): 0, (1, 0): 0})
+    r = solve(d, ScenarioParams(), FAST)
+    assert r.status == "INFEASIBLE"
+    assert not r.is_feasible()
+    assert r.diagnosis
+
+
+def test_lexicographic_serves_first_even_when_penalty_is_tiny():
+    # Unmet costs 0.01 £/h, so the weighted objective leaves both clients unmet; lexicographic serves both.
+    d = tiny([10, 10], [100], [20], {(0, 0): 0, (1, 0): 0})
+    sc = ScenarioParams(allow_unmet=True, unmet_penalty_per_hour_gbp=0.01)
+    weighted = solve(d, sc, FAST)
+    assert weighted.assignment.tolist() == [-1, -1]
+    lex = solve(d, sc, SolveParams(time_limit_s=10, lexicographic=True))
+    assert lex.status == "OPTIMAL"
+    assert lex.assignment.tolist() == [0, 0]
+    assert [s["stage"] for s in lex.stages] == ["unmet", "cost"]
+
+
+def test_lexicographic_cost_before_moves():
+    # Two equally cheap providers: cost ties, the moves stage keeps the client where it is.
+    d = tiny([10], [100, 100], [20, 20], {(0, 0): 0, (0, 1): 0}, client_current_provider=[1])
+    r = solve(d, ScenarioParams(move_penalty_gbp=1.0), SolveParams(time_limit_s=10, lexicographic=True,
+                                                                   hint_current=False))
+    assert r.assignment.tolist() == [1]
+    assert r.moves == 0
