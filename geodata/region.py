@@ -221,3 +221,24 @@ def load_region(name: str = "argyll-bute") -> Region:
         crs="EPSG:4326",
     )
     return Region(name, title, bbox, places, patches, zones, land, folder)
+
+
+def ferry_routes(region: Region):
+    """Ferry links as straight lines between terminals (GeoDataFrame, EPSG:4326), for maps."""
+    import geopandas as gpd
+
+    ferries = region.table("ferries")
+    where = region.places.set_index("place_id")[["name", "lon", "lat"]]
+    lines, rows = [], []
+    for row in ferries.itertuples(index=False):
+        a, b = where.loc[row.from_id], where.loc[row.to_id]
+        lines.append(shapely.LineString([(a.lon, a.lat), (b.lon, b.lat)]))
+        rows.append({
+            "route_id": row.route_id,
+            "name": f"{a['name']} – {b['name']}",
+            "crossing_minutes": float(row.crossing_minutes),
+            "first_sailing": str(row.first_sailing),
+            "last_sailing": str(row.last_sailing),
+            "operator": str(row.operator),
+        })
+    return gpd.GeoDataFrame(rows, geometry=lines, crs="EPSG:4326")
