@@ -190,7 +190,7 @@ class GenerationSummary:
     n_pools: int
     max_pool_members: int
     share_clients_multi_provider_zone: float
-    median_remote_zone_providers: float
+    median_remote_zone_providers: float | None  # None: no remote zone with 10+ clients
     n_zones: int
     files: tuple[str, ...] = FILES
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -210,8 +210,12 @@ class GenerationSummary:
             f"  shared pools      {self.n_pools} (at most {self.max_pool_members} members each)",
             f"  zones             {self.n_zones}",
             f"  fragmentation     {self.share_clients_multi_provider_zone:.1%} of clients live in a zone "
-            f"served by 2 or more providers; the median remote zone (10+ clients) has "
-            f"{self.median_remote_zone_providers:g} providers",
+            f"served by 2 or more providers; "
+            + (
+                f"the median remote zone (10+ clients) has {self.median_remote_zone_providers:g} providers"
+                if self.median_remote_zone_providers is not None
+                else "no zone is marked remote (10+ clients), so no remote-zone median"
+            ),
         ]
         out += [f"  note              {n}" for n in self.notes]
         out.append(f"  files in {self.out_dir}: {', '.join(self.files)}")
@@ -1383,7 +1387,7 @@ def _summarise(out_dir: Path, geo: _Geography, sc: _Scenario, seed: int,
         n_pools=len(sc.pools),
         max_pool_members=max_pool_members,
         share_clients_multi_provider_zone=float(c["zone"].isin(multi_zone).mean()),
-        median_remote_zone_providers=float(np.median(remote_counts)) if remote_counts else 0.0,
+        median_remote_zone_providers=float(np.median(remote_counts)) if remote_counts else None,
         n_zones=len(geo.zones),
         notes=tuple(geo.notes),
     )

@@ -122,6 +122,8 @@ def run_export(args) -> int:
         f"wrote {out}: {problem.n_clients} clients, {problem.n_providers} providers, "
         f"{len(problem.pair_client)} eligible pairs, {problem.n_zones} zones (no names, no coordinates)"
     )
+    if index.travel_approximate:
+        print("travel: approximate (great-circle distance x 1.3 at 40 km/h; no road or ferry network)")
     return 0
 
 
