@@ -1,0 +1,527 @@
+"""Building blocks of the maps: escaping, GeoJSON preparation, colour scales, legends, aggregation.
+
+Everything here is pure: data frames and geometries in, folium elements or data frames out.
+
+Escaping rule: every string that ends up in the page goes through :func:`esc` exactly once, at the
+point where it is placed into HTML (tooltips, legends, layer names, titles). ``esc`` also neutralises
+the characters that are special inside a JavaScript template literal (folium writes marker tooltips
+into backtick strings), so a name can never close a ``<script>`` block, start a ``${...}``
+substitution or run as markup.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+
+WGS84 = "EPSG:4326"
+SEA_COLOUR = "#dbe9f4"
+LAND_STYLE = {"fillColor": "#f4f1e8", "color": "#c8c2b0", "weight": 0.5, "fillOpacity": 1.0}
+NO_DATA = "#e0e0e0"
+LAND_ATTRIBUTION = "Coastline &copy; OpenStreetMap contributors (ODbL)"
+
+# folium's default page resources that only serve features these maps never use (glyphicon icons and
+# rotated awesome-markers); they are not on npm and would be one more request to fail offline.
+UNUSED_CSS = {"glyphicons_css", "awesome_rotate_css"}
+
+
+def esc(value: object) -> str:
+    """``value`` as text that is safe inside HTML and inside a JavaScript template literal."""
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    return html.escape(text, quote=True).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+def fmt(value: float, decimals: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.{decimals}f}"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Colour scales (fixed bins, so that two maps of the same measure always share their scale)
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BinnedScale:
+    """A step colour scale: ``edges[i] <= value < edges[i + 1]`` gets ``colours[i]``."""
+
+    title: str  # with the unit, e.g. "Travel per visit (minutes)"
+    edges: tuple[float, ...]  # len(colours) + 1, last may be inf
+    colours: tuple[str, ...]
+    labels: tuple[str, ...]
+    missing_label: str = "no clients"
+
+    def colour(self, value: float | None) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return NO_DATA
+        for i, colour in enumerate(self.colours):
+            if value < self.edges[i + 1]:
+                return colour
+        return self.colours[-1]
+
+    def legend_items(self) -> list[tuple[str, str]]:
+        return [*zip(self.colours, self.labels, strict=True), (NO_DATA, self.missing_label)]
+
+
+FRAGMENTATION = BinnedScale(
+    "Providers serving the zone (count)",
+    (0, 1, 2, 3, 4, 6, 9, math.inf),
+    ("#bdbdbd", "#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027"),
+    ("0 (unserved)", "1", "2", "3", "4–5", "6–8", "9 or more"),
+)
+TRAVEL = BinnedScale(
+    "Travel per visit (minutes)",
+    (0, 5, 10, 15, 20, 30, 45, math.inf),
+    ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"),
+    ("under 5", "5–10", "10–15", "15–20", "20–30", "30–45", "45 or more"),
+    missing_label="no assigned visits",
+)
+UNMET = BinnedScale(
+    "Unmet care (hours per week)",
+    (0, 1e-9, 5, 20, 50, math.inf),
+    ("#f7fcf5", "#fcbba1", "#fb6a4a", "#de2d26", "#a50f15"),
+    ("none", "under 5", "5–20", "20–50", "50 or more"),
+)
+PROVIDER_HOURS = BinnedScale(
+    "Your care hours in the zone (hours per week)",
+    (0, 1e-9, 10, 25, 50, 100, 200, math.inf),
+    ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"),
+    ("none", "under 10", "10–25", "25–50", "50–100", "100–200", "200 or more"),
+    missing_label="no clients of yours",
+)
+GRID_CLIENTS = BinnedScale(
+    "Your clients per square (count)",
+    (1, 2, 4, 8, 16, math.inf),
+    ("#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177"),
+    ("1", "2–3", "4–7", "8–15", "16 or more"),
+)
+
+# 20 distinguishable colours (Tableau 20); providers keep theirs across maps by their table order.
+CATEGORICAL = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#c7c7c7",
+    "#dbdb8d",
+    "#9edae5",
+)
+
+
+def provider_colours(providers: pd.DataFrame) -> dict[str, str]:
+    ids = list(providers["provider_id"].astype(str))
+    return {pid: CATEGORICAL[i % len(CATEGORICAL)] for i, pid in enumerate(ids)}
+
+
+# ----------------------------------------------------------------------------------------------------
+# GeoJSON preparation (geopandas ``explore`` style)
+# ----------------------------------------------------------------------------------------------------
+
+
+def _json_value(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) or math.isinf(value) else round(float(value), 3)
+    if isinstance(value, str):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def feature_collection(
+    gdf,
+    *,
+    html_columns: Sequence[str] = (),
+    columns: Sequence[str] | None = None,
+    tolerance: float = 0.0,
+    precision: float = 1e-5,
+) -> dict:
+    """A GeoJSON FeatureCollection (dict) ready to embed: WGS84, no empty geometries, JSON-safe values.
+
+    Every string property is escaped with :func:`esc`, except ``html_columns``, which the caller has
+    built from escaped pieces already. ``tolerance`` simplifies (degrees), ``precision`` snaps
+    coordinates to a grid (1e-5 degrees is about a metre) to keep the page light.
+    """
+    if gdf.crs is not None and str(gdf.crs) != WGS84 and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(WGS84)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    keep = np.array([g is not None and not shapely.is_empty(g) for g in geoms], dtype=bool)
+    gdf = gdf[keep]
+    geoms = geoms[keep]
+    if tolerance:
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    if precision:
+        geoms = shapely.set_precision(geoms, precision)
+    names = [c for c in (columns if columns is not None else gdf.columns) if c != gdf.geometry.name]
+    features = []
+    records = gdf[names].to_dict("records") if names else [{}] * len(gdf)
+    for geom, record in zip(geoms, records, strict=True):
+        if geom is None or shapely.is_empty(geom):
+            continue
+        props = {}
+        for key, value in record.items():
+            value = _json_value(value)
+            if isinstance(value, str) and key not in html_columns:
+                value = esc(value)
+            props[str(key)] = value
+        features.append(
+            {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geojson_layer(
+    data: dict,
+    *,
+    name: str,
+    style: Callable[[dict], dict] | dict,
+    tooltip_field: str | None = "tooltip",
+    popup_field: str | None = None,
+    highlight: bool = False,
+) -> folium.GeoJson:
+    """A folium GeoJson whose tooltip (and popup) is one pre-escaped HTML property."""
+    style_function = style if callable(style) else (lambda _feature, _s=style: _s)
+    kwargs = {}
+    if tooltip_field and data["features"]:
+        kwargs["tooltip"] = folium.GeoJsonTooltip(fields=[tooltip_field], labels=False, sticky=True)
+    if popup_field and data["features"]:
+        kwargs["popup"] = folium.GeoJsonPopup(fields=[popup_field], labels=False, max_width=420)
+    if highlight:
+        kwargs["highlight_function"] = lambda _f: {"weight": 3, "color": "#333333"}
+    return folium.GeoJson(data, name=esc(name), style_function=style_function, **kwargs)
+
+
+def zone_style(colour_property: str = "fill", opacity: float = 0.75) -> Callable[[dict], dict]:
+    def style(feature: dict) -> dict:
+        return {
+            "fillColor": feature["properties"].get(colour_property) or NO_DATA,
+            "color": "#555555",
+            "weight": 0.8,
+            "fillOpacity": opacity,
+        }
+
+    return style
+
+
+# ----------------------------------------------------------------------------------------------------
+# Background land
+# ----------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _land_geojson(wkb: bytes, tolerance: float, min_area: float) -> str:
+    land = shapely.from_wkb(wkb)
+    land = shapely.simplify(land, tolerance, preserve_topology=True)
+    parts = [g for g in getattr(land, "geoms", [land]) if g.geom_type == "Polygon" and g.area >= min_area]
+    land = shapely.set_precision(shapely.MultiPolygon(parts), 1e-4) if parts else shapely.MultiPolygon()
+    return shapely.to_geojson(land)
+
+
+def land_layer(land, bounds=None, *, tolerance: float = 0.002, margin: float = 0.15):
+    """The land polygons (simplified, clipped to ``bounds`` + ``margin``) as the map's background."""
+    if land is None or shapely.is_empty(land):
+        return None
+    if bounds is not None:
+        minx, miny, maxx, maxy = bounds
+        land = shapely.clip_by_rect(land, minx - margin, miny - margin, maxx + margin, maxy + margin)
+    geometry = json.loads(_land_geojson(shapely.to_wkb(land), tolerance, (tolerance**2) * 2))
+    data = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": geometry}],
+    }
+    return folium.GeoJson(
+        data, name=esc("Land"), style_function=lambda _f: dict(LAND_STYLE), control=False, interactive=False
+    )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Page elements: legend, title, background colour
+# ----------------------------------------------------------------------------------------------------
+
+
+class MapControl(MacroElement):
+    """A Leaflet control holding pre-escaped HTML; shown only while ``layer`` is on the map (if given)."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+          .cc-box { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
+                    box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 sans-serif; max-width: 300px; }
+          .cc-box h4 { margin: 0 0 4px; font-size: 13px; font-weight: bold; }
+          .cc-box .cc-row { display: flex; align-items: center; gap: 6px; }
+          .cc-box .cc-sw { width: 16px; height: 12px; border: 1px solid #777; flex: none; }
+          .cc-legend-scroll { max-height: 260px; overflow-y: auto; }
+          .leaflet-container { background: {{ this.sea }}; }
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var control = L.control({position: {{ this.position|tojson }}});
+            control.onAdd = function() {
+                var div = L.DomUtil.create('div', 'cc-box {{ this.css_class }}');
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableScrollPropagation(div);
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            {% if this.layer %}
+            var layer = {{ this.layer.get_name() }};
+            if (map.hasLayer(layer)) { control.addTo(map); }
+            map.on('overlayadd', function(e) { if (e.layer === layer) { control.addTo(map); } });
+            map.on('overlayremove', function(e) { if (e.layer === layer) { control.remove(); } });
+            {% else %}
+            control.addTo(map);
+            {% endif %}
+            {% if this.attribution %}
+            if (map.attributionControl) {
+                map.attributionControl.addAttribution({{ this.attribution|tojson }});
+            }
+            {% endif %}
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        html_text: str,
+        *,
+        position: str = "bottomright",
+        layer=None,
+        css_class: str = "",
+        attribution: str | None = None,
+    ):
+        super().__init__()
+        self._name = "MapControl"
+        self.html = html_text
+        self.position = position
+        self.layer = layer
+        self.css_class = css_class
+        self.attribution = attribution
+        self.sea = SEA_COLOUR
+
+
+def legend_html(title: str, items: Sequence[tuple[str, str]], note: str | None = None) -> str:
+    """Legend markup from raw strings (escaped here): ``items`` are (colour, label) pairs."""
+    rows = "".join(
+        f'<div class="cc-row"><span class="cc-sw" style="background:{esc(colour)}"></span>{esc(label)}</div>'
+        for colour, label in items
+    )
+    note_html = f'<div style="margin-top:4px;color:#555">{esc(note)}</div>' if note else ""
+    scroll = ' class="cc-legend-scroll"' if len(items) > 10 else ""
+    return f"<h4>{esc(title)}</h4><div{scroll}>{rows}</div>{note_html}"
+
+
+def scale_legend(scale: BinnedScale, note: str | None = None) -> str:
+    return legend_html(scale.title, scale.legend_items(), note)
+
+
+def title_html(title: str, subtitle: str | None = None) -> str:
+    sub = f'<div style="color:#555">{esc(subtitle)}</div>' if subtitle else ""
+    return f'<h4 class="cc-title">{esc(title)}</h4>{sub}'
+
+
+def new_map(bounds, *, tiles: str | None = None, **kwargs) -> folium.Map:
+    """A folium Map without tiles by default, fitted to ``bounds`` (minx, miny, maxx, maxy)."""
+    minx, miny, maxx, maxy = bounds
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=8,
+        tiles=tiles,
+        control_scale=True,
+        **kwargs,
+    )
+    strip_unused_resources(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def strip_unused_resources(m: folium.Map) -> None:
+    m.default_css = [(name, url) for name, url in m.default_css if name not in UNUSED_CSS]
+
+
+def finish_map(m: folium.Map, *, title: str, subtitle: str | None = None) -> None:
+    """Title box, land attribution and the layer control (always last: it lists the layers added)."""
+    MapControl(title_html(title, subtitle), position="bottomleft", attribution=LAND_ATTRIBUTION).add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Aggregation
+# ----------------------------------------------------------------------------------------------------
+
+
+def normalise_allocation(allocation: pd.DataFrame) -> pd.DataFrame:
+    """Copy of an allocation table with typed columns (ids as text, "" for unmet, numbers as floats)."""
+    a = allocation.copy()
+    for column in ("client_id", "provider_id", "status", "zone", "moved", "reason", "funder"):
+        if column in a.columns:
+            a[column] = a[column].astype(object).where(a[column].notna(), "").astype(str).str.strip()
+    for column in ("weekly_hours", "visits_per_week", "travel_minutes_per_visit", "carers_per_visit"):
+        if column in a.columns:
+            a[column] = pd.to_numeric(a[column], errors="coerce").astype(float)
+    if "status" not in a.columns:
+        a["status"] = np.where(a["provider_id"] != "", "assigned", "unmet")
+    a["assigned"] = (a["status"].str.lower() == "assigned") & (a["provider_id"] != "")
+    return a
+
+
+def zone_summary(zones, allocation: pd.DataFrame, providers: pd.DataFrame) -> pd.DataFrame:
+    """One row per zone of ``zones``: clients, hours, unmet hours, providers, lead provider, travel.
+
+    ``allocation`` must have been through :func:`normalise_allocation`.
+    """
+    a = allocation
+    names = dict(zip(providers["provider_id"].astype(str), providers["name"].astype(str), strict=True))
+    rows = []
+    by_zone = {z: g for z, g in a.groupby("zone", sort=False)}
+    for zone_id in zones["zone_id"].astype(str):
+        g = by_zone.get(zone_id)
+        if g is None or g.empty:
+            rows.append(
+                {
+                    "zone_id": zone_id,
+                    "clients": 0,
+                    "clients_unmet": 0,
+                    "care_hours": 0.0,
+                    "unmet_hours": 0.0,
+                    "providers": 0,
+                    "provider_hours": {},
+                    "lead_provider": "",
+                    "lead_share": math.nan,
+                    "travel_minutes_per_visit": math.nan,
+                    "visits_per_week": 0.0,
+                    "travel_hours_per_week": 0.0,
+                }
+            )
+            continue
+        assigned = g[g["assigned"]]
+        hours = assigned.groupby("provider_id")["weekly_hours"].sum().sort_index()
+        hours = hours.sort_values(ascending=False, kind="stable")
+        visits = assigned["visits_per_week"].fillna(0.0)
+        minutes = assigned["travel_minutes_per_visit"]
+        ok = minutes.notna() & (visits > 0)
+        total_visits = float(visits[ok].sum())
+        travel_minutes = float((minutes[ok] * visits[ok]).sum())
+        care = float(hours.sum())
+        rows.append(
+            {
+                "zone_id": zone_id,
+                "clients": int(len(g)),
+                "clients_unmet": int((~g["assigned"]).sum()),
+                "care_hours": care,
+                "unmet_hours": float(g.loc[~g["assigned"], "weekly_hours"].sum()),
+                "providers": int(len(hours)),
+                "provider_hours": {str(p): float(h) for p, h in hours.items()},
+                "lead_provider": str(hours.index[0]) if len(hours) else "",
+                "lead_share": float(hours.iloc[0] / care) if care > 0 else math.nan,
+                "travel_minutes_per_visit": travel_minutes / total_visits if total_visits > 0 else math.nan,
+                "visits_per_week": total_visits,
+                "travel_hours_per_week": travel_minutes / 60.0,
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["lead_name"] = [names.get(p, p) for p in out["lead_provider"]]
+    return out
+
+
+def representative_points(zones) -> dict[str, tuple[float, float]]:
+    """(lon, lat) inside each zone (a point on the polygon, not the centroid, which may lie at sea)."""
+    points = shapely.point_on_surface(np.asarray(zones.geometry.values, dtype=object))
+    return {
+        str(z): (float(p.x), float(p.y))
+        for z, p in zip(zones["zone_id"], points, strict=True)
+        if p is not None and not p.is_empty
+    }
+
+
+def haversine_km(lon0, lat0, lon1, lat1):
+    lon0, lat0, lon1, lat1 = (np.radians(np.asarray(v, dtype=float)) for v in (lon0, lat0, lon1, lat1))
+    h = np.sin((lat1 - lat0) / 2) ** 2 + np.cos(lat0) * np.cos(lat1) * np.sin((lon1 - lon0) / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(h))
+
+
+def metric_crs(lon: np.ndarray, lat: np.ndarray) -> str:
+    """British National Grid inside Great Britain (its 1 km squares are the familiar ones), else UTM."""
+    if (
+        len(lon)
+        and np.min(lon) >= -9.0
+        and np.max(lon) <= 2.0
+        and np.min(lat) >= 49.0
+        and np.max(lat) <= 61.0
+    ):
+        return "EPSG:27700"
+    lon_c, lat_c = float(np.mean(lon)) if len(lon) else 0.0, float(np.mean(lat)) if len(lat) else 0.0
+    zone = int((lon_c + 180) // 6) + 1
+    return f"EPSG:{32600 + zone if lat_c >= 0 else 32700 + zone}"
+
+
+def grid_cells(lon, lat, cell_km: float, values: dict[str, np.ndarray] | None = None):
+    """Points aggregated to ``cell_km`` squares: GeoDataFrame of squares with ``count`` and value sums.
+
+    Square corners are multiples of ``cell_km`` in a metric grid, so no output coordinate is a
+    point's own position.
+    """
+    import geopandas as gpd
+    from pyproj import Transformer
+
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    crs = metric_crs(lon, lat)
+    forward = Transformer.from_crs(WGS84, crs, always_xy=True)
+    x, y = forward.transform(lon, lat)
+    size = cell_km * 1000.0
+    frame = pd.DataFrame(
+        {
+            "i": np.floor(np.asarray(x) / size).astype(np.int64),
+            "j": np.floor(np.asarray(y) / size).astype(np.int64),
+        }
+    )
+    for key, column in (values or {}).items():
+        frame[key] = np.asarray(column, dtype=float)
+    grouped = frame.groupby(["i", "j"], sort=True)
+    summary = grouped.size().rename("count").to_frame()
+    if values:
+        summary = summary.join(grouped[list(values)].sum())
+    summary = summary.reset_index()
+    boxes = shapely.box(
+        summary["i"] * size, summary["j"] * size, (summary["i"] + 1) * size, (summary["j"] + 1) * size
+    )
+    cells = gpd.GeoDataFrame(summary.drop(columns=["i", "j"]), geometry=boxes, crs=crs)
+    return cells.to_crs(WGS84)
