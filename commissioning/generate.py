@@ -588,7 +588,12 @@ def _user_geography(demand: pd.DataFrame, zones_gdf, demand_file: str) -> _Geogr
                                   "check that the points and zones cover the same area and CRS")])
     notes = []
     if (~inside).sum():
-        notes.append(f"{int((~inside).sum())} demand points outside every zone were ignored")
+        outside_rows = demand.loc[~inside, "row"].astype(int).tolist()
+        shown = ", ".join(str(r) for r in outside_rows[:10]) + (" ..." if len(outside_rows) > 10 else "")
+        notes.append(
+            f"{len(outside_rows)} demand points lie outside every zone and were not used "
+            f"({Path(demand_file).name} rows {shown}); add zones that cover them if they should count"
+        )
     demand = demand[inside].reset_index(drop=True)
     point_zone = point_zone[inside]
     lon, lat = demand["lon"].to_numpy(), demand["lat"].to_numpy()

@@ -41,6 +41,7 @@ from commissioning.schema import (
 REGION_TOLERANCE_M = 1_000.0  # a point this close to a zone polygon counts as inside the region
 ZONE_TOLERANCE_M = 1_000.0  # a client this close to its own zone is not "in another zone"
 COAST_TOLERANCE_M = 150.0  # harbour-side houses: this close to land counts as on land
+SEA_NEAR_REGION_KM = 10.0  # a wet point this close to the region is "in the sea", not "outside"
 LAND_BBOX_BUFFER_DEG = 0.1
 _M_PER_DEG_LAT = 111_320.0
 
@@ -375,6 +376,11 @@ def _number_problem(text: str, col: Column) -> tuple[str, str]:
     single_comma = text.count(",") == 1 and "." not in text
     if text.lower() in _MISSING_WORDS:
         return f"'{text}' marks a missing value, but {col.name} needs {what}", f"enter {what}, e.g. {example}"
+    if text.startswith("="):
+        return (
+            f"'{text}' is a spreadsheet formula with no saved result",
+            f"open the file in Excel or LibreOffice and save it so the result is stored, or type {what}",
+        )
     if "," in text and text.replace(",", "").replace(".", "").lstrip("+-").isdigit():
         return (
             f"'{text}' is not {what}: use a point for decimals and no thousands separators",
@@ -929,11 +935,24 @@ def _check_geography(
             swap_ok = np.zeros(len(outside), dtype=bool)
             swap_ok[swap_hits[0]] = True
             dist_km = shapely.distance(region_local, pts[outside]) * _M_PER_DEG_LAT / 1000
+            from geodata.land import distance_to_land_m
+
+            # Points near the region but in open water are "in the sea", which says what to fix.
+            sea_m = distance_to_land_m(s.lon[outside], s.lat[outside], land)
+            sea_ok = (sea_m <= COAST_TOLERANCE_M) | (dist_km > SEA_NEAR_REGION_KM)
             for j, i in enumerate(outside):
                 lon, lat = float(s.lon[i]), float(s.lat[i])
                 if swap_ok[j]:
                     message = "the point is outside the region; lat and lon look swapped"
                     fix = f"swap lat and lon (lon {lat:g}, lat {lon:g} is inside the region)"
+                    severity = "error"
+                elif not sea_ok[j]:
+                    # Off land, close to the region: a sea loch or sound, not another area.
+                    message = f"the point is in the sea, {sea_m[j]:,.0f} m from the nearest land"
+                    fix = (
+                        "check the coordinates (a digit or sign may be wrong; lon is east-west, lat "
+                        "north-south), e.g. look the address up on a map and copy its lon/lat"
+                    )
                     severity = "error"
                 else:
                     message = f"the point is outside the region, {dist_km[j]:.0f} km from the nearest zone"

@@ -267,6 +267,7 @@ def _xlsx_rows(path: Path, source: str, problems: list[Problem]) -> list[list[st
             )
         )
     rows = [[_excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    _show_unsaved_formulas(path, rows)
     if not any(any(row) for row in rows):
         problems.append(
             Problem(
@@ -280,6 +281,25 @@ def _xlsx_rows(path: Path, source: str, problems: list[Problem]) -> list[list[st
         )
         return None
     return rows
+
+
+def _show_unsaved_formulas(path: Path, rows: list[list[str]]) -> None:
+    """Put the formula text into cells whose formula has no saved result.
+
+    Files written by programs that do not calculate (openpyxl, some exporters) store formulas without
+    values; read as values those cells look empty, and "is empty" would be the wrong diagnosis. Showing
+    ``=2*3`` lets the cell check say what is really there.
+    """
+    import openpyxl
+
+    if not any(cell == "" for row in rows for cell in row):
+        return
+    sheet = openpyxl.load_workbook(path, data_only=False).worksheets[0]
+    for r, row in enumerate(sheet.iter_rows(values_only=True)):
+        for c, value in enumerate(row):
+            unsaved = r < len(rows) and c < len(rows[r]) and rows[r][c] == ""
+            if unsaved and isinstance(value, str) and value.startswith("="):
+                rows[r][c] = value
 
 
 # ----------------------------------------------------------------------------------------------------

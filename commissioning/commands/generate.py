@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--region", default="argyll-bute", help="embedded region (default: argyll-bute)")
     parser.add_argument("--clients", type=int, default=1000, help="number of clients (default: 1000)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    parser.add_argument("--seed", type=_non_negative, default=1, help="random seed, 0 or more (default: 1)")
     parser.add_argument("--out", required=True, help="folder to write (new or empty; see --force)")
     parser.add_argument("--providers", type=int, default=15, help="number of providers (default: 15)")
     parser.add_argument("--max-pool-members", type=int, default=4,
@@ -53,3 +53,15 @@ def run(args) -> int:
     )
     print("\n".join(summary.lines()))
     return 0
+
+
+def _non_negative(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; use a seed of 0 or more")
+    return value
