@@ -9,28 +9,37 @@ The network
 Access legs
     A point off the network (a client's door, a provider's hub) reaches it by a straight line ×
     ``ACCESS_CIRCUITY`` at ``ACCESS_SPEED_KMH`` to one of its ``ACCESS_CANDIDATES`` nearest nodes, the one
-    giving the quickest whole journey. When land polygons are given, a candidate whose straight line runs
-    over more than ``ACCESS_MAX_WATER_KM`` of open water is dropped, so a client on Mull never "walks"
-    to Lochaline across the Sound. If every candidate crosses water (a point on a tiny islet), the nearest
-    node is used anyway and the output says so. Two points less than ``DIRECT_MAX_KM`` apart with dry
-    land between them may also go directly (one access leg), so neighbours in a village are minutes apart
-    rather than twice the distance to the nearest junction.
+    giving the quickest whole journey. When land polygons are given, every polygon of the land is a
+    landmass (an island, or the mainland), and every node and every point takes the label of the polygon
+    containing it, or of the nearest one within ``LAND_SNAP_M`` (harbour-side points and piers lie a
+    little off the generalised coast). An access leg only joins a point to a node of the same landmass,
+    so a door on Bute never reaches Colintraive across the 300 m Kyles, nor Luing reaches Seil across
+    Cuan Sound: the ferry is the only way. Within one landmass, a candidate whose straight line runs over
+    more than ``ACCESS_MAX_WATER_KM`` of open water is also dropped (across a sea loch). If no candidate
+    is left (a point on an islet without roads, or in the sea), the nearest node is used anyway and the
+    output says so. An access leg longer than ``FAR_ACCESS_KM`` is flagged: the point is far from the
+    road network and its time is a rough estimate. Two points less than ``DIRECT_MAX_KM`` apart on the
+    same landmass with dry land between them may also go directly (one access leg), so neighbours in a
+    village are minutes apart rather than twice the distance to the nearest junction.
 
 Ferry timing (``route``: time-dependent, exact)
     Arriving at a terminal at τ (minutes after midnight): between the first and last sailing the boat
-    leaves after the expected wait (``τ + expected_wait_minutes``: the timetable is not modelled, the
-    expected wait stands for it). Before the first sailing the journey waits for it (departure = first
-    sailing; status ``waits_for_first_sailing``, with a note naming the ferry and the sailing time). After
-    the last sailing the link is gone for the day, and a journey that needs it is ``unreachable`` with a
-    note naming the ferry and its last sailing. Departure times never decrease as τ grows (first ≤
-    first + wait), i.e. the links are FIFO, so label-setting Dijkstra is exact. Journeys are same-day:
-    no sailing after midnight is used.
+    leaves after the expected wait, but never after the last sailing: departure = ``τ + min(wait, last −
+    τ)`` (the timetable is not modelled, the expected wait stands for it; a traveller close to the last
+    sailing catches it). Before the first sailing the journey waits for it (departure = first sailing;
+    status ``waits_for_first_sailing``, with a note naming the ferry and the sailing time). After the last
+    sailing the link is gone for the day, and a journey that needs it is ``unreachable`` with a note
+    naming the ferry and its last sailing. Departure times never decrease as τ grows, i.e. the links are
+    FIFO, so label-setting Dijkstra is exact. Journeys are same-day: a journey arriving after midnight
+    (a care visit cannot arrive the next day) is ``unreachable`` with a note saying so.
 
 Ferry timing (``matrix``: one static graph per time band)
-    A band is represented by one clock time (``geodata.timebands``). Ferries sailing then cost crossing +
-    expected wait; ferries that have not started yet cost crossing + the wait for the first sailing
-    (flagged in ``TravelMatrix.waits_for_first_sailing``); ferries past their last sailing are removed and
-    the affected entries are ``inf`` with a ``reason``. Using the band time for every ferry on a path
+    A band is represented by one clock time t (``geodata.timebands``). Ferries sailing then (first ≤ t ≤
+    last) cost crossing + ``min(expected wait, last − t)``; ferries that have not started yet cost
+    crossing + the wait for the first sailing (flagged in ``TravelMatrix.waits_for_first_sailing``);
+    ferries past their last sailing are removed and the affected entries are ``inf`` with a ``reason``. The
+    band's time stands for the whole band, so no same-day (midnight) cut-off is applied to matrix
+    entries; a long bed-band journey is the caller's to judge. Using the band time for every ferry on a path
     (instead of the arrival time at each terminal) is the approximation that makes a 1,000 × 15 matrix a
     few milliseconds of ``scipy.sparse.csgraph.dijkstra``.
 
@@ -56,6 +65,7 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
@@ -82,7 +92,14 @@ ACCESS_CIRCUITY = 1.3  # door-to-node: straight line × this
 ACCESS_SPEED_KMH = 30.0
 ACCESS_CANDIDATES = 6  # nearest nodes tried for an access leg
 ACCESS_CANDIDATES_WIDE = 16  # tried when all of the nearest cross water
-ACCESS_MAX_WATER_KM = 0.5  # an access line with a longer stretch over water is not walkable/drivable
+# Within one landmass, an access line with a longer stretch over water (a sea loch) is not drivable.
+# Channels between landmasses are handled by the landmass labels, whatever their width. Not lower:
+# harbour-side points start up to LAND_SNAP_M off the generalised coast (0.4 km rejects ~5x more of them).
+ACCESS_MAX_WATER_KM = 0.5
+LAND_SNAP_M = 300.0  # a point off the land polygons belongs to the nearest one within this distance...
+SNAP_MIN_AREA_KM2 = 0.5  # ...that is not a rock or skerry: a pier beside one belongs to the island behind
+FAR_ACCESS_KM = 5.0  # an access leg longer than this is flagged: far from the road network
+MINUTES_PER_DAY = 24 * 60  # journeys are same-day: arriving after midnight is unreachable
 # Candidates beyond max(factor × nearest, nearest + extra km) are dropped (see _compute_access).
 ACCESS_REACH_FACTOR = 2.0
 ACCESS_REACH_EXTRA_KM = 3.0
@@ -102,6 +119,8 @@ __all__ = [
     "ACCESS_CIRCUITY",
     "ACCESS_SPEED_KMH",
     "ARGYLL_BUTE_BBOX",
+    "FAR_ACCESS_KM",
+    "LAND_SNAP_M",
     "ROAD_SPEED_KMH",
     "ApproximateTravel",
     "Journey",
@@ -197,6 +216,8 @@ class TravelMatrix:
     waits_for_first_sailing: np.ndarray | None = None  # bool: a ferry on the path has not started yet
     origin_fallback: np.ndarray | None = None  # bool per origin: no dry-land access, nearest node used
     dest_fallback: np.ndarray | None = None  # bool per destination: same
+    origin_far: np.ndarray | None = None  # bool per origin: nearest usable node over FAR_ACCESS_KM away
+    dest_far: np.ndarray | None = None  # bool per destination: same
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -251,6 +272,10 @@ def _hhmm_or_minutes(value) -> int:
     return parse_hhmm(str(value))
 
 
+def _metres(metres: float) -> str:
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+
+
 @dataclass
 class _Access:
     """Access candidates for a batch of points: (points × k) nodes, minutes (inf = excluded), km."""
@@ -259,6 +284,8 @@ class _Access:
     minutes: np.ndarray
     km: np.ndarray
     fallback: np.ndarray  # bool per point
+    label: np.ndarray  # landmass label per point (-1: off land / no land polygons)
+    far: np.ndarray  # bool per point: its nearest usable node is more than FAR_ACCESS_KM away
 
 
 @dataclass
@@ -269,6 +296,55 @@ class _BandGraph:
     ferry: np.ndarray  # ferry route index per kept edge, -1 for roads
     first_wait: np.ndarray  # bool: ferry edge whose cost includes waiting for the first sailing
     stopped: set[int]  # ferry route indices removed (past their last sailing)
+
+
+class _Landmasses:
+    """Which polygon of the land geometry (island or mainland) each point is on: built once per network.
+
+    Coordinates are scaled to a local equirectangular frame (longitude × cos of the mid latitude) so
+    distances in it are degrees of latitude: × 111,320 gives metres to within ~2 % across the region.
+    A point off the polygons snaps to the nearest one of at least ``SNAP_MIN_AREA_KM2`` within
+    ``LAND_SNAP_M``: Ruaig (Tiree) and Craobh Haven sit nearer to skerries than to the generalised coast.
+    """
+
+    M_PER_DEGREE = 111_320.0
+
+    def __init__(self, land):
+        parts = shapely.get_parts(shapely.get_parts(land))  # flattens collections and multipolygons
+        parts = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
+        _, min_lat, _, max_lat = shapely.total_bounds(parts) if len(parts) else (0.0, 0.0, 0.0, 0.0)
+        self.x_scale = math.cos(math.radians((min_lat + max_lat) / 2.0))
+        self.parts = shapely.transform(parts, lambda xy: xy * np.array([self.x_scale, 1.0]))
+        shapely.prepare(self.parts)
+        self.tree = shapely.STRtree(self.parts)
+        area_km2 = shapely.area(self.parts) * (self.M_PER_DEGREE / 1000.0) ** 2
+        self.big = np.flatnonzero(area_km2 >= SNAP_MIN_AREA_KM2)
+        self.big_tree = shapely.STRtree(self.parts[self.big])
+
+    def label(self, lon: np.ndarray, lat: np.ndarray, snap_m: float = LAND_SNAP_M) -> np.ndarray:
+        """Index of the land polygon containing each point, else of the nearest within ``snap_m``, else -1."""
+        x, y = np.asarray(lon, dtype=float) * self.x_scale, np.asarray(lat, dtype=float)
+        labels = np.full(len(x), -1, dtype=np.int64)
+        if not len(self.parts) or not len(x):
+            return labels
+        # Bounding boxes from the tree, then prepared point-in-polygon: ~1 ms for a thousand points.
+        point_idx, part_idx = self.tree.query(shapely.points(x, y))
+        inside = shapely.contains_xy(self.parts[part_idx], x[point_idx], y[point_idx])
+        labels[point_idx[inside]] = part_idx[inside]
+        off = np.flatnonzero(labels < 0)
+        if len(off):
+            pairs = self.big_tree.query_nearest(shapely.points(x[off], y[off]),
+                                                max_distance=snap_m / self.M_PER_DEGREE, all_matches=False)
+            labels[off[pairs[0]]] = self.big[pairs[1]]
+        return labels
+
+    def distance_m(self, lon: float, lat: float) -> float:
+        """Metres from a point to the nearest land polygon (0 on land)."""
+        if not len(self.parts):
+            return math.inf
+        point = shapely.points(float(lon) * self.x_scale, float(lat))
+        _, distance = self.tree.query_nearest(point, return_distance=True, all_matches=False)
+        return float(distance[0]) * self.M_PER_DEGREE
 
 
 # ----------------------------------------------------------------------------------------------
@@ -334,6 +410,33 @@ class TravelNetwork:
         self._band_graphs: dict[int | None, _BandGraph] = {}
         self._access_cache: OrderedDict[bytes, _Access] = OrderedDict()
         self._resolver: _PlaceResolver | None = None
+        self._landmasses: _Landmasses | None = None
+        self._node_label: np.ndarray | None = None
+
+    # -- landmasses ----------------------------------------------------------------------------
+
+    def _land_labels(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Landmass label per point (see :class:`_Landmasses`); all -1 without land polygons."""
+        if self.land is None:
+            return np.full(len(lon), -1, dtype=np.int64)
+        if self._landmasses is None:
+            self._landmasses = _Landmasses(self.land)
+            self._node_label = self._landmasses.label(self.node_lon, self.node_lat)
+        return self._landmasses.label(lon, lat)
+
+    def _node_labels(self) -> np.ndarray:
+        if self._node_label is None:
+            self._land_labels(self.node_lon[:0], self.node_lat[:0])
+        if self._node_label is None:  # no land polygons
+            self._node_label = np.full(self.n_nodes, -1, dtype=np.int64)
+        return self._node_label
+
+    def distance_to_land_m(self, lon: float, lat: float) -> float:
+        """Metres from a point to the land polygons (0 on land; ``nan`` without land polygons)."""
+        if self.land is None:
+            return math.nan
+        self._land_labels(self.node_lon[:0], self.node_lat[:0])
+        return self._landmasses.distance_m(lon, lat)
 
     # -- construction --------------------------------------------------------------------------
 
@@ -424,7 +527,16 @@ class TravelNetwork:
         """A place name, place_id or ``lat,lon`` → :class:`Location` (see :func:`resolve_location`)."""
         if self._resolver is None:
             self._resolver = _PlaceResolver(self.places)
-        return self._resolver.resolve(text)
+        location = self._resolver.resolve(text)
+        if location.node_id is None and self.land is not None:
+            metres = self.distance_to_land_m(location.lon, location.lat)
+            if metres > LAND_SNAP_M:
+                raise CareCommissioningError(
+                    f"coordinates {text.strip()!r} (lat {location.lat:.5f}, lon {location.lon:.5f}) are in "
+                    f"the sea, {_metres(metres)} from the nearest land: a door must be on land or within "
+                    f"{LAND_SNAP_M:.0f} m of the coast"
+                )
+        return location
 
     def location_of(self, place_id: str) -> Location:
         row = self.places.loc[self.places["place_id"] == place_id].iloc[0]
@@ -449,28 +561,36 @@ class TravelNetwork:
         return result
 
     def _compute_access(self, lon: np.ndarray, lat: np.ndarray) -> _Access:
-        n_points = len(lon)
         straight = pairwise_haversine_km(lon, lat, self.node_lon, self.node_lat)  # points × nodes
+        label = self._land_labels(lon, lat)
+        if self.land is not None:
+            # Only nodes on the point's own landmass are candidates (a point off land has none).
+            same = (label[:, None] == self._node_labels()[None, :]) & (label[:, None] >= 0)
+            allowed = np.where(same, straight, np.inf)
+        else:
+            allowed = straight
         k = min(ACCESS_CANDIDATES, self.n_nodes)
-        nodes, km_straight = _nearest(straight, k)
+        nodes, km_straight = _nearest(allowed, k)
         dry = self._dry(lon[:, None], lat[:, None], nodes, km_straight)
-        fallback = np.zeros(n_points, dtype=bool)
         stuck = ~dry.any(axis=1)
         if stuck.any() and self.n_nodes > k:
-            # Every nearby node is across water: look further before giving up (a point on a sea loch
-            # shore whose nearest nodes are on the far shore).
+            # Every nearby node of the landmass is across a sea loch: look further before giving up.
             wide = min(ACCESS_CANDIDATES_WIDE, self.n_nodes)
             rows = np.flatnonzero(stuck)
-            wide_nodes, wide_km = _nearest(straight[rows], wide)
+            wide_nodes, wide_km = _nearest(allowed[rows], wide)
             wide_dry = self._dry(lon[rows, None], lat[rows, None], wide_nodes, wide_km)
             order = np.argsort(np.where(wide_dry, wide_km, np.inf), axis=1, kind="stable")[:, :k]
             nodes[rows] = np.take_along_axis(wide_nodes, order, axis=1)
             km_straight[rows] = np.take_along_axis(wide_km, order, axis=1)
             dry[rows] = np.take_along_axis(wide_dry, order, axis=1)
-        stuck = ~dry.any(axis=1)
-        if stuck.any():
-            fallback[stuck] = True
-            dry[stuck, 0] = True  # nearest node, marked as a fallback
+        fallback = ~dry.any(axis=1)
+        if fallback.any():
+            # No usable node (an islet without roads, a point in the sea): the nearest node, flagged.
+            rows = np.flatnonzero(fallback)
+            nearest = np.argmin(straight[rows], axis=1)
+            nodes[rows, 0] = nearest
+            km_straight[rows, 0] = straight[rows, nearest]
+            dry[rows, 0] = True
         # A far candidate is only a way round a missing road: dropping ones much farther than the
         # nearest usable node stops a door-to-node straight line from short-cutting the network.
         nearest_usable = np.min(np.where(dry, km_straight, np.inf), axis=1, keepdims=True)
@@ -478,26 +598,32 @@ class TravelNetwork:
         dry &= km_straight <= reach
         km = km_straight * ACCESS_CIRCUITY
         minutes = np.where(dry, km / ACCESS_SPEED_KMH * 60.0, np.inf)
-        return _Access(nodes, minutes, km, fallback)
+        far = nearest_usable[:, 0] * ACCESS_CIRCUITY > FAR_ACCESS_KM
+        return _Access(nodes, minutes, km, fallback, label, far)
 
     def _dry(self, lon0, lat0, nodes, km_straight) -> np.ndarray:
-        """Which candidate straight lines stay on land (water run <= ACCESS_MAX_WATER_KM)."""
-        dry = np.ones(nodes.shape, dtype=bool)
-        if self.land is None:
+        """Which candidate lines are allowed (finite ``km_straight``) and stay on land (water run <=
+        ACCESS_MAX_WATER_KM); only the allowed ones are checked."""
+        dry = np.isfinite(km_straight)
+        if self.land is None or not dry.any():
             return dry
-        lon0 = np.broadcast_to(lon0, nodes.shape)
-        lat0 = np.broadcast_to(lat0, nodes.shape)
-        lon1, lat1 = self.node_lon[nodes], self.node_lat[nodes]
-        dry[:] = _water_ok(lon0.ravel(), lat0.ravel(), lon1.ravel(), lat1.ravel(),
-                           km_straight.ravel(), self.land).reshape(nodes.shape)
+        lon0 = np.broadcast_to(lon0, nodes.shape)[dry]
+        lat0 = np.broadcast_to(lat0, nodes.shape)[dry]
+        lon1, lat1 = self.node_lon[nodes[dry]], self.node_lat[nodes[dry]]
+        dry[dry] = _water_ok(lon0, lat0, lon1, lat1, km_straight[dry], self.land)
         return dry
 
-    def _direct(self, lon_a, lat_a, lon_b, lat_b) -> tuple[np.ndarray, np.ndarray]:
-        """Door-to-door minutes/km without the network (inf where too far or over water); a × b."""
+    def _direct(self, lon_a, lat_a, lon_b, lat_b, label_a=None, label_b=None):
+        """Door-to-door minutes/km without the network (inf where too far, over water or between
+        landmasses); a × b."""
         straight = pairwise_haversine_km(lon_a, lat_a, lon_b, lat_b)
         limit = DIRECT_MAX_KM if self.land is not None else DIRECT_MAX_KM_WITHOUT_LAND
         close = straight <= limit
         if self.land is not None and close.any():
+            label_a = self._land_labels(lon_a, lat_a) if label_a is None else label_a
+            label_b = self._land_labels(lon_b, lat_b) if label_b is None else label_b
+            # Same landmass only; a point is always 0 minutes from itself, even off land.
+            close &= ((label_a[:, None] == label_b[None, :]) & (label_a[:, None] >= 0)) | (straight == 0)
             ia, ib = np.nonzero(close)
             close[ia, ib] = _water_ok(lon_a[ia], lat_a[ia], lon_b[ib], lat_b[ib], straight[ia, ib], self.land)
         km = straight * ACCESS_CIRCUITY
@@ -526,10 +652,12 @@ class TravelNetwork:
         sailing = np.ones(len(self.ferry_from), dtype=bool)
         if at_minutes is not None:
             tau = float(at_minutes)
-            departure = np.where(tau < self.ferry_first, self.ferry_first, tau + self.ferry_wait)
-            ferry_cost = departure - tau + self.ferry_crossing
-            first_wait = tau < self.ferry_first
             sailing = tau <= self.ferry_last
+            first_wait = tau < self.ferry_first
+            # Never after the last sailing: close to it, the traveller catches the last boat.
+            wait = np.where(first_wait, self.ferry_first - tau,
+                            np.minimum(self.ferry_wait, np.maximum(self.ferry_last - tau, 0.0)))
+            ferry_cost = wait + self.ferry_crossing
         f_idx = np.flatnonzero(sailing)
         src = np.concatenate([self.road_from, self.road_to, self.ferry_from[f_idx], self.ferry_to[f_idx]])
         dst = np.concatenate([self.road_to, self.road_from, self.ferry_to[f_idx], self.ferry_from[f_idx]])
@@ -569,7 +697,7 @@ class TravelNetwork:
         minutes, km, crossings, waits = solved.minutes, solved.km, solved.crossings, solved.waits
         if flip:
             minutes, km, crossings, waits = minutes.T, km.T, crossings.T, waits.T
-        direct_minutes, direct_km = self._direct(o_lon, o_lat, d_lon, d_lat)
+        direct_minutes, direct_km = self._direct(o_lon, o_lat, d_lon, d_lat, o_access.label, d_access.label)
         use_direct = direct_minutes < minutes
         minutes = np.where(use_direct, direct_minutes, minutes)
         km = np.where(use_direct, direct_km, km)
@@ -594,6 +722,8 @@ class TravelNetwork:
             waits_for_first_sailing=waits.astype(bool),
             origin_fallback=o_access.fallback.copy(),
             dest_fallback=d_access.fallback.copy(),
+            origin_far=o_access.far.copy(),
+            dest_far=d_access.far.copy(),
         )
 
     def _explain_unreachable(self, o_access: _Access, d_access: _Access, where, at: int, flip: bool):
@@ -659,7 +789,15 @@ class TravelNetwork:
         direct = float(direct_minutes[0, 0])
         # Two places on the network go by road; only a door (a point) may go door to door.
         on_network = origin.node_id in self.node_index and destination.node_id in self.node_index
-        if math.isfinite(direct) and direct <= network_arrival - start and not on_network:
+        use_direct = math.isfinite(direct) and direct <= network_arrival - start and not on_network
+        arrive = start + direct if use_direct else network_arrival
+        if math.isfinite(arrive) and arrive > MINUTES_PER_DAY:
+            # Same-day journeys only: a care visit cannot arrive the next day.
+            reason = (f"arrives after midnight ({format_hhmm(arrive)} the next day): no same-day journey "
+                      f"from {origin.name} to {destination.name} leaving {format_hhmm(start)}")
+            return Journey(None, STATUS_UNREACHABLE, [], notes + [reason], False, origin.name,
+                           destination.name, start)
+        if use_direct:
             leg = Leg("access", origin.name, destination.name, float(direct_minutes[0, 0]),
                       float(direct_km[0, 0]), [(origin.lon, origin.lat), (destination.lon, destination.lat)])
             return Journey(leg.minutes, STATUS_OK, [leg], notes, False, origin.name, destination.name, start)
@@ -704,17 +842,29 @@ class TravelNetwork:
                 waited_for_first = True
                 notes.append(f"waits {wait:.0f} min for the first {name} sailing at "
                              f"{format_hhmm(self.ferry_first[f])}")
+            elif t_u + self.ferry_wait[f] > self.ferry_last[f]:
+                notes.append(f"catches the last {name} sailing at {format_hhmm(self.ferry_last[f])}")
         if d_minutes[best] > 0 or destination.node_id != self.node_ids[end_node]:
             legs.append(Leg("access", self.node_name[end_node], destination.name, float(d_minutes[best]),
                             float(d_km[best]), [self._xy(end_node), (destination.lon, destination.lat)]))
+        far = [leg for leg in legs if leg.mode == "access" and leg.km > FAR_ACCESS_KM]
+        for leg in far:
+            notes.append(f"the access leg from {leg.from_name} to {leg.to_name} is {leg.km:.1f} km: far from "
+                         "the road network, so its time is a rough estimate")
         status = STATUS_WAITS if waited_for_first else STATUS_OK
-        return Journey(network_arrival - start, status, legs, notes, False, origin.name, destination.name,
-                       start)
+        return Journey(network_arrival - start, status, legs, notes, bool(far), origin.name,
+                       destination.name, start)
 
     def _ferry_departure(self, f: int, t: float) -> float:
-        """When ferry ``f`` leaves for a traveller at the terminal at ``t`` (``t`` <= last sailing)."""
-        first = float(self.ferry_first[f])
-        return first if t < first else t + float(self.ferry_wait[f])
+        """When ferry ``f`` leaves for a traveller at the terminal at ``t``; ``inf`` after the last sailing.
+
+        Before the first sailing: the first sailing. Between the first and the last: after the expected
+        wait, but no later than the last sailing (``t + min(wait, last - t)``). Non-decreasing in ``t``.
+        """
+        first, last = float(self.ferry_first[f]), float(self.ferry_last[f])
+        if t > last:
+            return math.inf
+        return first if t < first else t + min(float(self.ferry_wait[f]), last - t)
 
     def _xy(self, node: int) -> tuple[float, float]:
         return float(self.node_lon[node]), float(self.node_lat[node])
@@ -754,10 +904,11 @@ class TravelNetwork:
                 else:
                     f = ~edge
                     if timed:
-                        if t > self.ferry_last[f]:
+                        departure = self._ferry_departure(f, t)
+                        if not math.isfinite(departure):
                             rejected.add(f)
                             continue
-                        t_v = self._ferry_departure(f, t) + self.ferry_crossing[f]
+                        t_v = departure + self.ferry_crossing[f]
                     else:
                         t_v = t + self.ferry_wait[f] + self.ferry_crossing[f]
                 if t_v < arrival[v]:
@@ -781,7 +932,7 @@ class TravelNetwork:
                 t += self.road_minutes[edge]
                 continue
             f = ~edge
-            if t > self.ferry_last[f]:
+            if not math.isfinite(self._ferry_departure(f, t)):
                 return (f"the {self.ferry_name[f]} ferry is not sailing: last sailing "
                         f"{format_hhmm(self.ferry_last[f])}, earliest arrival at {self.node_name[u]} "
                         f"{format_hhmm(t)}; no journey to {destination.name} today")
@@ -977,6 +1128,8 @@ class ApproximateTravel:
             waits_for_first_sailing=np.zeros(shape, dtype=bool),
             origin_fallback=np.zeros(len(o_lon), dtype=bool),
             dest_fallback=np.zeros(len(d_lon), dtype=bool),
+            origin_far=np.zeros(len(o_lon), dtype=bool),
+            dest_far=np.zeros(len(d_lon), dtype=bool),
         )
 
 

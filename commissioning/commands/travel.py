@@ -1,16 +1,20 @@
 """``commissioning travel FROM TO [--at HH:MM] [--json] [--region argyll-bute]``.
 
 Door-to-door minutes by road and ferry, leg by leg. FROM and TO are place names (any case, accents
-and apostrophes optional), place ids or ``lat,lon``.
+and apostrophes optional), place ids or ``lat,lon`` (negative values such as ``56.4,-5.5`` or even a
+swapped ``-5.5,56.4`` are read as coordinates, not options; a point must be on land or within 300 m of
+the coast).
 
-Exit status: 0 a journey exists (also when it waits for the first sailing), 1 bad input (unknown
-place, bad time or coordinates: the message lists the nearest place names), 3 no journey at that time
-(the ferry it needs has stopped for the day; the reason is printed).
+Exit status: 0 a journey exists (also when it waits for the first sailing, or when a far access leg
+makes it approximate: a note says so), 1 bad input (unknown place, bad time or coordinates, a point in
+the sea: the message says which and, for names, lists the nearest ones), 3 no journey at that time (the
+ferry it needs has stopped for the day, or it would arrive after midnight; the reason is printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 
 EXIT_UNREACHABLE = 3
 DEFAULT_AT = "12:30"
@@ -32,9 +36,13 @@ def register(subparsers) -> None:
         help="door-to-door minutes by road and ferry, leg by leg",
         description=(
             "Door-to-door travel by road and ferry at a clock time. FROM and TO are place names or "
-            "'lat,lon' in decimal degrees. Exit status 3 when no journey exists at that time."
+            "'lat,lon' in decimal degrees (e.g. '56.415,-5.472'). Exit status 3 when no journey exists at "
+            "that time."
         ),
     )
+    # argparse takes "-5.5,56.4" for an option (its negative-number test wants digits only); this
+    # command has no option starting "-<digit>", so any such argument is a coordinate.
+    parser._negative_number_matcher = re.compile(r"^-\.?\d")
     parser.add_argument("origin", metavar="FROM", help="place name, place id or 'lat,lon'")
     parser.add_argument("destination", metavar="TO", help="place name, place id or 'lat,lon'")
     parser.add_argument("--at", default=DEFAULT_AT, type=_clock, metavar="HH:MM",
@@ -77,7 +85,7 @@ def format_journey(journey, origin: str, destination: str, at_hhmm: str) -> str:
         lines.append("")
         lines.extend(f"note: {note}" for note in journey.notes)
     if journey.approximate:
-        lines.append("note: travel times are approximate (great-circle estimates)")
+        lines.append("note: the travel time is approximate")
     return "\n".join(lines)
 
 

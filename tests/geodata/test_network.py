@@ -427,3 +427,186 @@ def test_matrix_in_blocks_gives_the_same_answer(tiny, monkeypatch):
     blocks = tiny.matrix(ORIGINS[:, 0], ORIGINS[:, 1], DESTS[:, 0], DESTS[:, 1], "lunch")
     np.testing.assert_array_equal(blocks.minutes, whole.minutes)
     np.testing.assert_array_equal(blocks.km, whole.km)
+
+
+# ----------------------------------------------------------------------------------------------
+# regressions: ferries never sail after their last sailing; same-day journeys
+# ----------------------------------------------------------------------------------------------
+
+
+def _ferry_departures(network: TravelNetwork, journey) -> list[tuple[str, float]]:
+    """(ferry name, clock minutes the boat leaves) for every ferry leg, replaying the legs in order."""
+    t = journey.depart_minutes
+    out = []
+    for leg in journey.legs:
+        if leg.mode == "ferry":
+            out.append((leg.road, t))
+        t += leg.minutes
+    return out
+
+
+def _last_sailing(network: TravelNetwork, name: str) -> int:
+    return int(network.ferry_last[int(np.flatnonzero(network.ferry_name == name)[0])])
+
+
+def test_ferry_departure_is_capped_at_the_last_sailing(tiny):
+    f = tiny.ferry_index("charlie_delta")  # 07:00-20:00, expected wait 10
+    assert tiny._ferry_departure(f, 6 * 60) == 7 * 60
+    assert tiny._ferry_departure(f, 12 * 60) == 12 * 60 + 10
+    assert tiny._ferry_departure(f, 19 * 60 + 55) == 20 * 60  # catches the last boat, not 20:05
+    assert tiny._ferry_departure(f, 20 * 60) == 20 * 60
+    assert tiny._ferry_departure(f, 20 * 60 + 1) == math.inf
+    # FIFO and never after the last sailing, whatever the arrival time
+    times = np.linspace(0, 20 * 60, 2401)
+    departures = np.array([tiny._ferry_departure(f, t) for t in times])
+    assert (np.diff(departures) >= 0).all() and (departures <= 20 * 60).all() and (departures >= times).all()
+
+
+def test_route_near_the_last_sailing_catches_it(tiny):
+    alpha, hunters = tiny.resolve("alpha"), tiny.resolve("hunters_quay")
+    journey = tiny.route(alpha, hunters, "19:35")  # at the pier 19:55.6: 4.4 min to the 20:00 boat
+    assert journey.status == "ok"
+    assert _ferry_departures(tiny, journey) == [("Charlie Pier–Delta Pier", pytest.approx(20 * 60))]
+    assert journey.minutes == pytest.approx(20 * 60 - (19 * 60 + 35) + FERRY_MIN + B2_MIN)
+    assert "catches the last Charlie Pier–Delta Pier sailing at 20:00" in journey.notes
+
+
+def test_matrix_near_the_last_sailing_waits_at_most_until_it(tiny):
+    pier, delta = tiny.location_of("charlie_pier"), tiny.location_of("delta_pier")
+    m = tiny.matrix([pier.lon], [pier.lat], [delta.lon], [delta.lat], "19:55")
+    assert m.minutes[0, 0] == pytest.approx(5 + FERRY_MIN)  # not 10 + 20: the boat leaves at 20:00
+    assert m.reason[0, 0] == "" and not m.waits_for_first_sailing[0, 0]
+    late = tiny.matrix([pier.lon], [pier.lat], [delta.lon], [delta.lat], "20:01")
+    assert late.minutes[0, 0] == np.inf and "last sailing 20:00" in late.reason[0, 0]
+
+
+def test_arriving_after_midnight_is_unreachable(tiny):
+    alpha, pier = tiny.resolve("alpha"), tiny.resolve("charlie pier")
+    journey = tiny.route(alpha, pier, "23:45")  # 20.6 min of A1: would arrive 00:05.6
+    assert journey.status == "unreachable" and journey.minutes is None and journey.legs == []
+    assert "arrives after midnight" in journey.notes[0] and "00:06 the next day" in journey.notes[0]
+    assert tiny.route(alpha, pier, "23:30").minutes == pytest.approx(ALPHA_TO_PIER_MIN)
+
+
+@needs_data
+@pytest.mark.parametrize(("origin", "destination", "at"), [
+    ("Oban", "Scalasaig", "17:00"),  # was 620 min, sailing at 01:00 (last sailing 17:30)
+    ("Tiree", "Coll", "18:30"),  # was 360 min of waiting past the 19:00 last sailing
+    ("Kennacraig", "Port Ellen", "17:59"),  # was sailing at 20:29 (last 18:00)
+    ("Oban", "Craignure", "19:55"),  # was leaving 20:25 (last 20:00)
+])
+def test_no_ferry_leaves_after_its_last_sailing(argyll, origin, destination, at):
+    journey = argyll.route(argyll.resolve(origin), argyll.resolve(destination), at)
+    if journey.minutes is None:
+        assert journey.status == "unreachable" and journey.notes
+        return
+    departures = _ferry_departures(argyll, journey)
+    assert departures, journey.to_dict()
+    for name, leaves in departures:
+        assert leaves <= _last_sailing(argyll, name) + 1e-9, (name, format_hhmm(leaves))
+    assert journey.depart_minutes + journey.minutes <= 24 * 60
+
+
+@needs_data
+def test_matrix_oban_to_coll_at_tea_catches_the_last_boat(argyll):
+    oban, coll = argyll.location_of("oban"), argyll.location_of("arinagour")
+    m = argyll.matrix([oban.lon], [oban.lat], [coll.lon], [coll.lat], "tea")  # 17:00 = last sailing
+    f = argyll.ferry_index("oban_coll")
+    assert m.minutes[0, 0] == pytest.approx(argyll.ferry_crossing[f])  # was 520: a 360 min wait
+    assert m.reason[0, 0] == ""
+    lunch = argyll.matrix([oban.lon], [oban.lat], [coll.lon], [coll.lat], "lunch")  # 12:30: wait to 17:00
+    assert lunch.minutes[0, 0] == pytest.approx(270 + argyll.ferry_crossing[f])
+
+
+# ----------------------------------------------------------------------------------------------
+# regressions: access legs stay on their own landmass
+# ----------------------------------------------------------------------------------------------
+
+BUTE_DOOR = Location("door on Bute", -5.161, 55.918)
+COLINTRAIVE_DOOR = Location("door in Colintraive", -5.1545, 55.9262)
+LUING_DOOR = Location("door on Luing", -5.632, 56.264)
+SEIL_DOOR = Location("door on Seil", -5.627, 56.270)
+
+
+@needs_data
+def test_every_island_is_its_own_landmass(argyll):
+    labels = argyll._node_labels()
+    assert (labels >= 0).all()  # every node lies on (or within LAND_SNAP_M of) a land polygon
+    island = argyll.places.drop_duplicates("place_id").set_index("place_id").loc[argyll.node_ids, "island"]
+    table = pd.DataFrame({"label": labels, "island": island.astype(str).to_numpy()})
+    # no landmass holds two islands...
+    assert (table.groupby("label")["island"].nunique() == 1).all()
+    # ...and every island is one landmass (the mainland is cut in two by the bounding box: Morvern)
+    per_island = table.groupby("island")["label"].nunique()
+    assert (per_island.drop("mainland") == 1).all(), per_island[per_island > 1]
+    node = argyll.node_index
+    assert labels[node["colintraive"]] != labels[node["rhubodach"]]
+    assert labels[node["cuan"]] != labels[node["south_cuan"]]
+
+
+@needs_data
+@pytest.mark.parametrize(("a", "b", "ferry"), [
+    (BUTE_DOOR, COLINTRAIVE_DOOR, "Colintraive–Rhubodach"),  # the Kyles of Bute: ~300 m of water
+    (LUING_DOOR, SEIL_DOOR, "North Cuan–South Cuan (Luing)"),  # Cuan Sound: ~200 m
+])
+def test_narrow_sounds_are_crossed_by_ferry_not_by_access(argyll, a, b, ferry):
+    noon = argyll.route(a, b, "12:00")
+    assert noon.status == "ok"
+    assert [leg.road for leg in noon.legs if leg.mode == "ferry"] == [ferry], noon.to_dict()
+    night = argyll.route(a, b, "22:00")  # both ferries have stopped
+    assert night.status == "unreachable" and ferry in night.notes[0] and "last sailing" in night.notes[0]
+    m = argyll.matrix([a.lon], [a.lat], [b.lon], [b.lat], "lunch")
+    assert m.ferry_crossings[0, 0] == 1 and m.minutes[0, 0] == pytest.approx(noon.minutes)
+    # 22:00: every ferry off Bute and Luing has stopped (the Wemyss Bay boat sails until 21:30)
+    late = argyll.matrix([a.lon, b.lon], [a.lat, b.lat], [a.lon, b.lon], [a.lat, b.lat], "22:00")
+    assert np.isinf(late.minutes[[0, 1], [1, 0]]).all(), late.minutes
+    assert all(f"{ferry} ferry not sailing at 22:00" in r for r in late.reason[[0, 1], [1, 0]])
+    assert (np.diag(late.minutes) == 0).all()
+
+
+@needs_data
+def test_access_candidates_are_on_the_points_landmass(argyll):
+    lon = np.array([BUTE_DOOR.lon, COLINTRAIVE_DOOR.lon, LUING_DOOR.lon, SEIL_DOOR.lon])
+    lat = np.array([BUTE_DOOR.lat, COLINTRAIVE_DOOR.lat, LUING_DOOR.lat, SEIL_DOOR.lat])
+    access = argyll._compute_access(lon, lat)
+    labels = argyll._node_labels()
+    assert not access.fallback.any()
+    for p in range(len(lon)):
+        usable = access.nodes[p][np.isfinite(access.minutes[p])]
+        assert len(usable) and (labels[usable] == access.label[p]).all()
+
+
+# ----------------------------------------------------------------------------------------------
+# regressions: points in the sea, and far from the road network
+# ----------------------------------------------------------------------------------------------
+
+
+@needs_data
+@pytest.mark.parametrize(("text", "distance"), [
+    ("56.0,-6.6", "km from the nearest land"),  # the Atlantic west of Colonsay/Islay
+    ("55.955,-5.385", "2.8 km from the nearest land"),  # mid Loch Fyne
+])
+def test_a_point_in_the_sea_is_an_error(argyll, text, distance):
+    with pytest.raises(CareCommissioningError, match="in the sea") as caught:
+        argyll.resolve(text)
+    assert text in str(caught.value) and distance in str(caught.value)
+
+
+@needs_data
+def test_a_harbour_side_point_is_accepted(argyll):
+    rhubodach = argyll.location_of("rhubodach")  # the slipway, ~90 m off the generalised coast
+    point = argyll.resolve(f"{rhubodach.lat:.5f},{rhubodach.lon:.5f}")
+    assert point.node_id is None and argyll.distance_to_land_m(point.lon, point.lat) < 300
+
+
+@needs_data
+def test_a_long_access_leg_is_flagged(argyll):
+    ardmeanach = argyll.resolve("56.40,-6.18")  # roadless Ardmeanach, Mull
+    journey = argyll.route(ardmeanach, argyll.resolve("Craignure"), "12:00")
+    assert journey.status == "ok" and journey.legs[0].mode == "access" and journey.legs[0].km > 5
+    assert journey.approximate is True and journey.to_dict()["approximate"] is True
+    assert any("far from the road network" in note for note in journey.notes), journey.notes
+    near = argyll.route(argyll.resolve("56.42,-5.46"), argyll.resolve("Connel"), "12:00")
+    assert near.approximate is False and not any("far from" in note for note in near.notes)
+    m = argyll.matrix([ardmeanach.lon, -5.46], [ardmeanach.lat, 56.42], [-5.7085], [56.4705], "lunch")
+    assert m.origin_far.tolist() == [True, False] and m.dest_far.tolist() == [False]

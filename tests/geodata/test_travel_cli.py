@@ -67,3 +67,57 @@ def test_bad_clock_time_is_a_usage_error(capsys):
         main(["travel", "Oban", "Tobermory", "--at", "25:00"])
     assert caught.value.code == 2
     assert "out of range" in capsys.readouterr().err
+
+
+def test_ferry_never_sails_after_its_last_sailing(capsys):
+    status = main(["travel", "Oban", "Scalasaig", "--at", "17:00"])  # was "620 min, arriving 03:20 (ok)"
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "170 min, arriving 19:50 (ok)" in out.splitlines()[0]
+    assert "note: catches the last Oban–Scalasaig sailing at 17:30" in out
+
+
+def test_arriving_after_midnight_exits_3(capsys):
+    status = main(["travel", "Oban", "Campbeltown", "--at", "23:00"])
+    out = capsys.readouterr().out
+    assert status == 3
+    assert "no journey (unreachable)" in out and "arrives after midnight" in out
+
+
+def test_bute_to_colintraive_needs_the_ferry(capsys):
+    # ~300 m across the Kyles of Bute: once the ferry has stopped there is no journey
+    status = main(["travel", "55.918,-5.161", "55.9262,-5.1545", "--at", "22:00"])
+    out = capsys.readouterr().out
+    assert status == 3 and "Colintraive–Rhubodach ferry is not sailing" in out
+    status = main(["travel", "56.264,-5.632", "56.270,-5.627", "--json"])  # Luing → Seil
+    journey = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert [leg["mode"] for leg in journey["legs"]] == ["access", "wait", "ferry", "access"]
+
+
+@pytest.mark.parametrize("point", ["56.0,-6.6", "55.955,-5.385"])
+def test_point_in_the_sea_exits_1(capsys, point):
+    status = main(["travel", point, "Oban"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"'{point}'" in err and "in the sea" in err and "from the nearest land" in err
+
+
+def test_far_access_leg_is_noted(capsys):
+    status = main(["travel", "56.40,-6.18", "Craignure"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "far from the road network" in out and "note: the travel time is approximate" in out
+
+
+@pytest.mark.parametrize("argv", [["-5.5,56.4", "Oban"], ["Oban", "-5.5,56.4"], ["--", "-5.5,56.4", "Oban"]])
+def test_negative_coordinates_are_not_options(capsys, argv):
+    status = main(["travel", *argv])  # was an argparse usage error (exit 2: "arguments are required")
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "'-5.5,56.4'" in err and "did you write lon,lat?" in err
+
+
+def test_negative_longitude_first_is_read(capsys):
+    status = main(["travel", "--at", "10:00", "56.42,-5.46", "Connel", "--json"])
+    assert status == 0 and json.loads(capsys.readouterr().out)["status"] == "ok"
