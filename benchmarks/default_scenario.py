@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     t_build = time.perf_counter() - t0 - t_gen
     d = problems[True]
     print(f"# {d.n_clients} clients, {d.n_providers} providers, {d.n_zones} zones, {d.n_pools} pools, "
-          f"{int(d.pair_eligible.sum())} eligible pairs, {int(np.sum(d.client_pinned_provider >= 0))} pinned; "
+          f"{int(d.pair_eligible.sum())} eligible pairs, {int(np.sum(d.client_pinned_provider >= 0))} pinned;"
+          " "
           f"generated in {t_gen:.1f} s, built in {t_build:.1f} s")
     variants = {
         "none": ("no zoning", None, True),

@@ -46,7 +46,9 @@ def main() -> None:
         network.matrix(hubs["lon"], hubs["lat"], lon, lat, "lunch")
         times.append(time.perf_counter() - t0)
     rows.append((f"repeat lunch matrix (median of {args.repeats})", float(np.median(times))))
-    unreachable = float(np.mean(~np.isfinite(network.matrix(hubs["lon"], hubs["lat"], lon, lat, "bed").minutes)))
+    unreachable = float(
+        np.mean(~np.isfinite(network.matrix(hubs["lon"], hubs["lat"], lon, lat, "bed").minutes))
+    )
     print(f"{'step':<42} {'seconds':>8}")
     for name, seconds in rows:
         print(f"{name:<42} {seconds:>8.3f}")

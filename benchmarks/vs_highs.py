@@ -92,12 +92,15 @@ def solve_highs(d: ProblemData, sc: ScenarioParams, time_limit_s: float, threads
     # Zoning: x <= y per pair, sum_p y <= K.
     y0 = col
     if sc.max_providers_per_zone is not None:
-        keys = sorted(set(zip(zone_pair.tolist(), pp.tolist(), strict=True)))
+        free = d.client_pinned_provider[pc] != pp
+        keys = sorted(set(zip(zone_pair[free].tolist(), pp[free].tolist(), strict=True)))
         ycol = {k: y0 + j for j, k in enumerate(keys)}
         cols_cost.append(np.zeros(len(keys)))
         col += len(keys)
+        pinned = d.client_pinned_provider[pc] == pp  # pinned clients are exempt from zoning
         for k in range(n_x):
-            add_row([k, ycol[int(zone_pair[k]), int(pp[k])]], [1.0, -1.0], -highspy.kHighsInf, 0.0)
+            if not pinned[k]:
+                add_row([k, ycol[int(zone_pair[k]), int(pp[k])]], [1.0, -1.0], -highspy.kHighsInf, 0.0)
         by_zone: dict[int, list[int]] = {}
         for (z, _p), c in ycol.items():
             by_zone.setdefault(z, []).append(c)

@@ -14,7 +14,7 @@ from commissioning import __version__
 from commissioning.errors import CareCommissioningError
 
 # Modules under commissioning/commands, in the order --help shows them.
-COMMANDS = ["generate", "validate", "travel", "instance", "map"]
+COMMANDS = ["generate", "validate", "travel", "instance", "run", "demo", "map"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,15 +21,24 @@ Public API (everything else is internal and may change)::
   :class:`DataError` (a ``CareCommissioningError`` and ``ValueError``). Eligible pairs carry the general form
   ``pair_staff_hours`` / ``pair_care_cost_gbp`` / ``pair_travel_cost_gbp`` (``build`` computes them).
 * :class:`ScenarioParams` — zoning K, pools, unmet need and its penalty, move limit and penalty,
-  sustainability (min viable, exit, max weekly, loss band), cost weights.
+  sustainability (min viable, exit, max weekly, loss band), cost weights. Zoning counts the providers
+  serving a zone's *unpinned* clients: a client who chose its provider (``client_pinned_provider >= 0``,
+  self-directed support option 2) keeps it whatever the zoning contract says, and that choice neither
+  forces the provider into the zone nor counts toward its K. Clients merely protected by the move limit
+  (current provider) are not exempt.
 * :class:`SolveParams` — time limit, workers, seed, worker portfolio, deterministic mode, lexicographic
-  mode, progress callback, model export.
+  mode, progress callback, model export, ``lp_hint`` ("auto" | "on" | "off"). With the LP start (default
+  from 500 clients) :func:`solve` first solves the LP relaxation (GLOP), rounds it into a complete,
+  validator-checked assignment (:mod:`solver.lp`), polishes it with the zone choice fixed, and hands the
+  result to CP-SAT as a complete hint; the LP optimum also bounds the reported gap. ``Result.stages``
+  records each phase (``lp``, ``fixed zones``, then the CP-SAT stages).
 * :func:`solve` → :class:`Result` (status, objective, bound, gap, terms, assignment, unmet reasons, loads,
   pool draws, zone provider sets, validator violations, diagnosis when infeasible, ``summary()``).
 * :func:`validate_solution` — independent check of any assignment.
 
-Also: :mod:`solver.diagnose` (``precheck``, ``diagnose``), :mod:`solver.instance` (anonymised JSON),
-:mod:`solver.gap` (OR-Library GAP through the same core), :mod:`solver.generate` (random instances).
+Also: :mod:`solver.lp` (``solve_lp``, ``round_lp``, ``best_rounding``), :mod:`solver.diagnose`
+(``precheck``, ``diagnose``), :mod:`solver.instance` (anonymised JSON), :mod:`solver.gap` (OR-Library GAP
+through the same core), :mod:`solver.generate` (random instances).
 """
 
 from solver.data import DataError, ProblemData, ScenarioParams, SolveParams

@@ -415,6 +415,13 @@ class ScenarioParams:
                 raise DataError(f"{name} must be a finite number ≥ 0, got {v!r}")
 
 
+# SolveParams.lp_hint="auto" solves and rounds the LP relaxation from this many clients (measured in
+# benchmarks/SOLVER_NOTES.md).
+LP_HINT_MIN_CLIENTS = 500
+LP_TIME_SHARE = 0.75  # at most this share of the time limit for GLOP (20,000 clients: about 16 s)
+FIXED_ZONES_SHARE = 0.2  # then CP-SAT with the rounding's zone choice fixed (see solve._fixed_zones_phase)
+LP_ROUNDING_SHARE = 0.1  # share of the time limit the rounding's local search over zone choices may use
+
 # Worker portfolios for CP-SAT, measured in benchmarks/SOLVER_NOTES.md. "auto" picks by worker count.
 PORTFOLIOS: dict[str, tuple[str, ...]] = {
     "lp": ("max_lp", "default_lp"),  # both workers run LP-based search: bounds leave the root LP
@@ -435,6 +442,9 @@ class SolveParams:
     ``progress``: called as ``progress(objective_gbp, bound_gbp, seconds)`` on each improving solution;
     returning True stops the search (the best solution so far is returned).
     ``hint_current``: hint the current allocation (CP-SAT repairs it where it no longer fits).
+    ``lp_hint``: "auto" (measured default: on from ``LP_HINT_MIN_CLIENTS`` clients), "on" or "off". When on,
+    the LP relaxation is solved first (GLOP) and rounded into a complete assignment (:mod:`solver.lp`); if
+    the validator passes it, it replaces the current-allocation hint and is the fall-back answer.
     ``export_model``: write the CP-SAT model
     (``.pb`` or ``.pbtxt``) before solving. ``relative_gap_limit``: stop when the gap is below this.
     """
@@ -448,6 +458,7 @@ class SolveParams:
     subsolvers: tuple[str, ...] | None = None
     deterministic: bool = False
     hint_current: bool = True
+    lp_hint: str = "auto"
     export_model: str | None = None
     relative_gap_limit: float = 0.0
     progress: Callable[[float, float, float], bool | None] | None = None
@@ -458,5 +469,7 @@ class SolveParams:
             raise DataError("time_limit_s must be > 0")
         if self.workers < 1:
             raise DataError("workers must be ≥ 1")
+        if self.lp_hint not in ("auto", "on", "off"):
+            raise DataError(f"lp_hint must be one of auto, on, off; got {self.lp_hint!r}")
         if self.portfolio not in ("auto", *PORTFOLIOS):
             raise DataError(f"portfolio must be one of auto, {', '.join(PORTFOLIOS)}; got {self.portfolio!r}")

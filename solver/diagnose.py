@@ -53,15 +53,21 @@ def precheck(data: ProblemData, scenario: ScenarioParams) -> list[str]:
         demand = float(need[in_z].sum())
         if demand <= 0:
             continue
-        caps = np.sort(cap[reach[z]])[::-1]
+        # Providers chosen by pinned clients in the zone serve them outside the zoning limit.
+        chosen = np.zeros(data.n_providers, bool)
+        pin_z = data.client_pinned_provider[data.client_zone == z]
+        chosen[pin_z[pin_z >= 0]] = True
+        caps = np.sort(cap[reach[z] & ~chosen])[::-1]
         limited = k_max is not None and len(caps) > k_max
-        supply = float(caps[:k_max].sum() if limited else caps.sum())
+        supply = float(caps[:k_max].sum() if limited else caps.sum()) + float(cap[chosen].sum())
         pool = 0.0
         if pools_on:
             covering = data.pool_zones[:, z] & (data.pool_members[:, reach[z]].any(axis=1))
             pool = float(data.pool_weekly_hours[covering].sum())
         if demand > supply + pool + 1e-6:
             who = f"the {k_max} largest providers allowed there" if limited else "providers able to reach it"
+            if chosen.any():
+                who += " and those chosen by its pinned clients"
             pools = f" plus {pool:.0f} h from pools" if pool else ""
             out.append(f"Zone {_zone_label(data, z)} needs {demand:.0f} staff h/week (care and travel); "
                        f"{who} have {supply:.0f} h in total{pools}")
@@ -184,7 +190,7 @@ def unmet_reasons(
     spare = data.provider_weekly_staff_hours + pool_draw_hours.sum(axis=(0, 2)) - loads["staff_hours"]
     if scenario.pools_enabled and data.n_pools:
         left = data.pool_weekly_hours - pool_draw_hours.sum(axis=(1, 2))
-    served = zone_providers(data, assignment)
+    served = zone_providers(data, assignment, exempt_pinned=True)
     k_max = scenario.max_providers_per_zone
     for i in unmet:
         i = int(i)

@@ -58,12 +58,14 @@ def greedy_assignment(data: ProblemData, scenario: ScenarioParams, keep_current:
             p = int(data.pair_provider[k])
             if staff[k] > room[p] or care[i] > care_room[p]:
                 continue
-            if k_max is not None and p not in zone_sets[z] and len(zone_sets[z]) >= k_max:
+            exempt = pinned[i] and p == data.client_pinned_provider[i]  # pinned: outside the zoning limit
+            if k_max is not None and not exempt and p not in zone_sets[z] and len(zone_sets[z]) >= k_max:
                 continue
             a[i] = p
             room[p] -= staff[k]
             care_room[p] -= care[i]
-            zone_sets[z].add(p)
+            if not exempt:
+                zone_sets[z].add(p)
             if c >= 0 and p != c and stay_k:
                 moves_left -= 1
             break

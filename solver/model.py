@@ -27,7 +27,7 @@ from solver.data import ProblemData, ScenarioParams
 FAMILY_WORDS: dict[str, str] = {
     "assignment": "every client must be allocated a provider (unmet need not allowed)",
     "capacity": "providers' staff hours (care plus travel) cannot exceed their capacity plus pool hours",
-    "zoning": "at most K providers may serve each zone",
+    "zoning": "at most K providers may serve each zone (clients who chose their provider are not counted)",
     "pinned": "clients who chose their provider (pinned) stay with that provider",
     "move_limit": "no more than the allowed number of clients may change provider",
     "min_viable": "each provider keeps at least its minimum viable hours",
@@ -203,11 +203,18 @@ def add_capacity_with_travel(am: AllocationModel) -> int:
 
 
 def add_zoning(am: AllocationModel) -> int:
-    """At most K providers per zone: x[i, p] ≤ y[zone(i), p] per pair (strong linking), sum_p y[z, p] ≤ K."""
+    """At most K providers per zone: x[i, p] ≤ y[zone(i), p] per pair (strong linking), sum_p y[z, p] ≤ K.
+
+    Pinned clients are exempt: a client who chose its provider keeps it whatever the zoning contract says,
+    so the pinned pair (i, pinned(i)) neither forces y[zone(i), p] = 1 nor counts toward the K providers.
+    """
     d, m, k_max = am.data, am.model, am.scenario.max_providers_per_zone
     if k_max is None:
         return 0
+    pinned = d.client_pinned_provider
     for (i, p), v in am.x.items():
+        if pinned[i] == p:
+            continue
         z = int(d.client_zone[i])
         if (z, p) not in am.y:
             am.y[z, p] = m.new_bool_var(f"y_{z}_{p}")

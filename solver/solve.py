@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.data import PORTFOLIOS, ProblemData, ScenarioParams, SolveParams
+from solver.data import (
+    FIXED_ZONES_SHARE,
+    LP_HINT_MIN_CLIENTS,
+    LP_ROUNDING_SHARE,
+    LP_TIME_SHARE,
+    PORTFOLIOS,
+    ProblemData,
+    ScenarioParams,
+    SolveParams,
+)
 from solver.heuristic import greedy_assignment
 from solver.model import AllocationModel, build_model
 from solver.validate import (
@@ -156,6 +165,83 @@ def _hint_assignment(am: AllocationModel, assignment: np.ndarray) -> None:
             am.model.add_hint(am.unmet[i], 0)
 
 
+def _hint_complete(am: AllocationModel, assignment: np.ndarray) -> None:
+    """A complete hint (x, unmet, y, pool draws, active) from a validator-clean assignment."""
+    from solver.lp import integer_pool_draws
+
+    d = am.data
+    am.model.clear_hints()
+    for (i, p), v in am.x.items():
+        am.model.add_hint(v, int(assignment[i] == p))
+    for i, u in am.unmet.items():
+        am.model.add_hint(u, int(assignment[i] < 0))
+    free = (assignment >= 0) & (assignment != d.client_pinned_provider)
+    used = set(zip(d.client_zone[free].tolist(), assignment[free].tolist(), strict=True))
+    for key, v in am.y.items():
+        am.model.add_hint(v, int(key in used))
+    for key, minutes in integer_pool_draws(d, am.scenario, assignment, list(am.draw)).items():
+        am.model.add_hint(am.draw[key], minutes)
+    for p, v in am.active.items():
+        am.model.add_hint(v, int(np.any(assignment == p)))
+
+
+def _lp_start(am: AllocationModel, params: SolveParams) -> tuple[np.ndarray | None, dict]:
+    """Solve the LP relaxation, round it; hint the result when the validator passes it."""
+    from solver.lp import best_rounding, solve_lp
+
+    d, s = am.data, am.scenario
+    lp = solve_lp(d, s, time_limit_s=params.time_limit_s * LP_TIME_SHARE, deterministic=params.deterministic)
+    stage = {"stage": "lp", "status": lp.status, "objective_gbp": lp.objective_pence / 100.0,
+             "seconds": lp.seconds}
+    if lp.status != "OPTIMAL":
+        return None, stage
+    budget = params.time_limit_s * LP_ROUNDING_SHARE
+    # Deterministic mode: a trial budget instead of the clock (about 30,000 client placements a second).
+    trials = max(1, int(budget * 30_000 / max(d.n_clients, 1))) if params.deterministic else None
+    assignment = best_rounding(d, s, lp, time_limit_s=budget, max_trials=trials)
+    violations = validate_solution(d, s, assignment)
+    stage["rounded_gbp"] = sum(objective_terms(d, s, assignment).values())
+    stage["rounded_violations"] = len(violations)
+    if violations:
+        return None, stage
+    _hint_complete(am, assignment)
+    return assignment, stage
+
+
+def _fixed_zones_phase(am: AllocationModel, params: SolveParams, assignment: np.ndarray,
+                       budget_s: float, offset_s: float) -> tuple[dict, np.ndarray]:
+    """Polish the rounded LP: CP-SAT with every y[z, p] fixed to the rounding's zone choice (a much smaller
+    problem, usually solved to within 0.01 % in a few seconds), then its best solution becomes the hint of
+    the full model. The y domains are restored afterwards."""
+    d = am.data
+    free = (assignment >= 0) & (assignment != d.client_pinned_provider)
+    used = set(zip(d.client_zone[free].tolist(), assignment[free].tolist(), strict=True))
+    domains = {key: am.model.proto.variables[v.index].domain for key, v in am.y.items()}
+    for key, dom in domains.items():
+        dom.clear()
+        dom.extend([int(key in used)] * 2)
+    sub = SolveParams(**{**params.__dict__, "relative_gap_limit": max(params.relative_gap_limit, 1e-4)})
+    solver, status = _run(am, sub, budget_s, offset_s)
+    for dom in domains.values():
+        dom.clear()
+        dom.extend([0, 1])
+    stage = {"stage": "fixed zones", "status": status, "seconds": solver.wall_time}
+    if status in ("OPTIMAL", "FEASIBLE"):
+        stage["objective_gbp"] = solver.objective_value / 100.0
+        _hint_from(am, solver)
+        assignment = np.full(d.n_clients, -1, dtype=np.int64)
+        for (i, p), v in am.x.items():
+            if solver.boolean_value(v):
+                assignment[i] = p
+    return stage, assignment
+
+
+def _use_lp_hint(data: ProblemData, params: SolveParams) -> bool:
+    if params.lp_hint == "auto":
+        return data.n_clients >= LP_HINT_MIN_CLIENTS
+    return params.lp_hint == "on"
+
+
 def _hint_from(am: AllocationModel, solver: cp_model.CpSolver) -> None:
     am.model.clear_hints()
     for v in am.all_vars():
@@ -187,10 +273,25 @@ def solve(
         current = np.where(data.client_pinned_provider >= 0, data.client_pinned_provider,
                            data.client_current_provider)
         _hint_assignment(am, current)
+    stages: list[dict] = []
+    lp_assignment = None
+    if _use_lp_hint(data, params):
+        lp_assignment, lp_stage = _lp_start(am, params)
+        stages.append(lp_stage)
+        if lp_assignment is not None and am.y:
+            budget = params.time_limit_s * FIXED_ZONES_SHARE
+            if not params.deterministic:
+                budget = min(budget, params.time_limit_s - (time.perf_counter() - t0))
+            if budget > 0.05:
+                stage, polished = _fixed_zones_phase(am, params, lp_assignment, budget,
+                                                     time.perf_counter() - t0)
+                stages.append(stage)
+                if not validate_solution(data, scenario, polished):
+                    lp_assignment = polished
+    lp_used = bool(stages)
     if params.export_model:
         am.model.export_to_file(params.export_model)
 
-    stages: list[dict] = []
     if params.lexicographic:
         order = [("unmet", [am.terms["unmet"]]), ("cost", [am.terms["care"], am.terms["travel"]]),
                  ("moves", [am.terms["moves"]])]
@@ -204,6 +305,11 @@ def solve(
         expr = sum(ts)
         am.model.minimize(expr)
         left = params.time_limit_s - (time.perf_counter() - t0)
+        if params.deterministic:
+            # Deterministic time must not depend on the clock: equal shares of the limit (less the LP's).
+            fixed = FIXED_ZONES_SHARE if any(st["stage"] == "fixed zones" for st in stages) else 0.0
+            share = 1.0 - (LP_ROUNDING_SHARE + fixed if lp_used else 0.0)
+            left = params.time_limit_s * share * (1 - idx / len(order))
         # Later stages share what is left; the first stages get at least a fair share.
         budget = max(left / (len(order) - idx), 0.05)
         s, st = _run(am, params, budget, time.perf_counter() - t0)
@@ -220,7 +326,10 @@ def solve(
             am.model.add(expr <= value)  # lexicographic: later stages may not worsen this one
             _hint_from(am, s)
     seconds = time.perf_counter() - t0
-    # Fall-back when CP-SAT found nothing in time: a greedy allocation, if it passes the validator.
+    # Fall-back when CP-SAT found nothing in time: the rounded LP, else a greedy allocation (validated).
+    if solver is None and status == "UNKNOWN" and lp_assignment is not None:
+        stages.append({"stage": "lp fall-back", "status": "FEASIBLE"})
+        return _result(am, None, "FEASIBLE", seconds, stages, params, math.nan, lp_assignment)
     greedy = greedy_assignment(data, scenario) if solver is None and status == "UNKNOWN" else None
     if greedy is not None and not validate_solution(data, scenario, greedy):
         stages.append({"stage": "greedy fall-back", "status": "FEASIBLE"})
@@ -247,9 +356,16 @@ def _result(am, solver, status, seconds, stages, params, bound_pence, assignment
     terms = objective_terms(d, s, assignment)
     objective = sum(terms.values())
     if params.lexicographic:
-        bound = objective if all(st["status"] == "OPTIMAL" for st in stages) else math.nan
+        cp_stages = [st for st in stages if st["stage"] not in ("lp", "fixed zones")]
+        bound = objective if all(st["status"] == "OPTIMAL" for st in cp_stages) else math.nan
     else:
         bound = bound_pence / 100.0
+        # The LP relaxation's optimum is a valid bound too (GLOP tolerance taken off); CP-SAT may not have
+        # reached its root LP in time on large instances.
+        lp_bound = [st["objective_gbp"] for st in stages if st["stage"] == "lp" and st["status"] == "OPTIMAL"]
+        if lp_bound and not params.lexicographic:
+            lp_b = lp_bound[0] - 1e-6 * abs(lp_bound[0])
+            bound = lp_b if not math.isfinite(bound) else max(bound, lp_b)
         # Pence rounding makes the model objective differ slightly from the float recomputation.
         bound = min(bound, objective) if status == "OPTIMAL" else bound
     gap = (objective - bound) / max(1.0, abs(objective)) if math.isfinite(bound) else math.nan

@@ -43,11 +43,21 @@ def provider_loads(data: ProblemData, assignment: np.ndarray) -> dict[str, np.nd
     return {"care_hours": care, "travel_hours": travel, "staff_hours": staff}
 
 
-def zone_providers(data: ProblemData, assignment: np.ndarray) -> list[tuple[int, ...]]:
-    """For each zone, the sorted providers serving at least one of its clients."""
+def zone_providers(
+    data: ProblemData, assignment: np.ndarray, exempt_pinned: bool = False
+) -> list[tuple[int, ...]]:
+    """For each zone, the sorted providers serving at least one of its clients.
+
+    ``exempt_pinned``: leave out clients served by the provider they chose (pinned), which the zoning limit
+    does not count; this is the set the K-providers-per-zone rule applies to.
+    """
+    a = np.asarray(assignment)
     sets: list[set[int]] = [set() for _ in range(data.n_zones)]
-    for i in np.nonzero(np.asarray(assignment) >= 0)[0]:
-        sets[int(data.client_zone[i])].add(int(assignment[i]))
+    served = a >= 0
+    if exempt_pinned:
+        served &= a != data.client_pinned_provider
+    for i in np.nonzero(served)[0]:
+        sets[int(data.client_zone[i])].add(int(a[i]))
     return [tuple(sorted(s)) for s in sets]
 
 
@@ -182,9 +192,10 @@ def validate_solution(
     # Zoning.
     k_max = scenario.max_providers_per_zone
     if k_max is not None:
-        for z, provs in enumerate(zone_providers(data, a)):
+        for z, provs in enumerate(zone_providers(data, a, exempt_pinned=True)):
             if len(provs) > k_max:
-                v.append(f"zoning: {data.zone_name(z)} is served by {len(provs)} providers, limit {k_max}")
+                v.append(f"zoning: {data.zone_name(z)} is served by {len(provs)} providers, limit {k_max} "
+                         "(not counting providers chosen by pinned clients)")
     # Continuity.
     moves = count_moves(data, a)
     if scenario.max_moves is not None and moves > scenario.max_moves:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +20,29 @@ DATA = REPO / "geodata" / "data" / "argyll_bute"
 SHARED = REPO.parent / "shared" / "geodata" / "argyll_bute"
 
 PLACE_COLUMNS = [
-    "place_id", "name", "kind", "lat", "lon", "population", "older_population",
-    "locality", "zone_id", "island", "in_region",
+    "place_id",
+    "name",
+    "kind",
+    "lat",
+    "lon",
+    "population",
+    "older_population",
+    "locality",
+    "zone_id",
+    "island",
+    "in_region",
 ]
 PATCH_COLUMNS = ["zone_id", "name", "locality", "remote", "island_patch"]
 ROAD_COLUMNS = ["from_id", "to_id", "road", "road_class", "km"]
 FERRY_COLUMNS = [
-    "route_id", "from_id", "to_id", "crossing_minutes", "expected_wait_minutes",
-    "first_sailing", "last_sailing", "operator",
+    "route_id",
+    "from_id",
+    "to_id",
+    "crossing_minutes",
+    "expected_wait_minutes",
+    "first_sailing",
+    "last_sailing",
+    "operator",
 ]
 KINDS = {"town", "village", "hamlet", "terminal", "junction", "outside"}
 SETTLEMENT_KINDS = {"town", "village", "hamlet", "terminal"}
@@ -48,7 +63,7 @@ def _read(name: str) -> tuple[list[str], list[dict[str, str]]]:
         return list(reader.fieldnames or []), rows
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tables():
     return {
         "places": _read("places.csv"),
@@ -138,9 +153,27 @@ def test_patches_schema():
         assert z["remote"] in YES_NO, z
         assert z["island_patch"] in YES_NO, z
     required = {
-        "mull_iona", "tiree", "coll", "islay", "jura", "colonsay", "bute", "dunoon",
-        "cowal_west", "helensburgh", "rosneath", "arrochar", "inveraray", "mid_argyll",
-        "kintyre_south", "gigha", "oban", "lorn_north", "lorn_south", "lismore", "seil_luing",
+        "mull_iona",
+        "tiree",
+        "coll",
+        "islay",
+        "jura",
+        "colonsay",
+        "bute",
+        "dunoon",
+        "cowal_west",
+        "helensburgh",
+        "rosneath",
+        "arrochar",
+        "inveraray",
+        "mid_argyll",
+        "kintyre_south",
+        "gigha",
+        "oban",
+        "lorn_north",
+        "lorn_south",
+        "lismore",
+        "seil_luing",
     }
     assert required <= set(ids), required - set(ids)
     # every patch holds a populated in-region place, and its place locality matches the patch's
@@ -211,7 +244,9 @@ def test_ferries_schema():
 
 
 def _haversine_km(p: dict[str, str], q: dict[str, str]) -> float:
-    la1, lo1, la2, lo2 = map(math.radians, (float(p["lat"]), float(p["lon"]), float(q["lat"]), float(q["lon"])))
+    la1, lo1, la2, lo2 = map(
+        math.radians, (float(p["lat"]), float(p["lon"]), float(q["lat"]), float(q["lon"]))
+    )
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
@@ -245,8 +280,10 @@ def test_every_place_on_road_network():
     for r in roads():
         on_road.update((r["from_id"], r["to_id"]))
     missing = [
-        p["place_id"] for p in places()
-        if p["in_region"] == "yes" and (int(p["population"]) > 0 or p["kind"] == "terminal")
+        p["place_id"]
+        for p in places()
+        if p["in_region"] == "yes"
+        and (int(p["population"]) > 0 or p["kind"] == "terminal")
         and p["place_id"] not in on_road
     ]
     assert not missing, f"in-region places not on any road: {missing}"
@@ -262,7 +299,9 @@ def test_roads_and_ferries_connect_region():
         groups = sorted((sorted(c & set(inreg)) for c in comps.values() if c & set(inreg)), key=len)
         pytest.fail(f"{len(roots)} components; smaller ones: {groups[:-1]}")
     # the region is reachable from outside by road (Glasgow side) and by ferry
-    outside_on_net = [p["place_id"] for p in places() if p["in_region"] == "no" and find(p["place_id"]) in roots]
+    outside_on_net = [
+        p["place_id"] for p in places() if p["in_region"] == "no" and find(p["place_id"]) in roots
+    ]
     assert outside_on_net, "no outside place connected to the region"
 
 
@@ -276,7 +315,7 @@ def _need_shared():
         pytest.skip(f"real boundary data not found in {SHARED}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _geo():
     import geopandas as gpd
     import shapely
@@ -288,7 +327,7 @@ def _geo():
     return bnd, land_geom
 
 
-@lru_cache(maxsize=None)
+@cache
 def _landmasks():
     # RoaringLandmask.new() is GSHHG; geodata.land (the travel model) uses the OSM provider, which
     # is more detailed at sea-loch heads. A point counts as land only where both agree.
@@ -314,7 +353,9 @@ def _to_wgs(x, y):
 def _on_land(lon, lat):
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     gshhg, osm = _landmasks()
-    return np.asarray(gshhg.contains_many(lon, lat), dtype=bool) & np.asarray(osm.contains_many(lon, lat), dtype=bool)
+    return np.asarray(gshhg.contains_many(lon, lat), dtype=bool) & np.asarray(
+        osm.contains_many(lon, lat), dtype=bool
+    )
 
 
 def test_places_inside_or_outside_boundary():
@@ -329,7 +370,7 @@ def test_places_inside_or_outside_boundary():
     inside = shapely.contains(bnd, pts)
     edge = shapely.distance(pts, bnd.boundary)
     problems = []
-    for p, d, ins, e in zip(rows, dist, inside, edge):
+    for p, d, ins, e in zip(rows, dist, inside, edge, strict=False):
         if p["in_region"] == "yes" and d > 1000:
             problems.append(f"{p['place_id']}: in-region place {d / 1000:.1f} km outside the boundary")
         if p["in_region"] == "no" and ins and e > 1000:
@@ -348,7 +389,7 @@ def test_places_on_land():
         dx, dy = 300 * math.cos(math.radians(ang)), 300 * math.sin(math.radians(ang))
         lo, la = _to_wgs(x + dx, y + dy)
         ok |= _on_land(lo, la)
-    bad = [p["place_id"] for p, good in zip(rows, ok) if not good]
+    bad = [p["place_id"] for p, good in zip(rows, ok, strict=False) if not good]
     assert not bad, f"places more than 300 m from land: {bad}"
 
 
@@ -377,7 +418,7 @@ def test_road_edges_do_not_cross_sea():
     assert not problems, "road edges crossing sea:\n" + "\n".join(problems)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _voronoi_cells():
     import shapely
 
@@ -391,7 +432,7 @@ def _voronoi_cells():
     labels = [p["zone_id"] if p["in_region"] == "yes" else "outside" for p in rows]
     zones: dict[str, object] = {}
     for lab in sorted(set(labels)):
-        geom = shapely.union_all([c for c, l in zip(cells, labels) if l == lab])
+        geom = shapely.union_all([c for c, label in zip(cells, labels, strict=True) if label == lab])
         zones[lab] = shapely.intersection(geom, land)
     return zones
 
@@ -406,7 +447,9 @@ def test_voronoi_matches_boundary():
     common = shapely.intersection(inreg, bnd).area
     precision = common / inreg.area
     recall = common / bnd.area
-    print(f"Voronoi in-region land inside real boundary: {precision:.1%}; real boundary covered: {recall:.1%}")
+    print(
+        f"Voronoi in-region land inside real boundary: {precision:.1%}; real boundary covered: {recall:.1%}"
+    )
     assert precision >= 0.90, precision
     assert recall >= 0.90, recall
 
@@ -414,5 +457,7 @@ def test_voronoi_matches_boundary():
 def test_every_zone_has_land():
     _need_shared()
     zones = _voronoi_cells()
-    empty = [z["zone_id"] for z in patches() if zones.get(z["zone_id"]) is None or zones[z["zone_id"]].is_empty]
+    empty = [
+        z["zone_id"] for z in patches() if zones.get(z["zone_id"]) is None or zones[z["zone_id"]].is_empty
+    ]
     assert not empty, f"zones with no land: {empty}"

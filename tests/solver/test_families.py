@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solver import ScenarioParams, SolveParams, solve
+from solver import ScenarioParams, SolveParams, solve, validate_solution
 
-from .helpers import tiny
+from .helpers import brute_force, tiny
 
 FAST = SolveParams(time_limit_s=10, workers=2, seed=0)
 
@@ -100,6 +100,36 @@ def test_zoning(k, expected, assignment):
     if assignment:
         assert r.assignment.tolist() == assignment
         assert r.zone_providers == [(1,)]
+
+
+def test_pinned_clients_are_exempt_from_zoning():
+    # Zone 0: clients 0-2 chose providers 0, 1, 2 (pinned); clients 3-5 are free. p0 has room for one free
+    # client only. Without zoning: pinned 200 + 250 + 300, free 200 (p0) + 2 × 250 (p1) = 1450. With K = 1
+    # the pinned choices do not count, so the three free clients all go to p1: 750 + 750 = 1500.
+    travel = {(i, p): 0 for i in range(6) for p in range(4)}
+    d = tiny([10] * 6, [20, 100, 100, 100], [20, 25, 30, 35], travel,
+             client_pinned_provider=[0, 1, 2, -1, -1, -1])
+    assert run(d).objective == pytest.approx(1450.0)
+    r = run(d, max_providers_per_zone=1)
+    assert r.objective == pytest.approx(1500.0)
+    assert r.assignment.tolist() == [0, 1, 2, 1, 1, 1]
+    assert r.zone_providers == [(0, 1, 2)]  # everyone serving the zone; only p1 counts toward K
+    assert brute_force(d, ScenarioParams(max_providers_per_zone=1))[0] == pytest.approx(1500.0)
+    # The validator counts free clients only: splitting them over p0 and p1 breaks K = 1.
+    sc = ScenarioParams(max_providers_per_zone=1)
+    assert validate_solution(d, sc, np.array([0, 1, 2, 1, 1, 1])) == []
+    assert any(v.startswith("zoning") for v in validate_solution(d, sc, np.array([0, 1, 2, 0, 1, 1])))
+    # K = 0: only the pinned clients may be served.
+    r0 = solve(d, ScenarioParams(max_providers_per_zone=0, allow_unmet=True), FAST)
+    assert r0.assignment.tolist() == [0, 1, 2, -1, -1, -1] and r0.violations == []
+
+
+def test_current_provider_is_not_exempt_from_zoning():
+    # Clients 0-2 are with providers 0, 1, 2 today (not pinned) and moves are free: K = 1 moves two of them.
+    travel = {(i, p): 0 for i in range(3) for p in range(3)}
+    d = tiny([10] * 3, [100, 100, 100], [20, 25, 30], travel, client_current_provider=[0, 1, 2])
+    r = run(d, max_providers_per_zone=1)
+    assert r.assignment.tolist() == [0, 0, 0] and r.moves == 2
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import ProblemData, ScenarioParams, SolveParams, solve
+from solver import ProblemData, ScenarioParams, SolveParams, objective_terms, solve, validate_solution
 from solver.generate import random_instance
 
 from .helpers import brute_force
@@ -112,3 +112,36 @@ def test_export_model(tmp_path):
     path = tmp_path / "model.pbtxt"
     solve(d, ScenarioParams(), SolveParams(time_limit_s=5, export_model=str(path)))
     assert path.exists() and path.stat().st_size > 0
+
+
+def test_lp_hint_is_a_validator_clean_complete_assignment():
+    from solver.lp import best_rounding, integer_pool_draws, solve_lp
+    from solver.model import build_model
+
+    d = random_instance(400, seed=4)
+    sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True)
+    lp = solve_lp(d, sc)
+    assert lp.status == "OPTIMAL"
+    a = best_rounding(d, sc, lp, max_trials=20)
+    assert validate_solution(d, sc, a) == []
+    assert sum(objective_terms(d, sc, a).values()) >= lp.objective_pence / 100 - 1.0
+    # Integer draws fit the model: pool totals, and never more than the provider works in the zone.
+    am = build_model(d, sc)
+    draws = integer_pool_draws(d, sc, a, list(am.draw))
+    for q in range(d.n_pools):
+        assert sum(v for (qq, _, _), v in draws.items() if qq == q) <= d.pool_weekly_hours[q] * 60
+    # Through solve: the rounded LP is the hint, CP-SAT only improves on it, the bound is at least the LP's.
+    r = solve(d, sc, SolveParams(time_limit_s=2, workers=2, lp_hint="on"))
+    lp_stage = r.stages[0]
+    assert lp_stage["stage"] == "lp" and lp_stage["rounded_violations"] == 0
+    assert r.violations == [] and r.objective <= lp_stage["rounded_gbp"] + 1e-6
+    assert r.bound >= lp_stage["objective_gbp"] * (1 - 1e-5)
+
+
+def test_lp_hint_deterministic():
+    d = random_instance(600, seed=6)
+    sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True)
+    params = SolveParams(time_limit_s=0.5, workers=2, seed=3, deterministic=True, lp_hint="on")
+    a, b = solve(d, sc, params), solve(d, sc, params)
+    assert np.array_equal(a.assignment, b.assignment)
+    assert a.objective == b.objective and a.stages[0]["rounded_gbp"] == b.stages[0]["rounded_gbp"]

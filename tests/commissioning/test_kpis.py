@@ -1,0 +1,217 @@
+"""KPIs: declared with units, computed as documented, consistent with each other (hand-written fixture)."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from commissioning.kpis import GROUPS, KPIS, build_kpis, kpi_table, provider_table, zone_table
+from commissioning.outputs import _clean
+from commissioning.run import (
+    _build_problems,
+    _load,
+    allocation_frame,
+    client_provider_km,
+    pool_km,
+    run_variant,
+)
+from commissioning.scenario import parse_scenario
+
+VALID_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "valid_small"
+
+TEXT = textwrap.dedent(f"""\
+    data = "{VALID_SMALL}"
+    [money]
+    staff_cost_per_hour_gbp = 15.0
+    mileage_gbp_per_travel_hour = 10.0
+    bed_day_cost_gbp = 400.0
+    [downstream]
+    share_of_unmet_clients_in_hospital = 0.5
+    bed_days_per_week_per_client_in_hospital = 7.0
+    [[variants]]
+    name = "current"
+    mode = "current"
+    waiting = "unmet"
+    [[variants]]
+    name = "optimised"
+    mode = "optimised"
+    time_limit_s = 1.0
+    [[variants]]
+    name = "zoned"
+    mode = "zoned"
+    max_providers_per_zone = 1
+    time_limit_s = 1.0
+""")
+
+
+@pytest.fixture(scope="module")
+def world():
+    scenario = parse_scenario(TEXT, base=VALID_SMALL.parent)
+    data, travel = _load(VALID_SMALL)
+    base = _build_problems(scenario, data, travel)
+    km = {"hub": client_provider_km(data, travel), "pool": pool_km(data, travel)}
+    outcomes = {}
+    for variant in scenario.variants:
+        problem, index = base[variant.pools]
+        outcome = run_variant(variant, problem, index, data, quiet=True)
+        outcome.allocation = allocation_frame(outcome, data)
+        outcomes[variant.name] = outcome
+    kpis = build_kpis(scenario, data, outcomes, km, warnings=[], travel_approximate=True)
+    return scenario, data, outcomes, km, kpis
+
+
+UNIT_WORDS = {
+    "GBP/week": "gbp",
+    "GBP/hour": "gbp",
+    "hours/week": "hours",
+    "km/week": "km",
+    "minutes/visit": "minutes",
+    "share 0-1": "share",
+    "percent": "percent",
+    "clients": "clients",
+    "bed-days/week": "bed_days",
+    "providers": "providers",
+    "patches": "patches",
+    "visits/day": "visits",
+}
+
+
+def test_every_kpi_is_declared_with_family_level_and_a_unit_its_name_carries():
+    names = [k.name for k in KPIS]
+    assert len(names) == len(set(names))
+    for k in KPIS:
+        assert k.group in GROUPS and k.level in ("input", "output", "outcome") and k.description
+        if k.unit in UNIT_WORDS:
+            assert UNIT_WORDS[k.unit] in k.name, (k.name, k.unit)
+    # the four Es, the downstream estimate and the funder split are all there
+    assert {k.group for k in KPIS} == set(GROUPS)
+
+
+def test_kpis_json_carries_every_kpi_definition_and_assumption(world):
+    scenario, _, outcomes, _, kpis = world
+    assert set(kpis["definitions"]) == {k.name for k in KPIS}
+    for name in outcomes:
+        assert {k.name for k in KPIS} <= set(kpis["scenarios"][name])
+    assert kpis["assumptions"]["money"]["bed_day_cost_gbp"] == 400.0
+    assert kpis["assumptions"]["downstream"]["share_of_unmet_clients_in_hospital"] == 0.5
+    assert kpis["travel_model"] == "approximate"
+    json.dumps(_clean(kpis))  # serialisable, no NaN
+
+
+def test_economy_and_efficiency_follow_their_definitions(world):
+    scenario, data, outcomes, _, kpis = world
+    for name, outcome in outcomes.items():
+        k = kpis["scenarios"][name]
+        problem, a = outcome.problem, outcome.assignment
+        pairs = outcome.pair_of_client[a >= 0]
+        care = problem.pair_care_cost_gbp[pairs].sum()
+        travel_h = problem.pair_travel_hours[pairs].sum()
+        assert math.isclose(k["care_cost_per_week_gbp"], care, abs_tol=1e-4)
+        assert math.isclose(k["travel_cost_per_week_gbp"], travel_h * (15.0 + 10.0), abs_tol=1e-4)
+        assert math.isclose(
+            k["cost_per_week_gbp"], k["care_cost_per_week_gbp"] + k["travel_cost_per_week_gbp"], abs_tol=1e-4
+        )
+        assert math.isclose(
+            k["cost_per_care_hour_gbp"], k["cost_per_week_gbp"] / k["care_hours_assigned"], rel_tol=1e-5
+        )
+        assert math.isclose(
+            k["travel_share_of_paid_staff_time"],
+            travel_h / (travel_h + k["care_hours_assigned"]),
+            rel_tol=1e-5,
+        )
+        assert k["km_per_week"] > 0 and k["travel_hours_per_week"] > 0
+        assert math.isclose(
+            k["cost_council_per_week_gbp"] + k["cost_nhs_per_week_gbp"], k["cost_per_week_gbp"], abs_tol=1e-3
+        )
+
+
+def test_downstream_estimate_uses_the_shown_parameters_and_compares_with_current(world):
+    _, _, outcomes, _, kpis = world
+    current = kpis["scenarios"]["current"]
+    for name in outcomes:
+        k = kpis["scenarios"][name]
+        assert math.isclose(k["delayed_discharge_bed_days_per_week"], k["clients_unmet"] * 0.5 * 7.0)
+        assert math.isclose(
+            k["delayed_discharge_cost_per_week_gbp"], k["delayed_discharge_bed_days_per_week"] * 400
+        )
+        assert math.isclose(
+            k["delayed_discharge_cost_per_week_change_vs_current_gbp"],
+            k["delayed_discharge_cost_per_week_gbp"] - current["delayed_discharge_cost_per_week_gbp"],
+            abs_tol=1e-6,
+        )
+    assert current["delayed_discharge_bed_days_per_week_change_vs_current"] == 0
+
+
+def test_equity_kpis_by_hand(world):
+    _, data, outcomes, km, kpis = world
+    providers = provider_table(outcomes, data, km)
+    zones = zone_table(outcomes, data, km)
+    for name in outcomes:
+        k = kpis["scenarios"][name]
+        hours = providers[providers["variant"] == name]["care_hours"].to_numpy()
+        shares = hours / hours.sum()
+        assert math.isclose(k["provider_concentration_hhi"], float(np.sum((100 * shares) ** 2)), rel_tol=1e-4)
+        z = zones[(zones["variant"] == name) & (zones["clients"] > 0)]
+        assert k["max_providers_per_zone"] == z["providers"].max()
+        assert math.isclose(k["providers_per_zone_mean"], z["providers"].mean(), rel_tol=1e-6)
+        before = providers[providers["variant"] == "current"]["care_hours"].to_numpy()
+        loss = max(
+            0.0, float(np.max(np.where(before > 0, (before - hours) / np.where(before > 0, before, 1), 0)))
+        )
+        assert math.isclose(k["largest_provider_loss_percent"], 100 * loss, abs_tol=1e-3)
+    zoned = kpis["scenarios"]["zoned"]
+    assert zoned["zoning_limit_providers_per_zone"] == 1
+    assert kpis["scenarios"]["optimised"]["zoning_limit_providers_per_zone"] is None
+    assert kpis["scenarios"]["current"]["largest_provider_loss_percent"] == 0
+
+
+def test_current_snapshot_leaves_waiting_packages_unmet(world):
+    _, data, outcomes, _, kpis = world
+    waiting = [i for i, c in enumerate(data.clients) if not c.current_provider]
+    assert all(outcomes["current"].assignment[i] < 0 for i in waiting)
+    assert kpis["scenarios"]["current"]["clients_unmet"] >= len(waiting)
+    assert kpis["scenarios"]["current"]["clients_moved"] == 0
+
+
+def test_kpi_table_has_one_row_per_kpi_then_solver_rows(world):
+    _, _, outcomes, _, kpis = world
+    table = kpi_table(kpis)
+    assert list(table.columns) == ["kpi", "unit", "family", *outcomes, "level", "description"]
+    assert list(table["kpi"][: len(KPIS)]) == [k.name for k in KPIS]
+    assert list(table["kpi"][len(KPIS) :]) == [
+        f"solver_{f}" for f in ("status", "objective", "bound", "gap", "seconds")
+    ]
+    status = table.set_index("kpi").loc["solver_status"]
+    assert status["current"] == "EVALUATED" and status["optimised"] in ("OPTIMAL", "FEASIBLE")
+
+
+def test_without_a_current_variant_changes_are_empty(world):
+    scenario, data, outcomes, km, _ = world
+    only = {"optimised": outcomes["optimised"]}
+    kpis = build_kpis(scenario, data, only, km, warnings=[])
+    k = kpis["scenarios"]["optimised"]
+    assert kpis["current_variant"] is None
+    assert k["cost_per_week_change_vs_current_gbp"] is None
+    assert k["delayed_discharge_cost_per_week_change_vs_current_gbp"] is None
+
+
+def test_spare_capacity_nearby_responds_to_its_parameters(world):
+    import dataclasses
+
+    scenario, data, outcomes, km, kpis = world
+    strict = dataclasses.replace(
+        scenario, kpis=dataclasses.replace(scenario.kpis, spare_staff_hours_per_week=1e9)
+    )
+    k = build_kpis(strict, data, outcomes, km, warnings=[])["scenarios"]["optimised"]
+    assert k["remote_patches_with_spare_capacity_nearby"] == 0
+    loose = dataclasses.replace(
+        scenario,
+        kpis=dataclasses.replace(scenario.kpis, spare_staff_hours_per_week=0.0, nearby_minutes_per_visit=1e6),
+    )
+    k = build_kpis(loose, data, outcomes, km, warnings=[])["scenarios"]["optimised"]
+    assert k["remote_patches_with_spare_capacity_nearby"] == k["remote_patches"]

@@ -1,0 +1,420 @@
+"""``commissioning run`` end to end on small generated data (real solves, short time limits).
+
+Checks the acceptance of issue 4: every client in every allocation.csv, assigned + unmet = total, optimised
+and zoned travel below current, the workbook reads back, and every table agrees with kpis.json.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from commissioning import outputs
+from commissioning.cli import main
+from commissioning.errors import CareCommissioningError
+from commissioning.progress import VariantProgress
+from commissioning.run import WAITING_REASON, run_scenario
+from commissioning.scenario import parse_scenario
+
+VALID_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "valid_small"
+N_CLIENTS = 150
+VARIANTS = ["current", "snapshot", "optimised", "zoned", "protected"]
+
+
+def scenario_text(data: Path, protect: str, exclude: str, time_limit_s: float = 3.0) -> str:
+    return textwrap.dedent(f"""\
+        name = "test run"
+        data = "{data}"
+        [routing]
+        time_limit_s = 0.1
+        [solver]
+        workers = 2
+        seed = 0
+        [[variants]]
+        name = "current"
+        mode = "current"
+        waiting = "greedy"
+        [[variants]]
+        name = "snapshot"
+        mode = "current"
+        waiting = "unmet"
+        [[variants]]
+        name = "optimised"
+        mode = "optimised"
+        move_penalty_gbp = 50.0
+        time_limit_s = {time_limit_s}
+        [[variants]]
+        name = "zoned"
+        mode = "zoned"
+        max_providers_per_zone = 2
+        move_penalty_gbp = 50.0
+        time_limit_s = {time_limit_s}
+        [[variants]]
+        name = "protected"
+        mode = "optimised"
+        protect = ["{protect}"]
+        exclude = ["{exclude}"]
+        time_limit_s = 2.0
+    """)
+
+
+def _build_run(root: Path) -> Path:
+    from commissioning.generate import generate_scenario
+
+    data = root / "data"
+    generate_scenario(data, n_clients=N_CLIENTS, seed=3, force=True)
+    providers = pd.read_csv(data / "providers.csv", dtype=str)
+    clients = pd.read_csv(data / "clients.csv", dtype=str, keep_default_na=False)
+    busiest = clients["current_provider"].replace("", np.nan).value_counts()
+    protect, exclude = busiest.index[0], busiest.index[1]
+    assert set(busiest.index) <= set(providers["provider_id"])
+    path = root / "scenario.toml"
+    path.write_text(scenario_text(data, protect, exclude), encoding="utf-8")
+    out = root / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet", "--force"]) == 0
+    (out / "_test_protect_exclude.txt").write_text(f"{protect} {exclude}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, worker_id) -> Path:
+    """One run shared by every test (and every xdist worker: the first builds it, the others wait)."""
+    if worker_id == "master":
+        return _build_run(tmp_path_factory.mktemp("run"))
+    root = tmp_path_factory.getbasetemp().parent / "shared-run"
+    done, failed = root / "DONE", root / "FAILED"
+    try:
+        root.mkdir()
+    except FileExistsError:
+        deadline = time.monotonic() + 600
+        while not done.exists() and not failed.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if not done.exists():
+            pytest.fail("the shared run built by another worker failed or timed out")
+        return root / "out"
+    try:
+        out = _build_run(root)
+    except BaseException:
+        failed.touch()
+        raise
+    done.touch()
+    return out
+
+
+@pytest.fixture(scope="module")
+def kpis(run_dir) -> dict:
+    return json.loads((run_dir / "kpis.json").read_text())
+
+
+def allocation(run_dir: Path, variant: str) -> pd.DataFrame:
+    text = {"provider_id": str, "reason": str, "current_provider": str}
+    frame = pd.read_csv(run_dir / variant / "allocation.csv", dtype=text, keep_default_na=False)
+    frame["travel_minutes_per_visit"] = pd.to_numeric(frame["travel_minutes_per_visit"])
+    return frame
+
+
+def test_the_output_folder_has_every_contract_file(run_dir):
+    for name in (
+        "kpis.json",
+        "kpis.csv",
+        "providers.csv",
+        "zones.csv",
+        "workbook.xlsx",
+        "report.html",
+        "scenario.toml",
+    ):
+        assert (run_dir / name).is_file(), name
+    for name in ("clients.csv", "providers.csv", "hubs.csv", "pools.csv", "zones.geojson", "dataset.json"):
+        assert (run_dir / "inputs" / name).is_file(), name
+    for variant in VARIANTS:
+        assert (run_dir / variant / "allocation.csv").is_file()
+    assert not [p for p in run_dir.parent.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+
+
+def test_kpis_json_has_the_required_keys(kpis):
+    assert kpis["variants"] == VARIANTS
+    required = {
+        "travel_hours_per_week",
+        "care_hours_assigned",
+        "unmet_hours_per_week",
+        "clients_total",
+        "clients_assigned",
+        "clients_unmet",
+        "clients_moved",
+        "max_providers_per_zone",
+        "cost_per_week_gbp",
+        "travel_hours_per_week_routed",
+        "solver",
+    }
+    for variant in VARIANTS:
+        block = kpis["scenarios"][variant]
+        assert required <= set(block), required - set(block)
+        assert {"status", "objective", "bound", "gap", "seconds"} <= set(block["solver"])
+    assert kpis["scenarios"]["current"]["solver"]["status"] == "EVALUATED"
+    for variant in ("optimised", "zoned", "protected"):
+        assert kpis["scenarios"][variant]["solver"]["status"] in ("OPTIMAL", "FEASIBLE")
+        assert kpis["scenarios"][variant]["constraint_violations"] == 0
+    assert kpis["travel_model"] == "network"
+    assert kpis["assumptions"]["money"]["bed_day_cost_gbp"] > 0
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_client_appears_once_and_assigned_plus_unmet_is_total(run_dir, kpis, variant):
+    clients = pd.read_csv(run_dir / "inputs" / "clients.csv", dtype=str)
+    frame = allocation(run_dir, variant)
+    assert list(frame.columns[:11]) == [
+        "client_id",
+        "provider_id",
+        "status",
+        "reason",
+        "zone",
+        "travel_minutes_per_visit",
+        "moved",
+        "weekly_hours",
+        "visits_per_week",
+        "carers_per_visit",
+        "funder",
+    ]
+    assert sorted(frame["client_id"]) == sorted(clients["client_id"]) and frame["client_id"].is_unique
+    assert set(frame["status"]) <= {"assigned", "unmet"}
+    unmet = frame["status"] == "unmet"
+    assert (frame.loc[unmet, "provider_id"] == "").all() and (frame.loc[~unmet, "provider_id"] != "").all()
+    assert (frame.loc[unmet, "reason"] != "").all() and (frame.loc[~unmet, "reason"] == "").all()
+    k = kpis["scenarios"][variant]
+    assert k["clients_assigned"] + k["clients_unmet"] == k["clients_total"] == N_CLIENTS
+    assert k["clients_assigned"] == int((~unmet).sum())
+    assert set(frame["moved"]) <= {"yes", "no"}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_tables_agree_with_kpis_json_and_kpis_csv(run_dir, kpis, variant):
+    k = kpis["scenarios"][variant]
+    frame = allocation(run_dir, variant)
+    assigned = frame["status"] == "assigned"
+    assert math.isclose(
+        frame.loc[assigned, "care_hours_per_week"].sum(), k["care_hours_assigned"], abs_tol=1e-3
+    )
+    assert math.isclose(
+        frame.loc[~assigned, "care_hours_per_week"].sum(), k["unmet_hours_per_week"], abs_tol=1e-3
+    )
+    assert math.isclose(frame["travel_hours_per_week"].sum(), k["travel_hours_per_week"], abs_tol=1e-3)
+    assert (frame["care_hours_per_week"] == frame["weekly_hours"] * frame["carers_per_visit"]).all()
+    assert int((frame["moved"] == "yes").sum()) == k["clients_moved"]
+    minutes = frame.loc[assigned, "travel_minutes_per_visit"]
+    assert math.isclose(minutes.max(), k["longest_travel_minutes_per_visit"], abs_tol=0.01)
+
+    providers = pd.read_csv(run_dir / "providers.csv")
+    assert list(providers.columns[:10]) == [
+        "variant",
+        "provider_id",
+        "name",
+        "kind",
+        "care_hours",
+        "clients",
+        "travel_hours",
+        "revenue_gbp",
+        "change_hours_vs_current",
+        "change_pct_vs_current",
+    ]
+    p = providers[providers["variant"] == variant]
+    assert math.isclose(p["care_hours"].sum(), k["care_hours_assigned"], abs_tol=1e-2)
+    assert math.isclose(p["travel_hours"].sum(), k["travel_hours_per_week"], abs_tol=1e-2)
+    assert int(p["clients"].sum()) == k["clients_assigned"]
+    assert math.isclose(p["revenue_gbp"].sum(), k["care_cost_per_week_gbp"], abs_tol=0.05)
+    by_provider = frame[assigned].groupby("provider_id")["care_hours_per_week"].sum()
+    for _, row in p.iterrows():
+        assert math.isclose(by_provider.get(row["provider_id"], 0.0), row["care_hours"], abs_tol=1e-3)
+
+    zones = pd.read_csv(run_dir / "zones.csv")
+    assert list(zones.columns[:9]) == [
+        "variant",
+        "zone_id",
+        "name",
+        "remote",
+        "providers",
+        "provider_ids",
+        "care_hours",
+        "unmet_hours",
+        "travel_minutes_per_visit",
+    ]
+    z = zones[zones["variant"] == variant]
+    assert math.isclose(z["care_hours"].sum(), k["care_hours_assigned"], abs_tol=1e-2)
+    assert math.isclose(z["unmet_hours"].sum(), k["unmet_hours_per_week"], abs_tol=1e-2)
+    assert int(z["providers"].max()) == k["max_providers_per_zone"]
+
+    table = pd.read_csv(run_dir / "kpis.csv").set_index("kpi")
+    assert list(table.columns[:2]) == ["unit", "family"]
+    for name, value in k.items():
+        if name in table.index and isinstance(value, int | float) and not isinstance(value, bool):
+            assert math.isclose(float(table.loc[name, variant]), value, rel_tol=1e-9, abs_tol=1e-9), name
+
+
+def test_the_workbook_reads_back_and_matches_the_csv_files(run_dir, kpis):
+    book = openpyxl.load_workbook(run_dir / "workbook.xlsx", read_only=True)
+    assert {"KPIs", "Providers", "Zones", "Assumptions", "Warnings"} <= set(book.sheetnames)
+    assert {f"Allocation {v}" for v in VARIANTS} <= set(book.sheetnames)
+    rows = list(book["KPIs"].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header[:3] == ["kpi", "unit", "family"]
+    by_kpi = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    for variant in VARIANTS:
+        for name in ("cost_per_week_gbp", "travel_hours_per_week", "unmet_hours_per_week", "clients_unmet"):
+            assert math.isclose(by_kpi[name][variant], kpis["scenarios"][variant][name], abs_tol=1e-6)
+    sheet = list(book["Allocation zoned"].iter_rows(values_only=True))
+    assert len(sheet) == N_CLIENTS + 1
+    workbook_frame = pd.DataFrame(sheet[1:], columns=sheet[0])
+    assert sorted(workbook_frame["client_id"]) == sorted(allocation(run_dir, "zoned")["client_id"])
+    providers = pd.DataFrame(
+        list(book["Providers"].iter_rows(values_only=True))[1:],
+        columns=list(book["Providers"].iter_rows(values_only=True))[0],
+    )
+    csv_providers = pd.read_csv(run_dir / "providers.csv")
+    assert math.isclose(providers["care_hours"].sum(), csv_providers["care_hours"].sum(), abs_tol=1e-6)
+
+
+def test_optimised_and_zoned_travel_less_than_current(kpis):
+    current = kpis["scenarios"]["current"]["travel_hours_per_week"]
+    assert kpis["scenarios"]["optimised"]["travel_hours_per_week"] < current
+    assert kpis["scenarios"]["zoned"]["travel_hours_per_week"] < current
+    assert kpis["scenarios"]["zoned"]["cost_per_week_change_vs_current_gbp"] < 0
+
+
+def test_zoning_holds_for_clients_who_did_not_choose_their_provider(run_dir):
+    clients = pd.read_csv(run_dir / "inputs" / "clients.csv", dtype=str, keep_default_na=False)
+    pinned = set(clients.loc[clients["pinned"].str.lower().isin(["yes", "true", "1"]), "client_id"])
+    frame = allocation(run_dir, "zoned")
+    counted = frame[(frame["status"] == "assigned") & ~frame["client_id"].isin(pinned)]
+    assert counted.groupby("zone")["provider_id"].nunique().max() <= 2
+    kpis = json.loads((run_dir / "kpis.json").read_text())
+    assert kpis["scenarios"]["zoned"]["max_providers_per_zone_excluding_own_choice"] == (
+        counted.groupby("zone")["provider_id"].nunique().max()
+    )
+
+
+def test_current_keeps_todays_providers_and_places_waiting_packages_greedily(run_dir):
+    current, snapshot = allocation(run_dir, "current"), allocation(run_dir, "snapshot")
+    kept = current["current_provider"] != ""
+    same = current["provider_id"] == current["current_provider"]
+    # Served today: same provider, or unmet because the travel model cannot reach the client.
+    assert (same | (current["status"] == "unmet"))[kept].all()
+    assert (current["moved"] == "no").all()
+    waiting = ~kept
+    assert waiting.any()
+    assert (snapshot.loc[waiting, "status"] == "unmet").all()
+    assert snapshot.loc[waiting, "reason"].str.startswith(WAITING_REASON).all()
+    assert (current.loc[waiting, "status"] == "assigned").sum() >= 1
+    assert (current.loc[kept, "provider_id"] == snapshot.loc[kept, "provider_id"]).all()
+
+
+def test_protect_and_exclude(run_dir):
+    protect, exclude = (run_dir / "_test_protect_exclude.txt").read_text().split()
+    frame = allocation(run_dir, "protected")
+    clients = pd.read_csv(run_dir / "inputs" / "clients.csv", dtype=str, keep_default_na=False)
+    pinned = set(clients.loc[clients["pinned"].str.lower().isin(["yes", "true", "1"]), "client_id"])
+    of_protected = frame[(frame["current_provider"] == protect) & (frame["status"] == "assigned")]
+    assert len(of_protected) and (of_protected["provider_id"] == protect).all()
+    to_excluded = frame[(frame["provider_id"] == exclude) & ~frame["client_id"].isin(pinned)]
+    assert to_excluded.empty
+
+
+def test_a_failed_run_leaves_no_folder_and_keeps_an_existing_one(tmp_path, monkeypatch):
+    text = textwrap.dedent(f"""\
+        data = "{VALID_SMALL}"
+        [[variants]]
+        name = "current"
+        mode = "current"
+        [[variants]]
+        name = "optimised"
+        mode = "optimised"
+        time_limit_s = 0.5
+    """)
+    scenario = parse_scenario(text, base=tmp_path)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(outputs, "write_workbook", broken)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_scenario(scenario, out, quiet=True, routing=False)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
+    out.mkdir()
+    (out / "keep.txt").write_text("old")
+    with pytest.raises(CareCommissioningError, match="--force"):
+        run_scenario(scenario, out, quiet=True, routing=False)
+    with pytest.raises(RuntimeError):
+        run_scenario(scenario, out, quiet=True, routing=False, force=True)
+    assert (out / "keep.txt").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    monkeypatch.undo()
+    result = run_scenario(scenario, out, quiet=True, routing=False, force=True)
+    assert not (out / "keep.txt").exists() and (out / "kpis.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert all(f.is_file() for f in result.files)
+    # The hand-written fixture has no dataset region: travel is approximate and every output says so.
+    assert result.kpis["travel_model"] == "approximate"
+    assert any("great-circle" in w for w in result.kpis["warnings"])
+
+
+def test_progress_bar_is_quiet_off_a_terminal_and_draws_on_one():
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    plain, tty, quiet = io.StringIO(), Tty(), Tty()
+    for stream, is_quiet in ((plain, False), (tty, False), (quiet, True)):
+        progress = VariantProgress("zoned", 0.3, stream=stream, quiet=is_quiet)
+        with progress:
+            progress.callback(1200.0, 1000.0, 0.1)
+            time.sleep(0.3)
+            progress.finish("FEASIBLE", 0.3, 1100.0, 1000.0)
+    assert "\r" not in plain.getvalue() and plain.getvalue().count("\n") == 1
+    assert "zoned" in plain.getvalue() and "£1,100" in plain.getvalue() and "bound £1,000" in plain.getvalue()
+    assert "\r" in tty.getvalue() and "FEASIBLE" in tty.getvalue()
+    assert quiet.getvalue() == ""
+
+
+@pytest.mark.slow
+def test_demo_end_to_end(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--clients", "300", "--time-limit", "5", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "report:" in printed and str(out / "report.html") in printed
+    assert "current" in printed and "optimised" in printed and "zoned" in printed
+    for name in (
+        "kpis.json",
+        "kpis.csv",
+        "providers.csv",
+        "zones.csv",
+        "workbook.xlsx",
+        "report.html",
+        "scenario.toml",
+        "inputs/clients.csv",
+        "inputs/hubs.csv",
+    ):
+        assert (out / name).is_file(), name
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["variants"] == ["current", "optimised", "zoned"]
+    clients = pd.read_csv(out / "inputs" / "clients.csv", dtype=str)
+    for variant in kpis["variants"]:
+        frame = allocation(out, variant)
+        assert sorted(frame["client_id"]) == sorted(clients["client_id"])
+        k = kpis["scenarios"][variant]
+        assert k["clients_assigned"] + k["clients_unmet"] == k["clients_total"] == 300
+    s = kpis["scenarios"]
+    for variant in ("optimised", "zoned"):
+        assert s[variant]["travel_hours_per_week"] < s["current"]["travel_hours_per_week"]
+        if s["current"]["travel_hours_per_week_routed"] is not None:
+            assert s[variant]["travel_hours_per_week_routed"] < s["current"]["travel_hours_per_week_routed"]
+    assert s["zoned"]["zoning_limit_providers_per_zone"] == 2
+    assert s["zoned"]["max_providers_per_zone_excluding_own_choice"] <= 2

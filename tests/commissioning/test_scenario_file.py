@@ -1,0 +1,245 @@
+"""The scenario file (TOML): the shipped default parses; every mistake names the key, its line and a fix."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from commissioning.cli import main
+from commissioning.errors import ScenarioError
+from commissioning.scenario import (
+    DEFAULT_SCENARIO,
+    check_provider_references,
+    load_scenario_file,
+    parse_scenario,
+)
+
+VALID_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "valid_small"
+
+GOOD = textwrap.dedent(f"""\
+    name = "test"
+    data = "{VALID_SMALL}"
+
+    [money]
+    staff_cost_per_hour_gbp = 14.0
+    bed_day_cost_gbp = 300
+
+    [[variants]]
+    name = "current"
+    mode = "current"
+
+    [[variants]]
+    name = "optimised"
+    mode = "optimised"
+    move_penalty_gbp = 25.0
+    protect = ["P01"]
+
+    [[variants]]
+    name = "zoned"
+    mode = "zoned"
+    max_providers_per_zone = 2
+    [variants.sustainability]
+    max_loss_fraction = 0.5
+    [variants.weights]
+    travel = 2.0
+""")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "scenario.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_file(write(tmp_path, text))
+    return str(info.value)
+
+
+def line_number(text: str, needle: str) -> int:
+    return next(k for k, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+def test_the_shipped_default_scenario_parses_with_three_variants():
+    scenario = load_scenario_file(DEFAULT_SCENARIO)
+    assert [(v.name, v.mode) for v in scenario.variants] == [
+        ("current", "current"),
+        ("optimised", "optimised"),
+        ("zoned", "zoned"),
+    ]
+    zoned = scenario.variant("zoned")
+    assert zoned.max_providers_per_zone == 2 and zoned.pools
+    assert scenario.variant("optimised").move_penalty_gbp > 0
+    assert scenario.data.generated and scenario.data.generate_clients == 1000
+    assert scenario.money.bed_day_cost_gbp > 0
+
+
+def test_a_good_file_gives_typed_variants_and_solver_parameters(tmp_path):
+    scenario = load_scenario_file(write(tmp_path, GOOD))
+    assert scenario.data.path == VALID_SMALL
+    assert scenario.money.staff_cost_per_hour_gbp == 14.0
+    assert scenario.money.bed_day_cost_gbp == 300.0  # an int in TOML becomes a float
+    zoned = scenario.variant("zoned")
+    params = zoned.scenario_params()
+    assert params.max_providers_per_zone == 2 and params.max_loss_fraction == 0.5
+    assert params.weight_travel == 2.0 and params.allow_unmet
+    assert scenario.variant("optimised").scenario_params().max_providers_per_zone is None
+    assert scenario.variant("optimised").protect == ("P01",)
+
+
+def test_relative_data_folder_is_taken_from_the_scenario_file(tmp_path):
+    (tmp_path / "my-data").mkdir()
+    text = GOOD.replace(f'data = "{VALID_SMALL}"', 'data = "my-data"')
+    assert load_scenario_file(write(tmp_path, text)).data.path == tmp_path / "my-data"
+
+
+def test_unknown_top_level_key_names_key_line_and_suggests(tmp_path):
+    text = GOOD.replace("[money]", "[mony]")
+    message = error_of(tmp_path, text)
+    assert "'mony'" in message and f"line {line_number(text, '[mony]')}" in message
+    assert "unknown key" in message and "money" in message
+
+
+def test_unknown_variant_key_names_the_variant_and_suggests_the_right_key(tmp_path):
+    text = GOOD.replace("move_penalty_gbp = 25.0", "move_penalty = 25.0")
+    message = error_of(tmp_path, text)
+    assert "variants[1].move_penalty" in message
+    assert f"line {line_number(text, 'move_penalty = 25.0')}" in message
+    assert "did you mean 'move_penalty_gbp'" in message
+
+
+def test_unknown_key_in_a_variant_sub_table(tmp_path):
+    text = GOOD.replace("travel = 2.0", "trave = 2.0")
+    message = error_of(tmp_path, text)
+    assert "variants[2].weights.trave" in message and f"line {line_number(text, 'trave =')}" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "expected"),
+    [
+        (
+            "max_providers_per_zone = 2",
+            'max_providers_per_zone = "two"',
+            "variants[2].max_providers_per_zone",
+            "whole number",
+        ),
+        (
+            "max_providers_per_zone = 2",
+            "max_providers_per_zone = 0",
+            "variants[2].max_providers_per_zone",
+            "whole number ≥ 1",
+        ),
+        (
+            "staff_cost_per_hour_gbp = 14.0",
+            'staff_cost_per_hour_gbp = "14"',
+            "money.staff_cost_per_hour_gbp",
+            "a number",
+        ),
+        (
+            "max_loss_fraction = 0.5",
+            "max_loss_fraction = 1.5",
+            "variants[2].sustainability.max_loss_fraction",
+            "from 0 to 1",
+        ),
+        ('protect = ["P01"]', 'protect = "P01"', "variants[1].protect", "list of provider ids"),
+        ('mode = "zoned"', 'mode = "zones"', "variants[2].mode", '"zoned"'),
+        ("move_penalty_gbp = 25.0", "move_penalty_gbp = true", "variants[1].move_penalty_gbp", "a number"),
+    ],
+)
+def test_wrong_types_name_key_line_and_what_is_expected(tmp_path, old, new, key, expected):
+    text = GOOD.replace(old, new)
+    message = error_of(tmp_path, text)
+    assert f"key '{key}'" in message
+    assert f"line {line_number(text, new)}" in message
+    assert expected in message and "Fix:" in message
+
+
+def test_missing_data_folder_names_the_key_and_how_to_make_one(tmp_path):
+    text = GOOD.replace(f'data = "{VALID_SMALL}"', 'data = "no-such-folder"')
+    message = error_of(tmp_path, text)
+    assert "key 'data'" in message and "no-such-folder" in message
+    assert f"line {line_number(text, 'no-such-folder')}" in message
+    assert "commissioning generate" in message
+
+
+def test_missing_data_key(tmp_path):
+    text = GOOD.replace(f'data = "{VALID_SMALL}"\n', "")
+    assert "key 'data': missing" in error_of(tmp_path, text)
+
+
+def test_generate_table_is_checked(tmp_path):
+    text = GOOD.replace(f'data = "{VALID_SMALL}"', 'data = { generate = { clients = "many", seed = 1 } }')
+    message = error_of(tmp_path, text)
+    assert "data.generate.clients" in message and "line 2" in message and "whole number" in message
+    text = GOOD.replace(f'data = "{VALID_SMALL}"\n', "") + "\n[data]\ngenerate = { clients = 50, seed = 4 }\n"
+    source = load_scenario_file(write(tmp_path, text)).data
+    assert source.generated and (source.generate_clients, source.generate_seed) == (50, 4)
+
+
+def test_a_variant_naming_a_provider_that_does_not_exist(tmp_path):
+    text = GOOD.replace('protect = ["P01"]', 'protect = ["P01", "P99"]')
+    scenario = load_scenario_file(write(tmp_path, text))
+    with pytest.raises(ScenarioError) as info:
+        check_provider_references(scenario, ["P01", "P02", "P03"])
+    message = str(info.value)
+    assert "variants[1].protect" in message and "'P99'" in message
+    assert f"line {line_number(text, 'P99')}" in message
+    assert "P01, P02, P03" in message
+
+
+def test_mode_specific_keys(tmp_path):
+    # zoning needs K; optimised has none; current takes no optimisation keys
+    message = error_of(tmp_path, GOOD.replace("max_providers_per_zone = 2\n", ""))
+    assert "variants[2]" in message and "max_providers_per_zone" in message
+    message = error_of(tmp_path, GOOD.replace("move_penalty_gbp = 25.0", "max_providers_per_zone = 2"))
+    assert "variants[1].max_providers_per_zone" in message and 'mode = "zoned"' in message
+    text = GOOD.replace('mode = "current"', 'mode = "current"\nmax_moves = 3')
+    message = error_of(tmp_path, text)
+    assert "variants[0].max_moves" in message and "has no effect" in message
+    assert f"line {line_number(text, 'max_moves = 3')}" in message
+
+
+def test_duplicate_variant_names_and_missing_mode(tmp_path):
+    message = error_of(tmp_path, GOOD.replace('name = "zoned"', 'name = "current"'))
+    assert "used twice" in message and "variants[2].name" in message
+    message = error_of(tmp_path, GOOD.replace('mode = "optimised"\n', ""))
+    assert "variants[1]" in message and "has no mode" in message
+
+
+def test_bad_toml_syntax_says_where(tmp_path):
+    message = error_of(tmp_path, GOOD.replace('name = "test"', "name = test"))
+    assert "not valid TOML" in message and "line 1" in message
+
+
+def test_missing_scenario_file_points_at_the_example(tmp_path):
+    with pytest.raises(ScenarioError, match="argyll_bute_default.toml"):
+        load_scenario_file(tmp_path / "nope.toml")
+
+
+def test_parse_scenario_keeps_line_numbers_for_nested_tables():
+    scenario = parse_scenario(GOOD, base=VALID_SMALL.parent)
+    assert scenario.line_of("variants[2].weights.travel") == line_number(GOOD, "travel = 2.0")
+    assert scenario.line_of("variants[2].sustainability") == line_number(GOOD, "[variants.sustainability]")
+    assert scenario.line_of("variants[1].protect") == line_number(GOOD, "protect")
+
+
+def test_cli_run_with_a_bad_file_exits_1_names_the_key_and_writes_nothing(tmp_path, capsys):
+    path = write(tmp_path, GOOD.replace("move_penalty_gbp = 25.0", "move_penalty = 25.0"))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"line \d+: key 'variants\[1\]\.move_penalty'", err)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_cli_run_with_an_unknown_provider_writes_nothing(tmp_path, capsys):
+    path = write(tmp_path, GOOD.replace('protect = ["P01"]', 'protect = ["P99"]'))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 1
+    assert "'P99' does not exist" in capsys.readouterr().err
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
