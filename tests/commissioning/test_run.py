@@ -418,3 +418,40 @@ def test_demo_end_to_end(tmp_path, capsys):
             assert s[variant]["travel_hours_per_week_routed"] < s["current"]["travel_hours_per_week_routed"]
     assert s["zoned"]["zoning_limit_providers_per_zone"] == 2
     assert s["zoned"]["max_providers_per_zone_excluding_own_choice"] <= 2
+
+
+def test_same_data_and_seed_give_the_same_run_in_deterministic_mode(run_dir, tmp_path):
+    """Two runs of a deterministic scenario write identical allocations and KPIs (timings aside)."""
+    data = run_dir / "inputs"
+    text = textwrap.dedent(f"""\
+        data = "{data}"
+        [routing]
+        time_limit_s = 0.1
+        [[variants]]
+        name = "current"
+        mode = "current"
+        [[variants]]
+        name = "zoned"
+        mode = "zoned"
+        max_providers_per_zone = 2
+        move_penalty_gbp = 50.0
+        deterministic = true
+        time_limit_s = 1.0
+        seed = 5
+    """)
+    scenario = tmp_path / "det.toml"
+    scenario.write_text(text, encoding="utf-8")
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 0
+    for name in ["zoned/allocation.csv", "current/allocation.csv", "providers.csv", "zones.csv"]:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+    def without_timings(path: Path) -> dict:
+        kpis = json.loads(path.read_text())
+        for variant in kpis["scenarios"].values():
+            variant["solver"].pop("seconds", None)
+            variant.pop("solver_seconds", None)
+        return kpis["scenarios"]
+
+    assert without_timings(outs[0] / "kpis.json") == without_timings(outs[1] / "kpis.json")
