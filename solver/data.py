@@ -416,13 +416,13 @@ class ScenarioParams:
 
 
 # SolveParams.lp_hint="auto" solves and rounds the LP relaxation from this many clients (measured in
-# benchmarks/SOLVER_NOTES.md).
+# BENCHMARKS.md (Solver notes)).
 LP_HINT_MIN_CLIENTS = 500
 LP_TIME_SHARE = 0.75  # at most this share of the time limit for GLOP (20,000 clients: about 16 s)
 FIXED_ZONES_SHARE = 0.2  # then CP-SAT with the rounding's zone choice fixed (see solve._fixed_zones_phase)
 LP_ROUNDING_SHARE = 0.1  # share of the time limit the rounding's local search over zone choices may use
 
-# Worker portfolios for CP-SAT, measured in benchmarks/SOLVER_NOTES.md. "auto" picks by worker count.
+# Worker portfolios for CP-SAT, measured in BENCHMARKS.md (Solver notes). "auto" picks by worker count.
 PORTFOLIOS: dict[str, tuple[str, ...]] = {
     "lp": ("max_lp", "default_lp"),  # both workers run LP-based search: bounds leave the root LP
     "default": (),  # CP-SAT's own choice

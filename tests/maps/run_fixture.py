@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geodata.geometry import haversine_km
+
 HOSTILE_PROVIDER = "<script>alert(1)</script>"
 HOSTILE_ZONE = "<img src=x onerror=alert(2)>"
 HOSTILE_HUB = "H`${alert(3)}`\\u0041</script><svg onload=alert(4)>"
@@ -35,12 +37,6 @@ ALLOCATION_COLUMNS = [
 ]
 
 
-def _km(lon0, lat0, lon1, lat1):
-    lon0, lat0, lon1, lat1 = (np.radians(np.asarray(v, dtype=float)) for v in (lon0, lat0, lon1, lat1))
-    h = np.sin((lat1 - lat0) / 2) ** 2 + np.cos(lat0) * np.cos(lat1) * np.sin((lon1 - lon0) / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(h))
-
-
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
@@ -54,7 +50,7 @@ def _minutes(clients: pd.DataFrame, provider_ids: pd.Series, hubs: pd.DataFrame)
             continue
         own = hubs[hubs["provider_id"] == pid]
         sub = clients.loc[idx]
-        km = _km(
+        km = haversine_km(
             sub["lon"].to_numpy()[:, None],
             sub["lat"].to_numpy()[:, None],
             own["lon"].to_numpy()[None, :],
@@ -124,7 +120,7 @@ def build_run_output(
     ]
     nearest = {}
     for zone_id, point in zip(zone_ids, points, strict=True):
-        km = _km(hubs["lon"], hubs["lat"], point.x, point.y)
+        km = haversine_km(hubs["lon"], hubs["lat"], point.x, point.y)
         nearest[zone_id] = str(hubs.loc[int(np.argmin(km)), "provider_id"])
     zoned = clients["zone"].map(nearest).fillna("")
     zoned.iloc[:3] = ""  # a few clients nobody can take, so the unmet layers have something to show
