@@ -11,9 +11,11 @@ as in the optimiser; ``cost_per_week_gbp`` = care cost (provider's rate × care 
 (travel hours × (staff cost per hour + mileage per travel hour)). "Against current" compares with the
 scenario's ``mode = "current"`` variant (the first, if several).
 
-Delayed discharge (an estimate, every parameter shown in ``parameters.downstream`` and ``money``):
-bed-days per week = unmet clients × share of unmet clients waiting in hospital × bed-days per week per
-such client; cost per week = bed-days × bed-day cost (unconfirmed: set your own).
+Delayed discharge (an estimate from unmet care hours; every parameter, the mean package size used and the
+formula are in ``assumptions.downstream`` and ``assumptions.money``): equivalent packages waiting = unmet care
+hours per week ÷ mean care hours per week of a package in this scenario (all its clients, the same for every
+variant); bed-days per week = equivalent packages × share of unmet clients waiting in hospital × bed-days per
+week per such client; cost per week = bed-days × bed-day cost (unconfirmed: set your own).
 """
 
 from __future__ import annotations
@@ -206,7 +208,8 @@ KPIS: tuple[Kpi, ...] = (
         "downstream",
         "outcome",
         "bed-days/week",
-        "unmet clients × share in hospital × bed-days per week per such client (estimate)",
+        "unmet care hours ÷ mean care hours of a package (assumptions.downstream) × share in hospital × "
+        "bed-days per week per such client (estimate)",
     ),
     Kpi(
         "delayed_discharge_cost_per_week_gbp",
@@ -261,6 +264,11 @@ KPIS: tuple[Kpi, ...] = (
 )
 KPI_BY_NAME = {k.name: k for k in KPIS}
 SOLVER_FIELDS = ("status", "objective", "bound", "gap", "seconds")
+DELAYED_DISCHARGE_FORMULA = (
+    "bed-days per week = unmet care hours per week ÷ mean_care_hours_per_package_per_week × "
+    "share_of_unmet_clients_in_hospital × bed_days_per_week_per_client_in_hospital; "
+    "cost per week = bed-days per week × bed_day_cost_gbp"
+)
 
 
 def _mean(values: np.ndarray, weights: np.ndarray) -> float | None:
@@ -326,9 +334,16 @@ def build_kpis(
     """The whole ``kpis.json`` document (see the module docstring)."""
     facts = {name: variant_facts(o, data, km) for name, o in outcomes.items()}
     current_name = next((n for n, o in outcomes.items() if o.variant.mode == "current"), None)
+    package_hours = mean_package_hours(facts[current_name or next(iter(outcomes))]["care_hours"])
+    assumptions = scenario.parameters()
+    assumptions["downstream"] = {
+        **assumptions["downstream"],
+        "mean_care_hours_per_package_per_week": package_hours,
+        "formula": DELAYED_DISCHARGE_FORMULA,
+    }
     scenarios: dict[str, dict[str, Any]] = {}
     for name, outcome in outcomes.items():
-        values = _variant_kpis(scenario, data, outcome, facts[name])
+        values = _variant_kpis(scenario, data, outcome, facts[name], package_hours=package_hours)
         scenarios[name] = values
     base = scenarios.get(current_name) if current_name else None
     baseline_care = (
@@ -378,7 +393,7 @@ def build_kpis(
         "data": {"region": data.region, **data.counts(), "dataset": dict(data.dataset)},
         "current_variant": current_name,
         "variants": list(outcomes),
-        "assumptions": scenario.parameters(),
+        "assumptions": assumptions,
         "definitions": {
             k.name: {"group": k.group, "level": k.level, "unit": k.unit, "description": k.description}
             for k in KPIS
@@ -389,7 +404,20 @@ def build_kpis(
     }
 
 
-def _variant_kpis(scenario, data, outcome, f: dict[str, Any]) -> dict[str, Any]:
+def mean_package_hours(care_hours: np.ndarray) -> float:
+    """Mean care hours per week of one package (all the scenario's clients), rounded as shown in kpis.json."""
+    return round(float(np.mean(care_hours)), 6) if len(care_hours) else 0.0
+
+
+def delayed_discharge_bed_days(unmet_hours: float, package_hours: float, down) -> float:
+    """Bed-days per week implied by unmet care hours (see :data:`DELAYED_DISCHARGE_FORMULA`)."""
+    if package_hours <= 0:
+        return 0.0
+    packages = unmet_hours / package_hours
+    return packages * down.share_of_unmet_clients_in_hospital * down.bed_days_per_week_per_client_in_hospital
+
+
+def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: float) -> dict[str, Any]:
     v = outcome.variant
     assigned = f["assigned"]
     care_assigned = float(f["care_hours"][assigned].sum())
@@ -427,12 +455,9 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any]) -> dict[str, Any]:
         )
     )
 
-    down = scenario.downstream
-    bed_days = (
-        float(unmet.sum())
-        * down.share_of_unmet_clients_in_hospital
-        * down.bed_days_per_week_per_client_in_hospital
-    )
+    unmet_hours = float(f["care_hours"][unmet].sum())
+    # rounded before pricing, so cost = bed-days × bed-day cost holds exactly for the figures in kpis.json
+    bed_days = round(delayed_discharge_bed_days(unmet_hours, package_hours, scenario.downstream), 6)
     council = f["funder"] == "council"
     per_client_cost = f["care_cost"] + f["travel_cost"]
 
@@ -457,7 +482,7 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any]) -> dict[str, Any]:
         "clients_total": int(len(assigned)),
         "clients_assigned": int(assigned.sum()),
         "clients_unmet": int(unmet.sum()),
-        "unmet_hours_per_week": float(f["care_hours"][unmet].sum()),
+        "unmet_hours_per_week": unmet_hours,
         "clients_moved": moved,
         "longest_travel_minutes_per_visit": float(minutes[assigned].max()) if assigned.any() else None,
         "remote_patches_with_spare_capacity_nearby": _remote_spare(scenario, data, problem, spare),

@@ -58,6 +58,10 @@ def staged_folder(out_dir: Path, *, force: bool = False) -> Iterator[Path]:
         )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    # mkdtemp makes the folder private (0700); the finished output is for colleagues too: honour umask.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(stage, 0o777 & ~umask)
     try:
         yield stage
         if out_dir.exists():

@@ -22,6 +22,7 @@ import shapely
 
 from commissioning.scenario_data import ScenarioData
 from commissioning.schema import NEEDS
+from geodata.geometry import pairwise_haversine_km
 from geodata.timebands import BAND_NAMES
 
 DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT = 75.0
@@ -96,8 +97,10 @@ def client_provider_travel(data: ScenarioData, travel) -> tuple[np.ndarray, np.n
             rows = np.flatnonzero(hub_provider == p)
             block = matrix.minutes[rows]
             best[p] = block.min(axis=0)
-            # Keep a reason from the provider's first hub for cells no hub reaches.
-            best_reason[p] = matrix.reason[rows[0]]
+            # For cells no hub reaches, the reason of the hub nearest the client names the ferry that
+            # matters to that client (a Bute hub's ferry says nothing to a client on Lismore).
+            nearest = rows[np.argmin(pairwise_haversine_km(hub_lon[rows], hub_lat[rows], lon, lat), axis=0)]
+            best_reason[p] = matrix.reason[nearest, np.arange(n)]
         used = band_of_client[b]
         total[used] += best.T[used]
         unreachable = used[:, None] & ~np.isfinite(best.T)
@@ -133,6 +136,7 @@ def build_problem(
     z_index = {zid: k for k, zid in enumerate(zone_ids)}
 
     minutes, reason = client_provider_travel(data, travel)
+    hub_km = _nearest_hub_km(data)
     pool_minutes = np.full((n, m), np.inf)
     if pools_enabled and data.pools:
         pool_minutes = _pool_travel(data, travel, p_index)
@@ -167,6 +171,7 @@ def build_problem(
                 has_skills,
                 best_minutes,
                 reason,
+                hub_km,
                 clients[i],
                 providers,
                 max_travel_minutes_per_visit,
@@ -226,6 +231,18 @@ def build_problem(
     return problem, index
 
 
+def _nearest_hub_km(data: ScenarioData) -> np.ndarray:
+    """Straight-line km from each client to each provider's nearest hub (clients × providers)."""
+    lon = np.array([c.lon for c in data.clients])
+    lat = np.array([c.lat for c in data.clients])
+    out = np.empty((len(data.clients), len(data.providers)))
+    for p, provider in enumerate(data.providers):
+        hubs = data.hubs_for(provider.provider_id)
+        km = pairwise_haversine_km([h.lon for h in hubs], [h.lat for h in hubs], lon, lat)
+        out[:, p] = km.min(axis=0)
+    return out
+
+
 def _pool_travel(data: ScenarioData, travel, p_index: dict[str, int]) -> np.ndarray:
     """Minutes per visit for pool members serving clients in the pool's zones from the pool's local base."""
     n, m = len(data.clients), len(data.providers)
@@ -251,7 +268,7 @@ def _pool_travel(data: ScenarioData, travel, p_index: dict[str, int]) -> np.ndar
     return result
 
 
-def _why_no_provider(i, has_skills, minutes, reason, client, providers, max_minutes, pinned) -> str:
+def _why_no_provider(i, has_skills, minutes, reason, hub_km, client, providers, max_minutes, pinned) -> str:
     if pinned >= 0:
         return (
             f"pinned to {providers[pinned].provider_id} (client's choice), which cannot reach the client: "
@@ -261,8 +278,10 @@ def _why_no_provider(i, has_skills, minutes, reason, client, providers, max_minu
         return f"no provider has every skill the package needs ({', '.join(client.needs)})"
     reachable = np.isfinite(minutes[i]) & has_skills[i]
     if not reachable.any():
-        stopped = sorted({r for r in reason[i] if r})
-        detail = f": {stopped[0]}" if stopped else ""
+        # Name the stopped ferry on the way from the nearest skilled provider: the one that matters here.
+        candidates = np.flatnonzero(has_skills[i])
+        closest = candidates[np.argmin(hub_km[i, candidates])]
+        detail = f": {reason[i, closest]}" if reason[i, closest] else ""
         return f"no provider with the skills can reach the client in all its time bands{detail}"
     nearest = float(minutes[i][reachable].min())
     return (

@@ -221,6 +221,31 @@ def _guess_unit(name: str) -> str:
     return ""
 
 
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _put(k: _Kpi, variant: str, value: object) -> None:
+    """One value from kpis.json: a number (with its exact text), text, or nothing (shown as a dash)."""
+    if _is_num(value):
+        k.values[variant] = value
+        k.raw[variant] = repr(value)
+    elif value is None or (isinstance(value, float) and not math.isfinite(value)) or value == "":
+        k.values.pop(variant, None)
+        k.raw.pop(variant, None)
+    else:
+        k.values[variant] = (
+            ("yes" if value else "no")
+            if isinstance(value, bool)
+            else ("; ".join(map(str, value)) if isinstance(value, list) else str(value))
+        )
+        k.raw.pop(variant, None)
+
+
 def _load(out_dir: Path) -> _Run:
     kpis_path = out_dir / "kpis.json"
     if not kpis_path.is_file():
@@ -255,27 +280,21 @@ def _load(out_dir: Path) -> _Run:
             ),
         )
         for v in variants:  # kpis.json wins; the CSV fills gaps
-            f = _to_float(row.get(v))
+            cell = row.get(v) or ""
+            f = _to_float(cell)
             if f is not None:
                 k.values[v] = f
                 k.raw[v] = row[v]
+            elif cell and not _is_number_text(cell):  # text (e.g. solver_status = FEASIBLE), not nan/inf
+                k.values[v] = cell
     for v in variants:
         block = scenarios.get(v) or {}
         for name, value in _flatten({k: x for k, x in block.items() if k != "solver"}):
-            k = kpis.setdefault(name, _Kpi(name, _guess_unit(name), _guess_family(name)))
-            if _is_num(value):
-                k.values[v] = value
-                k.raw[v] = repr(value)
-            elif value is None or (isinstance(value, float) and not math.isfinite(value)):
-                k.values.pop(v, None)
-                k.raw.pop(v, None)
-            else:
-                k.values[v] = (
-                    ("yes" if value else "no")
-                    if isinstance(value, bool)
-                    else ("; ".join(map(str, value)) if isinstance(value, list) else str(value))
-                )
-                k.raw.pop(v, None)
+            _put(kpis.setdefault(name, _Kpi(name, _guess_unit(name), _guess_family(name))), v, value)
+        solver = block.get("solver")
+        for key, value in solver.items() if isinstance(solver, dict) else ():
+            if f"solver_{key}" in kpis:  # the CSV's solver rows, with kpis.json's values
+                _put(kpis[f"solver_{key}"], v, value)
 
     def table(name: str) -> list[dict[str, str]]:
         rows = _read_csv(out_dir / name)
@@ -693,12 +712,15 @@ def _kpi_table(run: _Run) -> str:
                 for n, val in _flatten(run.assumptions)
                 if any(w in n.lower() for w in ("bed", "discharge", "delay", "downstream"))
             ]
+            formula = [str(val) for n, val in params if n.rsplit(".", 1)[-1] == "formula" and val]
+            params = [(n, val) for n, val in params if n.rsplit(".", 1)[-1] != "formula"]
             if params:
                 shown = "; ".join(f"{_label(n)} = {_param(n, val)}" for n, val in params)
+                how = f" Formula: {formula[0]}." if formula else ""
                 rows.append(
                     f"<tr><td colspan='{len(run.variants) + 2}' class='note'>Estimate parameters: "
-                    f"{escape(shown)}. An estimate, not a forecast: it converts unmet care hours into "
-                    "hospital bed-days with the parameters above.</td></tr>"
+                    f"{escape(shown)}.{escape(how)} An estimate, not a forecast: it converts unmet care "
+                    "hours into hospital bed-days with the parameters above.</td></tr>"
                 )
     return (
         f"<table class='kpis'><thead><tr><th>Measure</th><th>Unit</th>{head}</tr></thead>"

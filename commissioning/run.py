@@ -39,7 +39,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import shutil
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +93,45 @@ class RunResult:
 # ----------------------------------------------------------------------------------------------------
 
 
+class _Interrupt:
+    """Ctrl-C during a run: finish the step in progress, then stop and leave no output folder.
+
+    CP-SAT is told not to catch SIGINT (it would stop the search and the run would carry on as if the
+    answer were complete); our handler only raises a flag, checked between steps. A second Ctrl-C stops at
+    once. OR-Tools resets the OS-level SIGINT handler after a solve, so the handler is re-armed at each
+    check.
+    """
+
+    def __init__(self, stream: TextIO):
+        self.requested = False
+        self._stream = stream
+        self._active = threading.current_thread() is threading.main_thread()
+        self._previous = signal.getsignal(signal.SIGINT) if self._active else None
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print(
+            "\ninterrupt: stopping after the current step (Ctrl-C again to stop at once); "
+            "no output folder will be written",
+            file=self._stream,
+        )
+
+    def arm(self) -> None:
+        if self._active:
+            signal.signal(signal.SIGINT, self._handle)
+
+    def check(self) -> None:
+        self.arm()
+        if self.requested:
+            raise KeyboardInterrupt
+
+    def restore(self) -> None:
+        if self._active and self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
 def run_scenario(
     scenario: ScenarioFile,
     out_dir: str | Path,
@@ -122,6 +163,30 @@ def run_scenario(
             scenario, variants=tuple(dataclasses.replace(v, **overrides) for v in scenario.variants)
         )
     out_dir = Path(out_dir)
+    _refuse_to_overwrite_inputs(scenario, out_dir, force)
+    interrupt = _Interrupt(stream)
+    interrupt.arm()
+    try:
+        return _run_staged(scenario, out_dir, outputs, t0, stream, timings, force, quiet, routing, interrupt)
+    finally:
+        interrupt.restore()
+
+
+def _refuse_to_overwrite_inputs(scenario: ScenarioFile, out_dir: Path, force: bool) -> None:
+    """--force replaces --out: never when that would delete the scenario file or its data folder."""
+    out = out_dir.resolve()
+    protected = [Path(scenario.path).resolve()] if scenario.path else []
+    if scenario.data.path is not None:
+        protected.append(Path(scenario.data.path).resolve())
+    for path in protected:
+        if path == out or out in path.parents:
+            raise ScenarioError(
+                f"--out {out_dir} {'is' if path == out else 'contains'} {path}, which the run reads"
+                f"{' and --force would delete' if force else ''}. Fix: choose another output folder."
+            )
+
+
+def _run_staged(scenario, out_dir, outputs, t0, stream, timings, force, quiet, routing, interrupt):
     with outputs.staged_folder(out_dir, force=force) as stage:
         inputs = stage / "inputs"
         source_dir, said = _prepare_data(scenario, inputs)
@@ -145,6 +210,7 @@ def run_scenario(
             for variant in order:
                 problem, index = base[variant.pools]
                 outcome = run_variant(variant, problem, index, data, quiet=quiet, stream=stream)
+                interrupt.check()
                 outcome.allocation = allocation_frame(outcome, data)
                 outcomes[variant.name] = outcome
                 if variant.mode == "current":
@@ -155,6 +221,7 @@ def run_scenario(
                 if outcome.variant.mode != "current":
                     router.submit(name, outcome.allocation)
             warnings += router.collect(outcomes)
+            interrupt.check()
         finally:
             router.close()
         timings["routing_after_solves_s"] = time.perf_counter() - t_route
@@ -174,6 +241,7 @@ def run_scenario(
         t_extra = time.perf_counter()
         files += outputs.write_maps_and_report(stage, kpis)
         timings["maps_report_s"] = time.perf_counter() - t_extra
+        interrupt.check()  # last chance: an interrupt while writing still leaves no folder
     seconds = time.perf_counter() - t0
     files = [out_dir / f.relative_to(stage) for f in files]
     return RunResult(scenario, data, out_dir, outcomes, kpis, files, kpis["warnings"], seconds, timings)
@@ -455,6 +523,8 @@ def run_variant(
             seed=variant.seed,
             deterministic=variant.deterministic,
             progress=progress.callback,
+            # The run handles Ctrl-C itself (see _Interrupt): a search stopped by it must not pass as done.
+            extra_parameters=(("catch_sigint_signal", False),),
         )
         with progress:
             result = solve(problem, sc, params)
@@ -638,6 +708,11 @@ def allocation_frame(outcome: VariantOutcome, data) -> pd.DataFrame:
 _ROUTING_INPUTS: dict[str, Any] = {}  # read by forked routing workers (inherited, not pickled)
 
 
+def _ignore_sigint() -> None:
+    """Routing workers leave Ctrl-C to the main process, which stops the run cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _route_one(name: str, allocation: pd.DataFrame, time_limit_s: float):
     from commissioning.routing import routed_travel_hours_per_week
 
@@ -687,7 +762,9 @@ class Router:
             from concurrent.futures import ProcessPoolExecutor
 
             self.pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("fork")
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_ignore_sigint,
             )
 
     def submit(self, name: str, allocation: pd.DataFrame) -> None:
@@ -724,6 +801,7 @@ class Router:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            # After an interrupt or error, do not wait for routing nobody will read.
+            self.pool.shutdown(wait=sys.exc_info()[0] is None, cancel_futures=True)
             self.pool = None
         _ROUTING_INPUTS.clear()

@@ -82,6 +82,20 @@ MODES = ("current", "optimised", "zoned")
 WAITING = ("greedy", "unmet")
 DEFAULT_SCENARIO = Path(__file__).resolve().parent / "data" / "argyll_bute_default.toml"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$")
+# Names of what the output folder already holds: a variant's folder must not collide with them.
+RESERVED_NAMES = frozenset(
+    {
+        "inputs",
+        "maps",
+        "kpis.json",
+        "kpis.csv",
+        "providers.csv",
+        "zones.csv",
+        "report.html",
+        "workbook.xlsx",
+        "scenario.toml",
+    }
+)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -491,6 +505,12 @@ def _variants(c: _Checker, doc: dict, solver_defaults: dict) -> tuple[Variant, .
         name = values.pop("name")
         if name in seen:
             c.fail(f"{prefix}name", f"variant name {name!r} is used twice", "give every variant its own name")
+        if isinstance(name, str) and name.lower() in RESERVED_NAMES:
+            c.fail(
+                f"{prefix}name",
+                f"variant name {name!r} is taken by a file or folder of the output",
+                "rename the variant (e.g. 'zoned_k2'); reserved: " + ", ".join(sorted(RESERVED_NAMES)),
+            )
         seen.add(name)
         values.pop("description", None)
         if mode == "zoned" and "max_providers_per_zone" not in values:

@@ -133,9 +133,17 @@ def test_economy_and_efficiency_follow_their_definitions(world):
 def test_downstream_estimate_uses_the_shown_parameters_and_compares_with_current(world):
     _, _, outcomes, _, kpis = world
     current = kpis["scenarios"]["current"]
+    down = kpis["assumptions"]["downstream"]
+    package = down["mean_care_hours_per_package_per_week"]
+    care = outcomes["current"].problem.client_care_hours
+    assert math.isclose(package, float(np.mean(care)), abs_tol=1e-6) and package > 0
+    assert "unmet care hours" in down["formula"] and "mean_care_hours_per_package_per_week" in down["formula"]
+    assert "unmet care hours" in kpis["definitions"]["delayed_discharge_bed_days_per_week"]["description"]
     for name in outcomes:
         k = kpis["scenarios"][name]
-        assert math.isclose(k["delayed_discharge_bed_days_per_week"], k["clients_unmet"] * 0.5 * 7.0)
+        # hours-based: unmet hours ÷ mean package hours = equivalent packages waiting
+        expected = k["unmet_hours_per_week"] / package * 0.5 * 7.0
+        assert math.isclose(k["delayed_discharge_bed_days_per_week"], expected, abs_tol=1e-5)
         assert math.isclose(
             k["delayed_discharge_cost_per_week_gbp"], k["delayed_discharge_bed_days_per_week"] * 400
         )
@@ -215,3 +223,21 @@ def test_spare_capacity_nearby_responds_to_its_parameters(world):
     )
     k = build_kpis(loose, data, outcomes, km, warnings=[])["scenarios"]["optimised"]
     assert k["remote_patches_with_spare_capacity_nearby"] == k["remote_patches"]
+
+
+def test_delayed_discharge_follows_unmet_hours_not_clients():
+    from types import SimpleNamespace
+
+    from commissioning.kpis import delayed_discharge_bed_days, mean_package_hours
+
+    down = SimpleNamespace(
+        share_of_unmet_clients_in_hospital=0.25, bed_days_per_week_per_client_in_hospital=7.0
+    )
+    package = mean_package_hours(np.array([4.0, 10.0, 16.0]))
+    assert package == 10.0
+    # one 16-hour package waiting counts for more than one 4-hour package: 1.6 and 0.4 equivalent packages
+    assert math.isclose(delayed_discharge_bed_days(16.0, package, down), 1.6 * 0.25 * 7.0)
+    assert math.isclose(delayed_discharge_bed_days(4.0, package, down), 0.4 * 0.25 * 7.0)
+    assert delayed_discharge_bed_days(0.0, package, down) == 0.0
+    assert delayed_discharge_bed_days(5.0, 0.0, down) == 0.0  # no packages: nothing to convert
+    assert mean_package_hours(np.array([])) == 0.0

@@ -124,3 +124,27 @@ def test_travel_is_ferry_aware(tmp_path, network):
     # From Oban itself: minutes; from Salen on Mull the bed visit needs a ferry that has stopped.
     assert minutes[p_oban] < 15
     assert p_mull not in minutes
+
+
+def test_unreachable_reason_names_the_ferry_that_matters_to_the_client(tmp_path, network):
+    def edit(clients):
+        # A Lismore client (Achnacroish) with a bed visit that only mainland providers' skills cover.
+        clients.loc[clients.client_id == "C005", ["lon", "lat", "time_bands", "needs"]] = [
+            "-5.490",
+            "56.520",
+            "bed",
+            "meal_prep",
+        ]
+
+    folder = tmp_path / "scenario"
+    data = _scenario(tmp_path, edit)
+    # Give Lorn Home Care a first hub on Bute: its ferry has nothing to do with Lismore.
+    hubs = pd.read_csv(folder / "hubs.csv", dtype=str)
+    bute = pd.DataFrame(
+        [{"hub_id": "H00", "provider_id": "P01", "lon": "-5.055", "lat": "55.836", "carers": "3"}]
+    )
+    pd.concat([bute, hubs]).to_csv(folder / "hubs.csv", index=False)
+    data = load_scenario(folder, check_geography=False)
+    problem, index = build_problem(data, network, pools_enabled=False)
+    reason = index.ineligible_reason[index.client_ids.index("C005")]
+    assert "Lismore" in reason and "Rhubodach" not in reason, reason

@@ -503,3 +503,71 @@ def test_missing_kpis_json_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="kpis.json not found"):
         write_report(tmp_path)
     assert not (tmp_path / "report.html").exists()
+
+
+def _add_solver_rows(folder: Path, variants: list[str] = VARIANTS) -> None:
+    """The solver rows the runner appends to kpis.csv: text status, empty cells where there is no figure."""
+    statuses = {"current": "EVALUATED", "optimised": "OPTIMAL", "zoned": "FEASIBLE"}
+    with (folder / "kpis.csv").open("a", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["solver_status", "", "solver", *[statuses[v] for v in variants]])
+        w.writerow(
+            ["solver_bound", "GBP/week", "solver", *["" if v == "current" else "123000.25" for v in variants]]
+        )
+
+
+def _cells_by_kpi(html: str) -> dict[tuple[str, str], dict[str, str | None]]:
+    return {(e["data-kpi"], e["data-variant"]): e for e in parse(html).elements if "data-kpi" in e}
+
+
+def test_text_kpis_show_their_text_and_dash_only_when_empty(tmp_path: Path) -> None:
+    folder = make_output(tmp_path)
+    _add_solver_rows(folder)
+    data = json.loads((folder / "kpis.json").read_text())
+    for block in data["scenarios"].values():  # kpis.csv alone carries the text
+        del block["solver"]
+    (folder / "kpis.json").write_text(json.dumps(data), encoding="utf-8")
+    cells = _cells_by_kpi(render_report(folder))
+    assert [cells[("solver_status", v)].get("data-text") for v in VARIANTS] == [
+        "EVALUATED",
+        "OPTIMAL",
+        "FEASIBLE",
+    ]
+    assert "data-text" not in cells[("solver_bound", "current")]  # empty in the CSV: a dash
+    assert cells[("solver_bound", "current")].get("class") == "num missing"
+    assert float(cells[("solver_bound", "zoned")]["data-value"]) == 123000.25
+
+
+def test_solver_status_row_uses_kpis_json_when_both_are_there(tmp_path: Path) -> None:
+    folder = make_output(tmp_path)
+    _add_solver_rows(folder)  # the CSV says OPTIMAL for optimised; kpis.json says FEASIBLE: kpis.json wins
+    html = render_report(folder)
+    cells = _cells_by_kpi(html)
+    assert [cells[("solver_status", v)].get("data-text") for v in VARIANTS] == [
+        "EVALUATED",
+        "FEASIBLE",
+        "FEASIBLE",
+    ]
+    row = re.search(r"Solver status.*?</tr>", html)
+    assert row and "EVALUATED" in row.group(0) and "—" not in row.group(0)
+
+
+def test_downstream_line_shows_the_formula_and_mean_package_hours(tmp_path: Path) -> None:
+    folder = make_output(tmp_path)
+    data = json.loads((folder / "kpis.json").read_text())
+    data["assumptions"]["downstream"] = {
+        "share_of_unmet_clients_in_hospital": 0.25,
+        "bed_days_per_week_per_client_in_hospital": 7.0,
+        "mean_care_hours_per_package_per_week": 8.5,
+        "formula": "bed-days per week = unmet care hours per week ÷ mean_care_hours_per_package_per_week",
+    }
+    (folder / "kpis.json").write_text(json.dumps(data), encoding="utf-8")
+    html = render_report(folder)
+    line = html.split("Estimate parameters:")[1].split("</td>")[0]
+    assert "Downstream · mean care hours per package per week = 8.5" in line
+    assert (
+        "Formula: bed-days per week = unmet care hours per week ÷ mean_care_hours_per_package_per_week"
+        in line
+    )
+    assert "Downstream · formula" not in line
+    assert "converts unmet care hours" in line
