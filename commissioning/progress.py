@@ -24,9 +24,19 @@ def _money(value: float) -> str:
 class VariantProgress:
     """Use as a context manager around one solve; pass :meth:`callback` as ``SolveParams.progress``."""
 
-    def __init__(self, name: str, time_limit_s: float, *, stream: TextIO | None = None, quiet: bool = False):
+    def __init__(
+        self,
+        name: str,
+        time_limit_s: float,
+        *,
+        stream: TextIO | None = None,
+        quiet: bool = False,
+        deterministic: bool = False,
+    ):
         self.name = name
         self.time_limit_s = max(float(time_limit_s), 1e-9)
+        # A deterministic limit is CP-SAT work units, not seconds: show it as such, not as a late clock.
+        self.deterministic = deterministic
         self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
         self.live = not quiet and bool(getattr(self.stream, "isatty", lambda: False)())
@@ -53,8 +63,9 @@ class VariantProgress:
             obj, bound = self.objective, self.bound
         gap = (obj - bound) / max(1.0, abs(obj)) if math.isfinite(obj) and math.isfinite(bound) else math.nan
         gap_text = f"{100 * gap:.2f}%" if math.isfinite(gap) else "—"
+        limit = f"{self.time_limit_s:g} det" if self.deterministic else f"{self.time_limit_s:.0f}s"
         return (
-            f"{self.name[:14]:<14} {bar} {elapsed:5.1f}/{self.time_limit_s:.0f}s  objective "
+            f"{self.name[:14]:<14} {bar} {elapsed:5.1f}s/{limit}  objective "
             f"{_money(obj)}  bound {_money(bound)}  gap {gap_text}"
         )
 

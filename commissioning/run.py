@@ -516,7 +516,13 @@ def run_variant(
             )
         pool_hours = draws.sum(axis=(0, 2))
     else:
-        progress = VariantProgress(variant.name, variant.time_limit_s, stream=stream, quiet=quiet)
+        progress = VariantProgress(
+            variant.name,
+            variant.time_limit_s,
+            stream=stream,
+            quiet=quiet,
+            deterministic=variant.deterministic,
+        )
         params = SolveParams(
             time_limit_s=variant.time_limit_s,
             workers=variant.workers,
