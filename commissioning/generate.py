@@ -26,8 +26,6 @@ import csv
 import io
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1206,22 +1204,12 @@ def _write_folder(out_dir: Path, texts: dict[str, str], force: bool) -> None:
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise InputError([Problem(str(out_dir), None, None, None, "the folder is not empty",
                                   "choose a new or empty folder, or add --force to replace it")])
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    from commissioning.outputs import staged_folder
+
+    # Non-empty and --force were checked above with the generator's own messages.
+    with staged_folder(out_dir, force=True) as stage:
         for name in FILES:
-            (tmp / name).write_bytes(texts[name].encode("utf-8"))
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            old.rmdir()
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            (stage / name).write_bytes(texts[name].encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -471,12 +471,6 @@ def representative_points(zones) -> dict[str, tuple[float, float]]:
     }
 
 
-def haversine_km(lon0, lat0, lon1, lat1):
-    lon0, lat0, lon1, lat1 = (np.radians(np.asarray(v, dtype=float)) for v in (lon0, lat0, lon1, lat1))
-    h = np.sin((lat1 - lat0) / 2) ** 2 + np.cos(lat0) * np.cos(lat1) * np.sin((lon1 - lon0) / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(h))
-
-
 def metric_crs(lon: np.ndarray, lat: np.ndarray) -> str:
     """British National Grid inside Great Britain (its 1 km squares are the familiar ones), else UTM."""
     if (

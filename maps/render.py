@@ -26,6 +26,7 @@ import shapely
 from folium.plugins import DualMap
 
 from commissioning.errors import CareCommissioningError
+from geodata.geometry import haversine_km
 from maps.layers import (
     FRAGMENTATION,
     GRID_CLIENTS,
@@ -41,7 +42,6 @@ from maps.layers import (
     fmt,
     geojson_layer,
     grid_cells,
-    haversine_km,
     land_layer,
     legend_html,
     new_map,
