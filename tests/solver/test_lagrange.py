@@ -1,0 +1,140 @@
+"""Lagrangian bound, exact fixing, agent cuts and the target search for plain GAPs."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+
+import numpy as np
+import pytest
+from ortools.sat.python import cp_model
+
+from solver import ScenarioParams, SolveParams, solve
+from solver.gap import GAP_SCENARIO, GapInstance, gap_to_problem
+from solver.generate import random_instance
+from solver.lagrange import agent_cuts, fixings, gap_structure, lagrangian, multiplier_set
+from solver.model import build_model
+
+solve_mod = importlib.import_module("solver.solve")
+
+
+def _random_gap(seed: int, m: int = 3, n: int = 7) -> GapInstance:
+    rng = np.random.default_rng(seed)
+    resource = rng.integers(5, 20, size=(m, n))
+    return GapInstance(name=f"r{seed}", cost=rng.integers(10, 50, size=(m, n)), resource=resource,
+                       capacity=(resource.sum(axis=1) * 0.45).astype(np.int64))
+
+
+def _all_solutions(inst: GapInstance):
+    """(value, assignment) of every feasible assignment (job j → agent a[j])."""
+    out = []
+    for a in itertools.product(range(inst.m), repeat=inst.n):
+        a = np.array(a)
+        load = np.bincount(a, weights=inst.resource[a, np.arange(inst.n)], minlength=inst.m)
+        if np.all(load <= inst.capacity):
+            out.append((int(inst.cost[a, np.arange(inst.n)].sum()), a))
+    return out
+
+
+def _structure(inst: GapInstance):
+    am = build_model(gap_to_problem(inst), GAP_SCENARIO)
+    am.model.minimize(am.objective())
+    return am, gap_structure(am.model.proto)
+
+
+def test_structure_only_for_plain_gap():
+    am, s = _structure(_random_gap(0))
+    assert s is not None and len(s.var) == 21 and s.n_clients == 7
+    general = build_model(random_instance(60, n_zones=9, seed=4), ScenarioParams())
+    general.model.minimize(general.objective())
+    assert gap_structure(general.model.proto) is None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bound_and_fixing_keep_every_solution_up_to_upper(seed):
+    inst = _random_gap(seed)
+    sols = _all_solutions(inst)
+    assert sols
+    best = min(v for v, _ in sols)
+    am, s = _structure(inst)
+    lag, u = lagrangian(s, 100, target=100.0 * (best + 5))
+    assert lag <= 100.0 * best + 1e-6
+    # Pair k of the structure is x[job, agent]; map it back.
+    pair = {int(am.x[key].index): key for key in am.x}
+    for slack in (0, 1, 3):
+        upper = 100.0 * (best + slack)
+        bound, zero, one = fixings(s, u, upper)
+        assert bound <= 100.0 * best + 1e-6
+        for value, a in sols:
+            if 100.0 * value > upper:
+                continue
+            for k, v in enumerate(s.var):
+                job, agent = pair[int(v)]
+                taken = a[job] == agent
+                assert not (zero[k] and taken) and not (one[k] and not taken)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_agent_cuts_hold_for_every_solution_up_to_upper(seed):
+    inst = _random_gap(seed)
+    sols = _all_solutions(inst)
+    best = min(v for v, _ in sols)
+    am, s = _structure(inst)
+    pair = {int(am.x[key].index): key for key in am.x}
+    _, multipliers = multiplier_set(s, 100.0 * best, 100.0, steps=60)
+    tight = 0
+    for u in multipliers:
+        for slack in (0, 2):
+            upper = 100.0 * (best + slack)
+            rows = agent_cuts(s, u, upper)
+            assert len(rows) == inst.m
+            for value, a in sols:
+                if 100.0 * value > upper:
+                    continue
+                for var, coef, rhs in rows:
+                    taken = np.array([a[pair[int(v)][0]] == pair[int(v)][1] for v in var])
+                    lhs = int(coef[taken].sum())
+                    assert lhs >= rhs
+                    tight += lhs - rhs < 200  # the rows are not vacuous: some come close to binding
+    assert tight > 0
+    # Below the Lagrangian bound there is nothing to cut: the caller learns no solution exists.
+    assert agent_cuts(s, multipliers[0], -1e9) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_reduced_model_holds_exactly_the_solutions_up_to_target(seed):
+    inst = _random_gap(seed + 20, m=3, n=8)
+    best = min(v for v, _ in _all_solutions(inst))
+    am, s = _structure(inst)
+    _, multipliers = multiplier_set(s, 100.0 * best, 100.0, steps=60)
+    below, _ = solve_mod._reduced_gap_model(am, s, multipliers, 100 * (best - 1), 0)
+    if below is not None:  # the Lagrangian bound alone may already rule the target out
+        solver = cp_model.CpSolver()
+        assert solver.solve(below) == cp_model.INFEASIBLE
+    at, free = solve_mod._reduced_gap_model(am, s, multipliers, 100 * best, 0)
+    assert at is not None and 0 <= free <= len(s.var)
+    solver = cp_model.CpSolver()
+    assert solver.solve(at) == cp_model.OPTIMAL and round(solver.objective_value) == 100 * best
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_target_search_proves_optimum(monkeypatch, seed):
+    """The first (full-model) run gets almost no time, so the Lagrangian target search must do the proof."""
+    monkeypatch.setattr(solve_mod, "GAP_FIRST_SHARE", 1e-6)
+    inst = _random_gap(seed + 10, m=3, n=8)
+    best = min(v for v, _ in _all_solutions(inst))
+    r = solve(gap_to_problem(inst), GAP_SCENARIO, SolveParams(time_limit_s=10, workers=2, seed=seed))
+    assert r.status == "OPTIMAL" and not r.violations
+    assert round(r.objective) == best and r.bound <= r.objective + 1e-9
+    if r.stages[0]["status"] != "OPTIMAL":
+        assert any(st["stage"] == "gap target" for st in r.stages)
+
+
+def test_target_search_deterministic_repeats(monkeypatch):
+    monkeypatch.setattr(solve_mod, "GAP_FIRST_SHARE", 1e-6)
+    inst = _random_gap(3, m=4, n=10)
+    params = SolveParams(time_limit_s=2, workers=2, seed=1, deterministic=True)
+    a = solve(gap_to_problem(inst), GAP_SCENARIO, params)
+    b = solve(gap_to_problem(inst), GAP_SCENARIO, params)
+    assert a.assignment.tolist() == b.assignment.tolist() and a.status == b.status
+    assert [st["stage"] for st in a.stages] == [st["stage"] for st in b.stages]
