@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--portfolio", default="auto")
     ap.add_argument("--optima", type=Path, help="optima.csv (file,problem,m,n,sense,optimum)")
+    ap.add_argument("--no-target-search", action="store_true",
+                    help="solve the plain CP-SAT model only (no Lagrangian target search), for comparison")
     args = ap.parse_args(argv)
     optima = {}
     if args.optima:
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
             for row in csv.DictReader(f):
                 optima[f"{Path(row['file']).stem}-{row['problem']}"] = float(row["optimum"])
     params = SolveParams(time_limit_s=args.time_limit, workers=args.workers, seed=args.seed,
-                         portfolio=args.portfolio)
+                         portfolio=args.portfolio, gap_target_search=not args.no_target_search)
     out = csv.writer(sys.stdout, lineterminator="\n")
     header = ["instance", "m", "n", "sense", "objective", "bound", "status", "seconds"]
     out.writerow(header + (["gap_to_optimum"] if optima else []))

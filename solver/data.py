@@ -447,6 +447,8 @@ class SolveParams:
     the validator passes it, it replaces the current-allocation hint and is the fall-back answer.
     ``export_model``: write the CP-SAT model
     (``.pb`` or ``.pbtxt``) before solving. ``relative_gap_limit``: stop when the gap is below this.
+    ``gap_target_search``: for a model that is a plain generalised assignment, the Lagrangian target search
+    of :mod:`solver.lagrange` (measured default: on; off solves the plain model, for comparison).
     """
 
     time_limit_s: float = 30.0
@@ -463,6 +465,7 @@ class SolveParams:
     relative_gap_limit: float = 0.0
     progress: Callable[[float, float, float], bool | None] | None = None
     extra_parameters: tuple[tuple[str, object], ...] = ()
+    gap_target_search: bool = True
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:

@@ -2,7 +2,9 @@
 
 Agents become providers (capacity = ``provider_weekly_staff_hours``), jobs become clients, and the general
 per-pair arrays are filled directly: ``pair_staff_hours`` = resource, ``pair_care_cost_gbp`` = cost (or
-−profit when maximising; travel cost 0). Nothing GAP-specific exists in the model itself.
+−profit when maximising; travel cost 0). Nothing GAP-specific exists in the model itself; :func:`solver.solve`
+recognises any model of this plain shape from the CP-SAT model and adds the Lagrangian target search of
+:mod:`solver.lagrange`.
 
 OR-Library layout (whitespace-separated integers, line breaks irrelevant)::
 
