@@ -3,7 +3,8 @@
 :func:`gap_structure` reads the CP-SAT model itself: it applies only when every constraint is either an
 exactly-one over Booleans (a client) or one capacity row ``Σ w·x ≤ b`` (a provider), every Boolean is in
 exactly one of each, and the objective is linear in those Booleans. That is what the core builds for an
-OR-Library GAP (and for any allocation without zoning, pools, unmet need, floors or moves).
+OR-Library GAP, and for any allocation without zoning, pools, floors or a moves limit (unmet need, having no
+capacity row, becomes the pairs of one extra agent of unlimited capacity; moves as a cost are part of c).
 
 Relaxing the exactly-one rows with multipliers ``u`` leaves one 0-1 knapsack per provider:
 ``L(u) = Σ_j u_j − Σ_p K_p(u)``, ``K_p(u) = max{Σ (u_j − c_pj) x_pj : Σ w_pj x_pj ≤ b_p}``, is a lower bound
@@ -29,7 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_TABLE_CELLS = 20_000_000  # knapsack tables (pairs × capacity) larger than this: not attempted
+# Knapsack tables (pairs × capacity, summed over agents) larger than this: not attempted. Fixing holds two
+# float tables of one agent at a time, so memory stays under 2 × 8 bytes × this (320 MB).
+MAX_TABLE_CELLS = 20_000_000
 
 
 @dataclass
@@ -169,6 +172,7 @@ def lagrangian(s: GapStructure, iterations: int = 200, target: float | None = No
     if start is not None:
         u = start.copy()
     best_l, best_u = -np.inf, u.copy()
+    aim = None if target is None else target - s.offset  # ``total`` below leaves the offset out
     lam = 2.0
     stall = 0
     for _ in range(iterations):
@@ -191,7 +195,7 @@ def lagrangian(s: GapStructure, iterations: int = 200, target: float | None = No
         if norm == 0:
             best_l, best_u = total, u.copy()
             break
-        goal = target if target is not None and target > total else total * 1.001 + 1.0
+        goal = aim if aim is not None and aim > total else total * 1.001 + 1.0
         u = u + lam * (goal - total) / norm * g
     return best_l + s.offset, best_u
 

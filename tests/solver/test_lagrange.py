@@ -107,11 +107,11 @@ def test_reduced_model_holds_exactly_the_solutions_up_to_target(seed):
     best = min(v for v, _ in _all_solutions(inst))
     am, s = _structure(inst)
     _, multipliers = multiplier_set(s, 100.0 * best, 100.0, steps=60)
-    below, _ = solve_mod._reduced_gap_model(am, s, multipliers, 100 * (best - 1), 0)
+    below, _ = solve_mod._reduced_gap_model(am, s, multipliers, 100 * (best - 1))
     if below is not None:  # the Lagrangian bound alone may already rule the target out
         solver = cp_model.CpSolver()
         assert solver.solve(below) == cp_model.INFEASIBLE
-    at, free = solve_mod._reduced_gap_model(am, s, multipliers, 100 * best, 0)
+    at, free = solve_mod._reduced_gap_model(am, s, multipliers, 100 * best)
     assert at is not None and 0 <= free <= len(s.var)
     solver = cp_model.CpSolver()
     assert solver.solve(at) == cp_model.OPTIMAL and round(solver.objective_value) == 100 * best
@@ -138,3 +138,103 @@ def test_target_search_deterministic_repeats(monkeypatch):
     b = solve(gap_to_problem(inst), GAP_SCENARIO, params)
     assert a.assignment.tolist() == b.assignment.tolist() and a.status == b.status
     assert [st["stage"] for st in a.stages] == [st["stage"] for st in b.stages]
+
+
+def _tight_gap(seed: int) -> GapInstance:
+    """3 × 6 with capacities at 30 % of the row's resource: seeds 3, 5, 7, 8 have no solution at all."""
+    rng = np.random.default_rng(seed + 40)
+    resource = rng.integers(5, 20, (3, 6))
+    return GapInstance(name=f"t{seed}", cost=rng.integers(10, 50, (3, 6)), resource=resource,
+                       capacity=(resource.sum(axis=1) * 0.3).astype(np.int64))
+
+
+def test_target_search_on_an_infeasible_gap_says_infeasible(monkeypatch):
+    """Two jobs, one agent with room for one: with no incumbent the targets stop at the worst objective."""
+    monkeypatch.setattr(solve_mod, "GAP_FIRST_SHARE", 1e-6)
+    inst = GapInstance("two-in-one", cost=np.array([[3, 4]]), resource=np.array([[1, 1]]),
+                       capacity=np.array([1]))
+    r = solve(gap_to_problem(inst), GAP_SCENARIO, SolveParams(time_limit_s=2, workers=1))
+    assert r.status == "INFEASIBLE" and not len(r.assignment)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_target_search_matches_brute_force_on_tight_capacities(monkeypatch, seed):
+    monkeypatch.setattr(solve_mod, "GAP_FIRST_SHARE", 1e-6)
+    inst = _tight_gap(seed)
+    values = [v for v, _ in _all_solutions(inst)]
+    r = solve(gap_to_problem(inst), GAP_SCENARIO, SolveParams(time_limit_s=5, workers=2, seed=seed))
+    if not values:
+        assert r.status == "INFEASIBLE"
+    else:
+        assert r.status == "OPTIMAL" and round(r.objective) == min(values) and not r.violations
+
+
+def _correlated_gap(m: int, n: int, seed: int) -> GapInstance:
+    """OR-Library type D (cost falls as resource rises, capacity 80 % of a fair share): hard for its size."""
+    rng = np.random.default_rng(seed)
+    resource = rng.integers(1, 101, (m, n))
+    return GapInstance(f"d{seed}", cost=111 - resource + rng.integers(-10, 11, (m, n)), resource=resource,
+                       capacity=(resource.sum(axis=1) * 0.8 / m).astype(np.int64))
+
+
+def test_target_search_with_a_gap_limit_reports_a_valid_bound(monkeypatch):
+    """With relative_gap_limit > 0 a reduced OPTIMAL need not be the optimum: the bound must stay ≤ it.
+
+    One subgradient step per vector leaves the Lagrangian bound weak, so the targets climb well above the
+    optimum and the reduced model is nearly the whole one: CP-SAT then stops within the gap, short of it."""
+    problem = gap_to_problem(_correlated_gap(5, 30, 2))
+    exact = solve(problem, GAP_SCENARIO, SolveParams(time_limit_s=20, workers=2))
+    assert exact.status == "OPTIMAL"
+    monkeypatch.setattr(solve_mod, "GAP_FIRST_SHARE", 1e-6)
+    monkeypatch.setattr(solve_mod, "GAP_FIRST_STEPS", 1)
+    monkeypatch.setattr(solve_mod, "GAP_SUBGRADIENT_STEPS", 1)
+    for seed in range(3):
+        params = SolveParams(time_limit_s=10, workers=2, seed=seed, relative_gap_limit=0.05)
+        r = solve(problem, GAP_SCENARIO, params)
+        assert r.status == "OPTIMAL" and not r.violations
+        assert r.bound <= exact.objective + 1e-9 <= r.objective + 1e-9
+        assert r.objective - r.bound <= 0.05 * r.objective + 1e-9
+
+
+def _large_gap(m: int = 10, n: int = 200) -> GapInstance:
+    rng = np.random.default_rng(7)
+    resource = rng.integers(5, 25, (m, n))
+    return GapInstance("large", cost=rng.integers(10, 50, (m, n)), resource=resource,
+                       capacity=(resource.sum(axis=1) * 0.8 / m).astype(np.int64))
+
+
+def test_short_limit_skips_the_subgradient_steps():
+    """1 s is too short for the (uninterruptible) subgradient steps on 10 × 200: the plain model gets it."""
+    inst = _large_gap()
+    _, s = _structure(inst)
+    assert solve_mod._lagrangian_seconds(s) > solve_mod.GAP_LAGRANGIAN_MAX_SHARE * 1.0
+    r = solve(gap_to_problem(inst), GAP_SCENARIO, SolveParams(time_limit_s=1.0, workers=2))
+    assert r.status in ("OPTIMAL", "FEASIBLE") and not r.violations
+    assert [st["stage"] for st in r.stages] == ["all"]
+
+
+def test_progress_returning_true_stops_the_target_search(monkeypatch):
+    """The first solution found anywhere ends the whole search: no stage runs after it."""
+    monkeypatch.setattr(solve_mod, "GAP_FIRST_SHARE", 1e-6)
+    calls = []
+
+    def stop_now(objective_gbp, bound_gbp, seconds):
+        calls.append(objective_gbp)
+        return True
+
+    inst = _correlated_gap(5, 30, 1)
+    r = solve(gap_to_problem(inst), GAP_SCENARIO, SolveParams(time_limit_s=10, workers=2, progress=stop_now))
+    assert calls and r.status in ("OPTIMAL", "FEASIBLE") and not r.violations
+    with_solution = [k for k, st in enumerate(r.stages) if "objective_gbp" in st]
+    assert with_solution == [len(r.stages) - 1]
+    assert all(st["stage"] != "all (after targets)" for st in r.stages)
+
+
+def test_reduced_parameters_keep_the_callers_extra_parameters():
+    params = SolveParams(workers=2, extra_parameters=(("catch_sigint_signal", False),))
+    reduced = solve_mod._reduced_params(params)
+    assert ("catch_sigint_signal", False) in reduced.extra_parameters
+    assert ("num_full_subsolvers", 2) in reduced.extra_parameters
+    assert reduced.subsolvers == solve_mod.GAP_REDUCED_SUBSOLVERS
+    # A portfolio the caller chose is left alone.
+    assert solve_mod._reduced_params(SolveParams(workers=2, portfolio="default")).subsolvers is None
