@@ -7,7 +7,9 @@ imports happen inside the command so ``commissioning --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 
 from commissioning import __version__
@@ -25,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"care-commissioning {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback of an error (for a bug report)"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"commissioning.commands.{name}")
@@ -39,14 +44,38 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
-    except CareCommissioningError as error:
-        # Errors we raise on purpose are for the user: no traceback, a message and a non-zero status.
-        print(f"error: {error}", file=sys.stderr)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, where we can handle it, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # The reader went away (e.g. "| head -1"): nothing left to say to it. Python docs' recipe.
+        _point_stdout_at_devnull()
         return 1
-    except KeyboardInterrupt:
+    except (CareCommissioningError, OSError) as error:
+        # Errors we raise on purpose, and the system's (disk full, permissions), are for the user:
+        # no traceback, one message and a non-zero status. Anything else is a bug and keeps its traceback.
+        if args.debug:
+            raise
+        print(f"error: {_message(error)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as interrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return getattr(interrupt, "exit_code", 130)  # 128 + the signal: 130 for Ctrl-C, 143 for SIGTERM
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        from commissioning.outputs import describe_os_error
+
+        return describe_os_error(error)
+    return str(error)
+
+
+def _point_stdout_at_devnull() -> None:
+    """Python flushes stdout at exit; with the pipe closed that would print a second error."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1117,6 +1116,56 @@ def _build(geo: _Geography, n_clients: int, n_providers: int, max_pool_members: 
     return _Scenario(clients_df, providers_df, hubs_df, pools_df, zones)
 
 
+def _pinned_staff_hours(sc: _Scenario, geo: _Geography, rows: np.ndarray) -> np.ndarray:
+    """Staff hours per week of clients ``rows`` with their current provider, priced as a run prices them
+    (:func:`commissioning.problem.client_provider_travel`: the quickest hub in each of the client's bands)."""
+    from commissioning.problem import client_provider_travel, travel_model_for
+    from commissioning.scenario_data import Client, Hub, Provider, ScenarioData
+
+    c = sc.clients.iloc[rows]
+    clients = tuple(
+        Client(r.client_id, r.lon, r.lat, r.zone, round(r.weekly_hours, 2), int(r.visits_per_week),
+               int(r.carers_per_visit), tuple(r.time_bands.split(";")), (), r.funder, r.current_provider)
+        for r in c.itertuples())
+    providers = tuple(
+        Provider(r.provider_id, r.name, r.kind, r.base_lon, r.base_lat, r.weekly_staff_hours,
+                 r.hourly_rate_gbp, (), r.non_driver_share) for r in sc.providers.itertuples())
+    hubs = tuple(Hub(r.hub_id, r.provider_id, r.lon, r.lat, r.carers) for r in sc.hubs.itertuples())
+    data = ScenarioData(clients, providers, hubs, (), (), {"region": geo.region_key}, geo.travel_model)
+    minutes, _ = client_provider_travel(data, travel_model_for(data))
+    column = {pid: k for k, pid in enumerate(sc.providers["provider_id"])}
+    own = minutes[np.arange(len(rows)), [column[pid] for pid in c["current_provider"]]]
+    hours = c["weekly_hours"].round(2).to_numpy() + c["visits_per_week"].to_numpy() * own / 60.0
+    return c["carers_per_visit"].to_numpy() * hours
+
+
+def _fit_pinned_clients(sc: _Scenario, geo: _Geography) -> int:
+    """Unpin, largest first, clients whose chosen provider cannot carry every client who chose it: a pinned
+    client can be neither moved nor left unmet, so such a provider makes every variant infeasible. Its own
+    staff hours must hold them (pools left aside) and its maximum weekly hours their care. Returns how many
+    clients were unpinned (issue 10: one small seed in twenty was infeasible)."""
+    rows = np.flatnonzero(sc.clients["pinned"].to_numpy() == "yes")
+    if not len(rows):
+        return 0
+    staff = _pinned_staff_hours(sc, geo, rows)
+    staff = np.where(np.isfinite(staff), staff, 0.0)  # unreachable: a run unpins those itself
+    care = (sc.clients["weekly_hours"].round(2) * sc.clients["carers_per_visit"]).to_numpy()[rows]
+    owner = sc.clients["current_provider"].to_numpy()[rows]
+    unpin = []
+    for p in sc.providers.itertuples():
+        mine = np.flatnonzero(owner == p.provider_id)
+        mine = mine[np.argsort(-staff[mine], kind="stable")]
+        # 1 % below the limits: the run rounds minutes up and capacities down.
+        while len(mine) and (staff[mine].sum() > 0.99 * p.weekly_staff_hours
+                             or care[mine].sum() > 0.99 * p.max_weekly_hours):
+            unpin.append(rows[mine[0]])
+            mine = mine[1:]
+    if unpin:
+        column = sc.clients.columns.get_loc("pinned")
+        sc.clients.iloc[np.sort(unpin), column] = "no"
+    return len(unpin)
+
+
 def _pool_specs(geo: _Geography, zi_client, current, zone_ids) -> list[tuple[str, list[str]]]:
     if geo.region_key == "argyll-bute":
         specs = []
@@ -1197,17 +1246,10 @@ def _geojson_text(zones: pd.DataFrame) -> str:
 
 
 def _write_folder(out_dir: Path, texts: dict[str, str], force: bool) -> None:
-    out_dir = out_dir.resolve() if out_dir.exists() else Path(os.path.abspath(out_dir))
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError([Problem(str(out_dir), None, None, None, "exists and is not a folder",
-                                  "give --out a folder path")])
-    if out_dir.exists() and any(out_dir.iterdir()) and not force:
-        raise InputError([Problem(str(out_dir), None, None, None, "the folder is not empty",
-                                  "choose a new or empty folder, or add --force to replace it")])
     from commissioning.outputs import staged_folder
 
-    # Non-empty and --force were checked above with the generator's own messages.
-    with staged_folder(out_dir, force=True) as stage:
+    # Atomic and locked; --force replaces only a folder this tool wrote (its marker file).
+    with staged_folder(out_dir, force=force) as stage:
         for name in FILES:
             (stage / name).write_bytes(texts[name].encode("utf-8"))
 
@@ -1239,6 +1281,9 @@ def generate_scenario(
     if not isinstance(n_clients, (int, np.integer)) or not 1 <= n_clients <= 500_000:
         problems.append(Problem("command line", None, "--clients", n_clients,
                                 "must be a whole number 1-500000", "e.g. --clients 1000"))
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        problems.append(Problem("command line", None, "--seed", seed,
+                                "must be a whole number 0 or more", "e.g. --seed 1"))
     if not isinstance(n_providers, (int, np.integer)) or not 1 <= n_providers <= 99:
         problems.append(Problem("command line", None, "--providers", n_providers,
                                 "must be a whole number 1-99", "e.g. --providers 15"))
@@ -1264,9 +1309,9 @@ def generate_scenario(
         raise InputError(problems)
 
     out_dir = Path(out_dir)
-    if out_dir.exists() and out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        raise InputError([Problem(str(out_dir), None, None, None, "the folder is not empty",
-                                  "choose a new or empty folder, or add --force to replace it")])
+    from commissioning.outputs import check_out_folder
+
+    check_out_folder(out_dir, force=force)  # before the work: the same checks the writing makes
     rng = np.random.default_rng(seed)
     points = read_demand_points(demand_points, weight_column) if demand_points is not None else None
     if zones_file is not None:
@@ -1277,6 +1322,10 @@ def generate_scenario(
         geo = _region_geography(region, points)
 
     scenario = _build(geo, int(n_clients), int(n_providers), int(max_pool_members), rng)
+    unpinned = _fit_pinned_clients(scenario, geo)
+    if unpinned:
+        geo.notes.append(f"{unpinned} client(s) not pinned after all: their chosen provider could not carry "
+                         "every client who chose it (pinned clients can be neither moved nor left unmet)")
     dataset = {"generator": f"care-commissioning {__version__}", "n_clients": int(n_clients),
                "region": geo.region_key, "seed": int(seed), "travel_model": geo.travel_model}
     texts = {

@@ -282,18 +282,17 @@ def _ratio(a: float, b: float) -> float | None:
 
 def variant_facts(outcome, data, km: dict[str, np.ndarray]) -> dict[str, Any]:
     """Per-client and per-provider arrays of one variant, shared by the KPIs and the tables."""
-    problem, a, k = outcome.problem, outcome.assignment, outcome.pair_of_client
+    problem, a = outcome.problem, outcome.assignment
     m = problem.n_providers
     assigned = a >= 0
-    kk = np.maximum(k, 0)
     care_h = problem.client_care_hours
     visits = problem.client_visits_per_week.astype(float)
     carers = problem.client_carers_per_visit.astype(float)
-    minutes = np.where(assigned, problem.pair_travel_minutes[kk], 0.0)
-    travel_h = np.where(assigned, problem.pair_travel_hours[kk], 0.0)
-    care_cost = np.where(assigned, problem.pair_care_cost_gbp[kk], 0.0)
-    travel_cost = np.where(assigned, problem.pair_travel_cost_gbp[kk], 0.0)
-    from_pool = np.where(assigned, outcome.index.pair_from_pool[kk], False)
+    minutes = outcome.per_client(problem.pair_travel_minutes, 0.0)
+    travel_h = outcome.per_client(problem.pair_travel_hours, 0.0)
+    care_cost = outcome.per_client(problem.pair_care_cost_gbp, 0.0)
+    travel_cost = outcome.per_client(problem.pair_travel_cost_gbp, 0.0)
+    from_pool = outcome.per_client(outcome.index.pair_from_pool, False)
     p = np.maximum(a, 0)
     km_visit = np.where(from_pool, km["pool"][np.arange(len(a)), p], km["hub"][np.arange(len(a)), p])
     km_visit = np.where(assigned & np.isfinite(km_visit), km_visit, 0.0)
@@ -366,7 +365,8 @@ def build_kpis(
             values[change] = None if base is None else round(values[key] - base[key], 6)
         outcome = outcomes[name]
         values["solver"] = {key: outcome.solver.get(key) for key in SOLVER_FIELDS}
-        values["solver"].update({k: outcome.solver.get(k) for k in ("time_limit_s", "workers", "seed")})
+        values["solver"].update({k: outcome.solver.get(k) for k in (
+            "time_limit_s", "work_limit", "deterministic", "stopped_by_clock", "workers", "seed")})
         values["mode"] = outcome.variant.mode
         routing = getattr(outcome, "routing", None)
         details[name] = {

@@ -31,12 +31,12 @@ class VariantProgress:
         *,
         stream: TextIO | None = None,
         quiet: bool = False,
-        deterministic: bool = False,
+        work_limit: float | None = None,
     ):
         self.name = name
         self.time_limit_s = max(float(time_limit_s), 1e-9)
-        # A deterministic limit is CP-SAT work units, not seconds: show it as such, not as a late clock.
-        self.deterministic = deterministic
+        # Deterministic mode: CP-SAT work units end the search, normally before the clock; both are shown.
+        self.work_limit = work_limit
         self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
         self.live = not quiet and bool(getattr(self.stream, "isatty", lambda: False)())
@@ -63,9 +63,9 @@ class VariantProgress:
             obj, bound = self.objective, self.bound
         gap = (obj - bound) / max(1.0, abs(obj)) if math.isfinite(obj) and math.isfinite(bound) else math.nan
         gap_text = f"{100 * gap:.2f}%" if math.isfinite(gap) else "—"
-        limit = f"{self.time_limit_s:g} det" if self.deterministic else f"{self.time_limit_s:.0f}s"
+        work = f" (work limit {self.work_limit:g})" if self.work_limit is not None else ""
         return (
-            f"{self.name[:14]:<14} {bar} {elapsed:5.1f}s/{limit}  objective "
+            f"{self.name[:14]:<14} {bar} {elapsed:5.1f}s/{self.time_limit_s:g}s{work}  objective "
             f"{_money(obj)}  bound {_money(bound)}  gap {gap_text}"
         )
 

@@ -165,7 +165,10 @@ def _read_csv(path: Path) -> list[dict[str, str]] | None:
         return None
     text = path.read_text(encoding="utf-8-sig")
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    from commissioning.outputs import original_text  # spreadsheet-safe text back to the run's values
+
+    return [{original_text((k or "").strip()): original_text((v or "").strip()) for k, v in row.items()}
+            for row in reader]
 
 
 def _flatten(d: dict, prefix: str = "") -> Iterable[tuple[str, object]]:

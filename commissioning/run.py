@@ -37,8 +37,9 @@ same way, on the staged folder, before it is renamed into place (see :mod:`commi
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
-import shutil
+import os
 import signal
 import sys
 import threading
@@ -74,6 +75,15 @@ class VariantOutcome:
     routing: Any = None  # commissioning.routing.RoutedTravel, when routed
     notes: list[str] = field(default_factory=list)
 
+    def per_client(self, pair_values: np.ndarray, unmet) -> np.ndarray:
+        """Each client's value of its pair (``pair_values`` aligned with the problem's pairs); ``unmet`` for
+        an unmet client, also when no pair is left at all (every provider excluded)."""
+        values = np.asarray(pair_values)
+        assigned = self.assignment >= 0
+        out = np.full(len(self.assignment), unmet, dtype=values.dtype if len(values) else type(unmet))
+        out[assigned] = values[self.pair_of_client[assigned]]
+        return out
+
 
 @dataclass
 class RunResult:
@@ -93,43 +103,87 @@ class RunResult:
 # ----------------------------------------------------------------------------------------------------
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """The run was stopped by a signal; ``exit_code`` is the shell's 128 + signal number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.exit_code = 128 + signum
+
+
 class _Interrupt:
-    """Ctrl-C during a run: finish the step in progress, then stop and leave no output folder.
+    """Ctrl-C (SIGINT) or SIGTERM during a run: stop the search in progress at once, then stop the run and
+    leave no output folder (the staged folder is removed on the way out).
 
     CP-SAT is told not to catch SIGINT (it would stop the search and the run would carry on as if the
-    answer were complete); our handler only raises a flag, checked between steps. A second Ctrl-C stops at
-    once. OR-Tools resets the OS-level SIGINT handler after a solve, so the handler is re-armed at each
-    check.
+    answer were complete). Python runs signal handlers only between bytecodes, which a search in C++ does
+    not reach, so the handler's C half also writes to a wake-up pipe that a thread watches: it sets
+    :attr:`stop`, which the solver polls (``SolveParams.stop``). The Python handler then raises the flag
+    checked between steps. A second signal stops at once. OR-Tools resets the OS-level SIGINT handler after
+    a solve, so the handlers are re-armed at each check.
     """
 
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
     def __init__(self, stream: TextIO):
-        self.requested = False
+        self.requested: int | None = None
+        self.stop = threading.Event()
         self._stream = stream
         self._active = threading.current_thread() is threading.main_thread()
-        self._previous = signal.getsignal(signal.SIGINT) if self._active else None
+        self._previous = {s: signal.getsignal(s) for s in self.SIGNALS} if self._active else {}
+        self._pipe: tuple[int, int] | None = None
+        self._watcher: threading.Thread | None = None
+        self._closing = False
+        self._old_wakeup = -1
 
     def _handle(self, signum, frame) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
+        self.stop.set()
+        if self.requested is not None:
+            raise RunInterrupted(signum)
+        self.requested = signum
         print(
-            "\ninterrupt: stopping after the current step (Ctrl-C again to stop at once); "
+            f"\n{signal.Signals(signum).name}: stopping now (again to stop at once); "
             "no output folder will be written",
             file=self._stream,
         )
 
+    def _watch(self, read_fd: int) -> None:
+        while os.read(read_fd, 1) and not self._closing:
+            self.stop.set()
+
     def arm(self) -> None:
-        if self._active:
-            signal.signal(signal.SIGINT, self._handle)
+        if not self._active:
+            return
+        for signum in self.SIGNALS:
+            signal.signal(signum, self._handle)
+        if self._pipe is None:
+            read_fd, write_fd = os.pipe()
+            os.set_blocking(write_fd, False)
+            self._pipe = (read_fd, write_fd)
+            self._old_wakeup = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+            self._watcher = threading.Thread(target=self._watch, args=(read_fd,), name="signal-watch",
+                                             daemon=True)
+            self._watcher.start()
 
     def check(self) -> None:
         self.arm()
-        if self.requested:
-            raise KeyboardInterrupt
+        if self.requested is not None:
+            raise RunInterrupted(self.requested)
 
     def restore(self) -> None:
-        if self._active and self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if not self._active:
+            return
+        for signum, previous in self._previous.items():
+            if previous is not None:
+                signal.signal(signum, previous)
+        if self._pipe is not None:
+            signal.set_wakeup_fd(self._old_wakeup)
+            self._closing = True
+            os.write(self._pipe[1], b"\0")  # wake the watcher so it ends before its pipe is closed
+            self._watcher.join()
+            for fd in self._pipe:
+                os.close(fd)
+            self._pipe = None
 
 
 def run_scenario(
@@ -143,10 +197,12 @@ def run_scenario(
     quiet: bool = False,
     stream: TextIO | None = None,
     routing: bool | None = None,
+    work_limit: float | None = None,
 ) -> RunResult:
     """Solve every variant of ``scenario``; write ``out_dir`` atomically (see :mod:`commissioning.outputs`).
 
-    ``time_limit_s``, ``workers`` and ``seed`` override every variant's own values (command-line options).
+    ``time_limit_s`` (seconds), ``work_limit`` (deterministic work units), ``workers`` and ``seed`` override
+    every variant's own values (command-line options).
     """
     from commissioning import outputs
 
@@ -155,7 +211,8 @@ def run_scenario(
     timings: dict[str, float] = {}
     overrides = {
         k: v
-        for k, v in (("time_limit_s", time_limit_s), ("workers", workers), ("seed", seed))
+        for k, v in (("time_limit_s", time_limit_s), ("work_limit", work_limit), ("workers", workers),
+                     ("seed", seed))
         if v is not None
     }
     if overrides:
@@ -209,7 +266,8 @@ def _run_staged(scenario, out_dir, outputs, t0, stream, timings, force, quiet, r
             order = sorted(scenario.variants, key=lambda v: v.mode != "current")
             for variant in order:
                 problem, index = base[variant.pools]
-                outcome = run_variant(variant, problem, index, data, quiet=quiet, stream=stream)
+                outcome = run_variant(variant, problem, index, data, quiet=quiet, stream=stream,
+                                      stop=interrupt.stop)
                 interrupt.check()
                 outcome.allocation = allocation_frame(outcome, data)
                 outcomes[variant.name] = outcome
@@ -281,73 +339,81 @@ HOURS_PER_CARER_ESTIMATE = 24.0  # for default hubs only: carers ≈ staff hours
 
 
 def write_inputs(source: Path, inputs: Path, data) -> list[str]:
-    """Copy the validated scenario folder into ``inputs`` as CSV (``.xlsx`` tables converted), always with
-    a hubs.csv (default hubs at the providers' bases when the user gave none). Returns warnings."""
+    """Write the validated scenario folder into ``inputs`` as the run read it: every table as CSV (``.xlsx``
+    converted, columns as the schema names them), zones with their repaired polygons, always a hubs.csv
+    (default hubs at the providers' bases when the user gave none) and a pools.csv. Returns warnings.
+
+    Tables are written through :func:`commissioning.outputs.write_csv`: a cell that a spreadsheet would run
+    as a formula gets a leading apostrophe, which the scenario reader takes off again."""
+    from commissioning.outputs import write_csv
     from commissioning.schema import CSV_TABLES
+    from commissioning.tables import read_table
 
     inputs.mkdir(parents=True)
     warnings = []
     for stem in CSV_TABLES:
-        csv_file, xlsx_file = source / f"{stem}.csv", source / f"{stem}.xlsx"
-        if csv_file.is_file():
-            shutil.copy2(csv_file, inputs / csv_file.name)
-        elif xlsx_file.is_file():
-            frame = pd.read_excel(xlsx_file, dtype=str).fillna("")
-            frame.to_csv(inputs / f"{stem}.csv", index=False, lineterminator="\n")
-        elif stem == "hubs":
-            rows = [h for p in data.providers for h in data.hubs_for(p.provider_id)]
-            pd.DataFrame(
-                {
-                    "hub_id": [h.hub_id for h in rows],
-                    "provider_id": [h.provider_id for h in rows],
-                    "lon": [h.lon for h in rows],
-                    "lat": [h.lat for h in rows],
-                    "carers": [
-                        h.carers
-                        if h.carers is not None
-                        else round(
-                            data.provider_by_id[h.provider_id].weekly_staff_hours / HOURS_PER_CARER_ESTIMATE
-                        )
-                        for h in rows
-                    ],
-                }
-            ).to_csv(inputs / "hubs.csv", index=False, lineterminator="\n")
+        frame, _ = read_table(source, stem, problems=[])
+        if stem == "hubs" and not data.hubs:
+            write_csv(_default_hubs(data), inputs / "hubs.csv")
             warnings.append(
                 "no hubs.csv given: inputs/hubs.csv has one hub per provider at its base, carers "
                 f"estimated as staff hours ÷ {HOURS_PER_CARER_ESTIMATE:g}"
             )
+        elif frame is not None:
+            write_csv(frame, inputs / f"{stem}.csv")
         elif stem == "pools":
-            pd.DataFrame(columns=["pool_id", "zones", "weekly_hours", "members"]).to_csv(
-                inputs / "pools.csv", index=False, lineterminator="\n"
-            )
-    for name in ("zones.geojson", "dataset.json"):
-        if (source / name).is_file():
-            shutil.copy2(source / name, inputs / name)
-    if not (inputs / "dataset.json").is_file():
-        import json
-
-        (inputs / "dataset.json").write_text(
-            json.dumps({"region": data.region, "travel_model": data.travel_model}) + "\n", encoding="utf-8"
-        )
+            empty = pd.DataFrame(columns=["pool_id", "zones", "weekly_hours", "members"])
+            write_csv(empty, inputs / "pools.csv")
+    _write_zones(data, inputs / "zones.geojson")
+    (inputs / "dataset.json").write_text(
+        json.dumps({**data.dataset, "region": data.region, "travel_model": data.travel_model}, indent=2,
+                   sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
     return warnings
 
 
+def _default_hubs(data) -> pd.DataFrame:
+    rows = [h for p in data.providers for h in data.hubs_for(p.provider_id)]
+    staff = {p.provider_id: p.weekly_staff_hours for p in data.providers}
+    return pd.DataFrame(
+        {
+            "hub_id": [h.hub_id for h in rows],
+            "provider_id": [h.provider_id for h in rows],
+            "lon": [h.lon for h in rows],
+            "lat": [h.lat for h in rows],
+            "carers": [
+                h.carers if h.carers is not None else round(staff[h.provider_id] / HOURS_PER_CARER_ESTIMATE)
+                for h in rows
+            ],
+        }
+    )
+
+
+def _write_zones(data, path: Path) -> None:
+    """The zones as the run used them (repaired polygons, WGS84), so maps never meet a broken polygon."""
+    import geopandas as gpd
+
+    zones = data.zones
+    frame = gpd.GeoDataFrame(
+        {
+            "zone_id": [z.zone_id for z in zones],
+            "name": [z.name for z in zones],
+            "locality": [z.locality or "" for z in zones],
+            "remote": ["yes" if z.remote else "no" for z in zones],
+        },
+        geometry=[z.geometry for z in zones],
+        crs="EPSG:4326",
+    )
+    path.write_text(frame.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")
+
+
 def _load(folder: Path):
+    """The validated data (one reading path with ``commissioning validate``) and its travel model."""
     from commissioning.problem import travel_model_for
     from commissioning.scenario_data import load_scenario
 
-    region_land = None
-    try:
-        import json
-
-        meta = json.loads((folder / "dataset.json").read_text())
-        from geodata.region import REGIONS, load_region
-
-        if meta.get("region") in REGIONS:
-            region_land = load_region(meta["region"]).land
-    except (OSError, ValueError):
-        pass
-    data = load_scenario(folder, region_land=region_land)
+    data = load_scenario(folder)
     return data, travel_model_for(data)
 
 
@@ -480,15 +546,22 @@ def _pair_of(problem, assignment: np.ndarray) -> np.ndarray:
 
 
 def run_variant(
-    variant: Variant, problem, index, data, *, quiet: bool = False, stream: TextIO | None = None
+    variant: Variant,
+    problem,
+    index,
+    data,
+    *,
+    quiet: bool = False,
+    stream: TextIO | None = None,
+    stop: threading.Event | None = None,
 ) -> VariantOutcome:
-    """Evaluate (``current``) or solve one variant."""
+    """Evaluate (``current``) or solve one variant; ``stop`` set by another thread ends the search at once."""
     from commissioning.progress import VariantProgress
     from solver import SolveParams, solve
     from solver.validate import pool_draws, validate_solution
 
     problem, index, notes = apply_variant_pairs(variant, problem, index)
-    sc = variant.scenario_params()
+    sc = variant.scenario_params(index.provider_ids)
     if variant.mode == "current":
         t0 = time.perf_counter()
         assignment, reasons = evaluate_current(variant, problem, index)
@@ -516,34 +589,26 @@ def run_variant(
             )
         pool_hours = draws.sum(axis=(0, 2))
     else:
-        progress = VariantProgress(
-            variant.name,
-            variant.time_limit_s,
-            stream=stream,
-            quiet=quiet,
-            deterministic=variant.deterministic,
-        )
         params = SolveParams(
             time_limit_s=variant.time_limit_s,
+            work_limit=variant.work_limit,
             workers=variant.workers,
             seed=variant.seed,
             deterministic=variant.deterministic,
-            progress=progress.callback,
             # The run handles Ctrl-C itself (see _Interrupt): a search stopped by it must not pass as done.
             extra_parameters=(("catch_sigint_signal", False),),
+            stop=stop,
         )
+        progress = VariantProgress(variant.name, variant.time_limit_s, stream=stream, quiet=quiet,
+                                   work_limit=params.budget if params.deterministic else None)
+        params = dataclasses.replace(params, progress=progress.callback)
         with progress:
             result = solve(problem, sc, params)
             progress.finish(result.status, result.seconds, result.objective, result.bound)
         if not len(result.assignment):
             from commissioning.errors import InfeasibleError
 
-            raise InfeasibleError(
-                f"variant {variant.name!r} ({variant.mode}) has no feasible allocation "
-                f"(status {result.status}). Fix: loosen it (allow_unmet = true, a larger "
-                "max_providers_per_zone or max_moves, fewer protected providers).",
-                result.diagnosis,
-            )
+            raise InfeasibleError(_infeasible_message(variant, result), result.diagnosis)
         assignment = np.asarray(result.assignment, dtype=np.int64)
         reasons = ["" for _ in assignment]
         for i in np.flatnonzero(assignment < 0):
@@ -556,9 +621,18 @@ def run_variant(
             "gap": _finite(result.gap),
             "seconds": result.seconds,
             "time_limit_s": variant.time_limit_s,
+            "work_limit": params.budget if params.deterministic else None,
+            "deterministic": params.deterministic,
+            "stopped_by_clock": result.stopped_by_clock,
             "workers": variant.workers,
             "seed": variant.seed,
         }
+        if result.stopped_by_clock:
+            notes.append(
+                f"{variant.name}: stopped by its time limit ({variant.time_limit_s:g} s) before its work "
+                f"limit ({params.budget:g} units), so another run may give a different allocation. Fix: a "
+                "longer time_limit_s or a smaller work_limit."
+            )
         pool_hours = np.asarray(result.provider_pool_hours, dtype=float)
     return VariantOutcome(
         variant=variant,
@@ -572,6 +646,25 @@ def run_variant(
         violations=violations,
         notes=notes,
     )
+
+
+def _infeasible_message(variant: Variant, result) -> str:
+    """Why the variant has no allocation (the diagnosis, in commissioner words) and fixes not yet in force."""
+    fixes = []
+    if not variant.allow_unmet:
+        fixes.append("allow_unmet = true")
+    if variant.protect:
+        fixes.append(f"fewer protected providers (protect = {list(variant.protect)})")
+    if variant.mode == "zoned":
+        fixes.append(f"a larger max_providers_per_zone (now {variant.max_providers_per_zone})")
+    if variant.max_moves is not None:
+        fixes.append(f"a larger max_moves (now {variant.max_moves})")
+    if variant.min_viable or variant.max_loss_fraction is not None:
+        fixes.append("looser sustainability rules")
+    why = "".join(f"\n  - {line}" for line in result.diagnosis) or "\n  - no simple reason found"
+    fix = "; ".join(fixes) if fixes else "check the data: the diagnosis above names the short capacity"
+    return (f"variant {variant.name!r} ({variant.mode}) has no feasible allocation (status {result.status}). "
+            f"Why:{why}\nFix: {fix}.")
 
 
 def _finite(value: float) -> float | None:
@@ -676,12 +769,12 @@ ALLOCATION_COLUMNS = [
 
 def allocation_frame(outcome: VariantOutcome, data) -> pd.DataFrame:
     """One row per client (all clients, in the data's order): the contract of ``<variant>/allocation.csv``."""
-    problem, a, k = outcome.problem, outcome.assignment, outcome.pair_of_client
+    problem, a = outcome.problem, outcome.assignment
     ids = outcome.index.provider_ids
     assigned = a >= 0
-    minutes = np.where(assigned, problem.pair_travel_minutes[np.maximum(k, 0)], np.nan)
-    travel_h = np.where(assigned, problem.pair_travel_hours[np.maximum(k, 0)], 0.0)
-    from_pool = np.where(assigned, outcome.index.pair_from_pool[np.maximum(k, 0)], False)
+    minutes = outcome.per_client(problem.pair_travel_minutes, np.nan)
+    travel_h = outcome.per_client(problem.pair_travel_hours, 0.0)
+    from_pool = outcome.per_client(outcome.index.pair_from_pool, False)
     remote = {z.zone_id: z.remote for z in data.zones}
     current = [c.current_provider or "" for c in data.clients]
     provider = [ids[p] if p >= 0 else "" for p in a]
@@ -714,9 +807,26 @@ def allocation_frame(outcome: VariantOutcome, data) -> pd.DataFrame:
 _ROUTING_INPUTS: dict[str, Any] = {}  # read by forked routing workers (inherited, not pickled)
 
 
-def _ignore_sigint() -> None:
-    """Routing workers leave Ctrl-C to the main process, which stops the run cleanly."""
+def _routing_worker_init() -> None:
+    """Routing workers leave Ctrl-C and SIGTERM to the main process, which stops the run cleanly, and die
+    with it: the kernel sends them SIGKILL when it ends, even if it is killed or aborts (Linux prctl)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    die_with_parent()
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent ends (a no-op elsewhere)."""
+    import ctypes
+    import ctypes.util
+
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _route_one(name: str, allocation: pd.DataFrame, time_limit_s: float):
@@ -770,7 +880,7 @@ class Router:
             self.pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("fork"),
-                initializer=_ignore_sigint,
+                initializer=_routing_worker_init,
             )
 
     def submit(self, name: str, allocation: pd.DataFrame) -> None:

@@ -33,9 +33,11 @@ Format (every key but ``data`` and the variants' ``name`` and ``mode`` is option
     time_limit_s = 0.2
 
     [solver]                                  # defaults for every variant
-    time_limit_s = 15.0
+    time_limit_s = 15.0                       # wall-clock seconds per variant, a hard stop
+    work_limit = 7.5                          # deterministic work units (default: time_limit_s × 0.5)
     workers = 2
     seed = 0
+    deterministic = true                      # the default; false: the clock alone limits the search
 
     [[variants]]
     name = "current"
@@ -56,7 +58,6 @@ Format (every key but ``data`` and the variants' ``name`` and ``mode`` is option
     time_limit_s = 15.0
     seed = 0
     workers = 2
-    deterministic = false
     [variants.sustainability]
     min_viable = false                        # providers keep their minimum viable hours (or exit)
     allow_exit = true
@@ -77,6 +78,7 @@ from pathlib import Path
 from typing import Any
 
 from commissioning.errors import ScenarioError
+from solver.data import MAX_SEED, MAX_WORKERS, SCENARIO_MAXIMA
 
 MODES = ("current", "optimised", "zoned")
 WAITING = ("greedy", "unmet")
@@ -161,16 +163,20 @@ class Variant:
     weight_travel: float = 1.0
     weight_care: float = 1.0
     time_limit_s: float = 15.0
+    work_limit: float | None = None
     seed: int = 0
     workers: int = 2
-    deterministic: bool = False
+    deterministic: bool = True
     index: int = 0  # position in the file's [[variants]] list (0-based)
 
-    def scenario_params(self):
-        """The solver's :class:`~solver.ScenarioParams` for this variant."""
+    def scenario_params(self, provider_ids: tuple[str, ...] = ()):
+        """The solver's :class:`~solver.ScenarioParams` for this variant (``provider_ids``: the solver's
+        provider order, to turn ``protect`` into indices)."""
         from solver import ScenarioParams
 
+        position = {pid: k for k, pid in enumerate(provider_ids)}
         return ScenarioParams(
+            protected_providers=tuple(position[pid] for pid in self.protect if pid in position),
             max_providers_per_zone=self.max_providers_per_zone if self.mode == "zoned" else None,
             pools_enabled=self.pools,
             allow_unmet=True if self.mode == "current" else self.allow_unmet,
@@ -252,7 +258,13 @@ _DOWNSTREAM = {
 _TRAVEL = {"max_travel_minutes_per_visit": "positive"}
 _KPIS = {"nearby_minutes_per_visit": "positive", "spare_staff_hours_per_week": "number"}
 _ROUTING = {"enabled": "bool", "time_limit_s": "positive"}
-_SOLVER = {"time_limit_s": "positive", "workers": "count", "seed": "seed", "deterministic": "bool"}
+_SOLVER = {
+    "time_limit_s": "positive",
+    "work_limit": "positive",
+    "workers": "workers",
+    "seed": "seed",
+    "deterministic": "bool",
+}
 _VARIANT_COMMON = {
     "name": "name",
     "mode": "mode",
@@ -280,14 +292,23 @@ _SUSTAINABILITY = {
 }
 _WEIGHTS = {"travel": "number", "care": "number"}
 
+# Keys whose value the solver bounds (solver.data.SCENARIO_MAXIMA: pence must stay inside int64).
+_MAXIMA = {
+    "unmet_penalty_gbp_per_hour": SCENARIO_MAXIMA["unmet_penalty_per_hour_gbp"],
+    "move_penalty_gbp": SCENARIO_MAXIMA["move_penalty_gbp"],
+    "travel": SCENARIO_MAXIMA["weight_travel"],
+    "care": SCENARIO_MAXIMA["weight_care"],
+}
+
 _KIND_TEXT = {
     "number": "a number ≥ 0",
     "positive": "a number > 0",
     "fraction": "a number from 0 to 1",
     "bool": "true or false",
     "count": "a whole number ≥ 1",
+    "workers": f"a whole number from 1 to {MAX_WORKERS}",
     "natural": "a whole number ≥ 0",
-    "seed": "a whole number",
+    "seed": f"a whole number from 0 to {MAX_SEED}",
     "str": "text in quotes",
     "name": "text in quotes: letters, digits, '-', '_' or '.', at most 41 characters",
     "mode": "one of " + ", ".join(f'"{m}"' for m in MODES),
@@ -332,12 +353,17 @@ class _Checker:
                 ok = value > 0 if kind == "positive" else value >= 0
                 if kind == "fraction":
                     ok = ok and value <= 1
+            top = _MAXIMA.get(key)
+            if ok and top is not None and value > top:
+                self.fail(full, f"got {value:g}, more than the model can hold", f"write at most {top:g}")
         elif kind == "bool":
             ok = isinstance(value, bool)
-        elif kind in ("count", "natural", "seed"):
+        elif kind in ("count", "natural", "seed", "workers"):
             ok = isinstance(value, int) and not isinstance(value, bool)
-            if ok and kind != "seed":
-                ok = value >= (1 if kind == "count" else 0)
+            if ok:
+                ok = value >= (0 if kind in ("natural", "seed") else 1)
+            if ok and kind in ("workers", "seed"):
+                ok = value <= (MAX_WORKERS if kind == "workers" else MAX_SEED)
         elif kind in ("str", "name"):
             ok = isinstance(value, str) and (kind == "str" or bool(_NAME_RE.match(value)))
         elif kind == "mode":
@@ -464,7 +490,7 @@ def _data_source(c: _Checker, doc: dict, base: Path) -> DataSource:
         )
     c.unknown(gen, {"clients", "seed"}, "data.generate.")
     clients = c.value(gen, "clients", "count", "data.generate.") if "clients" in gen else 1000
-    seed = c.value(gen, "seed", "seed", "data.generate.") if "seed" in gen else 1
+    seed = c.value(gen, "seed", "natural", "data.generate.") if "seed" in gen else 1
     return DataSource(generate_clients=clients, generate_seed=seed)
 
 
@@ -503,15 +529,17 @@ def _variants(c: _Checker, doc: dict, solver_defaults: dict) -> tuple[Variant, .
         c.unknown(v, allowed, prefix)
         values = {key: c.value(v, key, allowed[key], prefix) for key in v if allowed[key] != "table"}
         name = values.pop("name")
-        if name in seen:
-            c.fail(f"{prefix}name", f"variant name {name!r} is used twice", "give every variant its own name")
+        if name.lower() in seen:
+            # Output folders are named after variants: on Windows and macOS "Zoned" and "zoned" are one.
+            c.fail(f"{prefix}name", f"variant name {name!r} is used twice (names ignore case)",
+                   "give every variant its own name")
         if isinstance(name, str) and name.lower() in RESERVED_NAMES:
             c.fail(
                 f"{prefix}name",
                 f"variant name {name!r} is taken by a file or folder of the output",
                 "rename the variant (e.g. 'zoned_k2'); reserved: " + ", ".join(sorted(RESERVED_NAMES)),
             )
-        seen.add(name)
+        seen.add(name.lower())
         values.pop("description", None)
         if mode == "zoned" and "max_providers_per_zone" not in values:
             c.fail(

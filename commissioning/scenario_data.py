@@ -10,6 +10,7 @@ error at once. Warnings are kept on :attr:`ScenarioData.warnings`.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import math
@@ -35,6 +36,7 @@ from commissioning.schema import (
     YES_WORDS,
     Column,
     Table,
+    number_text,
 )
 
 # Geography tolerances.
@@ -45,7 +47,8 @@ SEA_NEAR_REGION_KM = 10.0  # a wet point this close to the region is "in the sea
 LAND_BBOX_BUFFER_DEG = 0.1
 _M_PER_DEG_LAT = 111_320.0
 
-_FILE_ORDER = {"dataset.json": 0, "zones.geojson": 1}
+ZONES_FILE = "zones.geojson"
+_FILE_ORDER = {"dataset.json": 0, ZONES_FILE: 1}
 _MISSING_WORDS = {"nan", "na", "n/a", "null", "none", "-", "#n/a"}
 
 
@@ -155,11 +158,14 @@ class ScenarioData:
 
 @dataclass
 class ScenarioCheck:
-    """What :func:`check_scenario` found: the data (``None`` if any error), every problem, row counts."""
+    """What :func:`check_scenario` found: the data (``None`` if any error), the problems listed (at most
+    ``tables.MAX_PROBLEMS_PER_FILE`` per file, then one summary line per file), row counts, and
+    ``totals``: how many errors and warnings were found in all, listed or not."""
 
     data: ScenarioData | None
     problems: list[Problem]
     counts: dict[str, int]
+    totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -204,10 +210,10 @@ def check_scenario(
     check_geography: bool = True,
 ) -> ScenarioCheck:
     """Like :func:`load_scenario` but returns every problem instead of raising."""
-    from commissioning.tables import read_table, read_zones
+    from commissioning.tables import ProblemLog, read_table, read_zones
 
     folder = Path(folder)
-    problems: list[Problem] = []
+    problems = ProblemLog()
     counts = {"clients": 0, "providers": 0, "hubs": 0, "pools": 0, "zones": 0}
     if not folder.is_dir():
         problems.append(
@@ -222,7 +228,7 @@ def check_scenario(
                 "give the folder that holds clients.csv, providers.csv and zones.geojson",
             )
         )
-        return ScenarioCheck(None, problems, counts)
+        return _checked(None, problems, counts)
 
     dataset, travel_model = _read_dataset(folder, problems)
 
@@ -233,23 +239,21 @@ def check_scenario(
     parsed: dict[str, _Parsed | None] = {}
     for stem in CSV_TABLES:
         frame, source = read_table(folder, stem, problems=problems)
-        if frame is None:
-            parsed[stem] = None
-            continue
-        parsed[stem] = _parse_table(frame, TABLES[stem], source, problems)
-        counts[stem] = len(frame)
+        parsed[stem] = _parse_table(frame, TABLES[stem], source, problems) if frame is not None else None
+        counts[stem] = len(frame) if frame is not None else 0
 
+    # A table not read in full cannot say which ids are unknown: its own problems are reported instead.
     zone_ids = {z.zone_id for z in zones} if zones is not None else None
-    provider_ids = parsed["providers"].ids() if parsed["providers"] is not None else None
+    providers = parsed["providers"]
+    provider_ids = providers.ids() if providers is not None and providers.complete else None
     _check_references(parsed, zone_ids, provider_ids, problems)
 
     if check_geography and zones:
-        _check_geography(parsed, zones, region_land, problems)
+        land = region_land if region_land is not None else _region_land(dataset)
+        _check_geography(parsed, zones, land, problems)
 
-    problems = _sorted(problems)
-    if any(p.severity == "error" for p in problems):
-        return ScenarioCheck(None, problems, counts)
-
+    if _error_count(problems):
+        return _checked(None, problems, counts)
     data = ScenarioData(
         clients=tuple(Client(**r) for r in parsed["clients"].records),
         providers=tuple(Provider(**r) for r in parsed["providers"].records),
@@ -258,16 +262,24 @@ def check_scenario(
         zones=tuple(zones),
         dataset=dataset,
         travel_model=travel_model,
-        warnings=tuple(problems),
         folder=folder,
     )
-    return ScenarioCheck(data, problems, counts)
+    return _checked(data, problems, counts)
 
 
-def _sorted(problems: list[Problem]) -> list[Problem]:
+def _checked(data: ScenarioData | None, problems, counts: dict[str, int]) -> ScenarioCheck:
+    """The check's result: problems listed in file and row order, at most so many per file."""
+    listed = problems.listing(_sort_key)
+    totals = {"error": problems.total("error"), "warning": problems.total("warning")}
+    if data is not None:
+        data = dataclasses.replace(data, warnings=tuple(listed))
+    return ScenarioCheck(data, listed, counts, totals)
+
+
+def _sort_key(problem: Problem) -> tuple:
     table_order = {f"{stem}{ext}": 2 + i for i, stem in enumerate(CSV_TABLES) for ext in (".csv", ".xlsx")}
     order = {**_FILE_ORDER, **table_order}
-    return sorted(problems, key=lambda p: (order.get(p.file, 99), p.file, p.row or 0))
+    return (order.get(problem.file, 99), problem.file, problem.row or 0)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -275,61 +287,21 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 # ----------------------------------------------------------------------------------------------------
 
 
+MAX_DATASET_BYTES = 1_000_000  # dataset.json is a few lines of metadata; anything bigger is the wrong file
+
+
 def _read_dataset(folder: Path, problems: list[Problem]) -> tuple[dict[str, Any], str]:
-    """``(dataset, travel_model)``. Without ``dataset.json``: no region, approximate travel."""
+    """``(dataset, travel_model)``. Without ``dataset.json``: no region, approximate travel.
+
+    On any error ``({}, "approximate")``: callers may use the dataset as a dict whatever the file holds."""
     path = folder / DATASET_FILE
     if not path.is_file():
         return {}, "approximate"
-    try:
-        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError as error:
-        problems.append(
-            Problem(
-                DATASET_FILE,
-                None,
-                None,
-                None,
-                f"the file is not UTF-8 text ({error.reason})",
-                "save it as UTF-8 text",
-            )
-        )
-        return {}, "approximate"
-    except json.JSONDecodeError as error:
-        problems.append(
-            Problem(
-                DATASET_FILE,
-                None,
-                None,
-                None,
-                f"the file is not valid JSON: {error.msg} at line {error.lineno}, character {error.colno}",
-                "correct the JSON, or delete dataset.json (it is optional)",
-            )
-        )
-        return {}, "approximate"
-    if not isinstance(doc, dict):
-        problems.append(
-            Problem(
-                DATASET_FILE,
-                None,
-                None,
-                None,
-                "the file must hold one JSON object ({...})",
-                'write e.g. {"region": null, "travel_model": "approximate"}, or delete the file',
-            )
-        )
+    doc = _dataset_document(path, problems)
+    if doc is None:
         return {}, "approximate"
     region = doc.get("region")
-    if region is not None and not isinstance(region, str):
-        problems.append(
-            Problem(
-                DATASET_FILE,
-                None,
-                "region",
-                region,
-                "'region' must be a region name or null",
-                'write e.g. "region": "argyll-bute", or "region": null for your own geography',
-            )
-        )
+    region_ok = _check_region(region, problems)
     default_model = "network" if isinstance(region, str) and region else "approximate"
     model = doc.get("travel_model", default_model)
     if model not in TRAVEL_MODELS:
@@ -344,7 +316,93 @@ def _read_dataset(folder: Path, problems: list[Problem]) -> tuple[dict[str, Any]
             )
         )
         model = "approximate"
+    elif model == "network" and region_ok and region is None:
+        problems.append(
+            Problem(
+                DATASET_FILE,
+                None,
+                "travel_model",
+                model,
+                "'travel_model' is 'network' but there is no region, so there is no road network to use",
+                'write "travel_model": "approximate" (great-circle estimates), or name an embedded region',
+            )
+        )
     return doc, model
+
+
+def _dataset_document(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    """The JSON object in dataset.json, or ``None`` after recording why not."""
+
+    def bad(message: str, fix: str) -> None:
+        problems.append(Problem(DATASET_FILE, None, None, None, message, fix))
+
+    if path.stat().st_size > MAX_DATASET_BYTES:
+        return bad(
+            f"the file is larger than {MAX_DATASET_BYTES // 1_000_000} MB: it is not scenario metadata",
+            "check that it is the right file, or delete dataset.json (it is optional)",
+        )
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        return bad(f"the file is not UTF-8 text ({error.reason})", "save it as UTF-8 text")
+    except json.JSONDecodeError as error:
+        return bad(
+            f"the file is not valid JSON: {error.msg} at line {error.lineno}, character {error.colno}",
+            "correct the JSON, or delete dataset.json (it is optional)",
+        )
+    except RecursionError:
+        return bad("the file nests JSON too deeply to read", "correct the JSON, or delete dataset.json")
+    if not isinstance(doc, dict):
+        return bad(
+            f"the file must hold one JSON object ({{...}}), not {_json_kind(doc)}",
+            'write e.g. {"region": null, "travel_model": "approximate"}, or delete the file',
+        )
+    return doc
+
+
+def _json_kind(doc: object) -> str:
+    kinds = {list: "a list", str: "a string", bool: "true/false", int: "a number", float: "a number"}
+    return "null" if doc is None else kinds.get(type(doc), type(doc).__name__)
+
+
+def _check_region(region: object, problems: list[Problem]) -> bool:
+    """True if ``region`` is null or an embedded region; else an error naming the known ones.
+
+    An unknown name used to be read as "no region" and silently given great-circle travel."""
+    from geodata.region import REGIONS
+
+    if region is None or (isinstance(region, str) and region in REGIONS):
+        return True
+    names = sorted(REGIONS)
+    known = ", ".join(f'"{name}"' for name in names)
+    close = (
+        difflib.get_close_matches(region.lower(), names, n=1, cutoff=0.6) if isinstance(region, str) else []
+    )
+    problems.append(
+        Problem(
+            DATASET_FILE,
+            None,
+            "region",
+            region,
+            f"'region' must be one of the embedded regions ({known}) or null",
+            (f'did you mean "{close[0]}"? ' if close else "")
+            + f'write "region": "{names[0]}" for an embedded region, or "region": null for your own '
+            "geography (travel is then approximate: great-circle distance)",
+        )
+    )
+    return False
+
+
+def _region_land(dataset: dict[str, Any]) -> BaseGeometry | None:
+    """The embedded region's land (the same polygons ``run`` uses), or ``None`` without a known region."""
+    from geodata.region import REGIONS
+
+    region = dataset.get("region")
+    if not isinstance(region, str) or region not in REGIONS:
+        return None
+    from geodata.land import land_geometry
+
+    return land_geometry(REGIONS[region][1])
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -406,13 +464,14 @@ def _range_problem(value: float, col: Column) -> str | None:
     hi_bad = col.max is not None and (value > col.max or (value == col.max and not col.max_inclusive))
     if not (lo_bad or hi_bad):
         return None
+    lo, hi = (number_text(b) if b is not None else None for b in (col.min, col.max))
     if col.type == "integer" and col.min is not None and col.max is not None and col.max - col.min == 1:
-        return f"must be {col.min:g} or {col.max:g}"
+        return f"must be {lo} or {hi}"
     if col.min is not None and col.max is not None and col.min_inclusive and col.max_inclusive:
-        return f"must be in [{col.min:g}, {col.max:g}]"
+        return f"must be in [{lo}, {hi}]"
     if lo_bad:
-        return f"must be {'at least' if col.min_inclusive else 'greater than'} {col.min:g}"
-    return f"must be {'at most' if col.max_inclusive else 'less than'} {col.max:g}"
+        return f"must be {'at least' if col.min_inclusive else 'greater than'} {lo}"
+    return f"must be {'at most' if col.max_inclusive else 'less than'} {hi}"
 
 
 def _parse_cell(text: str, col: Column, source: str, row: int, problems: list[Problem]) -> Any:
@@ -511,7 +570,7 @@ def _empty_fix(col: Column) -> str:
     if col.type in ("number", "integer"):
         what = "a whole number" if col.type == "integer" else "a number"
         if col.min is not None and col.max is not None:
-            what += f" from {col.min:g} to {col.max:g}"
+            what += f" from {number_text(col.min)} to {number_text(col.max)}"
         elif col.min is not None:
             what += f" of at least {col.min:g}" if col.min_inclusive else f" greater than {col.min:g}"
         return f"enter {what}, e.g. {_example(col)}"
@@ -537,8 +596,15 @@ def _range_fix(col: Column, value: float) -> str:
             "check the coordinates: lon is east-west (Scotland about -7 to -1), lat is north-south "
             "(about 55 to 61); if they are the wrong way round, swap lat and lon"
         )
-    if col.name == "weekly_hours" and value > 168:
+    if col.name == "weekly_hours" and col.max == 168 and value > 168:
         return "a week has 168 hours: enter the assessed care hours per week"
+    if col.max is not None and value > col.max >= 10_000:
+        # Far beyond any real figure: a slip, or a cell shown in scientific notation. The limit keeps the
+        # solver's whole minutes and pence inside 64-bit integers.
+        return (
+            f"enter a value {col.bounds_text()}; {number_text(value)} is far beyond any real figure "
+            "(an extra digit, or a cell in scientific notation?)"
+        )
     if col.name == "carers_per_visit":
         return "enter 1, or 2 for a double-up visit"
     if col.name == "non_driver_share":
@@ -564,6 +630,7 @@ class _Parsed:
     source: str
     rows: list[int]  # spreadsheet row numbers
     values: list[dict[str, Any]]  # typed values per row (INVALID where a Problem was recorded)
+    complete: bool = True  # False: checking stopped early (too many errors), later rows are left out
 
     def ids(self) -> set[str]:
         key = self.table.id_column
@@ -575,21 +642,24 @@ class _Parsed:
 
 
 def _parse_table(frame, table: Table, source: str, problems: list[Problem]) -> _Parsed:
+    """Typed values of every row; stops early (``complete=False``) once ``source`` has as many errors as are
+    listed: a file that wrong is usually the wrong file, and checking on only costs time."""
     rows = [int(r) for r in frame.index]
-    columns = [c for c in table.columns]
+    columns = list(table.columns)
     present = set(frame.columns)
-    values: list[dict[str, Any]] = []
     cells = {c.name: frame[c.name].tolist() if c.name in present else None for c in columns}
     unparsed = set(frame.attrs.get("unparsed_rows", ()))
+    full = getattr(problems, "full", lambda _: False)
+    values: list[dict[str, Any]] = []
     for i, row in enumerate(rows):
-        record: dict[str, Any] = {}
+        if full(source):
+            problems.stop_rows(source, row, rows[-1])
+            rows = rows[:i]
+            break
         if row in unparsed:  # cells shifted by an unquoted comma: its own Problem says so
-            record = {col.name: INVALID for col in columns}
-            key = table.id_column
-            if key and cells.get(key) is not None:  # the id (first column) is rarely shifted
-                record[key] = _parse_cell(cells[key][i], table.by_name[key], source, row, problems)
-            values.append(record)
+            values.append(_unparsed_record(table, cells, i, source, row, problems))
             continue
+        record: dict[str, Any] = {}
         for col in columns:
             column_cells = cells[col.name]
             if column_cells is None:
@@ -597,10 +667,21 @@ def _parse_table(frame, table: Table, source: str, problems: list[Problem]) -> _
                 continue
             record[col.name] = _parse_cell(column_cells[i], col, source, row, problems)
         values.append(record)
-    parsed = _Parsed(table, source, rows, values)
+    complete = len(values) == len(frame) and source not in getattr(problems, "unchecked", {})
+    parsed = _Parsed(table, source, rows, values, complete)
     _check_unique(parsed, problems)
     _check_rows(parsed, problems)
+    _check_plausible(parsed, problems)
     return parsed
+
+
+def _unparsed_record(table: Table, cells, i: int, source: str, row: int, problems) -> dict[str, Any]:
+    """Every cell INVALID, but the id (first column, rarely shifted) parsed so references still resolve."""
+    record = {col.name: INVALID for col in table.columns}
+    key = table.id_column
+    if key and cells.get(key) is not None:
+        record[key] = _parse_cell(cells[key][i], table.by_name[key], source, row, problems)
+    return record
 
 
 def _check_unique(parsed: _Parsed, problems: list[Problem]) -> None:
@@ -685,6 +766,71 @@ def _check_rows(parsed: _Parsed, problems: list[Problem]) -> None:
                 )
 
 
+# Plausible figures: above these a value is possible but almost always a slip (a monthly figure, an extra
+# digit), so it gets a warning with the figures; the hard limits (schema.MAX_*) are errors.
+MAX_PLAUSIBLE_VISIT_HOURS = 4.0  # home-care visits last 15 minutes to an hour; 4 hours is a long sit-in
+MAX_PLAUSIBLE_VISITS_PER_WEEK = 42  # six a day, the generator's most (generate.MAX_VISITS_PER_WEEK)
+MAX_PLAUSIBLE_STAFF_HOURS = 20_000.0  # about 500 full-time carers: a very large provider for one area
+MAX_PLAUSIBLE_RATE_GBP = 200.0  # UK home-care rates are about £20-£40 an hour
+_PLAUSIBLE_MAX = {  # (table, column): (largest plausible value, what it means)
+    ("clients", "visits_per_week"): (MAX_PLAUSIBLE_VISITS_PER_WEEK, "six visits a day"),
+    ("providers", "weekly_staff_hours"): (MAX_PLAUSIBLE_STAFF_HOURS, "about 500 full-time carers"),
+    ("pools", "weekly_hours"): (MAX_PLAUSIBLE_STAFF_HOURS, "about 500 full-time carers"),
+    ("providers", "hourly_rate_gbp"): (MAX_PLAUSIBLE_RATE_GBP, "UK rates are about £20-£40 an hour"),
+}
+_IF_RIGHT = "if the figure is right, ignore this warning"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_plausible(parsed: _Parsed, problems: list[Problem]) -> None:
+    """Warnings, with the figures, for values that are allowed but implausible."""
+    stem = parsed.table.stem
+    limits = [(col, limit, why) for (t, col), (limit, why) in _PLAUSIBLE_MAX.items() if t == stem]
+    for row, r in zip(parsed.rows, parsed.values, strict=True):
+        for col, limit, why in limits:
+            value = r[col]
+            if _is_number(value) and value > limit:
+                problems.append(
+                    Problem(
+                        parsed.source,
+                        row,
+                        col,
+                        number_text(value),
+                        f"{col} is {number_text(value)}, more than {number_text(limit)} ({why})",
+                        f"check the figure (a monthly or yearly total, or an extra digit?); {_IF_RIGHT}",
+                        "warning",
+                    )
+                )
+        if stem == "clients":
+            _check_visit_length(parsed.source, row, r, problems)
+
+
+def _check_visit_length(source: str, row: int, r: dict[str, Any], problems: list[Problem]) -> None:
+    hours, visits = r["weekly_hours"], r["visits_per_week"]
+    if not (_is_number(hours) and _is_number(visits) and visits > 0):
+        return
+    per_visit_h = hours / visits
+    if per_visit_h <= MAX_PLAUSIBLE_VISIT_HOURS:
+        return
+    problems.append(
+        Problem(
+            source,
+            row,
+            "weekly_hours",
+            f"{number_text(hours)} h in {visits} visits",
+            f"one visit lasts {per_visit_h:.1f} hours on average (weekly_hours {number_text(hours)} ÷ "
+            f"visits_per_week {visits}); more than {MAX_PLAUSIBLE_VISIT_HOURS:g} hours is unusual for a "
+            "home-care visit",
+            "check weekly_hours (the week's total: 14 visits of 30 minutes = 7 hours) and visits_per_week; "
+            + _IF_RIGHT,
+            "warning",
+        )
+    )
+
+
 def _check_references(
     parsed: dict[str, _Parsed | None],
     zone_ids: set[str] | None,
@@ -692,6 +838,7 @@ def _check_references(
     problems: list[Problem],
 ) -> None:
     known = {"zones": zone_ids, "providers": provider_ids}
+    full = getattr(problems, "full", lambda _: False)
     for stem in CSV_TABLES:
         p = parsed[stem]
         if p is None:
@@ -706,6 +853,9 @@ def _check_references(
                 members = value if isinstance(value, tuple) else (value,) if isinstance(value, str) else ()
                 unknown = [m for m in members if m not in ids]
                 if not unknown:
+                    continue
+                if full(p.source):  # count only: the close-match search below costs ~0.1 ms per row
+                    problems.omit(p.source)
                     continue
                 listing = ", ".join(sorted(ids)[:12]) + (", ..." if len(ids) > 12 else "")
                 hint = "".join(_suggest_id(u, ids) for u in unknown[:3])
@@ -742,71 +892,138 @@ def _suggest_id(word: str, ids: set[str]) -> str:
 
 def _check_zones(frame, problems: list[Problem]) -> list[Zone] | None:
     """Zone objects from the zones GeoDataFrame (index = feature number); ``None`` if any error."""
-    source = "zones.geojson"
     table = TABLES["zones"]
-    before = len([p for p in problems if p.severity == "error"])
-    parsed = _parse_table(frame.drop(columns="geometry"), table, source, problems)
+    before = _error_count(problems)
+    parsed = _parse_table(frame.drop(columns="geometry"), table, ZONES_FILE, problems)
     zones: list[Zone] = []
     for feature, record, geom in zip(parsed.rows, parsed.values, frame.geometry, strict=True):
         label = f"feature {feature}" + (
             f" (zone_id '{record['zone_id']}')" if isinstance(record["zone_id"], str) else ""
         )
-        if geom is None or geom.is_empty:
-            problems.append(
-                Problem(
-                    source,
-                    feature,
-                    "geometry",
-                    None,
-                    f"{label} has no geometry",
-                    "draw the zone's polygon, or delete the feature",
-                )
-            )
-            continue
-        if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.append(
-                Problem(
-                    source,
-                    feature,
-                    "geometry",
-                    geom.geom_type,
-                    f"{label} is a {geom.geom_type}, not a polygon",
-                    "give each zone a Polygon or MultiPolygon geometry (its boundary, not a point or line)",
-                )
-            )
-            continue
-        if not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
-            geom = _polygonal(shapely.make_valid(geom))
-            problems.append(
-                Problem(
-                    source,
-                    feature,
-                    "geometry",
-                    reason,
-                    f"{label} has an invalid polygon; it was repaired automatically",
-                    "check the repaired zone on a map, or fix the polygon in a GIS "
-                    "(e.g. QGIS 'Fix geometries')",
-                    "warning",
-                )
-            )
-            if geom is None:
-                problems.append(
-                    Problem(
-                        source,
-                        feature,
-                        "geometry",
-                        reason,
-                        f"{label} has no area left after repair",
-                        "redraw the zone's polygon",
-                    )
-                )
-                continue
-        if any(v is INVALID for v in record.values()):
+        geom = _zone_geometry(geom, label, feature, problems)
+        if geom is None or any(v is INVALID for v in record.values()):
             continue
         zones.append(Zone(record["zone_id"], record["name"], record["locality"], record["remote"], geom))
-    after = len([p for p in problems if p.severity == "error"])
-    return zones if after == before else None
+    return zones if _error_count(problems) == before and parsed.complete else None
+
+
+def _error_count(problems: list[Problem]) -> int:
+    """Errors found so far, including those a :class:`~commissioning.tables.ProblemLog` only counted."""
+    total = getattr(problems, "total", None)
+    return total("error") if total else sum(p.severity == "error" for p in problems)
+
+
+def _zone_geometry(geom, label: str, feature: int, problems: list[Problem]) -> BaseGeometry | None:
+    """The zone's polygon (repaired with a warning if invalid), or ``None`` after recording an error."""
+
+    def error(value: object, message: str, fix: str) -> None:
+        problems.append(Problem(ZONES_FILE, feature, "geometry", value, f"{label} {message}", fix))
+
+    if geom is None or geom.is_empty:
+        return error(None, "has no geometry", "draw the zone's polygon, or delete the feature")
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return error(
+            geom.geom_type,
+            f"is a {geom.geom_type}, not a polygon",
+            "give each zone a Polygon or MultiPolygon geometry (its boundary, not a point or line)",
+        )
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        return error(
+            "NaN or infinite coordinate",
+            "has corners whose coordinates are not numbers (NaN or infinite)",
+            REDRAW_ZONE,
+        )
+    if not _within_world(geom.bounds):
+        return error(
+            _bounds_text(geom.bounds),
+            "reaches beyond longitude -180 to 180 or latitude -90 to 90",
+            "check the coordinates and the file's CRS (WGS84 degrees if it has no 'crs' member)",
+        )
+    if not geom.is_valid:
+        geom = _repair(geom, label, feature, problems)
+        if geom is None:
+            return None
+    return _zone_area_ok(geom, label, feature, problems)
+
+
+REDRAW_ZONE = "redraw the zone's polygon in a GIS (e.g. QGIS) and export it again"
+
+
+def _within_world(bounds: tuple[float, float, float, float]) -> bool:
+    minx, miny, maxx, maxy = bounds
+    return -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+
+
+def _bounds_text(bounds: tuple[float, float, float, float]) -> str:
+    return "bounds " + ", ".join(f"{v:g}" for v in bounds)
+
+
+def _repair(geom: BaseGeometry, label: str, feature: int, problems: list[Problem]) -> BaseGeometry | None:
+    """make_valid's polygon parts, with a warning; ``None`` (and an error) when nothing valid with area is
+    left: make_valid can return lines, points, a collection, or raise on degenerate input."""
+    reason = shapely.is_valid_reason(geom)
+    try:
+        repaired = _polygonal(shapely.make_valid(geom))
+    except shapely.errors.GEOSException:
+        repaired = None
+    if repaired is not None and (repaired.is_empty or not repaired.is_valid):
+        repaired = None
+    problems.append(
+        Problem(
+            ZONES_FILE,
+            feature,
+            "geometry",
+            reason,
+            f"{label} has an invalid polygon; it was repaired automatically",
+            "check the repaired zone on a map, or fix the polygon in a GIS (e.g. QGIS 'Fix geometries')",
+            "warning",
+        )
+    )
+    if repaired is None:
+        problems.append(
+            Problem(
+                ZONES_FILE, feature, "geometry", reason, f"{label} has no area left after repair", REDRAW_ZONE
+            )
+        )
+    return repaired
+
+
+# A zone is one patch of one council. Highland, the UK's largest council area, is about 26,000 km² and spans
+# about 4 degrees: a zone above MAX_ZONE_AREA_KM2 or wider than MAX_ZONE_SPAN_DEG (even a thin one) is a
+# mistake (a world-sized box, a wrong CRS, a stray vertex), and would make the land check clip a continent's
+# coastline. Below MIN_ZONE_AREA_M2 the polygon is a line (its corners in a row).
+MAX_ZONE_AREA_KM2 = 100_000.0
+MAX_ZONE_SPAN_DEG = 10.0  # all of Scotland spans about 9 degrees of longitude and 6 of latitude
+MIN_ZONE_AREA_M2 = 1.0
+
+
+def _zone_area_km2(geom: BaseGeometry) -> float:
+    """Approximate area: square degrees scaled at the zone's middle latitude (a few % off for a council)."""
+    _, miny, _, maxy = geom.bounds
+    k = math.cos(math.radians((miny + maxy) / 2))
+    return geom.area * k * (_M_PER_DEG_LAT / 1000) ** 2
+
+
+def _zone_area_ok(
+    geom: BaseGeometry, label: str, feature: int, problems: list[Problem]
+) -> BaseGeometry | None:
+    area_km2 = _zone_area_km2(geom)
+    minx, miny, maxx, maxy = geom.bounds
+    span_deg = max(maxx - minx, maxy - miny)
+    if span_deg > MAX_ZONE_SPAN_DEG and area_km2 <= MAX_ZONE_AREA_KM2:
+        message = f"spans {span_deg:,.1f} degrees, more than the {MAX_ZONE_SPAN_DEG:g} of any patch"
+        fix = "check the polygon for a stray corner far away, and the file's CRS"
+    elif area_km2 > MAX_ZONE_AREA_KM2:
+        message = f"covers about {area_km2:,.0f} km², more than the {MAX_ZONE_AREA_KM2:,.0f} km² of any patch"
+        fix = "check the polygon and the file's CRS: a zone is one patch of a council (Highland: 26,000 km²)"
+    elif area_km2 * 1e6 < MIN_ZONE_AREA_M2:
+        message, fix = "has no area (its corners lie on one line or one point)", REDRAW_ZONE
+    else:
+        return geom
+    problems.append(
+        Problem(ZONES_FILE, feature, "geometry", _bounds_text(geom.bounds), f"{label} {message}", fix)
+    )
+    return None
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry | None:

@@ -38,6 +38,16 @@ NO_WORDS: tuple[str, ...] = ("no", "false", "0")
 LIST_SEPARATOR = ";"
 MAX_POOL_MEMBERS = 4  # more members than this is a warning (partnership complexity)
 
+# Hard limits on numbers, far above any real figure. The solver counts hours as whole minutes and money as
+# pence in 64-bit integers, and CP-SAT needs every sum of terms to fit in one too; a value like 1e308 passed
+# the old checks and then crashed or silently broke ``run``. At these limits a single value is at most
+# 6e7 minutes or 1e6 pence per hour, and sums over the largest table read (tables.MAX_TABLE_ROWS rows)
+# stay below 1e14, far inside int64 (9.2e18).
+MAX_HOURS_PER_WEEK = 1_000_000  # staff, pool, viable and maximum hours per week (a week has 168 h)
+MAX_HOURLY_RATE_GBP = 10_000  # price per care hour (real rates are about £20-£40)
+MAX_VISITS_PER_WEEK = 10_000  # solver.data.ProblemData refuses more
+MAX_CARERS_PER_HUB = 100_000
+
 
 @dataclass(frozen=True)
 class Column:
@@ -115,12 +125,17 @@ class Column:
         if lo is not None and hi is not None:
             left = "[" if self.min_inclusive else "("
             right = "]" if self.max_inclusive else ")"
-            return f"in {left}{lo:g}, {hi:g}{right}"
+            return f"in {left}{number_text(lo)}, {number_text(hi)}{right}"
         if lo is not None:
-            return f"{'>=' if self.min_inclusive else '>'} {lo:g}"
+            return f"{'>=' if self.min_inclusive else '>'} {number_text(lo)}"
         if hi is not None:
-            return f"{'<=' if self.max_inclusive else '<'} {hi:g}"
+            return f"{'<=' if self.max_inclusive else '<'} {number_text(hi)}"
         return ""
+
+
+def number_text(value: float) -> str:
+    """A bound as people write it: ``168``, ``0.5``, ``1,000,000`` (not ``1e+06``)."""
+    return f"{value:,.15g}"
 
 
 @dataclass(frozen=True)
@@ -179,7 +194,7 @@ CLIENTS = Table(
             min_inclusive=False,
             max=168,
         ),
-        Column("visits_per_week", "integer", "visits per week", min=1),
+        Column("visits_per_week", "integer", "visits per week", min=1, max=MAX_VISITS_PER_WEEK),
         Column("carers_per_visit", "integer", "2 for a double-up visit", min=1, max=2),
         Column("time_bands", "list", "bands the visits fall in", allowed=TIME_BANDS),
         Column("needs", "list", "needs the package calls for", allowed=NEEDS, allow_empty=True, default=()),
@@ -218,6 +233,7 @@ PROVIDERS = Table(
             "number",
             "paid staff hours per week available for visits and travel",
             min=0,
+            max=MAX_HOURS_PER_WEEK,
         ),
         Column(
             "hourly_rate_gbp",
@@ -225,6 +241,7 @@ PROVIDERS = Table(
             "price per care hour charged to the commissioner",
             min=0,
             min_inclusive=False,
+            max=MAX_HOURLY_RATE_GBP,
         ),
         Column(
             "skills",
@@ -240,6 +257,7 @@ PROVIDERS = Table(
             "number",
             "hours per week below which the business is not viable",
             min=0,
+            max=MAX_HOURS_PER_WEEK,
             required=False,
             default=0.0,
         ),
@@ -248,6 +266,7 @@ PROVIDERS = Table(
             "number",
             "most care hours per week the provider can grow to (empty: no limit)",
             min=0,
+            max=MAX_HOURS_PER_WEEK,
             required=False,
             default=None,
         ),
@@ -264,7 +283,7 @@ HUBS = Table(
         Column("provider_id", "text", "a `provider_id` of `providers.csv`", references="providers"),
         _lon("lon", "the hub"),
         _lat("lat", "the hub"),
-        Column("carers", "integer", "carers living near the hub", min=0),
+        Column("carers", "integer", "carers living near the hub", min=0, max=MAX_CARERS_PER_HUB),
     ),
 )
 
@@ -276,7 +295,7 @@ POOLS = Table(
     columns=(
         Column("pool_id", "text", "reference", unique=True),
         Column("zones", "list", "`zone_id`s the pool's staff may work in", references="zones"),
-        Column("weekly_hours", "number", "staff hours per week in the pool", min=0),
+        Column("weekly_hours", "number", "staff hours per week in the pool", min=0, max=MAX_HOURS_PER_WEEK),
         Column(
             "members",
             "list",

@@ -4,8 +4,10 @@ and ``OUT/<variant>/allocation.csv``; write ``OUT/maps/*.html`` and provider vie
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -13,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from commissioning.errors import CareCommissioningError
+from commissioning.outputs import read_output_csv
 from maps.layers import esc
 from maps.render import comparison_map, coverage_map, provider_map, travel_map
 
@@ -20,12 +23,40 @@ CURRENT = "current"
 _ID_COLUMNS = ("client_id", "provider_id", "hub_id", "zone", "zone_id", "current_provider", "status", "moved")
 
 
+@contextlib.contextmanager
+def _reading(path: Path):
+    """A file of the output folder that cannot be read (damaged, edited by hand, half copied) is one clear
+    error naming it, not a traceback."""
+    from pyogrio.errors import DataSourceError
+    from shapely.errors import GEOSException
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the error below says what is wrong, once
+            yield
+    except (OSError, ValueError, KeyError, DataSourceError, GEOSException) as error:
+        raise CareCommissioningError(
+            f"{path} cannot be read ({type(error).__name__}: {str(error)[:200]}). Fix: run "
+            "'commissioning run' again to write a complete output folder."
+        ) from error
+
+
+def _read_json(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    with _reading(path):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    return doc if isinstance(doc, dict) else {}  # a hand-edited output folder
+
+
 def _read_table(folder: Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
     csv, xlsx = folder / f"{name}.csv", folder / f"{name}.xlsx"
     if csv.exists():
-        frame = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        with _reading(csv):
+            frame = read_output_csv(csv)  # spreadsheet-safe text back to the values the run wrote
     elif xlsx.exists():
-        frame = pd.read_excel(xlsx, dtype=str).fillna("")
+        with _reading(xlsx):
+            frame = pd.read_excel(xlsx, dtype=str).fillna("")
     elif required:
         raise CareCommissioningError(f"{csv} is missing: is {folder.parent} a run output folder?")
     else:
@@ -68,7 +99,8 @@ class RunOutput:
             raise CareCommissioningError(
                 f"{path} is missing: the run did not finish writing variant {variant!r}"
             )
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        with _reading(path):
+            return read_output_csv(path)
 
     @cached_property
     def _region(self):
@@ -121,9 +153,9 @@ def load_run(out_dir: str | Path) -> RunOutput:
     inputs = out_dir / "inputs"
     if not inputs.is_dir():
         raise CareCommissioningError(f"{inputs} is missing: give the folder written by 'commissioning run'")
-    kpis_path = out_dir / "kpis.json"
-    kpis = json.loads(kpis_path.read_text(encoding="utf-8")) if kpis_path.exists() else {}
-    variants = [str(v) for v in kpis.get("variants") or []]
+    kpis = _read_json(out_dir / "kpis.json")
+    listed = kpis.get("variants")
+    variants = [str(v) for v in listed] if isinstance(listed, list) else []
     if not variants:
         found = sorted(p.parent.name for p in out_dir.glob("*/allocation.csv"))
         variants = sorted(found, key=lambda v: (v != CURRENT, v))
@@ -134,11 +166,15 @@ def load_run(out_dir: str | Path) -> RunOutput:
     zones_path = inputs / "zones.geojson"
     if not zones_path.exists():
         raise CareCommissioningError(f"{zones_path} is missing")
-    zones = gpd.read_file(zones_path)
+    with _reading(zones_path):
+        zones = gpd.read_file(zones_path)
+        if "zone_id" not in zones.columns:
+            raise KeyError("no zone_id property")
+        if not zones.geometry.is_valid.all():  # the run writes repaired polygons: this one was edited
+            raise ValueError("a zone polygon is not valid")
     if zones.crs is None:
         zones = zones.set_crs("EPSG:4326")
-    dataset_path = inputs / "dataset.json"
-    dataset = json.loads(dataset_path.read_text(encoding="utf-8")) if dataset_path.exists() else {}
+    dataset = _read_json(inputs / "dataset.json")
     return RunOutput(
         out_dir=out_dir,
         variants=variants,
@@ -250,4 +286,9 @@ def write_provider_map(
         tiles=tiles,
     )
     name = dict(zip(run.providers["provider_id"], run.providers["name"], strict=True))[str(provider_id)]
-    return save_map(m, Path(out_file), f"{name}: {variant}")
+    from commissioning.outputs import write_text_file
+
+    root = m.get_root()
+    root.title = esc(f"{name}: {variant}")
+    # The user's --out: atomic, and a folder or unwritable place is a one-line error, not a traceback.
+    return write_text_file(out_file, root.render(), what="provider map")

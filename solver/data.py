@@ -13,6 +13,7 @@ double-up visit (``carers_per_visit == 2``) consumes and bills twice that.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +21,14 @@ from functools import cached_property
 import numpy as np
 
 from commissioning.errors import CareCommissioningError
+
+# Magnitudes the integer model can hold: minutes and pence are int64, summed over up to a million terms,
+# so each term stays below 1e12 (hours: 6e7 minutes; pounds: 1e14 pence).
+MAX_HOURS = 1e6
+MAX_GBP = 1e12
+# The most a commissioner's money and weight switches may be (same reason: pence stay far inside int64).
+SCENARIO_MAXIMA = {"unmet_penalty_per_hour_gbp": 1e6, "move_penalty_gbp": 1e9, "weight_travel": 1e3,
+                   "weight_care": 1e3}
 
 # Defaults used by :meth:`ProblemData.build` to turn travel minutes into pounds.
 DEFAULT_STAFF_COST_PER_HOUR_GBP = 13.50  # carer's loaded hourly pay for time on the road
@@ -279,7 +288,7 @@ class ProblemData:
         for name in ("pair_provider", "pair_travel_minutes", "pair_staff_hours", "pair_care_cost_gbp",
                      "pair_travel_cost_gbp"):
             length(name, k, "pair")
-        finite("client_weekly_hours", lo=0.0)
+        finite("client_weekly_hours", lo=0.0, hi=MAX_HOURS)
         if np.any(self.client_weekly_hours <= 0):
             j = int(np.nonzero(self.client_weekly_hours <= 0)[0][0])
             raise DataError(f"client_weekly_hours[{j}] = {self.client_weekly_hours[j]} must be > 0")
@@ -289,18 +298,18 @@ class ProblemData:
         _check_range(self.client_needs, 0, 2**62, "client_needs")
         _check_range(self.client_current_provider, -1, m - 1, "client_current_provider")
         _check_range(self.client_pinned_provider, -1, m - 1, "client_pinned_provider")
-        finite("provider_weekly_staff_hours", lo=0.0)
-        finite("provider_hourly_rate_gbp")
+        finite("provider_weekly_staff_hours", lo=0.0, hi=MAX_HOURS)
+        finite("provider_hourly_rate_gbp", lo=-MAX_GBP, hi=MAX_GBP)
         _check_range(self.provider_skills, 0, 2**62, "provider_skills")
-        finite("provider_min_viable_hours", lo=0.0)
+        finite("provider_min_viable_hours", lo=0.0, hi=MAX_HOURS)
         finite("provider_max_weekly_hours", lo=0.0, allow_inf=True)
         _check_index(self.pair_client, n, "pair_client")
         _check_index(self.pair_provider, m, "pair_provider")
-        finite("pair_travel_minutes", lo=0.0)
-        finite("pair_staff_hours", lo=0.0)
-        finite("pair_care_cost_gbp")
-        finite("pair_travel_cost_gbp")
-        finite("pool_weekly_hours", lo=0.0)
+        finite("pair_travel_minutes", lo=0.0, hi=MAX_HOURS * 60.0)
+        finite("pair_staff_hours", lo=0.0, hi=MAX_HOURS)
+        finite("pair_care_cost_gbp", lo=-MAX_GBP, hi=MAX_GBP)
+        finite("pair_travel_cost_gbp", lo=-MAX_GBP, hi=MAX_GBP)
+        finite("pool_weekly_hours", lo=0.0, hi=MAX_HOURS)
         if self.zone_names is not None and len(self.zone_names) != z:
             raise DataError(f"zone_names: expected {z} names, got {len(self.zone_names)}")
         if self.provider_names is not None and len(self.provider_names) != m:
@@ -361,6 +370,20 @@ class ProblemData:
         return self.provider_names[p] if self.provider_names else f"provider {p}"
 
 
+def protected_clients(data: ProblemData, scenario: ScenarioParams) -> np.ndarray:
+    """Clients that must stay with their current, protected provider: those whose current pair is eligible
+    (a client the provider can no longer reach or serve cannot stay, and is reported as such)."""
+    if not scenario.protected_providers:
+        return np.zeros(0, dtype=np.int64)
+    cur = data.client_current_provider
+    out = []
+    for i in np.flatnonzero(np.isin(cur, scenario.protected_providers)):
+        k = data.pair_index(int(i), int(cur[i]))
+        if k >= 0 and data.pair_eligible[k]:
+            out.append(int(i))
+    return np.array(out, dtype=np.int64)
+
+
 def _check_index(a: np.ndarray, size: int, name: str) -> None:
     _check_range(np.asarray(a), 0, size - 1, name)
 
@@ -386,6 +409,8 @@ class ScenarioParams:
     ``allow_provider_exit`` a provider may instead get no work at all (it exits the market).
     ``enforce_max_weekly``: care hours ≤ ``provider_max_weekly_hours``.
     ``max_loss_fraction``: each provider keeps at least (1 − f) × its current care hours (None = off).
+    ``protected_providers``: provider indices whose current clients must stay with them (never moved, never
+    left unmet); unlike a client's own choice (pinned) they count toward the zoning limit.
     ``weight_travel``, ``weight_care``: multipliers of the travel and care cost terms.
     """
 
@@ -401,18 +426,22 @@ class ScenarioParams:
     max_loss_fraction: float | None = None
     weight_travel: float = 1.0
     weight_care: float = 1.0
+    protected_providers: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "protected_providers", tuple(int(p) for p in self.protected_providers))
+        if any(p < 0 for p in self.protected_providers):
+            raise DataError("protected_providers must hold provider indices ≥ 0")
         if self.max_providers_per_zone is not None and self.max_providers_per_zone < 0:
             raise DataError("max_providers_per_zone must be ≥ 0 or None")
         if self.max_moves is not None and self.max_moves < 0:
             raise DataError("max_moves must be ≥ 0 or None")
         if self.max_loss_fraction is not None and not 0.0 <= self.max_loss_fraction <= 1.0:
             raise DataError("max_loss_fraction must be in [0, 1] or None")
-        for name in ("unmet_penalty_per_hour_gbp", "move_penalty_gbp", "weight_travel", "weight_care"):
+        for name, hi in SCENARIO_MAXIMA.items():
             v = getattr(self, name)
-            if not math.isfinite(v) or v < 0:
-                raise DataError(f"{name} must be a finite number ≥ 0, got {v!r}")
+            if not isinstance(v, int | float) or not math.isfinite(v) or not 0 <= v <= hi:
+                raise DataError(f"{name} must be a number from 0 to {hi:g}, got {v!r}")
 
 
 # SolveParams.lp_hint="auto" solves and rounds the LP relaxation from this many clients (measured in
@@ -421,6 +450,12 @@ LP_HINT_MIN_CLIENTS = 500
 LP_TIME_SHARE = 0.75  # at most this share of the time limit for GLOP (20,000 clients: about 16 s)
 FIXED_ZONES_SHARE = 0.2  # then CP-SAT with the rounding's zone choice fixed (see solve._fixed_zones_phase)
 LP_ROUNDING_SHARE = 0.1  # share of the time limit the rounding's local search over zone choices may use
+
+# Deterministic mode's default work limit per second of time limit: CP-SAT does about 0.6-0.8 work units a
+# wall second on 2 cores (demo, 1,000 clients), so the work limit normally ends the search before the clock.
+WORK_UNITS_PER_SECOND = 0.5
+MAX_SEED = 2**31 - 1  # CP-SAT's random_seed is a 32-bit integer
+MAX_WORKERS = 64  # CP-SAT starts one thread per worker; far beyond the cores it only thrashes
 
 # Worker portfolios for CP-SAT, measured in BENCHMARKS.md (Solver notes). "auto" picks by worker count.
 PORTFOLIOS: dict[str, tuple[str, ...]] = {
@@ -435,10 +470,13 @@ class SolveParams:
 
     ``portfolio``: "auto" (measured default: the LP portfolio on ≤ 8 workers, CP-SAT's own above), "lp", or
     "default"; ``subsolvers`` overrides it with an explicit list of CP-SAT subsolver names.
-    ``deterministic``: interleaved search and a deterministic time limit, so equal seeds and workers give
-    equal answers even when the time limit stops the search (CP-SAT is otherwise deterministic only when it
-    proves optimality). ``lexicographic``: unmet first, then cost, then moves (each stage fixed before the
-    next).
+    ``time_limit_s``: wall-clock seconds, always a hard stop. ``deterministic`` (default): interleaved search
+    limited by ``work_limit``, CP-SAT's deterministic work units (default ``time_limit_s`` ×
+    ``WORK_UNITS_PER_SECOND``), so equal data, seeds and workers give equal answers even when the limit stops
+    the search; a search stopped by the clock before its work limit may not repeat
+    (``Result.stopped_by_clock``). Off: the clock alone limits the search, which is then reproducible only
+    when it proves optimality. ``lexicographic``: unmet first, then cost, then moves (each stage fixed before
+    the next).
     ``progress``: called as ``progress(objective_gbp, bound_gbp, seconds)`` on each improving solution;
     returning True stops the search (the best solution so far is returned).
     ``hint_current``: hint the current allocation (CP-SAT repairs it where it no longer fits).
@@ -447,6 +485,8 @@ class SolveParams:
     the validator passes it, it replaces the current-allocation hint and is the fall-back answer.
     ``export_model``: write the CP-SAT model
     (``.pb`` or ``.pbtxt``) before solving. ``relative_gap_limit``: stop when the gap is below this.
+    ``stop``: an event another thread (e.g. a signal watcher) sets to end the search at once; the best
+    solution so far is returned, as for a progress callback returning True.
     ``gap_target_search``: for a model that is a plain generalised assignment, the Lagrangian target search
     of :mod:`solver.lagrange` (measured default: on; off solves the plain model, for comparison).
     """
@@ -458,7 +498,8 @@ class SolveParams:
     log_progress: bool = False
     portfolio: str = "auto"
     subsolvers: tuple[str, ...] | None = None
-    deterministic: bool = False
+    deterministic: bool = True
+    work_limit: float | None = None
     hint_current: bool = True
     lp_hint: str = "auto"
     export_model: str | None = None
@@ -466,13 +507,25 @@ class SolveParams:
     progress: Callable[[float, float, float], bool | None] | None = None
     extra_parameters: tuple[tuple[str, object], ...] = ()
     gap_target_search: bool = True
+    stop: threading.Event | None = None
 
     def __post_init__(self) -> None:
-        if not self.time_limit_s > 0:
-            raise DataError("time_limit_s must be > 0")
-        if self.workers < 1:
-            raise DataError("workers must be ≥ 1")
+        if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0):
+            raise DataError(f"time_limit_s must be a finite number of seconds > 0, got {self.time_limit_s!r}")
+        if self.work_limit is not None and not (math.isfinite(self.work_limit) and self.work_limit > 0):
+            raise DataError(f"work_limit must be a finite number > 0 or None, got {self.work_limit!r}")
+        if not isinstance(self.seed, int | np.integer) or not 0 <= self.seed <= MAX_SEED:
+            raise DataError(f"seed must be a whole number from 0 to {MAX_SEED}, got {self.seed!r}")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise DataError(f"workers must be from 1 to {MAX_WORKERS}, got {self.workers!r}")
         if self.lp_hint not in ("auto", "on", "off"):
             raise DataError(f"lp_hint must be one of auto, on, off; got {self.lp_hint!r}")
         if self.portfolio not in ("auto", *PORTFOLIOS):
             raise DataError(f"portfolio must be one of auto, {', '.join(PORTFOLIOS)}; got {self.portfolio!r}")
+
+    @property
+    def budget(self) -> float:
+        """The limit every phase shares: work units when deterministic, else seconds."""
+        if not self.deterministic:
+            return self.time_limit_s
+        return self.work_limit if self.work_limit is not None else self.time_limit_s * WORK_UNITS_PER_SECOND

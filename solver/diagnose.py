@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.data import ProblemData, ScenarioParams, SolveParams
+from solver.data import ProblemData, ScenarioParams, SolveParams, protected_clients
 from solver.model import FAMILY_WORDS, build_model
 
 
@@ -35,8 +35,6 @@ def precheck(data: ProblemData, scenario: ScenarioParams) -> list[str]:
     """Arithmetic reasons the instance cannot be solved as asked (empty list = none found)."""
     out: list[str] = []
     need = _min_staff_hours(data)
-    ok = data.pair_eligible
-    cap = data.provider_weekly_staff_hours
     pools_on = scenario.pools_enabled and data.n_pools > 0
     no_pair = np.nonzero(~np.isfinite(need))[0]
     if len(no_pair) and not scenario.allow_unmet:
@@ -44,6 +42,19 @@ def precheck(data: ProblemData, scenario: ScenarioParams) -> list[str]:
         where = ", ".join(f"{_zone_label(data, z)} ({zones[z]})" for z in np.nonzero(zones)[0][:8])
         out.append(f"{len(no_pair)} client(s) have no eligible provider (none within reach has the skills "
                    f"they need): {where}")
+    if not scenario.allow_unmet:  # with unmet need allowed, short supply leaves clients unmet: no conflict
+        out += _short_supply(data, scenario, need, pools_on)
+    out += _pinned_load(data, scenario, pools_on)
+    out += _protected_load(data, scenario, pools_on)
+    out += _floors(data, scenario)
+    return out
+
+
+def _short_supply(data: ProblemData, scenario: ScenarioParams, need: np.ndarray, pools_on: bool) -> list[str]:
+    """Zones, and the region, needing more staff hours than everything that could reach them has."""
+    out: list[str] = []
+    ok = data.pair_eligible
+    cap = data.provider_weekly_staff_hours
     # Zone by zone: demand vs everything that could reach the zone.
     reach = np.zeros((data.n_zones, data.n_providers), bool)
     reach[data.client_zone[data.pair_client[ok]], data.pair_provider[ok]] = True
@@ -76,6 +87,13 @@ def precheck(data: ProblemData, scenario: ScenarioParams) -> list[str]:
     if total_need > total_cap + 1e-6:
         out.append(f"The region needs at least {total_need:.0f} staff h/week but providers and pools have "
                    f"{total_cap:.0f} h")
+    return out
+
+
+def _pinned_load(data: ProblemData, scenario: ScenarioParams, pools_on: bool) -> list[str]:
+    """Providers whose pinned clients alone need more staff or care hours than they may have."""
+    out: list[str] = []
+    cap = data.provider_weekly_staff_hours
     # Pinned clients per provider.
     pin = data.client_pinned_provider
     for p in range(data.n_providers):
@@ -92,6 +110,13 @@ def precheck(data: ProblemData, scenario: ScenarioParams) -> list[str]:
         if scenario.enforce_max_weekly and care > data.provider_max_weekly_hours[p] + 1e-6:
             out.append(f"{data.provider_name(p)}: pinned clients alone need {care:.0f} care h/week, "
                        f"above its maximum {data.provider_max_weekly_hours[p]:.0f} h")
+    return out
+
+
+def _floors(data: ProblemData, scenario: ScenarioParams) -> list[str]:
+    """Sustainability floors that the reachable clients cannot fill, and moves forced beyond the limit."""
+    out: list[str] = []
+    ok = data.pair_eligible
     # Floors: min viable (without exit) and the loss band.
     reachable_care = np.bincount(data.pair_provider[ok], weights=data.client_care_hours[data.pair_client[ok]],
                                  minlength=data.n_providers)
@@ -119,6 +144,22 @@ def precheck(data: ProblemData, scenario: ScenarioParams) -> list[str]:
         if forced > scenario.max_moves:
             out.append(f"{forced} clients must change provider (their provider can no longer serve them) but "
                        f"at most {scenario.max_moves} moves are allowed")
+    return out
+
+
+def _protected_load(data: ProblemData, scenario: ScenarioParams, pools_on: bool) -> list[str]:
+    """Protected providers whose current clients alone need more staff hours than they (and pools) have."""
+    out = []
+    stay = protected_clients(data, scenario)
+    cur = data.client_current_provider
+    for p in sorted(set(cur[stay].tolist())):
+        mine = stay[cur[stay] == p]
+        load = float(sum(data.pair_staff_hours[data.pair_index(int(i), p)] for i in mine))
+        pool = float(data.pool_weekly_hours[data.pool_members[:, p]].sum()) if pools_on else 0.0
+        cap = float(data.provider_weekly_staff_hours[p])
+        if load > cap + pool + 1e-6:
+            out.append(f"{data.provider_name(p)} is protected: its {len(mine)} current clients stay with it "
+                       f"and need {load:.0f} staff h/week, it has {cap:.0f} h (+{pool:.0f} h from pools)")
     return out
 
 

@@ -1,8 +1,9 @@
 """A fast greedy allocation used as CP-SAT's solution hint and as a fall-back answer.
 
-Clients are placed hardest first (pinned, then fewest eligible providers, then most staff hours), each
-with the cheapest provider that still has room (own staff hours only; pools are left to CP-SAT), within
-the zoning limit, the maximum weekly hours and the move limit. Clients that fit nowhere stay unmet.
+Clients are placed hardest first (pinned or protected, then fewest eligible providers, then most staff
+hours), each with the cheapest provider that still has room (own staff hours only; pools are left to
+CP-SAT), within the zoning limit, the maximum weekly hours and the move limit. Clients that fit
+nowhere stay unmet.
 Sustainability floors are not attempted; the validator checks the result before it is ever returned.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from solver.data import ProblemData, ScenarioParams
+from solver.lp import fixed_provider
 from solver.model import minutes_down, minutes_up
 
 
@@ -25,7 +27,8 @@ def greedy_assignment(data: ProblemData, scenario: ScenarioParams, keep_current:
     need = np.zeros(n)
     np.maximum.at(need, data.pair_client, data.pair_staff_hours)
     pinned = data.client_pinned_provider >= 0
-    order = np.lexsort((-need, options, ~pinned))
+    fixed = fixed_provider(data, scenario)  # pinned or protected: placed first, with that provider only
+    order = np.lexsort((-need, options, fixed < 0))
     # Same integer minutes and rounding as the model, so a greedy answer is also a model solution.
     staff = minutes_up(data.pair_staff_hours)
     care = minutes_up(data.client_care_hours)
@@ -45,8 +48,8 @@ def greedy_assignment(data: ProblemData, scenario: ScenarioParams, keep_current:
         i = int(i)
         z = int(data.client_zone[i])
         ks = [k for k in range(start[i], start[i + 1]) if elig[k]]
-        if pinned[i]:
-            ks = [k for k in ks if data.pair_provider[k] == data.client_pinned_provider[i]]
+        if fixed[i] >= 0:
+            ks = [k for k in ks if data.pair_provider[k] == fixed[i]]
         c = cur[i]
         stay_k = [k for k in ks if data.pair_provider[k] == c]
         if c >= 0 and stay_k and moves_left <= 0:

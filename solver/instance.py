@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,8 @@ def _list(a: np.ndarray) -> list:
     return [None if isinstance(v, float) and not math.isfinite(v) else v for v in np.asarray(a).tolist()]
 
 
-def to_dict(data: ProblemData, scenario: ScenarioParams | None = None) -> dict:
+def to_dict(data: ProblemData, scenario: ScenarioParams | None = None, about: dict | None = None) -> dict:
+    """The instance as a JSON-ready dict; ``about`` (e.g. how it was anonymised) is kept under "about"."""
     d = data
     out = {
         "format": FORMAT,
@@ -78,14 +79,18 @@ def to_dict(data: ProblemData, scenario: ScenarioParams | None = None) -> dict:
     }
     if scenario is not None:
         out["scenario"] = asdict(scenario)
+    if about:
+        out["about"] = about
     return out
 
 
-def to_json(data: ProblemData, scenario: ScenarioParams | None = None) -> str:
-    return json.dumps(to_dict(data, scenario), separators=(",", ":"))
+def to_json(data: ProblemData, scenario: ScenarioParams | None = None, about: dict | None = None) -> str:
+    return json.dumps(to_dict(data, scenario, about), separators=(",", ":"))
 
 
 def from_dict(obj: dict) -> tuple[ProblemData, ScenarioParams]:
+    if not isinstance(obj, dict):
+        raise DataError(f"not a {FORMAT} file (it holds a JSON {type(obj).__name__}, not an object)")
     if obj.get("format") != FORMAT:
         raise DataError(f"not a {FORMAT} file (format = {obj.get('format')!r})")
     if obj.get("version") != VERSION:
@@ -124,14 +129,21 @@ def from_dict(obj: dict) -> tuple[ProblemData, ScenarioParams]:
             pool_members=members,
             pool_zones=zones,
         )
-    except (KeyError, IndexError, TypeError) as exc:
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, DataError):
+            raise
         raise DataError(f"malformed instance: {type(exc).__name__}: {exc}") from exc
     known = {f.name for f in fields(ScenarioParams)}
     sc = obj.get("scenario") or {}
+    if not isinstance(sc, dict):
+        raise DataError("'scenario' must be an object of ScenarioParams fields")
     unknown = set(sc) - known
     if unknown:
         raise DataError(f"unknown scenario keys: {', '.join(sorted(unknown))}")
-    return data, ScenarioParams(**sc)
+    try:
+        return data, ScenarioParams(**sc)
+    except TypeError as exc:
+        raise DataError(f"malformed scenario: {exc}") from exc
 
 
 def from_json(source: str | Path) -> tuple[ProblemData, ScenarioParams]:
@@ -158,3 +170,67 @@ def solve_instance(source: str | Path, time_limit_s: float = 30.0, workers: int 
         "seconds": round(r.seconds, 3),
         "assignment": r.assignment.tolist(),
     }
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How finely an anonymised instance keeps its figures: coarse enough that a row cannot be matched back
+    to the inputs by its exact hours or rate, fine enough that the allocation problem is the same one."""
+
+    client_hours_step: float = 0.5  # assessed care hours per week
+    rate_step_gbp: float = 1.0  # price per care hour
+    staff_hours_step: float = 5.0  # providers' and pools' weekly staff hours, floors and caps
+    travel_minutes_step: float = 1.0  # minutes per visit
+
+
+def _round_to(a: np.ndarray, step: float, minimum: float = 0.0) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    out = np.where(np.isfinite(a), np.round(a / step) * step, a)
+    return np.where(np.isfinite(out), np.maximum(out, minimum), out)
+
+
+def _travel_cost_per_hour(data: ProblemData) -> float:
+    """GBP per staff hour on the road (staff pay + mileage), as the instance was priced."""
+    hours = data.pair_travel_hours
+    return float(data.pair_travel_cost_gbp.sum() / hours.sum()) if hours.sum() > 0 else 0.0
+
+
+def anonymised(data: ProblemData, seed: int = 0, precision: Precision = Precision()) -> ProblemData:
+    """A copy with clients, providers, zones and pools in a seeded random order and every figure rounded
+    (:class:`Precision`), pair costs recomputed from the rounded figures."""
+    rng = np.random.default_rng(seed)
+    ci, pi, zi = (rng.permutation(k) for k in (data.n_clients, data.n_providers, data.n_zones))
+    qi = rng.permutation(data.n_pools)
+    new_p, new_z, new_c = (np.argsort(order) for order in (pi, zi, ci))  # old index -> new index
+
+    def provider(a: np.ndarray) -> np.ndarray:
+        return np.where(a >= 0, new_p[np.maximum(a, 0)], -1)
+
+    pc, pp = new_c[data.pair_client], new_p[data.pair_provider]
+    hours = _round_to(data.client_weekly_hours[ci], precision.client_hours_step, precision.client_hours_step)
+    rate = _round_to(data.provider_hourly_rate_gbp[pi], precision.rate_step_gbp, precision.rate_step_gbp)
+    travel = _round_to(data.pair_travel_minutes, precision.travel_minutes_step)
+    staff = data.provider_weekly_staff_hours[pi]
+    return ProblemData.build(
+        client_weekly_hours=hours,
+        client_visits_per_week=data.client_visits_per_week[ci],
+        client_carers_per_visit=data.client_carers_per_visit[ci],
+        client_zone=new_z[data.client_zone[ci]],
+        client_needs=data.client_needs[ci],
+        client_current_provider=provider(data.client_current_provider[ci]),
+        client_pinned_provider=provider(data.client_pinned_provider[ci]),
+        provider_weekly_staff_hours=_round_to(staff, precision.staff_hours_step),
+        provider_hourly_rate_gbp=rate,
+        provider_skills=data.provider_skills[pi],
+        provider_min_viable_hours=_round_to(data.provider_min_viable_hours[pi], precision.staff_hours_step),
+        provider_max_weekly_hours=_round_to(data.provider_max_weekly_hours[pi], precision.staff_hours_step),
+        pair_client=pc,
+        pair_provider=pp,
+        pair_travel_minutes=travel,
+        n_zones=data.n_zones,
+        pool_weekly_hours=_round_to(data.pool_weekly_hours[qi], precision.staff_hours_step),
+        pool_members=data.pool_members[qi][:, pi],
+        pool_zones=data.pool_zones[qi][:, zi],
+        staff_cost_per_hour_gbp=_travel_cost_per_hour(data),
+        mileage_gbp_per_travel_hour=0.0,
+    )

@@ -28,7 +28,7 @@ from ortools.graph.python import max_flow
 from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy import sparse
 
-from solver.data import ProblemData, ScenarioParams
+from solver.data import ProblemData, ScenarioParams, protected_clients
 from solver.model import minutes_down, minutes_up, pence
 
 
@@ -75,11 +75,11 @@ class _Rows:
 
 
 def solve_lp(data: ProblemData, scenario: ScenarioParams, time_limit_s: float = 30.0,
-             deterministic: bool = False) -> LpSolution:
+             deterministic: bool = False, wall_limit_s: float | None = None) -> LpSolution:
     """Solve the LP relaxation of the allocation model with GLOP (objective in pence, as CP-SAT's).
 
-    ``deterministic``: the limit is GLOP's deterministic time (wall clock × 20 as a safety net only), so
-    the answer does not depend on the machine's load.
+    ``deterministic``: ``time_limit_s`` is GLOP's deterministic time, so the answer does not depend on the
+    machine's load; ``wall_limit_s`` (default 20 × the work limit) is then the clock's hard stop.
     """
     t0 = time.perf_counter()
     d, s = data, scenario
@@ -94,6 +94,7 @@ def solve_lp(data: ProblemData, scenario: ScenarioParams, time_limit_s: float = 
     obj: list[np.ndarray] = [cost.astype(np.float64)]
     pinned = d.client_pinned_provider[pc] == pp
     lo_b[0][pinned] = 1.0
+    lo_b[0][fixed_provider(d, s)[pc] == pp] = 1.0  # protected clients stay, like pinned ones
     n_col = nx
     rows = _Rows()
     n = d.n_clients
@@ -220,9 +221,9 @@ def solve_lp(data: ProblemData, scenario: ScenarioParams, time_limit_s: float = 
     # Measured: the dual simplex is 10x faster than GLOP's default primal on these LPs (5,000 clients:
     # 1.6 s against 22 s).
     glop = "use_dual_simplex: true"
-    if deterministic:
+    if deterministic:  # GLOP's work units; the clock only as the caller's hard stop
         glop += f" max_deterministic_time: {max(time_limit_s, 0.1)}"
-        time_limit_s *= 20
+        time_limit_s = wall_limit_s if wall_limit_s is not None else time_limit_s * 20
     solver.set_solver_specific_parameters(glop)
     solver.set_time_limit_in_seconds(max(time_limit_s, 0.1))
     solver.solve(helper)
@@ -257,6 +258,14 @@ def zone_candidates(data: ProblemData, scenario: ScenarioParams, lp: LpSolution)
     return {z: [p for _, _, p in sorted(c, reverse=True)] for z, c in by_zone.items()}
 
 
+def fixed_provider(data: ProblemData, scenario: ScenarioParams) -> np.ndarray:
+    """Per client, the one provider it may have (pinned, or current when protected), -1 for a free choice."""
+    out = data.client_pinned_provider.copy()
+    prot = protected_clients(data, scenario)
+    out[prot] = data.client_current_provider[prot]
+    return out
+
+
 def round_lp(data: ProblemData, scenario: ScenarioParams, lp: LpSolution,
              zone_choice: dict[int, tuple[int, ...]] | None = None) -> np.ndarray:
     """A complete assignment (-1 = unmet) rounded from the LP, honouring capacity, pools and zoning K.
@@ -271,6 +280,7 @@ def round_lp(data: ProblemData, scenario: ScenarioParams, lp: LpSolution,
     care = minutes_up(d.client_care_hours)
     zone = d.client_zone
     pin = d.client_pinned_provider
+    fixed = fixed_provider(d, s)  # pinned or protected: the one provider the client may have
     k_max = s.max_providers_per_zone
     allowed = None
     if k_max is not None:
@@ -295,7 +305,7 @@ def round_lp(data: ProblemData, scenario: ScenarioParams, lp: LpSolution,
     np.maximum.at(best, pc, lp.x)
     need = np.zeros(n)
     np.maximum.at(need, pc, staff.astype(np.float64))
-    order = np.lexsort((-need, -best, pin < 0))
+    order = np.lexsort((-need, -best, fixed < 0))
     start = np.searchsorted(pc, np.arange(n + 1))
     a = np.full(n, -1, dtype=np.int64)
 
@@ -315,8 +325,8 @@ def round_lp(data: ProblemData, scenario: ScenarioParams, lp: LpSolution,
     def options(i: int) -> list[int]:
         z = int(zone[i])
         js = list(range(start[i], start[i + 1]))
-        if pin[i] >= 0:
-            return [j for j in js if pp[j] == pin[i]]
+        if fixed[i] >= 0:
+            return [j for j in js if pp[j] == fixed[i]]
         if allowed is not None:
             # The zone's chosen providers, or any provider while fewer than K serve the zone.
             open_slot = (counted[z] | allowed[z]).sum() < k_max
@@ -361,7 +371,7 @@ def round_lp(data: ProblemData, scenario: ScenarioParams, lp: LpSolution,
         for j in options(i):
             p = int(pp[j])
             for o in sorted(by_p.get(p, []), key=lambda c: -staff[pair_of[c]]):
-                if pin[o] >= 0 or a[o] != p:
+                if fixed[o] >= 0 or a[o] != p:
                     continue
                 jo = pair_of[o]
                 unplace(o, jo)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.data import ProblemData, ScenarioParams
+from solver.data import ProblemData, ScenarioParams, protected_clients
 
 # Commissioner words for each family that can be switched off during diagnosis.
 FAMILY_WORDS: dict[str, str] = {
@@ -29,6 +29,7 @@ FAMILY_WORDS: dict[str, str] = {
     "capacity": "providers' staff hours (care plus travel) cannot exceed their capacity plus pool hours",
     "zoning": "at most K providers may serve each zone (clients who chose their provider are not counted)",
     "pinned": "clients who chose their provider (pinned) stay with that provider",
+    "protected": "clients of protected providers stay with them",
     "move_limit": "no more than the allowed number of clients may change provider",
     "min_viable": "each provider keeps at least its minimum viable hours",
     "max_weekly": "no provider grows beyond its maximum weekly hours",
@@ -229,10 +230,14 @@ def add_zoning(am: AllocationModel) -> int:
 
 
 def add_continuity(am: AllocationModel) -> cp_model.LinearExprT:
-    """Pinned clients stay; moved[i] = 1 − x[i, current(i)]; sum moved ≤ move limit. Returns move penalty."""
+    """Pinned and protected clients stay; moved[i] = 1 − x[i, current(i)]; sum moved ≤ move limit.
+
+    Returns the move penalty term."""
     d, s, m = am.data, am.scenario, am.model
     for i in np.nonzero(d.client_pinned_provider >= 0)[0]:
         m.add(am.x[int(i), int(d.client_pinned_provider[i])] == 1).only_enforce_if(am.lit("pinned"))
+    for i in protected_clients(d, s):
+        m.add(am.x[int(i), int(d.client_current_provider[i])] == 1).only_enforce_if(am.lit("protected"))
     moved = []
     for i in np.nonzero(d.client_current_provider >= 0)[0]:
         i, cur = int(i), int(d.client_current_provider[i])

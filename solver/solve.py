@@ -1,10 +1,11 @@
 """``solve(data, scenario, params) -> Result``: build the model, run CP-SAT, validate, explain.
 
-Determinism: CP-SAT gets ``random_seed`` and ``num_workers`` from :class:`SolveParams`; a search that proves
-optimality is then reproducible. A search stopped by the wall-clock limit is not (threads race), unless
-``SolveParams.deterministic`` is set: then the workers interleave in fixed batches (``interleave_search``) and
-the limit is CP-SAT's deterministic time (``max_deterministic_time`` = ``time_limit_s``), so the answer
-depends only on the inputs, the seed and the worker count.
+Determinism (the default, ``SolveParams.deterministic``): the workers interleave in fixed batches
+(``interleave_search``) and every phase is limited by its share of ``SolveParams.budget``, CP-SAT's
+deterministic work units, so the answer depends only on the inputs, the seed and the worker count. The
+wall-clock ``time_limit_s`` is still a hard stop; a search it stops first is flagged
+(``Result.stopped_by_clock``), as it may not repeat. Without determinism the clock alone limits the search
+(threads race: only a search that proves optimality repeats).
 
 Interrupts: CP-SAT catches SIGINT (Ctrl-C) and returns the best solution found so far (status FEASIBLE);
 a progress callback returning True does the same.
@@ -12,7 +13,9 @@ a progress callback returning True does the same.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -25,6 +28,7 @@ from solver.data import (
     LP_ROUNDING_SHARE,
     LP_TIME_SHARE,
     PORTFOLIOS,
+    DataError,
     ProblemData,
     ScenarioParams,
     SolveParams,
@@ -82,6 +86,12 @@ class Result:
     stages: list[dict] = field(default_factory=list)
     provider_names: tuple[str, ...] | None = None
 
+    @property
+    def stopped_by_clock(self) -> bool:
+        """A deterministic search was stopped by the wall-clock limit before its work limit: this answer may
+        differ on another run or machine (raise ``time_limit_s`` or lower ``work_limit``)."""
+        return any(st.get("stopped_by_clock") for st in self.stages)
+
     def is_feasible(self) -> bool:
         """A solution exists and passed the independent validator."""
         return self.status in ("OPTIMAL", "FEASIBLE") and not self.violations
@@ -119,19 +129,23 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
-def configure(solver: cp_model.CpSolver, params: SolveParams, time_limit_s: float) -> None:
-    """Set CP-SAT parameters from :class:`SolveParams` (seed, workers, portfolio, limits)."""
+def configure(solver: cp_model.CpSolver, params: SolveParams, budget: float, wall_left_s: float) -> None:
+    """Set CP-SAT parameters from :class:`SolveParams` (seed, workers, portfolio, limits).
+
+    ``budget``: this phase's share of ``params.budget`` (work units or seconds); ``wall_left_s``: seconds left
+    of ``params.time_limit_s``, a hard stop in either mode."""
     sp = solver.parameters
     sp.num_workers = params.workers
     sp.random_seed = params.seed
     sp.log_search_progress = params.log_progress
     sp.relative_gap_limit = params.relative_gap_limit
+    wall_left_s = max(wall_left_s, 0.05)
     if params.deterministic:
         sp.interleave_search = True
-        sp.max_deterministic_time = time_limit_s
-        sp.max_time_in_seconds = max(time_limit_s * 20, 60.0)  # safety net only
+        sp.max_deterministic_time = max(budget, 0.01)
+        sp.max_time_in_seconds = wall_left_s
     else:
-        sp.max_time_in_seconds = time_limit_s
+        sp.max_time_in_seconds = min(max(budget, 0.05), wall_left_s)
     subsolvers = params.subsolvers
     if subsolvers is None:
         name = params.portfolio
@@ -190,14 +204,16 @@ def _lp_start(am: AllocationModel, params: SolveParams) -> tuple[np.ndarray | No
     from solver.lp import best_rounding, solve_lp
 
     d, s = am.data, am.scenario
-    lp = solve_lp(d, s, time_limit_s=params.time_limit_s * LP_TIME_SHARE, deterministic=params.deterministic)
+    lp = solve_lp(d, s, time_limit_s=params.budget * LP_TIME_SHARE, deterministic=params.deterministic,
+                  wall_limit_s=params.time_limit_s * LP_TIME_SHARE)
     stage = {"stage": "lp", "status": lp.status, "objective_gbp": lp.objective_pence / 100.0,
              "seconds": lp.seconds}
     if lp.status != "OPTIMAL":
         return None, stage
     budget = params.time_limit_s * LP_ROUNDING_SHARE
-    # Deterministic mode: a trial budget instead of the clock (about 30,000 client placements a second).
-    trials = max(1, int(budget * 30_000 / max(d.n_clients, 1))) if params.deterministic else None
+    # Deterministic mode: a trial budget instead of the clock (30,000 client placements a work unit).
+    work = params.budget * LP_ROUNDING_SHARE
+    trials = max(1, int(work * 30_000 / max(d.n_clients, 1))) if params.deterministic else None
     assignment = best_rounding(d, s, lp, time_limit_s=budget, max_trials=trials)
     violations = validate_solution(d, s, assignment)
     stage["rounded_gbp"] = sum(objective_terms(d, s, assignment).values())
@@ -225,7 +241,8 @@ def _fixed_zones_phase(am: AllocationModel, params: SolveParams, assignment: np.
     for dom in domains.values():
         dom.clear()
         dom.extend([0, 1])
-    stage = {"stage": "fixed zones", "status": status, "seconds": solver.wall_time}
+    stage = {"stage": "fixed zones", "status": status, "seconds": solver.wall_time,
+             "stopped_by_clock": solver.stopped_by_clock}
     if status in ("OPTIMAL", "FEASIBLE"):
         stage["objective_gbp"] = solver.objective_value / 100.0
         _hint_from(am, solver)
@@ -248,17 +265,64 @@ def _hint_from(am: AllocationModel, solver: cp_model.CpSolver) -> None:
         am.model.add_hint(v, solver.value(v))
 
 
-def _run(am: AllocationModel, params: SolveParams, time_limit_s: float, offset_s: float):
+def hints_are_safe(params: SolveParams) -> bool:
+    """Whether CP-SAT may be given a solution hint under these parameters.
+
+    OR-Tools 9.15 aborts the whole process (``CHECK heuristics.fixed_search != nullptr``, exit 134) when an
+    interleaved multi-worker search (our deterministic mode) holds a solution hint and the search ends while
+    a worker is still loading the model, e.g. when infeasibility is proven at once. Interleaving is what
+    makes a multi-worker search deterministic, so the hint is what goes (measured on the demo: the optimised
+    and zoned variants end within 0.05 % of the hinted objective without it, BENCHMARKS.md).
+    """
+    return not (params.deterministic and params.workers > 1)
+
+
+def _run(am: AllocationModel, params: SolveParams, budget: float, offset_s: float):
+    """One CP-SAT search with ``budget`` (work units or seconds) begun ``offset_s`` into the solve."""
+    if not hints_are_safe(params):
+        am.model.clear_hints()
     solver = cp_model.CpSolver()
-    configure(solver, params, time_limit_s)
+    wall_left_s = params.time_limit_s - offset_s
+    configure(solver, params, budget, wall_left_s)
     cb = _Progress(params.progress, offset_s) if params.progress else None
     solver.interrupted = False  # Ctrl-C reached Python during the search: the caller should stop too
     try:
-        status = solver.solve(am.model, cb)
+        with _stop_watch(solver, params.stop):
+            status = solver.solve(am.model, cb)
     except KeyboardInterrupt:  # pragma: no cover - CP-SAT normally catches SIGINT itself
         status = cp_model.UNKNOWN
         solver.interrupted = True
-    return solver, _STATUS.get(status, "UNKNOWN")
+    if params.stop is not None and params.stop.is_set():
+        solver.interrupted = True
+    name = _STATUS.get(status, "UNKNOWN")
+    # Deterministic mode stopped by the clock before its work limit: this answer may not repeat.
+    solver.stopped_by_clock = (params.deterministic and name in ("FEASIBLE", "UNKNOWN")
+                               and solver.wall_time >= 0.98 * max(wall_left_s, 0.05)
+                               and solver.deterministic_time < 0.98 * budget)
+    return solver, name
+
+
+@contextlib.contextmanager
+def _stop_watch(solver: cp_model.CpSolver, stop: threading.Event | None):
+    """While CP-SAT searches, a thread watches ``stop`` and ends the search the moment it is set (signal
+    handlers cannot: Python runs them only when the search returns)."""
+    if stop is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            if stop.is_set():
+                solver.stop_search()  # again each poll: a call before the search begins may be lost
+
+    watcher = threading.Thread(target=watch, name="cp-sat-stop-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 GAP_FIRST_SHARE = 0.05  # plain GAP: the full model first, for this share of the limit (easy ones end here)
@@ -364,7 +428,7 @@ def _gap_target_search(am: AllocationModel, params: SolveParams, t0: float, stru
     """
     from solver.lagrange import lagrangian, multiplier_set
 
-    limit = params.time_limit_s
+    limit = params.budget
     stopped: list[bool] = []  # the caller asked to stop: progress() returned True, or Ctrl-C
     if params.progress is not None:
         user = params.progress
@@ -381,6 +445,8 @@ def _gap_target_search(am: AllocationModel, params: SolveParams, t0: float, stru
         s, st = _run(model_am, run_params, budget, time.perf_counter() - t0)
         if getattr(s, "interrupted", False):
             stopped.append(True)
+        if s.stopped_by_clock:
+            stages.append({"stage": "clock", "status": st, "stopped_by_clock": True})
         return s, st
 
     s, st = run(am, params, limit * GAP_FIRST_SHARE)
@@ -402,7 +468,10 @@ def _gap_target_search(am: AllocationModel, params: SolveParams, t0: float, stru
         return int(round(offset + math.ceil((x - offset) / unit - 1e-9) * unit))
 
     def left() -> float:
-        return limit - used if params.deterministic else limit - (time.perf_counter() - t0)
+        wall_left = params.time_limit_s - (time.perf_counter() - t0)
+        if params.deterministic:  # work units, while the clock's hard stop has not come
+            return limit - used if wall_left > 0 else 0.0
+        return wall_left
 
     def settled() -> bool:
         return best is not None and best_value - lower <= gap_limit * max(1.0, abs(best_value))
@@ -506,18 +575,19 @@ def solve(
         lp_assignment, lp_stage = _lp_start(am, params)
         stages.append(lp_stage)
         if lp_assignment is not None and am.y:
-            budget = params.time_limit_s * FIXED_ZONES_SHARE
+            budget = params.budget * FIXED_ZONES_SHARE
             if not params.deterministic:
                 budget = min(budget, params.time_limit_s - (time.perf_counter() - t0))
             if budget > 0.05:
                 stage, polished = _fixed_zones_phase(am, params, lp_assignment, budget,
                                                      time.perf_counter() - t0)
                 stages.append(stage)
-                if not validate_solution(data, scenario, polished):
+                if not validate_solution(data, scenario, polished) and _cheaper(
+                        data, scenario, polished, lp_assignment):
                     lp_assignment = polished
     lp_used = bool(stages)
-    if params.export_model:
-        am.model.export_to_file(params.export_model)
+    if params.export_model and not am.model.export_to_file(params.export_model):
+        raise DataError(f"export_model: cannot write the model to {params.export_model!r}")
 
     if params.lexicographic:
         order = [("unmet", [am.terms["unmet"]]), ("cost", [am.terms["care"], am.terms["travel"]]),
@@ -544,16 +614,18 @@ def solve(
     for idx, (name, ts) in enumerate(order):
         expr = sum(ts)
         am.model.minimize(expr)
-        left = params.time_limit_s - (time.perf_counter() - t0)
+        left = params.budget - (time.perf_counter() - t0)
         if params.deterministic:
-            # Deterministic time must not depend on the clock: equal shares of the limit (less the LP's).
+            # Work units must not depend on the clock: equal shares of the limit (less the LP's).
             fixed = FIXED_ZONES_SHARE if any(st["stage"] == "fixed zones" for st in stages) else 0.0
             share = 1.0 - (LP_ROUNDING_SHARE + fixed if lp_used else 0.0)
-            left = params.time_limit_s * share * (1 - idx / len(order))
+            left = params.budget * share * (1 - idx / len(order))
         # Later stages share what is left; the first stages get at least a fair share.
         budget = max(left / (len(order) - idx), 0.05)
         s, st = _run(am, params, budget, time.perf_counter() - t0)
         if st not in ("OPTIMAL", "FEASIBLE"):
+            stages.append({"stage": name, "status": st, "seconds": s.wall_time,
+                           "stopped_by_clock": s.stopped_by_clock})
             if solver is None:
                 status = st
             break
@@ -561,7 +633,8 @@ def solve(
         value = int(round(s.objective_value))
         bound_pence = s.best_objective_bound
         stages.append({"stage": name, "status": st, "objective_gbp": value / 100.0,
-                       "bound_gbp": bound_pence / 100.0, "seconds": s.wall_time})
+                       "bound_gbp": bound_pence / 100.0, "seconds": s.wall_time,
+                       "stopped_by_clock": s.stopped_by_clock})
         if len(order) > 1 and idx + 1 < len(order):
             am.model.add(expr <= value)  # lexicographic: later stages may not worsen this one
             _hint_from(am, s)
@@ -579,7 +652,26 @@ def solve(
 
         return Result(status=status, seconds=seconds, diagnosis=diagnose(data, scenario, params),
                       stages=stages, provider_names=data.provider_names)
-    return _result(am, solver, status, seconds, stages, params, bound_pence)
+    assignment = _cp_assignment(am, solver)
+    better_start = lp_assignment is not None and _cheaper(data, scenario, lp_assignment, assignment)
+    if better_start and status != "OPTIMAL":
+        # The search was stopped before it beat its own start (no hint under deterministic multi-worker
+        # search, see hints_are_safe): the validated rounding is the better answer.
+        stages.append({"stage": "lp start kept", "status": "FEASIBLE"})
+        assignment = lp_assignment
+    return _result(am, None, status, seconds, stages, params, bound_pence, assignment)
+
+
+def _cp_assignment(am: AllocationModel, solver: cp_model.CpSolver) -> np.ndarray:
+    assignment = np.full(am.data.n_clients, -1, dtype=np.int64)
+    for (i, p), v in am.x.items():
+        if solver.boolean_value(v):
+            assignment[i] = p
+    return assignment
+
+
+def _cheaper(data: ProblemData, scenario: ScenarioParams, a: np.ndarray, b: np.ndarray) -> bool:
+    return sum(objective_terms(data, scenario, a).values()) < sum(objective_terms(data, scenario, b).values())
 
 
 def _worse(a: str, b: str) -> str:
@@ -589,10 +681,7 @@ def _worse(a: str, b: str) -> str:
 def _result(am, solver, status, seconds, stages, params, bound_pence, assignment=None) -> Result:
     d, s = am.data, am.scenario
     if assignment is None:
-        assignment = np.full(d.n_clients, -1, dtype=np.int64)
-        for (i, p), v in am.x.items():
-            if solver.boolean_value(v):
-                assignment[i] = p
+        assignment = _cp_assignment(am, solver)
     terms = objective_terms(d, s, assignment)
     objective = sum(terms.values())
     if params.lexicographic:

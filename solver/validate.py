@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.graph.python import max_flow
 
-from solver.data import ProblemData, ScenarioParams
+from solver.data import ProblemData, ScenarioParams, protected_clients
 
 TOL_HOURS = 1e-6
 _FLOW_UNITS_PER_HOUR = 10**8  # integer max-flow; truncation error (1e-8 h per arc) far below TOL_HOURS
@@ -158,6 +158,11 @@ def validate_solution(
     pin = data.client_pinned_provider
     for i in np.nonzero((pin >= 0) & (a != pin))[0]:
         v.append(f"pinned: client {i} chose {data.provider_name(int(pin[i]))} but is assigned {a[i]}")
+    cur = data.client_current_provider
+    for i in protected_clients(data, scenario):
+        if a[i] != cur[i]:
+            v.append(f"protected: client {i} of protected {data.provider_name(int(cur[i]))} is "
+                     + ("left unmet" if a[i] < 0 else f"moved to {data.provider_name(int(a[i]))}"))
     # Capacity with pools.
     loads = provider_loads(data, a)
     work = zone_staff_hours(data, a)

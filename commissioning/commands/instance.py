@@ -37,10 +37,12 @@ def register(subparsers) -> None:
 
 
 def add_scenario_options(parser: argparse.ArgumentParser) -> None:
+    from commissioning.commands import options
+
     group = parser.add_argument_group("scenario")
     group.add_argument(
         "--max-providers-per-zone",
-        type=int,
+        type=options.count,
         default=None,
         metavar="K",
         help="zoning: at most K providers per zone (default: no zoning)",
@@ -53,33 +55,57 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--unmet-penalty-gbp",
-        type=float,
+        type=options.money,
         default=1000.0,
         metavar="GBP",
         help="penalty per unmet care hour per week (default 1000)",
     )
     group.add_argument(
         "--max-moves",
-        type=int,
+        type=options.natural,
         default=None,
         metavar="N",
         help="continuity: at most N clients change provider",
     )
-    group.add_argument("--move-penalty-gbp", type=float, default=0.0, metavar="GBP", help="penalty per move")
+    group.add_argument(
+        "--move-penalty-gbp", type=options.money, default=0.0, metavar="GBP", help="penalty per move"
+    )
     group.add_argument(
         "--max-travel-minutes",
-        type=float,
+        type=options.minutes,
         default=75.0,
         metavar="MIN",
         help="longest travel per visit a provider may be given (default 75)",
     )
+    group.add_argument(
+        "--seed",
+        type=options.natural,
+        default=0,
+        metavar="N",
+        help="seed of the random order of clients, providers, zones and pools (default 0)",
+    )
 
 
 def add_solver_options(parser: argparse.ArgumentParser) -> None:
+    from commissioning.commands import options
+
     group = parser.add_argument_group("solver")
-    group.add_argument("--time-limit", type=float, default=30.0, metavar="S", help="seconds (default 30)")
-    group.add_argument("--workers", type=int, default=2, metavar="W", help="CP-SAT workers (default 2)")
-    group.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    group.add_argument(
+        "--time-limit", type=options.seconds, default=30.0, metavar="S",
+        help="wall-clock seconds, a hard stop (default 30)",
+    )
+    group.add_argument(
+        "--work-limit", type=options.work_units, default=None, metavar="U",
+        help="deterministic work units (default: time limit × 0.5)",
+    )
+    group.add_argument(
+        "--nondeterministic", action="store_true",
+        help="let the clock alone limit the search (answers may differ between runs)",
+    )
+    group.add_argument(
+        "--workers", type=options.worker_count, default=2, metavar="W", help="CP-SAT workers (default 2)"
+    )
+    group.add_argument("--seed", type=options.seed, default=0, metavar="N", help="random seed (default 0)")
     group.add_argument(
         "--export-model",
         default=None,
@@ -102,11 +128,13 @@ def scenario_params(args):
 
 
 def run_export(args) -> int:
+    from dataclasses import asdict
     from pathlib import Path
 
+    from commissioning.outputs import write_text_file
     from commissioning.problem import build_problem, travel_model_for
     from commissioning.scenario_data import load_scenario
-    from solver.instance import to_json
+    from solver.instance import Precision, anonymised, to_json
 
     data = load_scenario(args.folder)
     problem, index = build_problem(
@@ -115,39 +143,57 @@ def run_export(args) -> int:
         pools_enabled=not args.no_pools,
         max_travel_minutes_per_visit=args.max_travel_minutes,
     )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(to_json(problem, scenario_params(args)))
+    precision = Precision()
+    about = {"anonymised": {"order_seed": args.seed, **asdict(precision)}}
+    text = to_json(anonymised(problem, args.seed, precision), scenario_params(args), about)
+    out = write_text_file(Path(args.out), text, what="instance file")
     print(
         f"wrote {out}: {problem.n_clients} clients, {problem.n_providers} providers, "
-        f"{len(problem.pair_client)} eligible pairs, {problem.n_zones} zones (no names, no coordinates)"
+        f"{len(problem.pair_client)} eligible pairs, {problem.n_zones} zones (no names, no coordinates; rows "
+        f"in a random order (seed {args.seed}), hours to {precision.client_hours_step:g} h, rates to "
+        f"£{precision.rate_step_gbp:g}, staff hours to {precision.staff_hours_step:g} h)"
     )
     if index.travel_approximate:
         print("travel: approximate (great-circle distance x 1.3 at 40 km/h; no road or ferry network)")
     return 0
 
 
-def run_solve(args) -> int:
-    import math
-    from pathlib import Path
-
+def _read_instance(path):
     from commissioning.errors import CareCommissioningError
-    from solver import SolveParams, solve
     from solver.instance import from_json
 
-    path = Path(args.file)
     if not path.is_file():
         raise CareCommissioningError(
             f"{path}: no such instance file. Fix: give the JSON written by export-instance."
         )
     try:
-        data, scenario = from_json(path)
-    except (ValueError, KeyError, TypeError) as error:
+        return from_json(path)
+    except (ValueError, KeyError, TypeError, OSError, UnicodeDecodeError, RecursionError) as error:
         raise CareCommissioningError(f"{path}: not a valid instance ({error}). Fix: re-export it.") from error
+
+
+def run_solve(args) -> int:
+    import math
+    from pathlib import Path
+
+    from commissioning.errors import CareCommissioningError, InfeasibleError
+    from solver import SolveParams, solve
+
+    path = Path(args.file)
+    data, scenario = _read_instance(path)
+    if args.export_model:
+        _check_model_path(Path(args.export_model))
     params = SolveParams(
-        time_limit_s=args.time_limit, workers=args.workers, seed=args.seed, export_model=args.export_model
+        time_limit_s=args.time_limit, work_limit=args.work_limit, deterministic=not args.nondeterministic,
+        workers=args.workers, seed=args.seed, export_model=args.export_model,
     )
     result = solve(data, scenario, params)
+    if not len(result.assignment):
+        why = "".join(f"\n  - {line}" for line in result.diagnosis)
+        message = f"{path}: no feasible allocation (status {result.status}).{why}"
+        raise InfeasibleError(message, result.diagnosis)
+    if result.violations:
+        raise CareCommissioningError(f"{path}: the allocation found breaks rules: {result.violations[:3]}")
 
     def number(value: float) -> float | None:
         return float(value) if math.isfinite(value) else None
@@ -167,4 +213,17 @@ def run_solve(args) -> int:
         print()
     else:
         print(result.summary())
-    return 0 if result.is_feasible() else 3
+    return 0
+
+
+def _check_model_path(path) -> None:
+    """Refuse at once a model path that cannot be written (the solver's own write is checked too)."""
+    from commissioning.errors import CareCommissioningError
+
+    if path.suffix not in (".pb", ".pbtxt"):
+        raise CareCommissioningError(f"--export-model {path}: must end in .pb or .pbtxt. Fix: e.g. model.pb")
+    if path.is_dir() or not path.parent.is_dir():
+        raise CareCommissioningError(
+            f"--export-model {path}: cannot write the model there. Fix: give a file path in a folder you can "
+            "write to."
+        )

@@ -29,16 +29,27 @@ def register(subparsers) -> None:
 def add_run_options(
     parser: argparse.ArgumentParser, *, time_limit_help: str | None = None, seed_flag: str = "--seed"
 ) -> None:
+    from commissioning.commands import options
+
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=options.seconds,
         default=None,
         metavar="S",
-        help=time_limit_help or "seconds per optimised variant (default: the scenario file's)",
+        help=time_limit_help
+        or "wall-clock seconds per optimised variant, a hard stop (default: the scenario file's)",
+    )
+    parser.add_argument(
+        "--work-limit",
+        type=options.work_units,
+        default=None,
+        metavar="U",
+        help="deterministic work units per optimised variant: the same units give the same answer on any "
+        "machine (default: the scenario file's, else time limit × 0.5)",
     )
     parser.add_argument(
         "--workers",
-        type=int,
+        type=options.worker_count,
         default=None,
         metavar="W",
         help="CP-SAT workers (default: the scenario file's, else 2)",
@@ -46,7 +57,7 @@ def add_run_options(
     parser.add_argument(
         seed_flag,
         dest="seed",
-        type=int,
+        type=options.seed,
         default=None,
         metavar="N",
         help="solver random seed (default: the scenario file's, else 0)",
@@ -56,27 +67,16 @@ def add_run_options(
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
-def check_options(args) -> None:
-    from commissioning.errors import CareCommissioningError
-
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise CareCommissioningError(
-            f"--time-limit {args.time_limit}: must be > 0. Fix: e.g. --time-limit 15"
-        )
-    if args.workers is not None and args.workers < 1:
-        raise CareCommissioningError(f"--workers {args.workers}: must be 1 or more. Fix: e.g. --workers 2")
-
-
 def run(args) -> int:
     from commissioning.run import run_scenario
     from commissioning.scenario import load_scenario_file
 
-    check_options(args)
     scenario = load_scenario_file(args.scenario)
     result = run_scenario(
         scenario,
         args.out,
         time_limit_s=args.time_limit,
+        work_limit=args.work_limit,
         workers=args.workers,
         seed=args.seed,
         force=args.force,

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
                     "ok": result.ok,
                     "problems": [p.as_dict() for p in result.problems],
                     "counts": result.counts,
+                    "totals": _totals(result),
                 },
                 indent=2,
             )
@@ -47,9 +48,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for problem in result.problems:
         print(problem)
-    errors, warnings = len(result.errors), len(result.warnings)
+    totals = _totals(result)  # every problem found, listed or not (at most 200 a file are listed)
+    errors, warnings = totals["error"], totals["warning"]
     print(
         f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}: "
         "not a usable scenario until the errors are fixed"
     )
     return 1
+
+
+def _totals(result) -> dict[str, int]:
+    return result.totals or {"error": len(result.errors), "warning": len(result.warnings)}

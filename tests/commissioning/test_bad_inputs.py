@@ -74,6 +74,13 @@ def five_member_pool(folder: Path) -> None:
     set_cell(folder, "pools.csv", 2, "members", "P01;P02;P03;P04;P05")
 
 
+def unknown_crs(folder: Path) -> None:
+    """GDAL reads a crs member it cannot resolve as WGS84, silently (found by the fuzz suite)."""
+    doc = json.loads((folder / "zones.geojson").read_text())
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::999999"}}
+    (folder / "zones.geojson").write_text(json.dumps(doc))
+
+
 def both_csv_and_xlsx(folder: Path) -> None:
     import openpyxl
 
@@ -105,6 +112,42 @@ def bow_tie(doc):
     doc["features"][2]["geometry"]["coordinates"] = [
         [[-5.43, 56.30], [-5.05, 56.56], [-5.05, 56.30], [-5.43, 56.56], [-5.43, 56.30]]
     ]
+
+
+def zone_geometry(feature: int, coordinates, crs: bool = False):
+    def change(doc):
+        doc["features"][feature - 1]["geometry"] = {"type": "Polygon", "coordinates": coordinates}
+        if crs:
+            doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+
+    return zones_edit(change)
+
+
+def zone_property(feature: int, name: str, value):
+    def change(doc):
+        doc["features"][feature - 1]["properties"][name] = value
+
+    return zones_edit(change)
+
+
+def write_dataset(text: str):
+    return lambda folder: (folder / "dataset.json").write_text(text)
+
+
+def cells(file, row, **values):
+    def edit(folder: Path) -> None:
+        for column, value in values.items():
+            set_cell(folder, file, row, column, value)
+
+    return edit
+
+
+# The Mull box of valid_small (feature 2), for geometries that keep the clients inside.
+WORLD = [[[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]]
+FLAT = [[[-6.3, 56.3], [-5.9, 56.5], [-5.5, 56.7], [-6.3, 56.3]]]
+WITH_NAN = [[[-6.3, 56.3], [float("nan"), float("nan")], [-5.5, 56.7], [-6.3, 56.7], [-6.3, 56.3]]]
+STRAY_CORNER = [[[-6.3, 56.3], [-5.5, 56.3], [40.0, 56.5], [-5.5, 56.7], [-6.3, 56.7], [-6.3, 56.3]]]
+BEYOND_WORLD = [[[-6.3, 56.3], [1e308, 56.3], [-5.5, 56.7], [-6.3, 56.7], [-6.3, 56.3]]]
 
 
 def ragged_row(folder: Path) -> None:
@@ -593,6 +636,15 @@ CASES = [
         contains="no 'crs' member",
     ),
     Case(
+        "zones_with_an_unknown_crs",
+        unknown_crs,
+        "zones.geojson",
+        None,
+        "crs",
+        ANY,
+        contains="unknown CRS",
+    ),
+    Case(
         "zones_not_json",
         lambda f: (f / "zones.geojson").write_text('{"type": "FeatureCollection",'),
         "zones.geojson",
@@ -611,7 +663,282 @@ CASES = [
         "warning",
         contains="repaired",
     ),
+    # numbers beyond what the solver's integer minutes and pence can hold: errors, not a crash in run
+    Case(
+        "visits_beyond_the_solver_limit",
+        cell("clients.csv", 2, "visits_per_week", "100000"),
+        "clients.csv",
+        2,
+        "visits_per_week",
+        "100000",
+        contains="[1, 10,000]",
+    ),
+    Case(
+        "visits_1e308",
+        cell("clients.csv", 2, "visits_per_week", "1e308"),
+        "clients.csv",
+        2,
+        "visits_per_week",
+        "1e308",
+        contains="far beyond any real figure",
+    ),
+    Case(
+        "staff_hours_1e308",
+        cell("providers.csv", 2, "weekly_staff_hours", "1e308"),
+        "providers.csv",
+        2,
+        "weekly_staff_hours",
+        "1e308",
+        contains="[0, 1,000,000]",
+    ),
+    Case(
+        "hourly_rate_1e308",
+        cell("providers.csv", 2, "hourly_rate_gbp", "1e308"),
+        "providers.csv",
+        2,
+        "hourly_rate_gbp",
+        "1e308",
+        contains="at most 10,000",
+    ),
+    Case(
+        "min_viable_hours_1e308",
+        cell("providers.csv", 2, "min_viable_hours", "1e308"),
+        "providers.csv",
+        2,
+        "min_viable_hours",
+        "1e308",
+        contains="1,000,000",
+    ),
+    Case(
+        "max_weekly_hours_1e308",
+        cell("providers.csv", 2, "max_weekly_hours", "1e308"),
+        "providers.csv",
+        2,
+        "max_weekly_hours",
+        "1e308",
+        contains="1,000,000",
+    ),
+    Case(
+        "hub_carers_1e308",
+        cell("hubs.csv", 2, "carers", "1e308"),
+        "hubs.csv",
+        2,
+        "carers",
+        "1e308",
+        contains="100,000",
+    ),
+    Case(
+        "pool_hours_1e308",
+        cell("pools.csv", 2, "weekly_hours", "1e308"),
+        "pools.csv",
+        2,
+        "weekly_hours",
+        "1e308",
+        contains="far beyond any real figure",
+    ),
+    # implausible but possible: a warning with the figures
+    Case(
+        "a_week_in_one_visit",
+        cells("clients.csv", 2, weekly_hours="168", visits_per_week="1"),
+        "clients.csv",
+        2,
+        "weekly_hours",
+        "168 h in 1 visits",
+        "warning",
+        contains="one visit lasts 168.0 hours",
+    ),
+    Case(
+        "seven_visits_a_day",
+        cell("clients.csv", 2, "visits_per_week", "49"),
+        "clients.csv",
+        2,
+        "visits_per_week",
+        "49",
+        "warning",
+        contains="more than 42 (six visits a day)",
+    ),
+    Case(
+        "provider_with_huge_staff",
+        cell("providers.csv", 3, "weekly_staff_hours", "25000"),
+        "providers.csv",
+        3,
+        "weekly_staff_hours",
+        "25,000",
+        "warning",
+        contains="more than 20,000 (about 500 full-time carers)",
+    ),
+    Case(
+        "pool_with_huge_staff",
+        cell("pools.csv", 2, "weekly_hours", "40000"),
+        "pools.csv",
+        2,
+        "weekly_hours",
+        "40,000",
+        "warning",
+        contains="more than 20,000",
+    ),
+    Case(
+        "hourly_rate_above_200",
+        cell("providers.csv", 4, "hourly_rate_gbp", "2275"),
+        "providers.csv",
+        4,
+        "hourly_rate_gbp",
+        "2,275",
+        "warning",
+        contains="more than 200",
+    ),
+    # text a spreadsheet would run as a formula (CSV injection): a warning naming the cell
+    Case(
+        "formula_in_client_id",
+        cell("clients.csv", 3, "client_id", '=HYPERLINK("http://x","C002")'),
+        "clients.csv",
+        3,
+        "client_id",
+        '=HYPERLINK("http://x","C002")',
+        "warning",
+        contains="starts with '='",
+    ),
+    Case(
+        "at_sign_in_provider_name",
+        cell("providers.csv", 2, "name", "@SUM(1+1)"),
+        "providers.csv",
+        2,
+        "name",
+        "@SUM(1+1)",
+        "warning",
+        contains="CSV injection",
+    ),
+    Case(
+        "tab_before_hub_id",
+        cell("hubs.csv", 3, "hub_id", "\tH02"),
+        "hubs.csv",
+        3,
+        "hub_id",
+        "\tH02",
+        "warning",
+        contains="starts with a tab",
+    ),
+    Case(
+        "plus_in_pool_id",
+        cell("pools.csv", 2, "pool_id", "+POOL1"),
+        "pools.csv",
+        2,
+        "pool_id",
+        "+POOL1",
+        "warning",
+        contains="starts with '+'",
+    ),
+    Case(
+        "minus_in_zone_name",
+        zone_property(2, "name", "-Mull"),
+        "zones.geojson",
+        2,
+        "name",
+        "-Mull",
+        "warning",
+        contains="starts with '-'",
+    ),
+    # zones.geojson: polygons that cannot be used even after repair
+    Case(
+        "zone_with_nan_corners",
+        zone_geometry(2, WITH_NAN),
+        "zones.geojson",
+        2,
+        "geometry",
+        ANY,
+        contains="not numbers",
+    ),
+    Case(
+        "zone_covering_the_world",
+        zone_geometry(2, WORLD),
+        "zones.geojson",
+        2,
+        "geometry",
+        "bounds -180, -90, 180, 90",
+        contains="100,000 km²",
+    ),
+    Case(
+        "zone_with_a_stray_corner",
+        zone_geometry(2, STRAY_CORNER),
+        "zones.geojson",
+        2,
+        "geometry",
+        ANY,
+        contains="spans 46.3 degrees",
+    ),
+    Case(
+        "zone_beyond_the_world_with_crs",
+        zone_geometry(2, BEYOND_WORLD, crs=True),
+        "zones.geojson",
+        2,
+        "geometry",
+        ANY,
+        contains="beyond longitude",
+    ),
+    Case(
+        "zone_without_area",
+        zone_geometry(2, FLAT),
+        "zones.geojson",
+        2,
+        "geometry",
+        ANY,
+        contains="has no area",
+    ),
     # dataset.json
+    Case(
+        "dataset_unknown_region",
+        edit_dataset(region="atlantis"),
+        "dataset.json",
+        None,
+        "region",
+        "atlantis",
+        contains='"argyll-bute"',
+    ),
+    Case(
+        "dataset_region_in_capitals",
+        edit_dataset(region="Argyll-Bute"),
+        "dataset.json",
+        None,
+        "region",
+        "Argyll-Bute",
+        contains='did you mean "argyll-bute"',
+    ),
+    Case(
+        "dataset_network_without_region",
+        edit_dataset(region=None, travel_model="network"),
+        "dataset.json",
+        None,
+        "travel_model",
+        "network",
+        contains="no road network",
+    ),
+    Case(
+        "dataset_is_a_list",
+        write_dataset("[]"),
+        "dataset.json",
+        None,
+        None,
+        None,
+        contains="one JSON object ({...}), not a list",
+    ),
+    Case(
+        "dataset_nested_too_deeply",
+        write_dataset("[" * 100_000 + "]" * 100_000),
+        "dataset.json",
+        None,
+        None,
+        None,
+        contains="too deeply",
+    ),
+    Case(
+        "dataset_is_null",
+        write_dataset("null"),
+        "dataset.json",
+        None,
+        None,
+        None,
+        contains="not null",
+    ),
     Case(
         "dataset_bad_travel_model",
         edit_dataset(travel_model="teleport"),

@@ -243,3 +243,23 @@ def test_cli_run_with_an_unknown_provider_writes_nothing(tmp_path, capsys):
     assert main(["run", str(path), "--out", str(out), "--quiet"]) == 1
     assert "'P99' does not exist" in capsys.readouterr().err
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_variant_names_equal_but_for_case_are_refused(tmp_path):
+    """Issue 10: 'Zoned' and 'zoned' were accepted; on Windows and macOS their output folders are one."""
+    text = GOOD.replace('name = "zoned"', 'name = "Optimised"')
+    message = error_of(tmp_path, text)
+    assert "variants[2].name" in message and "used twice" in message and "ignore case" in message
+
+
+def test_deterministic_is_the_default_and_limits_are_seconds_and_work_units(tmp_path):
+    """Issue 10: determinism was opt-in; without deterministic = true identical runs moved different clients.
+    time_limit_s is wall-clock seconds, work_limit the deterministic budget (issue 13)."""
+    scenario = load_scenario_file(write(tmp_path, GOOD))
+    assert all(v.deterministic for v in scenario.variants)
+    extra = "move_penalty_gbp = 25.0\ndeterministic = false\nwork_limit = 3"
+    text = GOOD.replace("move_penalty_gbp = 25.0", extra)
+    optimised = load_scenario_file(write(tmp_path, text)).variant("optimised")
+    assert not optimised.deterministic and optimised.work_limit == 3.0
+    message = error_of(tmp_path, GOOD.replace("move_penalty_gbp = 25.0", "workers = 100000"))
+    assert "variants[1].workers" in message and "from 1 to 64" in message

@@ -206,3 +206,34 @@ def test_lexicographic_cost_before_moves():
                                                                    hint_current=False))
     assert r.assignment.tolist() == [1]
     assert r.moves == 0
+
+
+def test_protected_clients_stay_with_their_provider():
+    # c0 is p0's today (£30/h); p1 is cheaper (£20/h): free, c0 moves (10 h × £20 = £200).
+    # p0 protected: c0 stays at £300. c1 (no current provider) goes to p1 either way (£100).
+    d = tiny([10, 5], [100, 100], [30, 20], {(0, 0): 0, (0, 1): 0, (1, 0): 0, (1, 1): 0},
+             client_current_provider=[0, -1])
+    assert run(d).assignment.tolist() == [1, 1]
+    r = run(d, protected_providers=(0,))
+    assert r.assignment.tolist() == [0, 1]
+    assert r.objective == pytest.approx(400.0)
+    scenario = ScenarioParams(protected_providers=(0,))
+    assert any(v.startswith("protected:") for v in validate_solution(d, scenario, np.array([1, 1])))
+
+
+def test_protected_clients_are_never_left_unmet():
+    # Regression (issue 10): protect = ["P03"] left P03's own clients unmet ("capacity short") while P03 took
+    # new ones. p0 has 12 staff h and p1 none: c0 (p0's today, 10 h) or the new c1 (12 h) fits, not both.
+    # Free: c1 at p0 (£360) + c0 unmet (10 h × £1000) = £10,360 beats c0 at p0 (£300) + c1 unmet (£12,000).
+    # p0 protected: c0 stays, c1 is unmet: £12,300.
+    d = tiny([10, 12], [12, 0], [30, 20], {(0, 0): 0, (1, 0): 0, (1, 1): 0},
+             client_current_provider=[0, -1])
+    assert run(d, allow_unmet=True).assignment.tolist() == [-1, 0]
+    r = run(d, protected_providers=(0,), allow_unmet=True)
+    assert r.assignment.tolist() == [0, -1]
+    assert r.objective == pytest.approx(12_300.0)
+    # When even its own clients do not fit, the variant is infeasible and diagnosis says so.
+    d2 = tiny([10, 8], [12, 0], [30, 20], {(0, 0): 0, (1, 0): 0}, client_current_provider=[0, 0])
+    r2 = solve(d2, ScenarioParams(protected_providers=(0,), allow_unmet=True), FAST)
+    assert r2.status == "INFEASIBLE"
+    assert any("protected" in line and "18 staff h/week" in line and "12 h" in line for line in r2.diagnosis)

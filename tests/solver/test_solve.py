@@ -74,7 +74,7 @@ def test_matches_brute_force(problem):
 def test_same_seed_same_answer():
     # Deterministic mode: the limit is CP-SAT's deterministic time, so a limit-stopped search repeats too.
     d = random_instance(200, seed=3)
-    params = SolveParams(time_limit_s=0.5, workers=2, seed=7, deterministic=True)
+    params = SolveParams(time_limit_s=60, work_limit=0.5, workers=2, seed=7, deterministic=True)
     sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True)
     a, b = solve(d, sc, params), solve(d, sc, params)
     assert a.status in ("OPTIMAL", "FEASIBLE")
@@ -141,7 +141,55 @@ def test_lp_hint_is_a_validator_clean_complete_assignment():
 def test_lp_hint_deterministic():
     d = random_instance(600, seed=6)
     sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True)
-    params = SolveParams(time_limit_s=0.5, workers=2, seed=3, deterministic=True, lp_hint="on")
+    params = SolveParams(time_limit_s=60, work_limit=0.5, workers=2, seed=3, deterministic=True, lp_hint="on")
     a, b = solve(d, sc, params), solve(d, sc, params)
     assert np.array_equal(a.assignment, b.assignment)
     assert a.objective == b.objective and a.stages[0]["rounded_gbp"] == b.stages[0]["rounded_gbp"]
+
+
+def test_deterministic_multi_worker_infeasible_search_does_not_abort_the_process():
+    """Regression (issue 10): interleaved two-worker search with a solution hint aborted the whole process
+    (exit 134, CP-SAT CHECK failure) when infeasibility was proven while a worker was still loading. Run in
+    a child process: an abort here would take pytest down with it."""
+    import subprocess
+    import sys
+
+    code = (
+        "from solver.generate import random_instance\n"
+        "from solver import ScenarioParams, SolveParams, solve\n"
+        "d = random_instance(60, seed=0, capacity_ratio=0.9)\n"
+        "r = solve(d, ScenarioParams(max_moves=10, allow_unmet=False),\n"
+        "          SolveParams(time_limit_s=5, workers=2, deterministic=True))\n"
+        "print(r.status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "INFEASIBLE"
+
+
+def test_deterministic_search_never_ends_worse_than_its_lp_start():
+    """Without a hint (deterministic multi-worker search) CP-SAT may stop above the validated LP rounding;
+    the rounding is then the answer."""
+    data = random_instance(600, seed=2)
+    scenario = ScenarioParams(allow_unmet=True, max_providers_per_zone=2)
+    result = solve(data, scenario, SolveParams(time_limit_s=60, work_limit=0.3, workers=2))
+    lp = [st for st in result.stages if st["stage"] == "lp"][0]
+    assert result.is_feasible()
+    assert result.objective <= lp["rounded_gbp"] + 1e-6
+
+
+def test_time_limit_is_wall_clock_seconds_in_deterministic_mode():
+    """Issue 10/13: --time-limit is seconds, always; the work limit is a separate, named option. A work limit
+    the clock cannot reach leaves the clock in charge, and the result says it may not repeat."""
+    d = random_instance(1500, seed=5)
+    sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True)
+    r = solve(d, sc, SolveParams(time_limit_s=1.0, work_limit=1000.0))
+    assert r.is_feasible()
+    assert r.stopped_by_clock
+    ample = solve(random_instance(60, seed=1), sc, SolveParams(time_limit_s=60, work_limit=0.2))
+    assert not ample.stopped_by_clock
+    assert SolveParams().deterministic  # deterministic by default
+    with pytest.raises(ValueError, match="time_limit_s"):
+        SolveParams(time_limit_s=float("inf"))
+    with pytest.raises(ValueError, match="workers"):
+        SolveParams(workers=100_000)

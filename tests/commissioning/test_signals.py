@@ -1,0 +1,105 @@
+"""Signals: SIGTERM stops a run like Ctrl-C (no folder left), the search stops at once, and worker
+processes never outlive the run (issue 10)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from commissioning.generate import generate_scenario
+
+
+@pytest.fixture(scope="module")
+def busy_scenario(tmp_path_factory) -> Path:
+    """Lead-provider zoning (K = 1) on 300 clients keeps CP-SAT busy for any limit it is given."""
+    folder = tmp_path_factory.mktemp("signals")
+    generate_scenario(folder / "data", n_clients=300, seed=3)
+    scenario = folder / "scenario.toml"
+    scenario.write_text(
+        textwrap.dedent("""\
+        data = "data"
+        [routing]
+        enabled = true
+        [[variants]]
+        name = "current"
+        mode = "current"
+        [[variants]]
+        name = "zoned"
+        mode = "zoned"
+        max_providers_per_zone = 1
+        time_limit_s = 600.0
+        work_limit = 10000.0
+    """),
+        encoding="utf-8",
+    )
+    return scenario
+
+
+def _start(scenario: Path, out: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "commissioning.cli", "run", str(scenario), "--out", str(out)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_search(process: subprocess.Popen, out: Path) -> None:
+    """Until the run is solving: its staged folder holds the inputs and the progress line is printed."""
+    deadline = time.monotonic() + 120
+    while not list(out.parent.glob(f".{out.name}.partial-*/inputs/clients.csv")):
+        assert process.poll() is None and time.monotonic() < deadline, "the run ended before solving"
+        time.sleep(0.1)
+    time.sleep(3.0)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_sigterm_stops_the_search_at_once_and_leaves_no_folder(busy_scenario, tmp_path):
+    out = tmp_path / "out"
+    process = _start(busy_scenario, out)
+    _wait_for_search(process, out)
+    process.send_signal(signal.SIGTERM)
+    # The search would run for 600 s: it must stop now, not at its limit.
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err and "SIGTERM" in err
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out.partial-*"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_routing_workers_die_with_a_killed_run(busy_scenario, tmp_path):
+    """Regression: an aborted run orphaned its routing worker processes, which never exited."""
+    out = tmp_path / "out"
+    process = _start(busy_scenario, out)
+    _wait_for_search(process, out)
+    workers = _children(process.pid)
+    assert workers, "routing workers are started before the search"
+    process.kill()  # like the CP-SAT abort: no Python cleanup runs in the parent
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
