@@ -2,10 +2,10 @@
 
     python benchmarks/default_scenario.py [--clients 1000] [--seed 1] [--time-limit 30] [--workers 2] [--k 2]
 
-Generates the scenario folder with ``commissioning.generate.generate_scenario`` (in a temporary folder),
-loads it, builds the solver arrays with the region's road and ferry network, then solves four variants:
-no zoning (pools on), K zoning with pools on, K zoning with pools off, and K = 1 (pools on). Unmet need is
-allowed at the default penalty. Prints one row per variant:
+Generates the scenario folder with ``commissioning.synthetic.generate.generate_scenario`` (in a temporary
+folder), loads it, builds the solver arrays with the region's road and ferry network, then solves four
+variants: no zoning (pools on), K zoning with pools on, K zoning with pools off, and K = 1 (pools on).
+Unmet need is allowed at the default penalty. Prints one row per variant:
 variant, status, objective, bound, gap %, seconds, unmet clients, moves, violations.
 """
 
@@ -25,8 +25,8 @@ from solver import ScenarioParams, SolveParams, solve  # noqa: E402
 
 
 def build(n_clients: int, seed: int, pools_enabled: bool, folder: Path):
-    from commissioning.problem import build_problem
-    from commissioning.scenario_data import load_scenario
+    from commissioning.inputs.folder import load_scenario
+    from commissioning.running.problem import build_problem
     from geodata.region import load_region
 
     region = load_region()
@@ -36,7 +36,7 @@ def build(n_clients: int, seed: int, pools_enabled: bool, folder: Path):
 
 
 def generate(n_clients: int, seed: int, tmp: Path) -> Path:
-    from commissioning.generate import generate_scenario
+    from commissioning.synthetic.generate import generate_scenario
 
     folder = tmp / f"scenario-{n_clients}-{seed}"
     generate_scenario(folder, n_clients=n_clients, seed=seed)

@@ -4,10 +4,10 @@
 
 Builds a run output folder per size without the solver (``tests/maps/run_fixture.py``: variants
 ``current`` = the generator's current allocation and ``zoned`` = nearest hub's provider per zone), writes
-every map with ``maps.write_run_maps`` plus the provider view of the largest provider, and opens each
-file in headless Chromium (Debian's /usr/bin/chromium through PyPI playwright, CDN files answered from the
-npm copies of ``tests/fixtures/web/fetch_assets.sh``). Load time: from navigation to the first drawn
-shapes of every map on the page. Exit status 1 if a file is over its limit.
+every map with ``commissioning.report.run_maps.write_run_maps`` plus the provider view of the largest
+provider, and opens each file in headless Chromium (Debian's /usr/bin/chromium through PyPI playwright, CDN
+files answered from the npm copies of ``tests/fixtures/web/fetch_assets.sh``). Load time: from navigation
+to the first drawn shapes of every map on the page. Exit status 1 if a file is over its limit.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd  # noqa: E402
 
-from maps import write_provider_map, write_run_maps  # noqa: E402
+from commissioning.report.run_maps import write_provider_map, write_run_maps  # noqa: E402
 from tests.maps.run_fixture import build_run_output  # noqa: E402
 
 MB = 1024 * 1024

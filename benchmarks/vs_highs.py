@@ -28,31 +28,91 @@ from solver.data import ProblemData  # noqa: E402
 from solver.generate import random_instance  # noqa: E402
 
 
+class _Mip:
+    """A HiGHS MIP built column by column and row by row, in a fixed order (the same model every run)."""
+
+    def __init__(self):
+        self.n_cols = 0
+        self.n_rows = 0
+        self.cost: list[np.ndarray] = []
+        self.continuous: list[int] = []  # columns that are not 0/1: pool hours drawn
+        self.rows, self.cols, self.vals, self.lo, self.hi = [], [], [], [], []
+
+    def add_columns(self, cost) -> int:
+        """Columns with these costs; returns the index of the first."""
+        first = self.n_cols
+        self.cost.append(np.asarray(cost))
+        self.n_cols += len(self.cost[-1])
+        return first
+
+    def add_row(self, cidx, cval, lower: float, upper: float) -> None:
+        self.rows.append(np.full(len(cidx), self.n_rows))
+        self.cols.append(np.asarray(cidx))
+        self.vals.append(np.asarray(cval, dtype=float))
+        self.lo.append(lower)
+        self.hi.append(upper)
+        self.n_rows += 1
+
+    def solve(self, time_limit_s: float, threads: int):
+        """``(column values, info, status text)`` after HiGHS ran for at most ``time_limit_s``."""
+        entries = (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols)))
+        a = sparse.coo_matrix(entries, shape=(self.n_rows, self.n_cols)).tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n_cols, self.n_rows
+        lp.col_cost_ = np.concatenate(self.cost)
+        upper = np.ones(self.n_cols)
+        integ = [highspy.HighsVarType.kInteger] * self.n_cols
+        for c in self.continuous:
+            upper[c] = highspy.kHighsInf
+            integ[c] = highspy.HighsVarType.kContinuous
+        lp.col_lower_, lp.col_upper_ = np.zeros(self.n_cols), upper
+        lp.row_lower_, lp.row_upper_ = np.array(self.lo), np.array(self.hi)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = a.indptr
+        lp.a_matrix_.index_ = a.indices
+        lp.a_matrix_.value_ = a.data
+        lp.integrality_ = integ
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", threads)
+        h.setOptionValue("time_limit", float(time_limit_s))
+        h.passModel(lp)
+        h.run()
+        return np.asarray(h.getSolution().col_value), h.getInfo(), h.modelStatusToString(h.getModelStatus())
+
+
 def solve_highs(d: ProblemData, sc: ScenarioParams, time_limit_s: float, threads: int) -> dict:
     t0 = time.perf_counter()
     ok = np.nonzero(d.pair_eligible)[0]
     n_x = len(ok)
     pc, pp = d.pair_client[ok], d.pair_provider[ok]
     staff = d.pair_staff_hours[ok]
-    cols_cost = [sc.weight_care * d.pair_care_cost_gbp[ok] + sc.weight_travel * d.pair_travel_cost_gbp[ok]]
-    col = n_x
-    rows, cols, vals, lo, hi = [], [], [], [], []
-    r = 0
+    mip = _Mip()
+    mip.add_columns(sc.weight_care * d.pair_care_cost_gbp[ok] + sc.weight_travel * d.pair_travel_cost_gbp[ok])
+    _assignment_rows(mip, d, sc, pc)
+    draws_by_p = _pool_rows(mip, d, pc, pp, staff) if sc.pools_enabled else {}
+    # Capacity with travel.
+    for p in range(d.n_providers):
+        ks = np.nonzero(pp == p)[0]
+        dc = draws_by_p.get(p, [])
+        mip.add_row(ks.tolist() + dc, staff[ks].tolist() + [-1.0] * len(dc), -highspy.kHighsInf,
+                    float(d.provider_weekly_staff_hours[p]))
+    if sc.max_providers_per_zone is not None:
+        _zoning_rows(mip, d, sc, pc, pp)
+    x, info, status = mip.solve(time_limit_s, threads)
+    assignment = np.full(d.n_clients, -1, dtype=np.int64)
+    chosen = np.nonzero(x[:n_x] > 0.5)[0]
+    assignment[pc[chosen]] = pp[chosen]
+    return {"status": status, "assignment": assignment,
+            "objective": info.objective_function_value, "bound": info.mip_dual_bound,
+            "gap": info.mip_gap, "seconds": time.perf_counter() - t0}
 
-    def add_row(cidx, cval, lower, upper):
-        nonlocal r
-        rows.append(np.full(len(cidx), r))
-        cols.append(np.asarray(cidx))
-        vals.append(np.asarray(cval, dtype=float))
-        lo.append(lower)
-        hi.append(upper)
-        r += 1
 
-    # Unmet columns.
-    u0 = col
+def _assignment_rows(mip: _Mip, d: ProblemData, sc: ScenarioParams, pc: np.ndarray) -> None:
+    """Every client assigned once, or unmet (its own column, at the penalty per care hour)."""
+    u0 = mip.n_cols
     if sc.allow_unmet:
-        cols_cost.append(sc.unmet_penalty_per_hour_gbp * d.client_care_hours)
-        col += d.n_clients
+        mip.add_columns(sc.unmet_penalty_per_hour_gbp * d.client_care_hours)
     order = np.argsort(pc, kind="stable")
     starts = np.searchsorted(pc[order], np.arange(d.n_clients + 1))
     for i in range(d.n_clients):
@@ -61,85 +121,52 @@ def solve_highs(d: ProblemData, sc: ScenarioParams, time_limit_s: float, threads
         if sc.allow_unmet:
             idx.append(u0 + i)
             coef.append(1.0)
-        add_row(idx, coef, 1.0, 1.0)
-    # Pool draws (continuous, hours).
+        mip.add_row(idx, coef, 1.0, 1.0)
+
+
+def _pool_rows(mip: _Mip, d: ProblemData, pc: np.ndarray, pp: np.ndarray,
+               staff: np.ndarray) -> dict[int, list[int]]:
+    """Pool hours drawn per (pool, provider, zone), continuous: within the pool's hours, and no more in a
+    (provider, zone) than its pairs there use. Returns the draw columns of each provider."""
     zone_pair = d.client_zone[pc]
     draw_cols: dict[tuple[int, int], list[int]] = {}
     draws_by_p: dict[int, list[int]] = {}
-    if sc.pools_enabled:
-        for q in range(d.n_pools):
-            mine = []
-            for p in np.nonzero(d.pool_members[q])[0]:
-                for z in np.nonzero(d.pool_zones[q])[0]:
-                    if not np.any((pp == p) & (zone_pair == z)):
-                        continue
-                    draw_cols.setdefault((int(p), int(z)), []).append(col)
-                    draws_by_p.setdefault(int(p), []).append(col)
-                    mine.append(col)
-                    cols_cost.append(np.zeros(1))
-                    col += 1
-            if mine:
-                add_row(mine, [1.0] * len(mine), -highspy.kHighsInf, float(d.pool_weekly_hours[q]))
-        for (p, z), dc in draw_cols.items():
-            ks = np.nonzero((pp == p) & (zone_pair == z))[0]
-            add_row(dc + ks.tolist(), [1.0] * len(dc) + (-staff[ks]).tolist(), -highspy.kHighsInf, 0.0)
-    # Capacity with travel.
-    for p in range(d.n_providers):
-        ks = np.nonzero(pp == p)[0]
-        dc = draws_by_p.get(p, [])
-        add_row(ks.tolist() + dc, staff[ks].tolist() + [-1.0] * len(dc), -highspy.kHighsInf,
-                float(d.provider_weekly_staff_hours[p]))
-    # Zoning: x <= y per pair, sum_p y <= K.
-    y0 = col
-    if sc.max_providers_per_zone is not None:
-        free = d.client_pinned_provider[pc] != pp
-        keys = sorted(set(zip(zone_pair[free].tolist(), pp[free].tolist(), strict=True)))
-        ycol = {k: y0 + j for j, k in enumerate(keys)}
-        cols_cost.append(np.zeros(len(keys)))
-        col += len(keys)
-        pinned = d.client_pinned_provider[pc] == pp  # pinned clients are exempt from zoning
-        for k in range(n_x):
-            if not pinned[k]:
-                add_row([k, ycol[int(zone_pair[k]), int(pp[k])]], [1.0, -1.0], -highspy.kHighsInf, 0.0)
-        by_zone: dict[int, list[int]] = {}
-        for (z, _p), c in ycol.items():
-            by_zone.setdefault(z, []).append(c)
-        for _z, cs in by_zone.items():
-            if len(cs) > sc.max_providers_per_zone:
-                add_row(cs, [1.0] * len(cs), -highspy.kHighsInf, float(sc.max_providers_per_zone))
-    a = sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(r, col)).tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = col, r
-    lp.col_cost_ = np.concatenate(cols_cost)
-    lower = np.zeros(col)
-    upper = np.ones(col)
-    integ = [highspy.HighsVarType.kInteger] * col
-    for dc in draw_cols.values():
-        for c in dc:
-            upper[c] = highspy.kHighsInf
-            integ[c] = highspy.HighsVarType.kContinuous
-    lp.col_lower_, lp.col_upper_ = lower, upper
-    lp.row_lower_, lp.row_upper_ = np.array(lo), np.array(hi)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr
-    lp.a_matrix_.index_ = a.indices
-    lp.a_matrix_.value_ = a.data
-    lp.integrality_ = integ
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", threads)
-    h.setOptionValue("time_limit", float(time_limit_s))
-    h.passModel(lp)
-    h.run()
-    info = h.getInfo()
-    x = np.asarray(h.getSolution().col_value)
-    assignment = np.full(d.n_clients, -1, dtype=np.int64)
-    chosen = np.nonzero(x[:n_x] > 0.5)[0]
-    assignment[pc[chosen]] = pp[chosen]
-    return {"status": h.modelStatusToString(h.getModelStatus()), "assignment": assignment,
-            "objective": info.objective_function_value, "bound": info.mip_dual_bound,
-            "gap": info.mip_gap, "seconds": time.perf_counter() - t0}
+    for q in range(d.n_pools):
+        mine = []
+        for p in np.nonzero(d.pool_members[q])[0]:
+            for z in np.nonzero(d.pool_zones[q])[0]:
+                if not np.any((pp == p) & (zone_pair == z)):
+                    continue
+                col = mip.add_columns(np.zeros(1))
+                mip.continuous.append(col)
+                draw_cols.setdefault((int(p), int(z)), []).append(col)
+                draws_by_p.setdefault(int(p), []).append(col)
+                mine.append(col)
+        if mine:
+            mip.add_row(mine, [1.0] * len(mine), -highspy.kHighsInf, float(d.pool_weekly_hours[q]))
+    for (p, z), dc in draw_cols.items():
+        ks = np.nonzero((pp == p) & (zone_pair == z))[0]
+        mip.add_row(dc + ks.tolist(), [1.0] * len(dc) + (-staff[ks]).tolist(), -highspy.kHighsInf, 0.0)
+    return draws_by_p
+
+
+def _zoning_rows(mip: _Mip, d: ProblemData, sc: ScenarioParams, pc: np.ndarray, pp: np.ndarray) -> None:
+    """Zoning: x ≤ y per pair, and at most K providers (y) per zone; pinned clients are exempt."""
+    zone_pair = d.client_zone[pc]
+    free = d.client_pinned_provider[pc] != pp
+    keys = sorted(set(zip(zone_pair[free].tolist(), pp[free].tolist(), strict=True)))
+    y0 = mip.add_columns(np.zeros(len(keys)))
+    ycol = {k: y0 + j for j, k in enumerate(keys)}
+    pinned = d.client_pinned_provider[pc] == pp  # pinned clients are exempt from zoning
+    for k in range(len(pc)):
+        if not pinned[k]:
+            mip.add_row([k, ycol[int(zone_pair[k]), int(pp[k])]], [1.0, -1.0], -highspy.kHighsInf, 0.0)
+    by_zone: dict[int, list[int]] = {}
+    for (z, _p), c in ycol.items():
+        by_zone.setdefault(z, []).append(c)
+    for _z, cs in by_zone.items():
+        if len(cs) > sc.max_providers_per_zone:
+            mip.add_row(cs, [1.0] * len(cs), -highspy.kHighsInf, float(sc.max_providers_per_zone))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,9 @@
-"""Every exception the project raises, in one module.
+"""The exceptions of the product layer (``commissioning``): input files, scenario files, runs.
 
-Kept free of heavy imports so that ``geodata`` and ``solver`` can raise them too.
-Errors about user input carry :class:`Problem` records naming file, row, column, value
-and the fix, so a commissioner can correct the file without reading a traceback.
+Each layer raises its own: ``geodata.errors``, ``maps.errors`` and the solver's below this one; the CLI
+turns the base class of every layer into one line. Errors about user input carry :class:`Problem` records
+naming file, row, column, value and the fix, so a commissioner can correct the file without reading a
+traceback. Kept free of heavy imports: the CLI imports it at start-up.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Problem:
 
 
 class CareCommissioningError(Exception):
-    """Base class of every error this project raises on purpose."""
+    """Base class of every error the product layer raises on purpose."""
 
 
 class InputError(CareCommissioningError):
@@ -63,31 +64,6 @@ class InputError(CareCommissioningError):
         errors = [p for p in self.problems if p.severity == "error"]
         head = f"{len(errors)} problem(s) in the input"
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
-
-
-class UnknownPlaceError(CareCommissioningError):
-    """A place name that the region does not know; the message lists the nearest names."""
-
-    def __init__(self, name: str, suggestions: list[str]):
-        self.name = name
-        self.suggestions = list(suggestions)
-        hint = ", ".join(self.suggestions) if self.suggestions else "none"
-        super().__init__(
-            f"unknown place {name!r}. Nearest names: {hint}. "
-            "Give a place name from the region or coordinates as 'lat,lon' (e.g. '56.415,-5.472')."
-        )
-
-
-class UnreachableError(CareCommissioningError):
-    """No journey exists at the asked time (e.g. the only ferry is not sailing)."""
-
-    def __init__(self, message: str, reason: str):
-        self.reason = reason
-        super().__init__(message)
-
-
-class RegionError(CareCommissioningError):
-    """An unknown region name or a broken embedded region."""
 
 
 class ScenarioError(CareCommissioningError):

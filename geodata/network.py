@@ -69,15 +69,10 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from commissioning.errors import CareCommissioningError, RegionError, UnknownPlaceError
+from geodata.errors import CoordinatesError, RegionError, UnknownPlaceError
 from geodata.geometry import haversine_km, pairwise_haversine_km
+from geodata.regions import check_region, read_region_table
 from geodata.timebands import TIME_BANDS, TimeBand, format_hhmm, get_band, parse_hhmm
-
-try:  # the region module owns the list of embedded regions; keep a fallback so this module stands alone
-    from geodata.region import ARGYLL_BUTE_BBOX, REGIONS
-except ImportError:  # pragma: no cover
-    ARGYLL_BUTE_BBOX = (-7.4, 55.2, -4.3, 56.85)
-    REGIONS = {"argyll-bute": ("argyll_bute", ARGYLL_BUTE_BBOX, "Argyll and Bute")}
 
 # Typical car speeds on Argyll roads (km/h), including bends, villages and passing places.
 ROAD_SPEED_KMH: dict[str, float] = {
@@ -118,7 +113,6 @@ STATUS_UNREACHABLE = "unreachable"
 __all__ = [
     "ACCESS_CIRCUITY",
     "ACCESS_SPEED_KMH",
-    "ARGYLL_BUTE_BBOX",
     "FAR_ACCESS_KM",
     "LAND_SNAP_M",
     "ROAD_SPEED_KMH",
@@ -509,11 +503,7 @@ class TravelNetwork:
     @classmethod
     def from_package(cls, region: str = "argyll-bute", land=None) -> TravelNetwork:
         """The embedded region's network (``geodata/data/<region>/*.csv`` via importlib.resources)."""
-        from geodata.region import read_region_table
-
-        if region not in REGIONS:
-            raise RegionError(f"unknown region {region!r}; embedded regions: {', '.join(sorted(REGIONS))}")
-        folder = REGIONS[region][0]
+        folder = check_region(region)[0]
         return cls.from_tables(
             read_region_table(folder, "places"),
             read_region_table(folder, "roads"),
@@ -531,7 +521,7 @@ class TravelNetwork:
         if location.node_id is None and self.land is not None:
             metres = self.distance_to_land_m(location.lon, location.lat)
             if metres > LAND_SNAP_M:
-                raise CareCommissioningError(
+                raise CoordinatesError(
                     f"coordinates {text.strip()!r} (lat {location.lat:.5f}, lon {location.lon:.5f}) are in "
                     f"the sea, {_metres(metres)} from the nearest land: a door must be on land or within "
                     f"{LAND_SNAP_M:.0f} m of the coast"
@@ -809,6 +799,26 @@ class TravelNetwork:
 
         end_node = int(d_nodes[best])
         steps = _walk_back(pred, arrival, end_node)
+        legs, waited_for_first = self._legs(origin, destination, steps, end_node, (o_nodes, o_minutes, o_km),
+                                            (float(d_minutes[best]), float(d_km[best])), notes)
+        far = [leg for leg in legs if leg.mode == "access" and leg.km > FAR_ACCESS_KM]
+        for leg in far:
+            notes.append(f"the access leg from {leg.from_name} to {leg.to_name} is {leg.km:.1f} km: far from "
+                         "the road network, so its time is a rough estimate")
+        status = STATUS_WAITS if waited_for_first else STATUS_OK
+        return Journey(network_arrival - start, status, legs, notes, bool(far), origin.name,
+                       destination.name, start)
+
+    def _legs(self, origin: Location, destination: Location, steps, end_node: int, o_access, d_access,
+              notes: list[str]) -> tuple[list[Leg], bool]:
+        """The legs along ``steps``: access, roads (merged by road number), waits and ferries, access.
+
+        ``o_access`` is ``(nodes, minutes, km)`` of the origin's candidate nodes, ``d_access`` ``(minutes,
+        km)`` of the chosen destination node. Ferry notes go to ``notes``. Returns the legs and whether the
+        journey waits for a first sailing.
+        """
+        o_nodes, o_minutes, o_km = o_access
+        d_minutes, d_km = d_access
         first_node = steps[0][0] if steps else end_node
         k_origin = int(np.flatnonzero(o_nodes == first_node)[0])
         legs: list[Leg] = []
@@ -818,42 +828,46 @@ class TravelNetwork:
         waited_for_first = False
         for u, v, edge, t_u, t_v in steps:
             if edge >= 0:
-                road = self.road_name[edge]
-                minutes = t_v - t_u
-                if legs and legs[-1].mode == "road" and legs[-1].road == road:
-                    leg = legs[-1]
-                    leg.to_name = self.node_name[v]
-                    leg.minutes += minutes
-                    leg.km += float(self.road_km[edge])
-                    leg.path.append(self._xy(v))
-                else:
-                    legs.append(Leg("road", self.node_name[u], self.node_name[v], minutes,
-                                    float(self.road_km[edge]), [self._xy(u), self._xy(v)], road))
-                continue
-            f = ~edge
-            name = self.ferry_name[f]
-            crossing = float(self.ferry_crossing[f])
-            wait = (t_v - t_u) - crossing
-            if wait > 1e-9:
-                legs.append(Leg("wait", self.node_name[u], self.node_name[u], wait, 0.0, [self._xy(u)], name))
-            legs.append(Leg("ferry", self.node_name[u], self.node_name[v], crossing, float(self.ferry_km[f]),
-                            [self._xy(u), self._xy(v)], name))
-            if t_u < self.ferry_first[f]:
-                waited_for_first = True
-                notes.append(f"waits {wait:.0f} min for the first {name} sailing at "
-                             f"{format_hhmm(self.ferry_first[f])}")
-            elif t_u + self.ferry_wait[f] > self.ferry_last[f]:
-                notes.append(f"catches the last {name} sailing at {format_hhmm(self.ferry_last[f])}")
-        if d_minutes[best] > 0 or destination.node_id != self.node_ids[end_node]:
-            legs.append(Leg("access", self.node_name[end_node], destination.name, float(d_minutes[best]),
-                            float(d_km[best]), [self._xy(end_node), (destination.lon, destination.lat)]))
-        far = [leg for leg in legs if leg.mode == "access" and leg.km > FAR_ACCESS_KM]
-        for leg in far:
-            notes.append(f"the access leg from {leg.from_name} to {leg.to_name} is {leg.km:.1f} km: far from "
-                         "the road network, so its time is a rough estimate")
-        status = STATUS_WAITS if waited_for_first else STATUS_OK
-        return Journey(network_arrival - start, status, legs, notes, bool(far), origin.name,
-                       destination.name, start)
+                self._add_road_leg(legs, u, v, edge, t_v - t_u)
+            else:
+                waited_for_first |= self._add_ferry_legs(legs, notes, u, v, ~edge, t_u, t_v)
+        if d_minutes > 0 or destination.node_id != self.node_ids[end_node]:
+            legs.append(Leg("access", self.node_name[end_node], destination.name, d_minutes, d_km,
+                            [self._xy(end_node), (destination.lon, destination.lat)]))
+        return legs, waited_for_first
+
+    def _add_road_leg(self, legs: list[Leg], u: int, v: int, edge: int, minutes: float) -> None:
+        """Road edge ``u → v``: extends the previous leg when it is on the same road, else a new leg."""
+        road = self.road_name[edge]
+        if legs and legs[-1].mode == "road" and legs[-1].road == road:
+            leg = legs[-1]
+            leg.to_name = self.node_name[v]
+            leg.minutes += minutes
+            leg.km += float(self.road_km[edge])
+            leg.path.append(self._xy(v))
+            return
+        legs.append(Leg("road", self.node_name[u], self.node_name[v], minutes,
+                        float(self.road_km[edge]), [self._xy(u), self._xy(v)], road))
+
+    def _add_ferry_legs(self, legs: list[Leg], notes: list[str], u: int, v: int, f: int, t_u: float,
+                        t_v: float) -> bool:
+        """Ferry ``f`` from ``u`` (reached at ``t_u``) to ``v`` (at ``t_v``): a wait leg if any, then the
+        crossing; a note when it waits for the first or catches the last sailing. True if it waits for
+        the first sailing."""
+        name = self.ferry_name[f]
+        crossing = float(self.ferry_crossing[f])
+        wait = (t_v - t_u) - crossing
+        if wait > 1e-9:
+            legs.append(Leg("wait", self.node_name[u], self.node_name[u], wait, 0.0, [self._xy(u)], name))
+        legs.append(Leg("ferry", self.node_name[u], self.node_name[v], crossing, float(self.ferry_km[f]),
+                        [self._xy(u), self._xy(v)], name))
+        if t_u < self.ferry_first[f]:
+            notes.append(f"waits {wait:.0f} min for the first {name} sailing at "
+                         f"{format_hhmm(self.ferry_first[f])}")
+            return True
+        if t_u + self.ferry_wait[f] > self.ferry_last[f]:
+            notes.append(f"catches the last {name} sailing at {format_hhmm(self.ferry_last[f])}")
+        return False
 
     def _ferry_departure(self, f: int, t: float) -> float:
         """When ferry ``f`` leaves for a traveller at the terminal at ``t``; ``inf`` after the last sailing.
@@ -1192,7 +1206,7 @@ class _PlaceResolver:
 
     def _point(self, text: str, lat: float, lon: float) -> Location:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise CareCommissioningError(
+            raise CoordinatesError(
                 f"coordinates {text!r} are out of range: write 'lat,lon' in decimal degrees with latitude "
                 "-90..90 and longitude -180..180 (e.g. '56.415,-5.472')"
             )
@@ -1204,7 +1218,7 @@ class _PlaceResolver:
 
         if not near(lat, lon):
             hint = " (did you write lon,lat? the order is lat,lon)" if near(lon, lat) else ""
-            raise CareCommissioningError(
+            raise CoordinatesError(
                 f"coordinates {text!r} are outside the region (latitude {min_lat:.2f}..{max_lat:.2f}, "
                 f"longitude {min_lon:.2f}..{max_lon:.2f}){hint}"
             )
@@ -1216,7 +1230,7 @@ def resolve_location(text: str, places) -> Location:
 
     ``places`` is the places table (DataFrame or records) or a :class:`TravelNetwork`. Unknown names raise
     :class:`UnknownPlaceError` with up to 5 similar names; bad coordinates raise
-    :class:`CareCommissioningError` saying what is wrong.
+    :class:`CoordinatesError` saying what is wrong.
     """
     if isinstance(places, TravelNetwork):
         return places.resolve(text)

@@ -16,7 +16,6 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -24,11 +23,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from commissioning.errors import RegionError
+from geodata.errors import RegionError
 from geodata.land import cache_dir, land_geometry
-
-ARGYLL_BUTE_BBOX = (-7.4, 55.2, -4.3, 56.85)  # (min_lon, min_lat, max_lon, max_lat) WGS84
-REGIONS = {"argyll-bute": ("argyll_bute", ARGYLL_BUTE_BBOX, "Argyll and Bute")}
+from geodata.regions import check_region, read_region_table
 
 LOCALITIES = (
     "Bute and Cowal",
@@ -44,15 +41,6 @@ _FROM_BNG = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 def _yes(series: pd.Series) -> pd.Series:
     return series.astype(str).str.strip().str.lower().isin({"yes", "true", "1"})
-
-
-def read_region_table(folder: str, name: str) -> pd.DataFrame:
-    """One of the embedded CSVs (``places``, ``patches``, ``roads``, ``ferries``) as a DataFrame."""
-    source = resources.files("geodata") / "data" / folder / f"{name}.csv"
-    if not source.is_file():
-        raise RegionError(f"embedded region file missing: geodata/data/{folder}/{name}.csv")
-    with source.open("r", encoding="utf-8") as handle:
-        return pd.read_csv(handle, keep_default_na=False, na_values={"population": [""]})
 
 
 def _to_bng(geometry: BaseGeometry) -> BaseGeometry:
@@ -196,9 +184,7 @@ def load_region(name: str = "argyll-bute") -> Region:
     """Load an embedded region by name (``argyll-bute``); cached per process and on disk."""
     import geopandas as gpd
 
-    if name not in REGIONS:
-        raise RegionError(f"unknown region {name!r}; embedded regions: {', '.join(sorted(REGIONS))}")
-    folder, bbox, title = REGIONS[name]
+    folder, bbox, title = check_region(name)
     places = read_region_table(folder, "places")
     places["in_region"] = _yes(places["in_region"])
     places["population"] = pd.to_numeric(places["population"], errors="coerce").fillna(0).astype(int)

@@ -1,20 +1,10 @@
-"""folium rendering: pure functions from results + geography to maps/HTML.
+"""folium rendering: pure functions from tables and geometries to maps (see :mod:`maps.render`).
 
-* :func:`coverage_map`, :func:`travel_map`, :func:`comparison_map`, :func:`provider_map` build maps from
-  tables (see :mod:`maps.render`);
-* :func:`write_run_maps` writes the maps of a run output folder, :func:`write_provider_map` one provider's
-  view (see :mod:`maps.run`).
+:func:`coverage_map`, :func:`travel_map`, :func:`comparison_map` and :func:`provider_map` take DataFrames,
+GeoDataFrames and plain values; nothing here reads or writes files. Writing a run's maps is the product's
+job (:mod:`commissioning.report.run_maps`).
 """
 
 from maps.render import comparison_map, coverage_map, provider_map, travel_map
-from maps.run import load_run, write_provider_map, write_run_maps
 
-__all__ = [
-    "comparison_map",
-    "coverage_map",
-    "load_run",
-    "provider_map",
-    "travel_map",
-    "write_provider_map",
-    "write_run_maps",
-]
+__all__ = ["comparison_map", "coverage_map", "provider_map", "travel_map"]

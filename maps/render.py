@@ -25,8 +25,8 @@ import pandas as pd
 import shapely
 from folium.plugins import DualMap
 
-from commissioning.errors import CareCommissioningError
 from geodata.geometry import haversine_km
+from maps.errors import MapError
 from maps.layers import (
     FRAGMENTATION,
     GRID_CLIENTS,
@@ -117,7 +117,7 @@ def _hubs(hubs: pd.DataFrame | None, providers: pd.DataFrame) -> pd.DataFrame:
 def _bounds(zones: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     minx, miny, maxx, maxy = (float(v) for v in zones.total_bounds)
     if not all(map(math.isfinite, (minx, miny, maxx, maxy))):
-        raise CareCommissioningError("the zones have no geometry to draw a map of")
+        raise MapError("the zones have no geometry to draw a map of")
     return minx, miny, maxx, maxy
 
 
@@ -624,7 +624,7 @@ def provider_map(
     provider_id = str(provider_id)
     if provider_id not in set(providers["provider_id"]):
         valid = ", ".join(sorted(providers["provider_id"]))
-        raise CareCommissioningError(f"unknown provider {provider_id!r}; valid provider ids: {valid}")
+        raise MapError(f"unknown provider {provider_id!r}; valid provider ids: {valid}")
     # --- cut everything down to this provider first ---
     me = providers[providers["provider_id"] == provider_id].reset_index(drop=True)
     own_hubs = _hubs(None if hubs is None else hubs[hubs["provider_id"].astype(str) == provider_id], me)
@@ -640,30 +640,65 @@ def provider_map(
     name = str(me.loc[0, "name"])
     zones = _zones_wgs84(zones)
     colours = {provider_id: "#08519c"}
+    frame = _own_zone_frame(zones, own)
+    m = new_map(_own_bounds(frame, own_hubs), tiles=tiles)
+    background = land_layer(land, _bounds(zones))
+    if background is not None:
+        background.add_to(m)
+    data = feature_collection(
+        frame,
+        html_columns=("tooltip", "popup"),
+        columns=["zone_id", "name", "clients", "hours", "fill", "tooltip", "popup"],
+        tolerance=ZONE_TOLERANCE,
+        precision=ZONE_PRECISION,
+    )
+    zone_layer = geojson_layer(
+        data,
+        name="Your care hours per zone (hours per week)",
+        style=zone_style("fill"),
+        popup_field="popup",
+        highlight=True,
+    )
+    _add_with_legend(m, zone_layer, scale_legend(PROVIDER_HOURS))
+    if own_positions is not None and len(own_positions):
+        _add_own_grid(m, own_positions, grid_km)
+    ferry = _ferry_layer(ferries)
+    if ferry is not None:
+        ferry.add_to(m)
+    _hubs_layer(own_hubs, {provider_id: name}, colours, name="Your staff hubs").add_to(m)
+    _bases_layer(me, colours, name="Your office base").add_to(m)
+    subtitle = f"{len(own)} clients, {fmt(float(own['weekly_hours'].sum()))} care hours per week" + (
+        f" ({variant})" if variant else ""
+    )
+    finish_map(m, title=f"{name} ({provider_id})", subtitle=subtitle)
+    return m
+
+
+def _own_zone_stats(g: pd.DataFrame | None) -> dict:
+    """One provider's clients, hours, gains and visit-weighted travel in one zone (``g``: its rows)."""
+    if g is None:
+        return {"clients": 0, "hours": 0.0, "gained": 0, "travel": math.nan, "ids": ""}
+    visits = g["visits_per_week"].fillna(0.0)
+    ok = g["travel_minutes_per_visit"].notna() & (visits > 0)
+    travel = (
+        float((g.loc[ok, "travel_minutes_per_visit"] * visits[ok]).sum() / visits[ok].sum())
+        if ok.any()
+        else math.nan
+    )
+    gained = int((g["moved"].str.lower().isin({"yes", "true", "1"})).sum()) if "moved" in g else 0
+    return {
+        "clients": len(g),
+        "hours": float(g["weekly_hours"].sum()),
+        "gained": gained,
+        "travel": travel,
+        "ids": ", ".join(esc(c) for c in sorted(g["client_id"])),
+    }
+
+
+def _own_zone_frame(zones: gpd.GeoDataFrame, own: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Every zone with the provider's own figures, fill colour, tooltip and popup (its client ids)."""
     per_zone = {z: g for z, g in own.groupby("zone", sort=False)}
-    rows = []
-    for zone in zones.itertuples(index=False):
-        g = per_zone.get(zone.zone_id)
-        if g is None:
-            rows.append({"clients": 0, "hours": 0.0, "gained": 0, "travel": math.nan, "ids": ""})
-            continue
-        visits = g["visits_per_week"].fillna(0.0)
-        ok = g["travel_minutes_per_visit"].notna() & (visits > 0)
-        travel = (
-            float((g.loc[ok, "travel_minutes_per_visit"] * visits[ok]).sum() / visits[ok].sum())
-            if ok.any()
-            else math.nan
-        )
-        gained = int((g["moved"].str.lower().isin({"yes", "true", "1"})).sum()) if "moved" in g else 0
-        rows.append(
-            {
-                "clients": len(g),
-                "hours": float(g["weekly_hours"].sum()),
-                "gained": gained,
-                "travel": travel,
-                "ids": ", ".join(esc(c) for c in sorted(g["client_id"])),
-            }
-        )
+    rows = [_own_zone_stats(per_zone.get(zone.zone_id)) for zone in zones.itertuples(index=False)]
     frame = zones[["zone_id", "name", "geometry"]].copy()
     stats = pd.DataFrame(rows)
     for column in stats.columns:
@@ -687,62 +722,42 @@ def provider_map(
         f"<b>Your clients in {esc(r.name)}</b><br>{r.ids}" if r.clients else f"<b>{esc(r.name)}</b>"
         for r in frame.itertuples(index=False)
     ]
+    return frame
+
+
+def _own_bounds(frame: gpd.GeoDataFrame, own_hubs: pd.DataFrame) -> tuple[float, float, float, float]:
+    """The zones the provider serves (all zones if none) and its hubs: where its map opens."""
     served = frame[frame["clients"] > 0]
     focus = served if len(served) else frame
     minx, miny, maxx, maxy = (float(v) for v in focus.total_bounds)
     if len(own_hubs):
         minx, maxx = min(minx, own_hubs["lon"].min()), max(maxx, own_hubs["lon"].max())
         miny, maxy = min(miny, own_hubs["lat"].min()), max(maxy, own_hubs["lat"].max())
-    m = new_map((minx, miny, maxx, maxy), tiles=tiles)
-    background = land_layer(land, _bounds(zones))
-    if background is not None:
-        background.add_to(m)
-    data = feature_collection(
-        frame,
-        html_columns=("tooltip", "popup"),
-        columns=["zone_id", "name", "clients", "hours", "fill", "tooltip", "popup"],
-        tolerance=ZONE_TOLERANCE,
-        precision=ZONE_PRECISION,
+    return minx, miny, maxx, maxy
+
+
+def _add_own_grid(m: folium.Map, own_positions: pd.DataFrame, grid_km: float) -> None:
+    """The provider's client homes as counts per ``grid_km`` square (never as points)."""
+    cells = grid_cells(
+        own_positions["lon"],
+        own_positions["lat"],
+        grid_km,
+        {"hours": own_positions["weekly_hours"].fillna(0.0)},
     )
-    zone_layer = geojson_layer(
-        data,
-        name="Your care hours per zone (hours per week)",
-        style=zone_style("fill"),
-        popup_field="popup",
-        highlight=True,
+    cells["fill"] = [GRID_CLIENTS.colour(c) for c in cells["count"]]
+    cells["tooltip"] = [
+        f"{r.count} client{'s' if r.count != 1 else ''} of yours<br>{fmt(r.hours)} care hours per week"
+        for r in cells.itertuples(index=False)
+    ]
+    grid = geojson_layer(
+        feature_collection(
+            cells[["count", "fill", "tooltip", "geometry"]], html_columns=("tooltip",), precision=1e-5
+        ),
+        name=f"Your clients ({grid_km:g} km squares)",
+        style=zone_style("fill", opacity=0.9),
     )
-    _add_with_legend(m, zone_layer, scale_legend(PROVIDER_HOURS))
-    if own_positions is not None and len(own_positions):
-        cells = grid_cells(
-            own_positions["lon"],
-            own_positions["lat"],
-            grid_km,
-            {"hours": own_positions["weekly_hours"].fillna(0.0)},
-        )
-        cells["fill"] = [GRID_CLIENTS.colour(c) for c in cells["count"]]
-        cells["tooltip"] = [
-            f"{r.count} client{'s' if r.count != 1 else ''} of yours<br>{fmt(r.hours)} care hours per week"
-            for r in cells.itertuples(index=False)
-        ]
-        grid = geojson_layer(
-            feature_collection(
-                cells[["count", "fill", "tooltip", "geometry"]], html_columns=("tooltip",), precision=1e-5
-            ),
-            name=f"Your clients ({grid_km:g} km squares)",
-            style=zone_style("fill", opacity=0.9),
-        )
-        _add_with_legend(
-            m,
-            grid,
-            scale_legend(GRID_CLIENTS, f"Client homes are shown only as counts per {grid_km:g} km square."),
-        )
-    ferry = _ferry_layer(ferries)
-    if ferry is not None:
-        ferry.add_to(m)
-    _hubs_layer(own_hubs, {provider_id: name}, colours, name="Your staff hubs").add_to(m)
-    _bases_layer(me, colours, name="Your office base").add_to(m)
-    subtitle = f"{len(own)} clients, {fmt(float(own['weekly_hours'].sum()))} care hours per week" + (
-        f" ({variant})" if variant else ""
+    _add_with_legend(
+        m,
+        grid,
+        scale_legend(GRID_CLIENTS, f"Client homes are shown only as counts per {grid_km:g} km square."),
     )
-    finish_map(m, title=f"{name} ({provider_id})", subtitle=subtitle)
-    return m

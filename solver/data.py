@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from commissioning.errors import CareCommissioningError
+from solver.errors import DataError
 
 # Magnitudes the integer model can hold: minutes and pence are int64, summed over up to a million terms,
 # so each term stays below 1e12 (hours: 6e7 minutes; pounds: 1e14 pence).
@@ -33,10 +33,6 @@ SCENARIO_MAXIMA = {"unmet_penalty_per_hour_gbp": 1e6, "move_penalty_gbp": 1e9, "
 # Defaults used by :meth:`ProblemData.build` to turn travel minutes into pounds.
 DEFAULT_STAFF_COST_PER_HOUR_GBP = 13.50  # carer's loaded hourly pay for time on the road
 DEFAULT_MILEAGE_GBP_PER_TRAVEL_HOUR = 9.00  # 0.45 GBP/mile at an average 20 mph on rural roads
-
-
-class DataError(CareCommissioningError, ValueError):
-    """An array handed to the solver core is malformed (shape, range, NaN, index out of range)."""
 
 
 def _arr(value, dtype, name: str) -> np.ndarray:
@@ -362,6 +358,17 @@ class ProblemData:
         cur = self.client_current_provider
         has = cur >= 0
         return np.bincount(cur[has], weights=self.client_care_hours[has], minlength=self.n_providers)
+
+    def zone_label(self, z: int) -> str:
+        """The zone as a sentence names it: its name in quotes, or its position."""
+        return f"'{self.zone_names[z]}'" if self.zone_names else f"zone {z}"
+
+    def least_staff_hours(self) -> np.ndarray:
+        """Least staff hours each client can cost any eligible provider (``inf`` when none)."""
+        out = np.full(self.n_clients, np.inf)
+        ok = self.pair_eligible
+        np.minimum.at(out, self.pair_client[ok], self.pair_staff_hours[ok])
+        return out
 
     def zone_name(self, z: int) -> str:
         return self.zone_names[z] if self.zone_names else f"zone {z}"

@@ -40,43 +40,33 @@ def _list(a: np.ndarray) -> list:
     return [None if isinstance(v, float) and not math.isfinite(v) else v for v in np.asarray(a).tolist()]
 
 
+GROUPS = {"client_": "clients", "provider_": "providers", "pair_": "pairs", "pool_": "pools"}
+INDEX_LISTS = ("pool_members", "pool_zones")  # bool matrices, written as the indices of each row's True
+
+
+def json_place(field_name: str) -> tuple[str, str]:
+    """Where a :class:`ProblemData` field goes in the JSON: ``client_weekly_hours`` → clients.weekly_hours."""
+    for prefix, group in GROUPS.items():
+        if field_name.startswith(prefix):
+            return group, field_name[len(prefix):]
+    raise ValueError(f"{field_name}: no JSON group for this field")
+
+
+def instance_fields() -> list[str]:
+    """The data of every rule (:attr:`solver.rules.base.Rule.data`), in rule order."""
+    from solver.rules import RULES
+
+    return [name for rule in RULES for name in rule.data]
+
+
 def to_dict(data: ProblemData, scenario: ScenarioParams | None = None, about: dict | None = None) -> dict:
     """The instance as a JSON-ready dict; ``about`` (e.g. how it was anonymised) is kept under "about"."""
-    d = data
-    out = {
-        "format": FORMAT,
-        "version": VERSION,
-        "n_zones": d.n_zones,
-        "clients": {
-            "weekly_hours": _list(d.client_weekly_hours),
-            "visits_per_week": _list(d.client_visits_per_week),
-            "carers_per_visit": _list(d.client_carers_per_visit),
-            "zone": _list(d.client_zone),
-            "needs": _list(d.client_needs),
-            "current_provider": _list(d.client_current_provider),
-            "pinned_provider": _list(d.client_pinned_provider),
-        },
-        "providers": {
-            "weekly_staff_hours": _list(d.provider_weekly_staff_hours),
-            "hourly_rate_gbp": _list(d.provider_hourly_rate_gbp),
-            "skills": _list(d.provider_skills),
-            "min_viable_hours": _list(d.provider_min_viable_hours),
-            "max_weekly_hours": _list(d.provider_max_weekly_hours),
-        },
-        "pairs": {
-            "client": _list(d.pair_client),
-            "provider": _list(d.pair_provider),
-            "travel_minutes": _list(d.pair_travel_minutes),
-            "staff_hours": _list(d.pair_staff_hours),
-            "care_cost_gbp": _list(d.pair_care_cost_gbp),
-            "travel_cost_gbp": _list(d.pair_travel_cost_gbp),
-        },
-        "pools": {
-            "weekly_hours": _list(d.pool_weekly_hours),
-            "members": [np.nonzero(row)[0].tolist() for row in d.pool_members],
-            "zones": [np.nonzero(row)[0].tolist() for row in d.pool_zones],
-        },
-    }
+    out: dict = {"format": FORMAT, "version": VERSION, "n_zones": data.n_zones}
+    for name in instance_fields():
+        group, key = json_place(name)
+        value = getattr(data, name)
+        rows = [np.nonzero(row)[0].tolist() for row in value] if name in INDEX_LISTS else _list(value)
+        out.setdefault(group, {})[key] = rows
     if scenario is not None:
         out["scenario"] = asdict(scenario)
     if about:
@@ -88,6 +78,20 @@ def to_json(data: ProblemData, scenario: ScenarioParams | None = None, about: di
     return json.dumps(to_dict(data, scenario, about), separators=(",", ":"))
 
 
+def _field_values(obj: dict, name: str, n_zones: int, n_providers: int):
+    group, key = json_place(name)
+    value = obj.get(group, {}).get(key) if name.startswith("pool_") else obj[group][key]
+    if name in INDEX_LISTS:
+        rows = value or []
+        out = np.zeros((len(rows), n_providers if name == "pool_members" else n_zones), bool)
+        for j, row in enumerate(rows):
+            out[j, row] = True
+        return out
+    if name == "provider_max_weekly_hours":
+        return [math.inf if v is None else v for v in value]
+    return [] if value is None else value
+
+
 def from_dict(obj: dict) -> tuple[ProblemData, ScenarioParams]:
     if not isinstance(obj, dict):
         raise DataError(f"not a {FORMAT} file (it holds a JSON {type(obj).__name__}, not an object)")
@@ -96,43 +100,18 @@ def from_dict(obj: dict) -> tuple[ProblemData, ScenarioParams]:
     if obj.get("version") != VERSION:
         raise DataError(f"unsupported instance version {obj.get('version')!r}; this solver reads {VERSION}")
     try:
-        c, p, k, q = obj["clients"], obj["providers"], obj["pairs"], obj.get("pools", {})
         n_zones = int(obj["n_zones"])
-        m = len(p["weekly_staff_hours"])
-        n_pools = len(q.get("weekly_hours", []))
-        members = np.zeros((n_pools, m), bool)
-        zones = np.zeros((n_pools, n_zones), bool)
-        for j in range(n_pools):
-            members[j, q["members"][j]] = True
-            zones[j, q["zones"][j]] = True
-        data = ProblemData(
-            client_weekly_hours=c["weekly_hours"],
-            client_visits_per_week=c["visits_per_week"],
-            client_carers_per_visit=c["carers_per_visit"],
-            client_zone=c["zone"],
-            client_needs=c["needs"],
-            client_current_provider=c["current_provider"],
-            client_pinned_provider=c["pinned_provider"],
-            provider_weekly_staff_hours=p["weekly_staff_hours"],
-            provider_hourly_rate_gbp=p["hourly_rate_gbp"],
-            provider_skills=p["skills"],
-            provider_min_viable_hours=p["min_viable_hours"],
-            provider_max_weekly_hours=[math.inf if v is None else v for v in p["max_weekly_hours"]],
-            pair_client=k["client"],
-            pair_provider=k["provider"],
-            pair_travel_minutes=k["travel_minutes"],
-            pair_staff_hours=k["staff_hours"],
-            pair_care_cost_gbp=k["care_cost_gbp"],
-            pair_travel_cost_gbp=k["travel_cost_gbp"],
-            n_zones=n_zones,
-            pool_weekly_hours=q.get("weekly_hours", []),
-            pool_members=members,
-            pool_zones=zones,
-        )
+        m = len(obj["providers"]["weekly_staff_hours"])
+        arrays = {name: _field_values(obj, name, n_zones, m) for name in instance_fields()}
+        data = ProblemData(n_zones=n_zones, **arrays)
     except (KeyError, IndexError, TypeError, AttributeError, ValueError, OverflowError) as exc:
         if isinstance(exc, DataError):
             raise
         raise DataError(f"malformed instance: {type(exc).__name__}: {exc}") from exc
+    return data, _scenario(obj)
+
+
+def _scenario(obj: dict) -> ScenarioParams:
     known = {f.name for f in fields(ScenarioParams)}
     sc = obj.get("scenario") or {}
     if not isinstance(sc, dict):
@@ -141,7 +120,7 @@ def from_dict(obj: dict) -> tuple[ProblemData, ScenarioParams]:
     if unknown:
         raise DataError(f"unknown scenario keys: {', '.join(sorted(unknown))}")
     try:
-        return data, ScenarioParams(**sc)
+        return ScenarioParams(**sc)
     except TypeError as exc:
         raise DataError(f"malformed scenario: {exc}") from exc
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from commissioning.errors import InputError
-from commissioning.scenario_data import check_scenario, load_scenario
+from commissioning.inputs.folder import check_scenario, load_scenario
 from tests.commissioning.helpers import (
     ANY,
     FIXTURES,

@@ -17,8 +17,10 @@ import pandas as pd
 import pytest
 
 from commissioning.errors import CareCommissioningError, InputError
-from commissioning.generate import FILES, TRAVEL_MINUTES_PER_VISIT, generate_scenario
-from commissioning.outputs import MARKER_FILE
+from commissioning.results.folder import MARKER_FILE
+from commissioning.synthetic.assumptions import TRAVEL_MINUTES_PER_VISIT
+from commissioning.synthetic.generate import generate_scenario
+from commissioning.synthetic.writing import FILES
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "geodata" / "argyll_bute"
@@ -389,12 +391,12 @@ def test_bad_user_files_name_file_column_and_fix(tmp_path):
 
 
 def test_generated_folders_pass_the_validator(default_run, real_data_run):
-    scenario_data = pytest.importorskip("commissioning.scenario_data")
+    inputs_folder = pytest.importorskip("commissioning.inputs.folder")
     from geodata.region import load_region
 
     land = load_region("argyll-bute").land  # covers both folders; saves clipping OSM land twice more
     for _, folder in (default_run, real_data_run):
-        data = scenario_data.load_scenario(folder, region_land=land)
+        data = inputs_folder.load_scenario(folder, region_land=land)
         errors = [p for p in data.warnings if p.severity == "error"]
         assert not errors
         assert len(data.clients) == 1000
@@ -405,9 +407,10 @@ def test_generated_default_scenario_is_feasible(seed, tmp_path):
     """Issue 10: about one small seed in twenty validated and was then infeasible (seed 10 at 50 clients:
     P08's pinned clients needed 64 staff h/week, it had 61 h). Pinned clients can be neither moved nor left
     unmet, so the generator now unpins, largest first, those their provider cannot carry."""
-    from commissioning.problem import build_problem, travel_model_for
-    from commissioning.scenario import DEFAULT_SCENARIO, load_scenario_file
-    from commissioning.scenario_data import load_scenario
+    from commissioning.inputs.folder import load_scenario
+    from commissioning.running.problem import build_problem
+    from commissioning.running.travel import travel_model_for
+    from commissioning.scenario.file import DEFAULT_SCENARIO, load_scenario_file
     from solver import SolveParams, solve
     from solver.diagnose import precheck
 

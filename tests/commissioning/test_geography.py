@@ -11,7 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from commissioning.scenario_data import LAND_BBOX_BUFFER_DEG, check_scenario, load_scenario
+from commissioning.inputs.folder import check_scenario, load_scenario
+from commissioning.inputs.geography import LAND_BBOX_BUFFER_DEG
 from geodata.land import distance_to_land_m, land_geometry, on_land
 from tests.commissioning.helpers import (
     VALID,

@@ -14,10 +14,10 @@ import openpyxl
 import pytest
 import shapely
 
-from commissioning import tables
 from commissioning.errors import InputError, Problem
-from commissioning.scenario_data import check_scenario, load_scenario
-from commissioning.tables import ProblemLog, read_table
+from commissioning.inputs import tables
+from commissioning.inputs.folder import check_scenario, load_scenario
+from commissioning.inputs.tables import ProblemLog, read_table
 from tests.commissioning.helpers import copy_valid, read_rows, set_cell, write_rows
 
 
@@ -101,13 +101,13 @@ def test_a_stopped_table_gives_no_unknown_id_errors_in_other_tables(tmp_path):
 
 def test_reference_errors_beyond_the_cap_are_counted_not_listed(tmp_path, monkeypatch):
     """Beyond the cap an unknown id is only counted: no close-match search (0.1 ms a row or more)."""
-    from commissioning import scenario_data
+    from commissioning.inputs import records
 
     monkeypatch.setattr(tables, "MAX_PROBLEMS_PER_FILE", 3)
     searched = []
-    real = scenario_data._suggest_id
+    real = records._suggest_id
     monkeypatch.setattr(
-        scenario_data, "_suggest_id", lambda word, ids: searched.append(word) or real(word, ids)
+        records, "_suggest_id", lambda word, ids: searched.append(word) or real(word, ids)
     )
     folder = copy_valid(tmp_path)
     for row in range(2, 10):
@@ -229,7 +229,7 @@ def test_land_for_the_on_land_check_is_the_region_land_run_uses(tmp_path, monkey
     import json
 
     import geodata.land
-    from geodata.region import REGIONS
+    from geodata.regions import REGIONS
 
     asked = []
     monkeypatch.setattr(

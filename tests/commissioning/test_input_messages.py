@@ -4,7 +4,7 @@ import openpyxl
 import pytest
 
 from commissioning.cli import main
-from commissioning.scenario_data import check_scenario
+from commissioning.inputs.folder import check_scenario
 from geodata.region import load_region
 from tests.commissioning.helpers import copy_valid, read_rows, set_cell
 

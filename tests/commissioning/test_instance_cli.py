@@ -50,8 +50,9 @@ def test_missing_instance_file_is_a_clear_error(tmp_path, capsys):
 def test_anonymised_instance_shuffles_rows_and_rounds_figures(tmp_path, capsys):
     """Issue 10: the instance kept input row order and exact rates and hours, re-linkable by anyone holding
     the inputs. Rows are now in a seeded random order and figures rounded to a stated precision."""
-    from commissioning.problem import build_problem, travel_model_for
-    from commissioning.scenario_data import load_scenario
+    from commissioning.inputs.folder import load_scenario
+    from commissioning.running.problem import build_problem
+    from commissioning.running.travel import travel_model_for
 
     data = load_scenario(FIXTURE)
     problem, _ = build_problem(data, travel_model_for(data))

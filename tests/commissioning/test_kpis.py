@@ -10,17 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from commissioning.kpis import GROUPS, KPIS, build_kpis, kpi_table, provider_table, zone_table
-from commissioning.outputs import _clean
-from commissioning.run import (
-    _build_problems,
-    _load,
-    allocation_frame,
-    client_provider_km,
-    pool_km,
-    run_variant,
-)
-from commissioning.scenario import parse_scenario
+from commissioning.inputs.folder import load_scenario
+from commissioning.results.kpis import GROUPS, KPIS, build_kpis, kpi_table
+from commissioning.results.tables import allocation_frame, provider_table, zone_table
+from commissioning.results.write import _clean
+from commissioning.running.run import _build_problems
+from commissioning.running.travel import client_provider_km, pool_km, travel_model_for
+from commissioning.running.variant import run_variant
+from commissioning.scenario.file import parse_scenario
 
 VALID_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "valid_small"
 
@@ -52,7 +49,8 @@ TEXT = textwrap.dedent(f"""\
 @pytest.fixture(scope="module")
 def world():
     scenario = parse_scenario(TEXT, base=VALID_SMALL.parent)
-    data, travel = _load(VALID_SMALL)
+    data = load_scenario(VALID_SMALL)
+    travel = travel_model_for(data)
     base = _build_problems(scenario, data, travel)
     km = {"hub": client_provider_km(data, travel), "pool": pool_km(data, travel)}
     outcomes = {}
@@ -228,7 +226,7 @@ def test_spare_capacity_nearby_responds_to_its_parameters(world):
 def test_delayed_discharge_follows_unmet_hours_not_clients():
     from types import SimpleNamespace
 
-    from commissioning.kpis import delayed_discharge_bed_days, mean_package_hours
+    from commissioning.results.kpis import delayed_discharge_bed_days, mean_package_hours
 
     down = SimpleNamespace(
         share_of_unmet_clients_in_hospital=0.25, bed_days_per_week_per_client_in_hospital=7.0

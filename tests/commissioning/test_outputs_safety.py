@@ -18,16 +18,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from commissioning import outputs
 from commissioning.cli import main
 from commissioning.errors import CareCommissioningError
-from commissioning.outputs import (
-    MARKER_FILE,
+from commissioning.results import write
+from commissioning.results.folder import MARKER_FILE, staged_folder, write_text_file
+from commissioning.results.spreadsheet import (
     original_text,
+    read_output_csv,
     spreadsheet_safe,
     spreadsheet_safe_text,
-    staged_folder,
-    write_text_file,
 )
 
 VALID_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "valid_small"
@@ -137,8 +136,8 @@ def test_a_generated_folder_has_the_marker_and_still_validates(tmp_path, capsys)
 
 
 def test_the_run_lists_no_marker_among_its_files(tmp_path):
-    from commissioning.run import run_scenario
-    from commissioning.scenario import load_scenario_file
+    from commissioning.running.run import run_scenario
+    from commissioning.scenario.file import load_scenario_file
 
     scenario = _scenario(tmp_path)
     scenario.write_text(
@@ -262,7 +261,7 @@ def test_no_csv_cell_of_the_results_can_run_as_a_formula(hostile_run):
     assert "'" + HOSTILE_NAME in set(providers["name"]) and "'" + HOSTILE_ID in set(providers["provider_id"])
     # Negative numbers (changes against current) are still numbers.
     assert all(NUMBER.fullmatch(v) for v in providers["change_hours_vs_current"] if v)
-    back = outputs.read_output_csv(hostile_run / "providers.csv")
+    back = read_output_csv(hostile_run / "providers.csv")
     assert HOSTILE_NAME in set(back["name"]) and HOSTILE_ID in set(back["provider_id"])
 
 
@@ -279,7 +278,7 @@ def test_no_workbook_cell_is_a_formula(hostile_run):
 
 
 def test_readers_join_escaped_ids(hostile_run, tmp_path):
-    from maps.run import load_run
+    from commissioning.results.read import load_run
 
     run = load_run(hostile_run)
     allocation = run.allocation("current")
@@ -340,7 +339,7 @@ def test_write_text_file_keeps_the_old_file_when_the_disk_fails(tmp_path, monkey
     def failing(src, dst):
         raise OSError(code, os.strerror(code), str(dst))
 
-    monkeypatch.setattr(outputs.os, "replace", failing)
+    monkeypatch.setattr(os, "replace", failing)
     with pytest.raises(CareCommissioningError, match=fix):
         write_text_file(path, "new", what="provider map")
     monkeypatch.undo()
@@ -388,7 +387,7 @@ def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(tmp_path, caps
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "workbook.xlsx")
 
-    monkeypatch.setattr(outputs, "write_workbook", full)
+    monkeypatch.setattr(write, "write_workbook", full)
     assert _run(scenario, tmp_path / "out") == 1
     line = _error_line(capsys)
     assert "No space left on device" in line and "Fix:" in line
@@ -397,8 +396,35 @@ def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(tmp_path, caps
         main(["--debug", "run", str(scenario), "--out", str(tmp_path / "out"), "--quiet"])
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        "commissioning.errors:CareCommissioningError",
+        "geodata.errors:GeodataError",
+        "maps.errors:MapError",
+        "solver.errors:SolverError",
+    ],
+)
+def test_every_layers_own_error_is_one_line(monkeypatch, capsys, error):
+    import importlib
+
+    import commissioning.cli.commands.validate as validate
+
+    module, name = error.split(":")
+    kind = getattr(importlib.import_module(module), name)
+
+    def fails(args):
+        raise kind("what is wrong. Fix: what to do")
+
+    monkeypatch.setattr(validate, "run", fails)
+    assert main(["validate", str(VALID_SMALL)]) == 1
+    assert _error_line(capsys) == "error: what is wrong. Fix: what to do"
+    with pytest.raises(kind):
+        main(["--debug", "validate", str(VALID_SMALL)])
+
+
 def test_a_bug_still_shows_its_traceback(monkeypatch):
-    import commissioning.commands.validate as validate
+    import commissioning.cli.commands.validate as validate
 
     def bug(args):
         raise ZeroDivisionError("a bug")

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from commissioning.problem import build_problem
-from commissioning.scenario_data import load_scenario
+from commissioning.inputs.folder import load_scenario
+from commissioning.running.problem import build_problem
 from geodata.region import load_region
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "valid_small"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from commissioning.report import LOSS_FLAG_PCT, ReportError, render_report, write_report
+from commissioning.report.page import LOSS_FLAG_PCT, ReportError, render_report, write_report
 
 EVIL = "<script>alert(1)</script>"
 

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from commissioning.generate import generate_scenario
-from commissioning.routing import RoutedTravel, routed_travel_hours_per_week, visits_on_typical_day
-from commissioning.scenario_data import Client, Hub, Provider, ScenarioData, load_scenario
+from commissioning.inputs.domain import Client, Hub, Provider, ScenarioData
+from commissioning.inputs.folder import load_scenario
+from commissioning.running.routing import RoutedTravel, routed_travel_hours_per_week, visits_on_typical_day
+from commissioning.synthetic.generate import generate_scenario
 from geodata.network import ApproximateTravel
 from geodata.region import load_region
 

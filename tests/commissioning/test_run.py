@@ -18,12 +18,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from commissioning import outputs
 from commissioning.cli import main
 from commissioning.errors import CareCommissioningError
-from commissioning.progress import VariantProgress
-from commissioning.run import WAITING_REASON, run_scenario
-from commissioning.scenario import parse_scenario
+from commissioning.results import write
+from commissioning.results.folder import MARKER_FILE
+from commissioning.running.current import WAITING_REASON
+from commissioning.running.progress import VariantProgress
+from commissioning.running.run import run_scenario
+from commissioning.scenario.file import parse_scenario
 
 VALID_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "valid_small"
 N_CLIENTS = 150
@@ -68,7 +70,7 @@ def scenario_text(data: Path, protect: str, exclude: str, time_limit_s: float = 
 
 
 def _build_run(root: Path) -> Path:
-    from commissioning.generate import generate_scenario
+    from commissioning.synthetic.generate import generate_scenario
 
     data = root / "data"
     generate_scenario(data, n_clients=N_CLIENTS, seed=3, force=True)
@@ -349,7 +351,7 @@ def test_a_failed_run_leaves_no_folder_and_keeps_an_existing_one(tmp_path, monke
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(outputs, "write_workbook", broken)
+    monkeypatch.setattr(write, "write_workbook", broken)
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="disk full"):
         run_scenario(scenario, out, quiet=True, routing=False)
@@ -357,7 +359,7 @@ def test_a_failed_run_leaves_no_folder_and_keeps_an_existing_one(tmp_path, monke
     assert [p.name for p in tmp_path.iterdir()] == []
     out.mkdir()
     (out / "keep.txt").write_text("old")
-    (out / outputs.MARKER_FILE).write_text("{}\n")  # a folder this tool wrote: --force may replace it
+    (out / MARKER_FILE).write_text("{}\n")  # a folder this tool wrote: --force may replace it
     with pytest.raises(CareCommissioningError, match="--force"):
         run_scenario(scenario, out, quiet=True, routing=False)
     with pytest.raises(RuntimeError):

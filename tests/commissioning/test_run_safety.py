@@ -48,7 +48,7 @@ def test_force_never_replaces_the_data_folder_or_the_folder_holding_the_scenario
 
 
 def test_ctrl_c_stops_the_run_with_status_130_and_no_folder(tmp_path):
-    from commissioning.generate import generate_scenario
+    from commissioning.synthetic.generate import generate_scenario
 
     # Lead-provider zoning (K = 1) on 300 clients keeps CP-SAT busy for its whole limit.
     generate_scenario(tmp_path / "data", n_clients=300, seed=3)
@@ -91,7 +91,7 @@ def test_variant_names_cannot_collide_with_output_files(tmp_path, capsys, name):
 
 
 def test_a_killed_run_leaves_a_partial_that_the_next_run_removes(tmp_path):
-    from commissioning.generate import generate_scenario
+    from commissioning.synthetic.generate import generate_scenario
 
     # Lead-provider zoning (K = 1) on 300 clients keeps CP-SAT busy for its whole limit.
     generate_scenario(tmp_path / "data", n_clients=300, seed=3)

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commissioning.errors import Problem
-from commissioning.scenario_data import Client, Provider, check_scenario, load_scenario
+from commissioning.inputs.domain import Client, Provider
+from commissioning.inputs.folder import check_scenario, load_scenario
 from tests.commissioning.helpers import VALID, copy_valid, read_rows, set_cell
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from commissioning.cli import main
 from commissioning.errors import ScenarioError
-from commissioning.scenario import (
+from commissioning.scenario.file import (
     DEFAULT_SCENARIO,
     check_provider_references,
     load_scenario_file,

@@ -1,4 +1,5 @@
-"""The README's *Scenario folder format* tables and commissioning/schema.py describe the same columns."""
+"""The README's *Scenario folder format* tables and commissioning/inputs/schema.py describe the same
+columns; the vocabularies are declared once."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from commissioning import schema
+from commissioning import vocabulary
+from commissioning.inputs import schema
+from geodata import timebands
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -73,7 +76,20 @@ def test_render_markdown_has_every_column():
 
 
 def test_vocabularies():
-    assert schema.TIME_BANDS == ("morning", "lunch", "tea", "bed")
-    assert "personal_care" in schema.NEEDS and len(set(schema.NEEDS)) == len(schema.NEEDS) == 7
-    assert schema.FUNDERS == ("council", "nhs")
-    assert set(schema.PROVIDER_KINDS) == {"national", "independent", "third_sector", "in_house"}
+    assert vocabulary.BAND_NAMES == ("morning", "lunch", "tea", "bed")
+    assert "personal_care" in vocabulary.NEEDS and len(set(vocabulary.NEEDS)) == len(vocabulary.NEEDS) == 7
+    assert vocabulary.FUNDERS == ("council", "nhs")
+    assert set(vocabulary.PROVIDER_KINDS) == {"national", "independent", "third_sector", "in_house"}
+
+
+def test_time_bands_are_defined_once_in_geodata():
+    assert vocabulary.BAND_NAMES is timebands.BAND_NAMES
+    assert tuple(timebands.TIME_BANDS) == timebands.BAND_NAMES
+    assert schema.CLIENTS.by_name["time_bands"].allowed is timebands.BAND_NAMES
+
+
+def test_the_schema_uses_the_vocabularies():
+    assert schema.CLIENTS.by_name["needs"].allowed is vocabulary.NEEDS
+    assert schema.PROVIDERS.by_name["skills"].allowed is vocabulary.NEEDS
+    assert schema.CLIENTS.by_name["funder"].allowed is vocabulary.FUNDERS
+    assert schema.PROVIDERS.by_name["kind"].allowed is vocabulary.PROVIDER_KINDS

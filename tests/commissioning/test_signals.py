@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from commissioning.generate import generate_scenario
+from commissioning.synthetic.generate import generate_scenario
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from commissioning.errors import InputError
-from commissioning.scenario_data import check_scenario, load_scenario
-from commissioning.tables import read_table
+from commissioning.inputs.folder import check_scenario, load_scenario
+from commissioning.inputs.tables import read_table
 from tests.commissioning.helpers import (
     VALID,
     assert_problem,

@@ -20,12 +20,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commissioning.errors import CareCommissioningError, UnknownPlaceError
+from geodata.errors import CoordinatesError, UnknownPlaceError
 from geodata.geometry import haversine_km
 from geodata.network import (
     ACCESS_CIRCUITY,
     ACCESS_SPEED_KMH,
-    ARGYLL_BUTE_BBOX,
     ROAD_CIRCUITY,
     ROAD_SPEED_KMH,
     ApproximateTravel,
@@ -33,6 +32,7 @@ from geodata.network import (
     TravelNetwork,
     resolve_location,
 )
+from geodata.regions import ARGYLL_BUTE_BBOX
 from geodata.timebands import TIME_BANDS, format_hhmm, get_band, parse_hhmm
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "network"
@@ -231,9 +231,9 @@ def test_resolve_place_names(tiny):
     with pytest.raises(UnknownPlaceError) as caught:
         tiny.resolve("Alpah")
     assert "Alpha" in caught.value.suggestions and "Alpha" in str(caught.value)
-    with pytest.raises(CareCommissioningError, match="lat,lon"):
+    with pytest.raises(CoordinatesError, match="lat,lon"):
         tiny.resolve("-4.95,56.05")  # swapped
-    with pytest.raises(CareCommissioningError, match="out of range"):
+    with pytest.raises(CoordinatesError, match="out of range"):
         tiny.resolve("95.0,-4.9")
 
 
@@ -587,7 +587,7 @@ def test_access_candidates_are_on_the_points_landmass(argyll):
     ("55.955,-5.385", "2.8 km from the nearest land"),  # mid Loch Fyne
 ])
 def test_a_point_in_the_sea_is_an_error(argyll, text, distance):
-    with pytest.raises(CareCommissioningError, match="in the sea") as caught:
+    with pytest.raises(CoordinatesError, match="in the sea") as caught:
         argyll.resolve(text)
     assert text in str(caught.value) and distance in str(caught.value)
 

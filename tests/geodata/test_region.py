@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import shapely
 
-from commissioning.errors import RegionError
+from geodata.errors import RegionError
 from geodata.region import LOCALITIES, load_region
 
 NAMED_PATCHES = {

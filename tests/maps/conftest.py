@@ -22,7 +22,7 @@ def run_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def run_maps(run_dir) -> list[Path]:
-    from maps import write_run_maps
+    from commissioning.report.run_maps import write_run_maps
 
     return write_run_maps(run_dir)
 

@@ -87,7 +87,7 @@ def build_run_output(
     out: Path, *, n_clients: int = 200, seed: int = 2, hostile: bool = False, work: Path | None = None
 ) -> Path:
     """Write ``out`` as ``commissioning run`` would (inputs/, kpis.json, <variant>/allocation.csv)."""
-    from commissioning.generate import generate_scenario
+    from commissioning.synthetic.generate import generate_scenario
 
     out = Path(out)
     data = Path(work) if work is not None else out.parent / f"{out.name}-scenario"

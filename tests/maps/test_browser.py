@@ -54,7 +54,7 @@ def browser():
 def demo_maps(tmp_path_factory) -> list[Path]:
     """Every map a real (small) ``commissioning demo`` writes, plus a provider view of its zoned variant."""
     from commissioning.cli import main
-    from maps import write_provider_map
+    from commissioning.report.run_maps import write_provider_map
 
     out = tmp_path_factory.mktemp("demo") / "out"
     assert main(["demo", "--clients", "300", "--time-limit", "4", "--out", str(out), "--quiet"]) == 0
@@ -66,7 +66,7 @@ def demo_maps(tmp_path_factory) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def pages(run_dir, run_maps, demo_maps, tmp_path_factory) -> list[Path]:
-    from maps import write_provider_map
+    from commissioning.report.run_maps import write_provider_map
 
     view = write_provider_map(
         run_dir, "P01", tmp_path_factory.mktemp("browser") / "provider_P01.html", variant="current"

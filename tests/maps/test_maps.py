@@ -15,7 +15,9 @@ import shapely
 
 from commissioning.cli import main
 from commissioning.errors import CareCommissioningError
-from maps import comparison_map, coverage_map, provider_map, travel_map, write_provider_map, write_run_maps
+from commissioning.report.run_maps import write_provider_map, write_run_maps
+from maps import comparison_map, coverage_map, provider_map, travel_map
+from maps.errors import MapError
 from maps.layers import FRAGMENTATION, esc, feature_collection, grid_cells, normalise_allocation
 from tests.maps.helpers import (
     controls,
@@ -295,7 +297,7 @@ def test_provider_view_layers_counts_and_bounds(inputs, region):
 
 def test_provider_view_unknown_provider_lists_valid_ids(inputs, run_dir, tmp_path):
     zones, providers, hubs, clients, allocations = inputs
-    with pytest.raises(CareCommissioningError, match="valid provider ids: P01, P02"):
+    with pytest.raises(MapError, match="valid provider ids: P01, P02"):
         provider_map("P99", zones, allocations["current"], providers, hubs, clients)
     with pytest.raises(CareCommissioningError, match="P99.*P01, P02, P03"):
         write_provider_map(run_dir, "P99", tmp_path / "x.html")

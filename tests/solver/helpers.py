@@ -58,3 +58,14 @@ def brute_force(data: ProblemData, scenario: ScenarioParams) -> tuple[float, np.
         if obj < best - 1e-9:
             best, best_a = obj, a
     return best, best_a
+
+
+def covers(*rules: str):
+    """Mark a test as a hand-computed case of these rules (``tests/solver/test_registry.py`` checks that every
+    rule of ``solver.rules.RULES`` has one)."""
+
+    def mark(test):
+        test.covers = rules
+        return test
+
+    return mark

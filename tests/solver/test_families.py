@@ -7,7 +7,7 @@ import pytest
 
 from solver import ScenarioParams, SolveParams, solve, validate_solution
 
-from .helpers import brute_force, tiny
+from .helpers import brute_force, covers, tiny
 
 FAST = SolveParams(time_limit_s=10, workers=2, seed=0)
 
@@ -19,6 +19,7 @@ def run(data, **scenario):
     return r
 
 
+@covers("costs")
 def test_assignment_picks_cheapest_rate():
     # 15 care h at £20 = £300 beats £25.
     d = tiny([10, 5], [100, 100], [20, 25], {(0, 0): 0, (0, 1): 0, (1, 0): 0, (1, 1): 0})
@@ -27,6 +28,7 @@ def test_assignment_picks_cheapest_rate():
     assert r.objective == pytest.approx(300.0)
 
 
+@covers("capacity")
 def test_capacity_counts_travel():
     # p0 has 21 staff h. c0 there costs 10 + 1 h travel, c1 10 + 0.5 h: both = 21.5 h > 21.
     # c0→p0, c1→p1: 200 + 12 + 300 = 512; c0→p1, c1→p0: 300 + 200 + 6 = 506 (optimal).
@@ -38,6 +40,7 @@ def test_capacity_counts_travel():
     assert r.provider_staff_hours[0] == pytest.approx(10.5)
 
 
+@covers("capacity")
 def test_double_up_consumes_twice():
     # 2 carers × 10 h = 20 staff h > 15 at p0, so p1: 30 × 20 billable h = £600.
     d = tiny([10], [15, 100], [20, 30], {(0, 0): 0, (0, 1): 0}, carers=[2])
@@ -46,11 +49,13 @@ def test_double_up_consumes_twice():
     assert r.objective == pytest.approx(600.0)
 
 
+@covers("eligibility")
 def test_eligibility_needs_skills():
     d = tiny([10], [100, 100], [20, 30], {(0, 0): 0, (0, 1): 0}, client_needs=[1], provider_skills=[0, 1])
     assert run(d).assignment.tolist() == [1]
 
 
+@covers("pinned")
 def test_pinned_overrides_skills_and_cost():
     d = tiny([10], [100, 100], [20, 30], {(0, 0): 0, (0, 1): 0}, client_needs=[1], provider_skills=[1, 0],
              client_pinned_provider=[1])
@@ -70,6 +75,7 @@ POOL_BASE = dict(hours=[10, 10], providers_staff_hours=[15, 100], rates=[20, 40]
         ([True, False], [False, False, True], True, 600.0),  # pool covers a zone without p0's clients
     ],
 )
+@covers("pools")
 def test_pools(members, pool_zones, enabled, expected):
     d = tiny(**POOL_BASE, pool_weekly_hours=[5], pool_members=[members], pool_zones=[pool_zones])
     r = run(d, pools_enabled=enabled)
@@ -79,6 +85,7 @@ def test_pools(members, pool_zones, enabled, expected):
         assert r.pool_draw_hours.shape == (1, 2, 3)
 
 
+@covers("pools")
 def test_pool_draw_limited_to_work_in_pool_zones():
     # p0 has 9.8 h; pool 5 h covers zone 1 only, where c1 needs 1 h. Both at p0 need 11 > 9.8 + 1,
     # c0 alone needs 10 > 9.8, so only c1 fits: 400 + 20 = 420 (an aggregated pool would give 220).
@@ -91,6 +98,7 @@ def test_pool_draw_limited_to_work_in_pool_zones():
 
 @pytest.mark.parametrize(("k", "expected", "assignment"), [(None, 650.0, None), (2, 650.0, None),
                                                             (1, 750.0, [1, 1, 1])])
+@covers("zoning")
 def test_zoning(k, expected, assignment):
     # p0 fits two clients (400), the third goes to p1 (250) unless only one provider may serve the zone.
     travel = {(i, p): 0 for i in range(3) for p in range(3)}
@@ -102,6 +110,7 @@ def test_zoning(k, expected, assignment):
         assert r.zone_providers == [(1,)]
 
 
+@covers("zoning")
 def test_pinned_clients_are_exempt_from_zoning():
     # Zone 0: clients 0-2 chose providers 0, 1, 2 (pinned); clients 3-5 are free. p0 has room for one free
     # client only. Without zoning: pinned 200 + 250 + 300, free 200 (p0) + 2 × 250 (p1) = 1450. With K = 1
@@ -137,6 +146,7 @@ def test_current_provider_is_not_exempt_from_zoning():
     [({}, 200.0, 1), ({"max_moves": 0}, 300.0, 0), ({"move_penalty_gbp": 150.0}, 300.0, 0),
      ({"move_penalty_gbp": 50.0}, 250.0, 1)],
 )
+@covers("continuity")
 def test_continuity(scenario, expected, moves):
     d = tiny([10], [100, 100], [20, 30], {(0, 0): 0, (0, 1): 0}, client_current_provider=[1])
     r = run(d, **scenario)
@@ -144,22 +154,37 @@ def test_continuity(scenario, expected, moves):
     assert r.moves == moves
 
 
+FLOORS = dict(hours=[10, 10], providers_staff_hours=[100, 100], rates=[20, 30],
+              travel={(i, p): 0 for i in range(2) for p in range(2)}, provider_min_viable_hours=[0, 5],
+              client_current_provider=[1, 1])
+
+
+@covers("min_viable")
 @pytest.mark.parametrize(
     ("scenario", "expected"),
     [
-        ({}, 400.0),
-        ({"enforce_min_viable": True, "allow_provider_exit": False}, 500.0),  # p1 needs ≥ 5 h
+        ({}, 400.0),  # both clients to the cheaper p0 (2 × 10 h × £20)
+        ({"enforce_min_viable": True, "allow_provider_exit": False}, 500.0),  # p1 needs ≥ 5 h: one client
         ({"enforce_min_viable": True, "allow_provider_exit": True}, 400.0),  # p1 exits instead
-        ({"max_loss_fraction": 0.5}, 500.0),  # p1 keeps ≥ 10 of its 20 current hours
-        ({"max_loss_fraction": 1.0}, 400.0),
     ],
 )
-def test_sustainability_floors(scenario, expected):
-    d = tiny([10, 10], [100, 100], [20, 30], {(i, p): 0 for i in range(2) for p in range(2)},
-             provider_min_viable_hours=[0, 5], client_current_provider=[1, 1])
-    assert run(d, **scenario).objective == pytest.approx(expected)
+def test_min_viable(scenario, expected):
+    assert run(tiny(**FLOORS), **scenario).objective == pytest.approx(expected)
 
 
+@covers("loss_band")
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        ({"max_loss_fraction": 0.5}, 500.0),  # p1 keeps ≥ 10 of its 20 current hours: one client stays
+        ({"max_loss_fraction": 1.0}, 400.0),  # losing everything is allowed
+    ],
+)
+def test_loss_band(scenario, expected):
+    assert run(tiny(**FLOORS), **scenario).objective == pytest.approx(expected)
+
+
+@covers("max_weekly")
 def test_max_weekly_hours():
     d = tiny([10, 10], [100, 100], [20, 30], {(i, p): 0 for i in range(2) for p in range(2)},
              provider_max_weekly_hours=[10, np.inf])
@@ -167,6 +192,7 @@ def test_max_weekly_hours():
     assert run(d, enforce_max_weekly=False).objective == pytest.approx(400.0)
 
 
+@covers("assignment")
 def test_unmet_when_capacity_short_with_reason():
     # p0 fits one 10 h client; the other costs 100 £/h × 10 h unmet. A third client has no pair at all.
     d = tiny([10, 10, 3], [15], [20], {(0, 0): 0, (1, 0): 0})
@@ -179,6 +205,7 @@ def test_unmet_when_capacity_short_with_reason():
     assert "capacity short" in r.unmet_reasons[[i for i in unmet if i != 2][0]]
 
 
+@covers("assignment")
 def test_infeasible_without_unmet():
     d = tiny([10, 10], [15], [20], {(0, 0): 0, (1, 0): 0})
     r = solve(d, ScenarioParams(), FAST)
@@ -208,6 +235,7 @@ def test_lexicographic_cost_before_moves():
     assert r.moves == 0
 
 
+@covers("protected")
 def test_protected_clients_stay_with_their_provider():
     # c0 is p0's today (£30/h); p1 is cheaper (£20/h): free, c0 moves (10 h × £20 = £200).
     # p0 protected: c0 stays at £300. c1 (no current provider) goes to p1 either way (£100).
@@ -221,6 +249,7 @@ def test_protected_clients_stay_with_their_provider():
     assert any(v.startswith("protected:") for v in validate_solution(d, scenario, np.array([1, 1])))
 
 
+@covers("protected")
 def test_protected_clients_are_never_left_unmet():
     # Regression (issue 10): protect = ["P03"] left P03's own clients unmet ("capacity short") while P03 took
     # new ones. p0 has 12 staff h and p1 none: c0 (p0's today, 10 h) or the new c1 (12 h) fits, not both.

@@ -120,5 +120,5 @@ def test_conflicting_families_moves_vs_floor():
              provider_min_viable_hours=[0, 5])
     sc = ScenarioParams(max_moves=0, enforce_min_viable=True, allow_provider_exit=False)
     fams = conflicting_families(d, sc)
-    assert fams == ["min_viable", "move_limit"]
+    assert fams == ["continuity", "min_viable"]
     assert conflicting_families(d, ScenarioParams()) == []

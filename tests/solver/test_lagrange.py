@@ -15,7 +15,7 @@ from solver.generate import random_instance
 from solver.lagrange import agent_cuts, fixings, gap_structure, lagrangian, multiplier_set
 from solver.model import build_model
 
-solve_mod = importlib.import_module("solver.solve")
+solve_mod = importlib.import_module("solver.target_search")
 
 
 def _random_gap(seed: int, m: int = 3, n: int = 7) -> GapInstance:
@@ -107,11 +107,11 @@ def test_reduced_model_holds_exactly_the_solutions_up_to_target(seed):
     best = min(v for v, _ in _all_solutions(inst))
     am, s = _structure(inst)
     _, multipliers = multiplier_set(s, 100.0 * best, 100.0, steps=60)
-    below, _ = solve_mod._reduced_gap_model(am, s, multipliers, 100 * (best - 1))
+    below, _ = solve_mod.reduced_gap_model(am, s, multipliers, 100 * (best - 1))
     if below is not None:  # the Lagrangian bound alone may already rule the target out
         solver = cp_model.CpSolver()
         assert solver.solve(below) == cp_model.INFEASIBLE
-    at, free = solve_mod._reduced_gap_model(am, s, multipliers, 100 * best)
+    at, free = solve_mod.reduced_gap_model(am, s, multipliers, 100 * best)
     assert at is not None and 0 <= free <= len(s.var)
     solver = cp_model.CpSolver()
     assert solver.solve(at) == cp_model.OPTIMAL and round(solver.objective_value) == 100 * best
@@ -207,7 +207,7 @@ def test_short_limit_skips_the_subgradient_steps():
     """1 s is too short for the (uninterruptible) subgradient steps on 10 × 200: the plain model gets it."""
     inst = _large_gap()
     _, s = _structure(inst)
-    assert solve_mod._lagrangian_seconds(s) > solve_mod.GAP_LAGRANGIAN_MAX_SHARE * 1.0
+    assert solve_mod.lagrangian_seconds(s) > solve_mod.GAP_LAGRANGIAN_MAX_SHARE * 1.0
     r = solve(gap_to_problem(inst), GAP_SCENARIO, SolveParams(time_limit_s=1.0, workers=2))
     assert r.status in ("OPTIMAL", "FEASIBLE") and not r.violations
     assert [st["stage"] for st in r.stages] == ["all"]
@@ -232,9 +232,9 @@ def test_progress_returning_true_stops_the_target_search(monkeypatch):
 
 def test_reduced_parameters_keep_the_callers_extra_parameters():
     params = SolveParams(workers=2, extra_parameters=(("catch_sigint_signal", False),))
-    reduced = solve_mod._reduced_params(params)
+    reduced = solve_mod.reduced_params_for(params)
     assert ("catch_sigint_signal", False) in reduced.extra_parameters
     assert ("num_full_subsolvers", 2) in reduced.extra_parameters
     assert reduced.subsolvers == solve_mod.GAP_REDUCED_SUBSOLVERS
     # A portfolio the caller chose is left alone.
-    assert solve_mod._reduced_params(SolveParams(workers=2, portfolio="default")).subsolvers is None
+    assert solve_mod.reduced_params_for(SolveParams(workers=2, portfolio="default")).subsolvers is None

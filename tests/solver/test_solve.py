@@ -115,8 +115,9 @@ def test_export_model(tmp_path):
 
 
 def test_lp_hint_is_a_validator_clean_complete_assignment():
-    from solver.lp import best_rounding, integer_pool_draws, solve_lp
+    from solver.lp import best_rounding, solve_lp
     from solver.model import build_model
+    from solver.rules.pools import integer_draws
 
     d = random_instance(400, seed=4)
     sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True)
@@ -127,7 +128,7 @@ def test_lp_hint_is_a_validator_clean_complete_assignment():
     assert sum(objective_terms(d, sc, a).values()) >= lp.objective_pence / 100 - 1.0
     # Integer draws fit the model: pool totals, and never more than the provider works in the zone.
     am = build_model(d, sc)
-    draws = integer_pool_draws(d, sc, a, list(am.draw))
+    draws = integer_draws(d, a, list(am.draw))
     for q in range(d.n_pools):
         assert sum(v for (qq, _, _), v in draws.items() if qq == q) <= d.pool_weekly_hours[q] * 60
     # Through solve: the rounded LP is the hint, CP-SAT only improves on it, the bound is at least the LP's.

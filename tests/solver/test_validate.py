@@ -30,7 +30,7 @@ def test_feasible_assignment_has_no_violations():
         ({"providers_staff_hours": [15, 100]}, {}, [0, 0], "capacity"),
         ({}, {}, [-1, 0], "assignment"),
         ({"client_pinned_provider": [1, -1]}, {}, [0, 0], "pinned"),
-        ({"client_current_provider": [1, 1]}, {"max_moves": 1}, [0, 0], "move_limit"),
+        ({"client_current_provider": [1, 1]}, {"max_moves": 1}, [0, 0], "continuity"),
         ({}, {"max_providers_per_zone": 1}, [0, 1], "zoning"),
         ({"provider_max_weekly_hours": [15, 100]}, {}, [0, 0], "max_weekly"),
         ({"provider_min_viable_hours": [0, 15]}, {"enforce_min_viable": True, "allow_provider_exit": False},

@@ -190,7 +190,7 @@ def left_nothing_findings(out: Path) -> list[Finding]:
 
 
 def run_output_findings(out: Path, scenario_path: Path) -> list[Finding]:
-    from commissioning.scenario import load_scenario_file
+    from commissioning.scenario.file import load_scenario_file
 
     try:
         kpis = read_json(out / "kpis.json")
@@ -286,14 +286,15 @@ def independent_validator_findings(scenario, folder: Path, allocations: dict) ->
 
 
 def _validate_allocations(scenario, folder: Path, allocations: dict) -> dict[str, list[str]]:
-    from commissioning.problem import Money, build_problem, travel_model_for
-    from commissioning.run import apply_variant_pairs
-    from commissioning.scenario_data import load_scenario
+    from commissioning.inputs.folder import load_scenario
+    from commissioning.running.problem import build_problem
+    from commissioning.running.travel import travel_model_for
+    from commissioning.running.variant import apply_variant_pairs
     from solver import validate_solution
 
     data = load_scenario(folder, check_geography=False)
     travel = travel_model_for(data)
-    money = Money(scenario.money.staff_cost_per_hour_gbp, scenario.money.mileage_gbp_per_travel_hour)
+    money = scenario.money
     built, out = {}, {}
     for variant in scenario.variants:
         if variant.mode == "current" or variant.name not in allocations:

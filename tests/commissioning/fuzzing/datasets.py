@@ -40,7 +40,7 @@ BASES = {
 
 def make_bases(root: Path) -> dict[str, Path]:
     """Generate every base folder under ``root`` (skipped if already there); ``{name: folder}``."""
-    from commissioning.generate import generate_scenario
+    from commissioning.synthetic.generate import generate_scenario
 
     folders = {}
     for name, spec in BASES.items():

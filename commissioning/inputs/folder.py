@@ -1,0 +1,155 @@
+"""Read and check a scenario folder: every file, cell, table, reference and point, every problem at once.
+
+:func:`load_scenario` reads ``clients``, ``providers``, ``hubs``, ``pools`` (CSV or .xlsx), ``zones.geojson``
+and ``dataset.json`` into the domain objects of :mod:`commissioning.inputs.domain`; checks every cell
+(:mod:`~commissioning.inputs.cells`), every table and every cross-reference
+(:mod:`~commissioning.inputs.records`), the zone polygons (:mod:`~commissioning.inputs.zones`) and where the
+points lie (:mod:`~commissioning.inputs.geography`: on land, inside the region, in the zone they claim); and
+raises one :class:`InputError` listing every error at once. Warnings are kept on
+:attr:`ScenarioData.warnings`.
+
+:func:`check_scenario` does the same without raising, for ``commissioning validate``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shapely.geometry.base import BaseGeometry
+
+from commissioning.errors import InputError, Problem
+from commissioning.inputs.dataset import embedded_land, read_dataset
+from commissioning.inputs.domain import Client, Hub, Pool, Provider, ScenarioData
+from commissioning.inputs.geography import check_points
+from commissioning.inputs.records import ParsedTable, check_references, error_count, parse_table
+from commissioning.inputs.schema import CSV_TABLES, DATASET_FILE, TABLES
+from commissioning.inputs.tables import ProblemLog, read_table, read_zones
+from commissioning.inputs.zones import ZONES_FILE, check_zones
+
+_FILE_ORDER = {DATASET_FILE: 0, ZONES_FILE: 1}
+
+
+@dataclass
+class ScenarioCheck:
+    """What :func:`check_scenario` found: the data (``None`` if any error), the problems listed (at most
+    ``tables.MAX_PROBLEMS_PER_FILE`` per file, then one summary line per file), row counts, and
+    ``totals``: how many errors and warnings were found in all, listed or not."""
+
+    data: ScenarioData | None
+    problems: list[Problem]
+    counts: dict[str, int]
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# ----------------------------------------------------------------------------------------------------
+# Entry points
+# ----------------------------------------------------------------------------------------------------
+
+
+def load_scenario(
+    folder: str | Path,
+    *,
+    region_land: BaseGeometry | None = None,
+    check_geography: bool = True,
+) -> ScenarioData:
+    """Read and check a scenario folder; on any error raise one :class:`InputError` listing every problem.
+
+    ``region_land``: land polygons (WGS84) covering the zones; by default the OpenStreetMap land clipped to
+    the zones' bounds (slow the first time, then cached on disk). ``check_geography=False`` skips the
+    on-land / in-region / in-zone checks of points (for quick tests); zone polygons are still read.
+    """
+    result = check_scenario(folder, region_land=region_land, check_geography=check_geography)
+    if result.data is None:
+        raise InputError(result.problems)
+    return result.data
+
+
+def check_scenario(
+    folder: str | Path,
+    *,
+    region_land: BaseGeometry | None = None,
+    check_geography: bool = True,
+) -> ScenarioCheck:
+    """Like :func:`load_scenario` but returns every problem instead of raising."""
+    folder = Path(folder)
+    problems = ProblemLog()
+    counts = {"clients": 0, "providers": 0, "hubs": 0, "pools": 0, "zones": 0}
+    if not folder.is_dir():
+        problems.append(
+            Problem(
+                str(folder),
+                None,
+                None,
+                None,
+                "the scenario folder does not exist"
+                if not folder.exists()
+                else "this is a file, not a folder",
+                "give the folder that holds clients.csv, providers.csv and zones.geojson",
+            )
+        )
+        return _checked(None, problems, counts)
+
+    dataset, travel_model = read_dataset(folder, problems)
+
+    zones_frame = read_zones(folder, problems=problems)
+    zones = check_zones(zones_frame, problems) if zones_frame is not None else None
+    counts["zones"] = len(zones_frame) if zones_frame is not None else 0
+
+    parsed: dict[str, ParsedTable | None] = {}
+    for stem in CSV_TABLES:
+        frame, source = read_table(folder, stem, problems=problems)
+        parsed[stem] = parse_table(frame, TABLES[stem], source, problems) if frame is not None else None
+        counts[stem] = len(frame) if frame is not None else 0
+
+    # A table not read in full cannot say which ids are unknown: its own problems are reported instead.
+    zone_ids = {z.zone_id for z in zones} if zones is not None else None
+    providers = parsed["providers"]
+    provider_ids = providers.ids() if providers is not None and providers.complete else None
+    check_references(parsed, zone_ids, provider_ids, problems)
+
+    if check_geography and zones:
+        land = region_land if region_land is not None else embedded_land(dataset)
+        check_points(parsed, zones, land, problems)
+
+    if error_count(problems):
+        return _checked(None, problems, counts)
+    data = ScenarioData(
+        clients=tuple(Client(**r) for r in parsed["clients"].records),
+        providers=tuple(Provider(**r) for r in parsed["providers"].records),
+        hubs=tuple(Hub(**r) for r in parsed["hubs"].records) if parsed["hubs"] else (),
+        pools=tuple(Pool(**r) for r in parsed["pools"].records) if parsed["pools"] else (),
+        zones=tuple(zones),
+        dataset=dataset,
+        travel_model=travel_model,
+        folder=folder,
+    )
+    return _checked(data, problems, counts)
+
+
+def _checked(data: ScenarioData | None, problems, counts: dict[str, int]) -> ScenarioCheck:
+    """The check's result: problems listed in file and row order, at most so many per file."""
+    listed = problems.listing(_sort_key)
+    totals = {"error": problems.total("error"), "warning": problems.total("warning")}
+    if data is not None:
+        data = dataclasses.replace(data, warnings=tuple(listed))
+    return ScenarioCheck(data, listed, counts, totals)
+
+
+def _sort_key(problem: Problem) -> tuple:
+    table_order = {f"{stem}{ext}": 2 + i for i, stem in enumerate(CSV_TABLES) for ext in (".csv", ".xlsx")}
+    order = {**_FILE_ORDER, **table_order}
+    return (order.get(problem.file, 99), problem.file, problem.row or 0)

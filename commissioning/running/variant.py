@@ -1,0 +1,242 @@
+"""One variant: the pairs its ``protect`` and ``exclude`` leave, then evaluated (``current``) or solved.
+
+* ``optimised``: free optimisation, no zoning; pools per the variant.
+* ``zoned``: at most K providers per zone (``max_providers_per_zone``); clients pinned to the provider they
+  chose (self-directed support option 2) are exempt, as in the solver.
+* ``current``: today's allocation, evaluated (:mod:`commissioning.running.current`).
+
+``protect`` (providers whose clients must not move) keeps only the current pair of those clients;
+``exclude`` (providers that take no clients) drops every pair of those providers, except a pinned client's
+own choice (a warning says so).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+
+from commissioning.errors import InfeasibleError
+from commissioning.running.current import evaluate_current
+from commissioning.running.progress import VariantProgress
+from commissioning.scenario.file import Variant
+
+
+@dataclass
+class VariantOutcome:
+    """One variant's allocation and how it was found. Hours per week, money in GBP per week."""
+
+    variant: Variant
+    problem: Any  # solver.ProblemData (after protect/exclude)
+    index: Any  # commissioning.running.problem.ProblemIndex
+    assignment: np.ndarray  # provider index per client, -1 unmet
+    unmet_reason: list[str]
+    pair_of_client: np.ndarray  # pair index per client, -1 unmet
+    provider_pool_hours: np.ndarray
+    solver: dict[str, Any]
+    violations: list[str]
+    allocation: pd.DataFrame | None = None
+    routed_travel_hours: dict[str, float] | None = None
+    routing: Any = None  # commissioning.running.routing.RoutedTravel, when routed
+    notes: list[str] = field(default_factory=list)
+
+    def per_client(self, pair_values: np.ndarray, unmet) -> np.ndarray:
+        """Each client's value of its pair (``pair_values`` aligned with the problem's pairs); ``unmet`` for
+        an unmet client, also when no pair is left at all (every provider excluded)."""
+        values = np.asarray(pair_values)
+        assigned = self.assignment >= 0
+        out = np.full(len(self.assignment), unmet, dtype=values.dtype if len(values) else type(unmet))
+        out[assigned] = values[self.pair_of_client[assigned]]
+        return out
+
+
+def restrict_pairs(problem, index, keep: np.ndarray):
+    """``(problem, index)`` with only the eligible pairs where ``keep`` is true."""
+    if keep.all():
+        return problem, index
+    names = (
+        "pair_client",
+        "pair_provider",
+        "pair_travel_minutes",
+        "pair_staff_hours",
+        "pair_care_cost_gbp",
+        "pair_travel_cost_gbp",
+    )
+    restricted = dataclasses.replace(problem, **{name: getattr(problem, name)[keep] for name in names})
+    return restricted, dataclasses.replace(index, pair_from_pool=index.pair_from_pool[keep])
+
+
+def apply_variant_pairs(variant: Variant, problem, index) -> tuple[Any, Any, list[str]]:
+    """Apply ``protect`` and ``exclude`` by removing pairs; returns notes for the warnings."""
+    notes: list[str] = []
+    if not variant.protect and not variant.exclude:
+        return problem, index, notes
+    p_of = {pid: k for k, pid in enumerate(index.provider_ids)}
+    keep = np.ones(len(problem.pair_client), dtype=bool)
+    pc, pp = problem.pair_client, problem.pair_provider
+    pinned = problem.client_pinned_provider
+    for pid in variant.exclude:
+        p = p_of[pid]
+        own_choice = pinned[pc] == p
+        keep &= ~((pp == p) & ~own_choice)
+        if own_choice.any():
+            notes.append(
+                f"{variant.name}: {int(np.sum(pinned == p))} client(s) chose excluded provider {pid} "
+                "(self-directed support option 2) and stay with it"
+            )
+    protected = {p_of[pid] for pid in variant.protect}
+    current = problem.client_current_provider
+    for i in np.flatnonzero(np.isin(current, list(protected))):
+        if problem.pair_index(int(i), int(current[i])) >= 0:
+            keep &= ~((pc == i) & (pp != current[i]))
+    return (*restrict_pairs(problem, index, keep), notes)
+
+
+def _pair_of(problem, assignment: np.ndarray) -> np.ndarray:
+    return np.array(
+        [problem.pair_index(int(i), int(p)) if p >= 0 else -1 for i, p in enumerate(assignment)],
+        dtype=np.int64,
+    )
+
+
+def run_variant(
+    variant: Variant,
+    problem,
+    index,
+    data,
+    *,
+    quiet: bool = False,
+    stream: TextIO | None = None,
+    stop: threading.Event | None = None,
+) -> VariantOutcome:
+    """Evaluate (``current``) or solve one variant; ``stop`` set by another thread ends the search at once."""
+    problem, index, notes = apply_variant_pairs(variant, problem, index)
+    sc = variant.scenario_params(index.provider_ids)
+    if variant.mode == "current":
+        assignment, reasons, pool_hours, solver_info, violations = _evaluate(variant, problem, index, sc,
+                                                                             quiet, stream)
+    else:
+        assignment, reasons, pool_hours, solver_info, violations = _solve(variant, problem, index, sc,
+                                                                          quiet, stream, stop, notes)
+    return VariantOutcome(
+        variant=variant,
+        problem=problem,
+        index=index,
+        assignment=assignment,
+        unmet_reason=reasons,
+        pair_of_client=_pair_of(problem, assignment),
+        provider_pool_hours=pool_hours,
+        solver=solver_info,
+        violations=violations,
+        notes=notes,
+    )
+
+
+def _evaluate(variant: Variant, problem, index, sc, quiet: bool, stream: TextIO | None):
+    """Today's allocation checked by the validator: ``(assignment, reasons, pool hours, solver, broken)``."""
+    from solver.validate import objective_terms, pool_draws, validate_solution
+
+    t0 = time.perf_counter()
+    assignment, reasons = evaluate_current(variant, problem, index)
+    draws = pool_draws(problem, sc, assignment)
+    violations = validate_solution(problem, sc, assignment, draws)
+    objective = sum(objective_terms(problem, sc, assignment).values())
+    seconds = time.perf_counter() - t0
+    solver_info = {
+        "status": "EVALUATED",
+        "objective": objective,
+        "bound": None,
+        "gap": None,
+        "seconds": seconds,
+        "time_limit_s": None,
+        "workers": None,
+        "seed": None,
+    }
+    if not quiet:
+        print(
+            f"{variant.name[:14]:<14} evaluated today's allocation in {seconds:.1f}s  objective "
+            f"£{objective:,.0f}  {len(violations)} constraint(s) broken today",
+            file=stream or sys.stderr,
+        )
+    return assignment, reasons, draws.sum(axis=(0, 2)), solver_info, violations
+
+
+def _solve(variant: Variant, problem, index, sc, quiet: bool, stream: TextIO | None,
+           stop: threading.Event | None, notes: list[str]):
+    """CP-SAT's allocation: ``(assignment, reasons, pool hours, solver, broken)``; a note if the clock
+    stopped the search before its work limit. :class:`InfeasibleError` with the diagnosis if none."""
+    from solver import SolveParams, solve
+
+    params = SolveParams(
+        time_limit_s=variant.time_limit_s,
+        work_limit=variant.work_limit,
+        workers=variant.workers,
+        seed=variant.seed,
+        deterministic=variant.deterministic,
+        # The run handles Ctrl-C itself (see running.interrupt): a search stopped by it must not pass as done.
+        extra_parameters=(("catch_sigint_signal", False),),
+        stop=stop,
+    )
+    progress = VariantProgress(variant.name, variant.time_limit_s, stream=stream, quiet=quiet,
+                               work_limit=params.budget if params.deterministic else None)
+    params = dataclasses.replace(params, progress=progress.callback)
+    with progress:
+        result = solve(problem, sc, params)
+        progress.finish(result.status, result.seconds, result.objective, result.bound)
+    if not len(result.assignment):
+        raise InfeasibleError(_infeasible_message(variant, result), result.diagnosis)
+    assignment = np.asarray(result.assignment, dtype=np.int64)
+    reasons = ["" for _ in assignment]
+    for i in np.flatnonzero(assignment < 0):
+        reasons[i] = index.ineligible_reason[i] or result.unmet_reasons.get(int(i), "left unmet")
+    solver_info = {
+        "status": result.status,
+        "objective": _finite(result.objective),
+        "bound": _finite(result.bound),
+        "gap": _finite(result.gap),
+        "seconds": result.seconds,
+        "time_limit_s": variant.time_limit_s,
+        "work_limit": params.budget if params.deterministic else None,
+        "deterministic": params.deterministic,
+        "stopped_by_clock": result.stopped_by_clock,
+        "workers": variant.workers,
+        "seed": variant.seed,
+    }
+    if result.stopped_by_clock:
+        notes.append(
+            f"{variant.name}: stopped by its time limit ({variant.time_limit_s:g} s) before its work "
+            f"limit ({params.budget:g} units), so another run may give a different allocation. Fix: a "
+            "longer time_limit_s or a smaller work_limit."
+        )
+    pool_hours = np.asarray(result.provider_pool_hours, dtype=float)
+    return assignment, reasons, pool_hours, solver_info, list(result.violations)
+
+
+def _infeasible_message(variant: Variant, result) -> str:
+    """Why the variant has no allocation (the diagnosis, in commissioner words) and fixes not yet in force."""
+    fixes = []
+    if not variant.allow_unmet:
+        fixes.append("allow_unmet = true")
+    if variant.protect:
+        fixes.append(f"fewer protected providers (protect = {list(variant.protect)})")
+    if variant.mode == "zoned":
+        fixes.append(f"a larger max_providers_per_zone (now {variant.max_providers_per_zone})")
+    if variant.max_moves is not None:
+        fixes.append(f"a larger max_moves (now {variant.max_moves})")
+    if variant.min_viable or variant.max_loss_fraction is not None:
+        fixes.append("looser sustainability rules")
+    why = "".join(f"\n  - {line}" for line in result.diagnosis) or "\n  - no simple reason found"
+    fix = "; ".join(fixes) if fixes else "check the data: the diagnosis above names the short capacity"
+    return (f"variant {variant.name!r} ({variant.mode}) has no feasible allocation (status {result.status}). "
+            f"Why:{why}\nFix: {fix}.")
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None

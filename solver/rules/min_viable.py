@@ -1,0 +1,118 @@
+"""Minimum viable hours: with ``enforce_min_viable`` each provider keeps at least the care hours below which
+its business is not viable (``provider_min_viable_hours``); with ``allow_provider_exit`` a provider may
+instead get no clients at all (it leaves the market; x[i, p] ≤ active[p] per pair keeps the LP tight)."""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solver.rules.base import ALWAYS, Rule
+from solver.units import minutes_up
+
+TOL_HOURS = 1e-6
+
+
+class MinViable(Rule):
+    name = "min_viable"
+    words = "each provider keeps at least its minimum viable hours"
+    params = ("enforce_min_viable", "allow_provider_exit")
+    data = ("provider_min_viable_hours",)
+
+    def add(self, am) -> dict:
+        d, s, m = am.data, am.scenario, am.model
+        if not s.enforce_min_viable:
+            return {}
+        care_down = care_minutes_down(d)
+        for p, clients in am.clients_of_provider().items():
+            min_min = int(minutes_up(d.provider_min_viable_hours[p]))
+            if min_min <= 0:
+                continue
+            vs = [am.x[i, p] for i in clients]
+            lo = cp_model.LinearExpr.weighted_sum(vs, [int(care_down[i]) for i in clients])
+            if s.allow_provider_exit:
+                act = m.new_bool_var(f"active_{p}")
+                am.active[p] = act
+                for v in vs:
+                    m.add_implication(v, act)
+                m.add(lo >= min_min).only_enforce_if([act, *am.lit(self.name)])
+            else:
+                m.add(lo >= min_min).only_enforce_if(am.lit(self.name))
+        return {}
+
+    def lp(self, lpm) -> None:
+        d, s, inf = lpm.data, lpm.scenario, np.inf
+        if not s.enforce_min_viable:
+            return
+        care_down = care_minutes_down(d)[lpm.pc]
+        for p, mine in lpm.pairs_of_provider():
+            min_min = float(minutes_up(d.provider_min_viable_hours[p]))
+            if min_min <= 0:
+                continue
+            if not s.allow_provider_exit:
+                lpm.rows.add(mine, care_down[mine], min_min, inf)
+                continue
+            a = lpm.add_columns("active", np.zeros(1), np.ones(1), np.zeros(1), [p])
+            lpm.rows.add([*mine, a], [*care_down[mine], -min_min], 0.0, inf)
+            k = len(mine)
+            lpm.rows.add_block(
+                np.concatenate([np.arange(k), np.arange(k)]),
+                np.concatenate([mine, np.full(k, a)]),
+                np.concatenate([np.ones(k), -np.ones(k)]),
+                np.full(k, -inf),
+                np.zeros(k),
+            )
+
+    def hint(self, am, assignment) -> None:
+        for p, v in am.active.items():
+            am.model.add_hint(v, int(np.any(assignment == p)))
+
+    def check(self, view) -> list[str]:
+        d, s, care = view.data, view.scenario, view.loads["care_hours"]
+        if not s.enforce_min_viable:
+            return []
+        out = []
+        for p in range(d.n_providers):
+            viable = d.provider_min_viable_hours[p]
+            exited = s.allow_provider_exit and care[p] <= TOL_HOURS
+            if care[p] < viable - TOL_HOURS and not exited:
+                out.append(
+                    f"min_viable: {d.provider_name(p)} gets {care[p]:.2f} care h, below its viable "
+                    f"{viable:.2f} h"
+                )
+        return out
+
+    def precheck(self, data, scenario) -> list[str]:
+        if not scenario.enforce_min_viable or scenario.allow_provider_exit:
+            return []  # a provider may leave the market instead
+        reach = reachable_care_hours(data)
+        out = [
+            f"{data.provider_name(p)} must keep {floor_h:.0f} care h/week (minimum viable hours) but the "
+            f"clients it can reach need only {reach[p]:.0f} h"
+            for p, floor_h in enumerate(data.provider_min_viable_hours)
+            if floor_h > reach[p] + 1e-6
+        ]
+        total = float(data.provider_min_viable_hours.sum())
+        if total > data.client_care_hours.sum() + 1e-6:
+            out.append(
+                f"Providers' minimum viable hours add up to {total:.0f} h/week but all clients together "
+                f"need {data.client_care_hours.sum():.0f} care h"
+            )
+        return out
+
+    # Floors are not attempted by the heuristics: the validator rejects an answer that breaks one.
+    admits = ALWAYS
+
+
+def care_minutes_down(d) -> np.ndarray:
+    return np.floor(d.client_care_hours * 60.0 + 1e-6).astype(np.int64)
+
+
+def reachable_care_hours(data) -> np.ndarray:
+    """Care hours per week of the clients each provider may serve: the most a floor can be filled with."""
+    ok = data.pair_eligible
+    return np.bincount(
+        data.pair_provider[ok],
+        weights=data.client_care_hours[data.pair_client[ok]],
+        minlength=data.n_providers,
+    )

@@ -1,0 +1,70 @@
+"""Protected: the current clients of a protected provider (``protected_providers``) stay with it: never moved
+and never left unmet. Unlike a client's own choice (pinned) they count toward the zoning limit. A client the
+provider can no longer serve (not reachable, or a need it lacks) cannot stay, and is reported as such."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solver.data import protected_clients
+from solver.rules.base import ALWAYS, Rule
+
+
+class Protected(Rule):
+    name = "protected"
+    words = "clients of protected providers stay with them"
+    params = ("protected_providers",)
+    data = ()
+
+    def add(self, am) -> dict:
+        d = am.data
+        for i in protected_clients(d, am.scenario):
+            am.model.add(am.x[int(i), int(d.client_current_provider[i])] == 1).only_enforce_if(
+                am.lit(self.name)
+            )
+        return {}
+
+    def lp(self, lpm) -> None:
+        d = lpm.data
+        stay = np.zeros(d.n_clients, dtype=bool)
+        stay[protected_clients(d, lpm.scenario)] = True
+        lpm.lo_x[stay[lpm.pc] & (d.client_current_provider[lpm.pc] == lpm.pp)] = 1.0
+
+    def hint(self, am, assignment) -> None:
+        pass  # no variables of its own
+
+    def check(self, view) -> list[str]:
+        d, a = view.data, view.assignment
+        cur = d.client_current_provider
+        return [
+            f"protected: client {i} of protected {d.provider_name(int(cur[i]))} is "
+            + ("left unmet" if a[i] < 0 else f"moved to {d.provider_name(int(a[i]))}")
+            for i in protected_clients(d, view.scenario)
+            if a[i] != cur[i]
+        ]
+
+    def precheck(self, data, scenario) -> list[str]:
+        """Protected providers whose current clients alone need more staff hours than they and pools have."""
+        out = []
+        stay = protected_clients(data, scenario)
+        cur = data.client_current_provider
+        pools_on = scenario.pools_enabled and data.n_pools > 0
+        for p in sorted(set(cur[stay].tolist())):
+            mine = stay[cur[stay] == p]
+            load = float(sum(data.pair_staff_hours[data.pair_index(int(i), p)] for i in mine))
+            pool = float(data.pool_weekly_hours[data.pool_members[:, p]].sum()) if pools_on else 0.0
+            cap = float(data.provider_weekly_staff_hours[p])
+            if load > cap + pool + 1e-6:
+                out.append(
+                    f"{data.provider_name(p)} is protected: its {len(mine)} current clients stay with it "
+                    f"and need {load:.0f} staff h/week, it has {cap:.0f} h (+{pool:.0f} h from pools)"
+                )
+        return out
+
+    def start(self, pl) -> bool:
+        stay = protected_clients(pl.data, pl.scenario)
+        pl.fixed[stay] = pl.data.client_current_provider[stay]
+        return False
+
+    # Placement offers a protected client its current provider only (Placement.fixed).
+    admits = ALWAYS

@@ -1,0 +1,137 @@
+"""One CP-SAT search: parameters from :class:`~solver.data.SolveParams`, progress, stop requests, limits.
+
+Determinism (the default, ``SolveParams.deterministic``): the workers interleave in fixed batches
+(``interleave_search``) and every phase is limited by its share of ``SolveParams.budget``, CP-SAT's
+deterministic work units, so the answer depends only on the inputs, the seed and the worker count. The
+wall-clock ``time_limit_s`` is still a hard stop; a search it stops first is flagged (``stopped_by_clock``),
+as it may not repeat. Without determinism the clock alone limits the search (threads race: only a search
+that proves optimality repeats).
+
+Interrupts: CP-SAT catches SIGINT (Ctrl-C) unless told not to and returns the best solution found so far
+(status FEASIBLE); a progress callback returning True, or ``SolveParams.stop`` set, does the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from ortools.sat.python import cp_model
+
+from solver.data import PORTFOLIOS, SolveParams
+
+STATUS = {
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.UNKNOWN: "UNKNOWN",
+    cp_model.MODEL_INVALID: "MODEL_INVALID",
+}
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, fn, offset_s: float):
+        super().__init__()
+        self._fn, self._offset = fn, offset_s
+
+    def on_solution_callback(self) -> None:
+        if self._fn(self.objective_value / 100.0, self.best_objective_bound / 100.0,
+                    self._offset + self.wall_time):
+            self.stop_search()
+
+
+def configure(solver: cp_model.CpSolver, params: SolveParams, budget: float, wall_left_s: float) -> None:
+    """Set CP-SAT parameters from :class:`SolveParams` (seed, workers, portfolio, limits).
+
+    ``budget``: this phase's share of ``params.budget`` (work units or seconds); ``wall_left_s``: seconds left
+    of ``params.time_limit_s``, a hard stop in either mode."""
+    sp = solver.parameters
+    sp.num_workers = params.workers
+    sp.random_seed = params.seed
+    sp.log_search_progress = params.log_progress
+    sp.relative_gap_limit = params.relative_gap_limit
+    wall_left_s = max(wall_left_s, 0.05)
+    if params.deterministic:
+        sp.interleave_search = True
+        sp.max_deterministic_time = max(budget, 0.01)
+        sp.max_time_in_seconds = wall_left_s
+    else:
+        sp.max_time_in_seconds = min(max(budget, 0.05), wall_left_s)
+    subsolvers = params.subsolvers
+    if subsolvers is None:
+        name = params.portfolio
+        if name == "auto":
+            name = "lp" if params.workers <= 8 else "default"
+        subsolvers = PORTFOLIOS[name]
+    if subsolvers:
+        sp.subsolvers.clear()
+        sp.subsolvers.extend(list(subsolvers))
+    for key, value in params.extra_parameters:
+        field_ = getattr(sp, key)
+        if isinstance(value, list | tuple):
+            field_.clear()
+            field_.extend(list(value))
+        else:
+            setattr(sp, key, value)
+
+
+def hints_are_safe(params: SolveParams) -> bool:
+    """Whether CP-SAT may be given a solution hint under these parameters.
+
+    OR-Tools 9.15 aborts the whole process (``CHECK heuristics.fixed_search != nullptr``, exit 134) when an
+    interleaved multi-worker search (our deterministic mode) holds a solution hint and the search ends while
+    a worker is still loading the model, e.g. when infeasibility is proven at once. Interleaving is what
+    makes a multi-worker search deterministic, so the hint is what goes (measured on the demo: the optimised
+    and zoned variants end within 0.05 % of the hinted objective without it, BENCHMARKS.md).
+    """
+    return not (params.deterministic and params.workers > 1)
+
+
+def run_search(am, params: SolveParams, budget: float, offset_s: float):
+    """One CP-SAT search with ``budget`` (work units or seconds) begun ``offset_s`` into the solve."""
+    if not hints_are_safe(params):
+        am.model.clear_hints()
+    solver = cp_model.CpSolver()
+    wall_left_s = params.time_limit_s - offset_s
+    configure(solver, params, budget, wall_left_s)
+    cb = _Progress(params.progress, offset_s) if params.progress else None
+    solver.interrupted = False  # Ctrl-C reached Python during the search: the caller should stop too
+    try:
+        with _stop_watch(solver, params.stop):
+            status = solver.solve(am.model, cb)
+    except KeyboardInterrupt:  # pragma: no cover - CP-SAT normally catches SIGINT itself
+        status = cp_model.UNKNOWN
+        solver.interrupted = True
+    if params.stop is not None and params.stop.is_set():
+        solver.interrupted = True
+    name = STATUS.get(status, "UNKNOWN")
+    # Deterministic mode stopped by the clock before its work limit: this answer may not repeat.
+    solver.stopped_by_clock = (params.deterministic and name in ("FEASIBLE", "UNKNOWN")
+                               and solver.wall_time >= 0.98 * max(wall_left_s, 0.05)
+                               and solver.deterministic_time < 0.98 * budget)
+    return solver, name
+
+
+@contextlib.contextmanager
+def _stop_watch(solver: cp_model.CpSolver, stop: threading.Event | None):
+    """While CP-SAT searches, a thread watches ``stop`` and ends the search the moment it is set (signal
+    handlers cannot: Python runs them only when the search returns)."""
+    if stop is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            if stop.is_set():
+                solver.stop_search()  # again each poll: a call before the search begins may be lost
+
+    watcher = threading.Thread(target=watch, name="cp-sat-stop-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
