@@ -24,14 +24,14 @@ import numpy as np  # noqa: E402
 from solver import ScenarioParams, SolveParams, solve  # noqa: E402
 
 
-def build(n_clients: int, seed: int, pools_enabled: bool, folder: Path):
+def build(n_clients: int, seed: int, pools: bool, folder: Path):
     from commissioning.inputs.folder import load_scenario
     from commissioning.running.problem import build_problem
     from geodata.region import load_region
 
     region = load_region()
     data = load_scenario(folder, region_land=region.land)
-    problem, _index = build_problem(data, region.network(), pools_enabled=pools_enabled)
+    problem, _index = build_problem(data, region.network(), pools=pools)
     return problem
 
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = 0.0
     for key in args.variants:
         label, k, pools = variants[key]
-        sc = ScenarioParams(max_providers_per_zone=k, pools_enabled=pools, allow_unmet=True)
+        sc = ScenarioParams(max_providers_per_zone=k, pools=pools, allow_unmet=True)
         r = solve(problems[pools], sc, params)
         unmet = int(np.sum(r.assignment < 0)) if len(r.assignment) else -1
         print(f"{label:<18}{r.status:<12}{r.objective:>14,.2f}{r.bound:>14,.2f}{100 * r.gap:>9.3f}"

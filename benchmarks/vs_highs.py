@@ -90,7 +90,7 @@ def solve_highs(d: ProblemData, sc: ScenarioParams, time_limit_s: float, threads
     mip = _Mip()
     mip.add_columns(sc.weight_care * d.pair_care_cost_gbp[ok] + sc.weight_travel * d.pair_travel_cost_gbp[ok])
     _assignment_rows(mip, d, sc, pc)
-    draws_by_p = _pool_rows(mip, d, pc, pp, staff) if sc.pools_enabled else {}
+    draws_by_p = _pool_rows(mip, d, pc, pp, staff) if sc.pools else {}
     # Capacity with travel.
     for p in range(d.n_providers):
         ks = np.nonzero(pp == p)[0]
@@ -112,7 +112,7 @@ def _assignment_rows(mip: _Mip, d: ProblemData, sc: ScenarioParams, pc: np.ndarr
     """Every client assigned once, or unmet (its own column, at the penalty per care hour)."""
     u0 = mip.n_cols
     if sc.allow_unmet:
-        mip.add_columns(sc.unmet_penalty_per_hour_gbp * d.client_care_hours)
+        mip.add_columns(sc.unmet_penalty_gbp_per_hour * d.client_care_hours)
     order = np.argsort(pc, kind="stable")
     starts = np.searchsorted(pc[order], np.arange(d.n_clients + 1))
     for i in range(d.n_clients):

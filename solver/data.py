@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 import numpy as np
@@ -26,9 +26,6 @@ from solver.errors import DataError
 # so each term stays below 1e12 (hours: 6e7 minutes; pounds: 1e14 pence).
 MAX_HOURS = 1e6
 MAX_GBP = 1e12
-# The most a commissioner's money and weight switches may be (same reason: pence stay far inside int64).
-SCENARIO_MAXIMA = {"unmet_penalty_per_hour_gbp": 1e6, "move_penalty_gbp": 1e9, "weight_travel": 1e3,
-                   "weight_care": 1e3}
 
 # Defaults used by :meth:`ProblemData.build` to turn travel minutes into pounds.
 DEFAULT_STAFF_COST_PER_HOUR_GBP = 13.50  # carer's loaded hourly pay for time on the road
@@ -380,11 +377,11 @@ class ProblemData:
 def protected_clients(data: ProblemData, scenario: ScenarioParams) -> np.ndarray:
     """Clients that must stay with their current, protected provider: those whose current pair is eligible
     (a client the provider can no longer reach or serve cannot stay, and is reported as such)."""
-    if not scenario.protected_providers:
+    if not scenario.protect:
         return np.zeros(0, dtype=np.int64)
     cur = data.client_current_provider
     out = []
-    for i in np.flatnonzero(np.isin(cur, scenario.protected_providers)):
+    for i in np.flatnonzero(np.isin(cur, scenario.protect)):
         k = data.pair_index(int(i), int(cur[i]))
         if k >= 0 and data.pair_eligible[k]:
             out.append(int(i))
@@ -402,53 +399,66 @@ def _check_range(a: np.ndarray, lo: int, hi: int, name: str) -> None:
         raise DataError(f"{name}[{j}] = {a[j]} is out of range [{lo}, {hi}]")
 
 
+def switch(default, kind: str, doc: str, *, low: float | None = None, high: float | None = None):
+    """A commissioner's switch: its one name (the field's), default, kind, bounds and meaning, read by the
+    scenario file, the command line, the web form and the instance JSON alike. Kinds: ``count`` (a whole
+    number ≥ low, or None when absent), ``natural`` (a whole number ≥ 0, or None), ``bool``, ``money``
+    (£ ≥ 0), ``fraction`` (0 to 1, or None), ``weight`` (≥ 0), ``seconds``, ``work`` (> 0), ``providers``
+    (provider positions; ids in a scenario file), ``provider_zones`` ((provider, zone) positions; a table of
+    id lists in a scenario file)."""
+    return field(default=default, metadata={"kind": kind, "doc": doc, "low": low, "high": high})
+
+
 @dataclass(frozen=True)
 class ScenarioParams:
-    """The commissioner's switches. All costs in GBP per week.
+    """The commissioner's switches (see :func:`switch`; each owned by one rule of :mod:`solver.rules`)."""
 
-    ``max_providers_per_zone``: K, at most K providers serve any zone (None = no zoning).
-    ``pools_enabled``: providers may draw pool hours for clients in the pool's zones.
-    ``allow_unmet``: a client may be left unallocated at ``unmet_penalty_per_hour_gbp`` × its care hours;
-    otherwise every client must be allocated (or the instance is infeasible).
-    ``max_moves``: at most this many clients with a current provider change provider (None = no limit);
-    ``move_penalty_gbp`` is charged per move.
-    ``enforce_min_viable``: a provider's care hours must reach ``provider_min_viable_hours``; with
-    ``allow_provider_exit`` a provider may instead get no work at all (it exits the market).
-    ``enforce_max_weekly``: care hours ≤ ``provider_max_weekly_hours``.
-    ``max_loss_fraction``: each provider keeps at least (1 − f) × its current care hours (None = off).
-    ``protected_providers``: provider indices whose current clients must stay with them (never moved, never
-    left unmet); unlike a client's own choice (pinned) they count toward the zoning limit.
-    ``weight_travel``, ``weight_care``: multipliers of the travel and care cost terms.
-    """
-
-    max_providers_per_zone: int | None = None
-    pools_enabled: bool = True
-    allow_unmet: bool = False
-    unmet_penalty_per_hour_gbp: float = 1000.0
-    max_moves: int | None = None
-    move_penalty_gbp: float = 0.0
-    enforce_min_viable: bool = False
-    allow_provider_exit: bool = True
-    enforce_max_weekly: bool = True
-    max_loss_fraction: float | None = None
-    weight_travel: float = 1.0
-    weight_care: float = 1.0
-    protected_providers: tuple[int, ...] = ()
+    max_providers_per_zone: int | None = switch(
+        None, "count", "zoning: at most this many providers serve any zone (clients who chose their provider "
+        "are not counted); absent: no zoning", low=1)
+    pools: bool = switch(True, "bool", "shared staff pools on: member providers may draw pool hours for "
+                         "clients in the pool's zones")
+    allow_unmet: bool = switch(True, "bool", "a client may be left unmet, at the unmet penalty; false: every "
+                               "client must be served (or the variant is infeasible)")
+    unmet_penalty_gbp_per_hour: float = switch(
+        1000.0, "money", "£ per care hour of a client left unmet, per week (far above any care rate: unmet "
+        "need is the last resort)", high=1e6)
+    max_moves: int | None = switch(None, "natural", "continuity: at most this many clients change provider "
+                                   "(a client with a provider left unmet has moved too); absent: no limit")
+    move_penalty_gbp: float = switch(0.0, "money", "£ charged per client moved to another provider", high=1e9)
+    min_viable: bool = switch(False, "bool", "each provider keeps at least its minimum viable hours "
+                              "(providers.min_viable_hours), or leaves the market if allow_provider_exit")
+    allow_provider_exit: bool = switch(True, "bool", "with min_viable: a provider may instead get no clients "
+                                       "at all (it leaves the market)")
+    max_weekly: bool = switch(True, "bool", "no provider grows beyond its maximum weekly hours "
+                              "(providers.max_weekly_hours)")
+    max_loss_fraction: float | None = switch(None, "fraction", "no provider loses more than this share of "
+                                             "the care hours it delivers today; absent: no limit")
+    weight_travel: float = switch(1.0, "weight", "multiplier of the travel cost in the objective", high=1e3)
+    weight_care: float = switch(1.0, "weight", "multiplier of the care cost in the objective", high=1e3)
+    protect: tuple[int, ...] = switch((), "providers", "these providers' current clients stay with them: "
+                                      "never moved, never left unmet")
+    lock_out: tuple[tuple[int, int], ...] = switch((), "provider_zones", "these providers take no clients in "
+                                                   "these zones (a client's own choice stays)")
+    reserve: tuple[tuple[int, int], ...] = switch((), "provider_zones", "these zones are served by these "
+                                                  "providers only (a client's own choice stays)")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "protected_providers", tuple(int(p) for p in self.protected_providers))
-        if any(p < 0 for p in self.protected_providers):
-            raise DataError("protected_providers must hold provider indices ≥ 0")
+        object.__setattr__(self, "protect", tuple(int(p) for p in self.protect))
+        for name in ("lock_out", "reserve"):  # (provider, zone) pairs, from JSON lists too
+            object.__setattr__(self, name, tuple((int(p), int(z)) for p, z in getattr(self, name)))
+        if any(p < 0 for p in self.protect):
+            raise DataError("protect must hold provider indices ≥ 0")
         if self.max_providers_per_zone is not None and self.max_providers_per_zone < 0:
             raise DataError("max_providers_per_zone must be ≥ 0 or None")
         if self.max_moves is not None and self.max_moves < 0:
             raise DataError("max_moves must be ≥ 0 or None")
         if self.max_loss_fraction is not None and not 0.0 <= self.max_loss_fraction <= 1.0:
             raise DataError("max_loss_fraction must be in [0, 1] or None")
-        for name, hi in SCENARIO_MAXIMA.items():
-            v = getattr(self, name)
-            if not isinstance(v, int | float) or not math.isfinite(v) or not 0 <= v <= hi:
-                raise DataError(f"{name} must be a number from 0 to {hi:g}, got {v!r}")
+        for f in fields(self):
+            high, v = f.metadata["high"], getattr(self, f.name)
+            if high is not None and not (isinstance(v, int | float) and math.isfinite(v) and 0 <= v <= high):
+                raise DataError(f"{f.name} must be a number from 0 to {high:g}, got {v!r}")
 
 
 # SolveParams.lp_hint="auto" solves and rounds the LP relaxation from this many clients (measured in
@@ -498,15 +508,18 @@ class SolveParams:
     of :mod:`solver.lagrange` (measured default: on; off solves the plain model, for comparison).
     """
 
-    time_limit_s: float = 30.0
-    workers: int = 2
-    seed: int = 0
+    # The switches a commissioner sets (scenario file, command line, web form); the rest is for engineers.
+    time_limit_s: float = switch(30.0, "seconds", "wall-clock seconds per variant: a hard stop")
+    workers: int = switch(2, "count", "CP-SAT workers (threads): one per core", low=1, high=MAX_WORKERS)
+    seed: int = switch(0, "natural", "the solver's random seed", high=MAX_SEED)
+    deterministic: bool = switch(True, "bool", "the same data, seed and workers give the same answer on any "
+                                 "machine (the work limit ends the search); false: the clock alone does")
+    work_limit: float | None = switch(None, "work", "deterministic work units per variant (CP-SAT's "
+                                      "deterministic time); absent: half a unit per second of time_limit_s")
     lexicographic: bool = False
     log_progress: bool = False
     portfolio: str = "auto"
     subsolvers: tuple[str, ...] | None = None
-    deterministic: bool = True
-    work_limit: float | None = None
     hint_current: bool = True
     lp_hint: str = "auto"
     export_model: str | None = None

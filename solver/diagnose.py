@@ -96,7 +96,7 @@ def unmet_reasons(
 
     loads = provider_loads(data, assignment)
     spare = data.provider_weekly_staff_hours + pool_draw_hours.sum(axis=(0, 2)) - loads["staff_hours"]
-    if scenario.pools_enabled and data.n_pools:
+    if scenario.pools and data.n_pools:
         left = data.pool_weekly_hours - pool_draw_hours.sum(axis=(1, 2))
     served = zone_providers(data, assignment, exempt_pinned=True)
     k_max = scenario.max_providers_per_zone
@@ -112,7 +112,7 @@ def unmet_reasons(
         for k in ks:
             p = int(data.pair_provider[k])
             room = spare[p]
-            if scenario.pools_enabled and data.n_pools:
+            if scenario.pools and data.n_pools:
                 room += float(left[data.pool_members[:, p] & data.pool_zones[:, z]].sum())
             if room + 1e-9 >= data.pair_staff_hours[k]:
                 fits.append(p)
@@ -128,10 +128,10 @@ def unmet_reasons(
             continue
         after = loads["care_hours"] + data.client_care_hours[i]
         capped = [p for p in fits
-                  if scenario.enforce_max_weekly and after[p] > data.provider_max_weekly_hours[p] + 1e-9]
+                  if scenario.max_weekly and after[p] > data.provider_max_weekly_hours[p] + 1e-9]
         if len(capped) == len(fits):
             out[i] = "maximum weekly hours: providers with room would exceed their maximum weekly hours"
             continue
         out[i] = ("other rules (sustainability floors, move limit) or cost: serving the client would cost "
-                  f"more than the unmet penalty of £{scenario.unmet_penalty_per_hour_gbp:.0f} per care hour")
+                  f"more than the unmet penalty of £{scenario.unmet_penalty_gbp_per_hour:.0f} per care hour")
     return out

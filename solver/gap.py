@@ -110,7 +110,7 @@ def gap_to_problem(inst: GapInstance, sense: str = "min") -> ProblemData:
     )
 
 
-GAP_SCENARIO = ScenarioParams(pools_enabled=False, enforce_max_weekly=False)
+GAP_SCENARIO = ScenarioParams(pools=False, max_weekly=False, allow_unmet=False)  # every job assigned
 
 
 def solve_gap(inst: GapInstance, sense: str = "min", params: SolveParams | None = None) -> dict:

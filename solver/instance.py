@@ -111,11 +111,18 @@ def from_dict(obj: dict) -> tuple[ProblemData, ScenarioParams]:
     return data, _scenario(obj)
 
 
+# Switch names of files written before one name per switch (issue 11): read as today's names.
+_RENAMED = {"pools_enabled": "pools", "unmet_penalty_per_hour_gbp": "unmet_penalty_gbp_per_hour",
+            "enforce_min_viable": "min_viable", "enforce_max_weekly": "max_weekly",
+            "protected_providers": "protect"}
+
+
 def _scenario(obj: dict) -> ScenarioParams:
     known = {f.name for f in fields(ScenarioParams)}
     sc = obj.get("scenario") or {}
     if not isinstance(sc, dict):
         raise DataError("'scenario' must be an object of ScenarioParams fields")
+    sc = {_RENAMED.get(key, key): value for key, value in sc.items()}
     unknown = set(sc) - known
     if unknown:
         raise DataError(f"unknown scenario keys: {', '.join(sorted(unknown))}")

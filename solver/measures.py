@@ -73,7 +73,7 @@ def objective_terms(data: ProblemData, scenario: ScenarioParams, assignment: np.
         "travel": float(scenario.weight_travel * data.pair_travel_cost_gbp[idx].sum()),
         "care": float(scenario.weight_care * data.pair_care_cost_gbp[idx].sum()),
         "moves": float(scenario.move_penalty_gbp * count_moves(data, assignment)),
-        "unmet": float(scenario.unmet_penalty_per_hour_gbp * data.client_care_hours[unmet].sum()),
+        "unmet": float(scenario.unmet_penalty_gbp_per_hour * data.client_care_hours[unmet].sum()),
     }
 
 
@@ -94,7 +94,7 @@ def pool_draws(data: ProblemData, scenario: ScenarioParams, assignment: np.ndarr
     """
     q_n, m, z_n = data.n_pools, data.n_providers, data.n_zones
     draws = np.zeros((q_n, m, z_n))
-    if q_n == 0 or not scenario.pools_enabled:
+    if q_n == 0 or not scenario.pools:
         return draws
     work = zone_staff_hours(data, assignment)
     over = work.sum(axis=1) - data.provider_weekly_staff_hours

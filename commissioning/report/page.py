@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from commissioning.errors import CareCommissioningError
+from commissioning.results.schema import GROUPS, KPI_BY_NAME
 from commissioning.results.spreadsheet import original_text
 
 __all__ = ["ReportError", "write_report", "render_report", "LOSS_FLAG_PCT"]
@@ -39,68 +40,12 @@ LOSS_FLAG_PCT = 20.0
 
 MISSING = "—"
 
-FAMILIES: list[tuple[str, str, str]] = [
-    ("economy", "Economy", "what the care costs — inputs bought at the right price"),
-    ("efficiency", "Efficiency", "how much of the paid time becomes care — travel is the main loss"),
-    (
-        "effectiveness",
-        "Effectiveness",
-        "whether people get the care they were assessed for, and keep their carers",
-    ),
-    ("equity", "Equity", "whether remote and island patches are served as well as the towns"),
-    (
-        "downstream",
-        "Downstream (estimate)",
-        "hospital bed-days implied by unmet care at home — savings "
-        "that land elsewhere and otherwise go uncounted",
-    ),
-    (
-        "funding",
-        "Funding split",
-        "who pays: the council's and the NHS board's contributions to the pooled budget",
-    ),
-    ("other", "Other measures", "further figures from the run"),
+# The KPIs' groups as the schema declares them, then the solver's figures.
+FAMILIES: list[tuple[str, str, str]] = [(g.key, g.title, g.blurb) for g in GROUPS] + [
+    ("other", "Solver", "how each variant's answer was found (kpis.csv's solver rows)"),
 ]
 _FAMILY_KEYS = [f[0] for f in FAMILIES]
 
-LABELS = {
-    "cost_per_week_gbp": "Total cost per week",
-    "travel_hours_per_week": "Travel hours per week (priced per visit from the hub)",
-    "travel_hours_per_week_routed": "Travel hours per week (carers' chained runs)",
-    "care_hours_assigned": "Care hours delivered per week",
-    "unmet_hours_per_week": "Unmet care hours per week",
-    "clients_total": "Clients assessed",
-    "clients_assigned": "Clients served",
-    "clients_unmet": "Clients waiting (unmet)",
-    "clients_moved": "Clients moved to a new provider",
-    "max_providers_per_zone": "Most providers in one patch",
-}
-
-_KNOWN_FAMILY = {
-    "cost_per_week_gbp": "economy",
-    "travel_hours_per_week": "efficiency",
-    "travel_hours_per_week_routed": "efficiency",
-    "care_hours_assigned": "effectiveness",
-    "unmet_hours_per_week": "effectiveness",
-    "clients_total": "effectiveness",
-    "clients_assigned": "effectiveness",
-    "clients_unmet": "effectiveness",
-    "clients_moved": "effectiveness",
-    "max_providers_per_zone": "equity",
-}
-
-_KNOWN_UNIT = {
-    "cost_per_week_gbp": "GBP/week",
-    "travel_hours_per_week": "hours/week",
-    "travel_hours_per_week_routed": "hours/week",
-    "care_hours_assigned": "hours/week",
-    "unmet_hours_per_week": "hours/week",
-    "clients_total": "clients",
-    "clients_assigned": "clients",
-    "clients_unmet": "clients",
-    "clients_moved": "clients",
-    "max_providers_per_zone": "providers",
-}
 
 # Colours for variants in charts (colour-blind-safe palette, Okabe–Ito order).
 _PALETTE = ["#7f7f7f", "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"]
@@ -180,48 +125,10 @@ def _flatten(d: dict, prefix: str = "") -> Iterable[tuple[str, object]]:
             yield name, value
 
 
-def _guess_family(name: str) -> str:
-    if name in _KNOWN_FAMILY:
-        return _KNOWN_FAMILY[name]
-    n = name.lower()
-    rules = [
-        (("bed_day", "bed-day", "beddays", "bed_days", "discharge", "downstream"), "downstream"),
-        (("council", "nhs", "funder", "funding"), "funding"),
-        (("remote", "town", "concentration", "hhi", "per_zone", "loss", "equity"), "equity"),
-        (("cost", "gbp", "price", "spend"), "economy"),
-        (("travel", "km", "mile", "share_of_paid"), "efficiency"),
-        (("unmet", "client", "moved", "continuity", "spare", "longest"), "effectiveness"),
-    ]
-    for words, family in rules:
-        if any(w in n for w in words):
-            return family
-    return "other"
-
-
-def _guess_unit(name: str) -> str:
-    if name in _KNOWN_UNIT:
-        return _KNOWN_UNIT[name]
-    n = name.lower()
-    week = "/week" if "per_week" in n or "weekly" in n else ""
-    if "gbp" in n or "cost" in n:
-        return "GBP" + ("/hour" if "per_hour" in n or "per_care_hour" in n else week)
-    if n.endswith("_pct") or "percent" in n:
-        return "%"
-    if "share" in n:
-        return "share"
-    if "minutes" in n:
-        return "minutes"
-    if "km" in n:
-        return "km" + week
-    if "hours" in n:
-        return "hours" + week
-    if "bed_days" in n or "bed-days" in n:
-        return "bed-days" + week
-    if "clients" in n:
-        return "clients"
-    if "providers" in n:
-        return "providers"
-    return ""
+def _declared(name: str) -> tuple[str, str]:
+    """``(unit, group)`` of a KPI as the schema declares it; anything else is shown under "other"."""
+    k = KPI_BY_NAME.get(name)
+    return (k.unit, k.group) if k else ("", "other")
 
 
 def _is_number_text(text: str) -> bool:
@@ -275,13 +182,9 @@ def _load(out_dir: Path) -> _Run:
         name = row.get("kpi", "")
         if not name:
             continue
-        family = row.get("family", "").lower() or _guess_family(name)
-        k = kpis.setdefault(
-            name,
-            _Kpi(
-                name, row.get("unit", "") or _guess_unit(name), family if family in _FAMILY_KEYS else "other"
-            ),
-        )
+        family = row.get("family", "").lower() or _declared(name)[1]
+        unit = row.get("unit", "") or _declared(name)[0]
+        k = kpis.setdefault(name, _Kpi(name, unit, family if family in _FAMILY_KEYS else "other"))
         for v in variants:  # kpis.json wins; the CSV fills gaps
             cell = row.get(v) or ""
             f = _to_float(cell)
@@ -293,7 +196,7 @@ def _load(out_dir: Path) -> _Run:
     for v in variants:
         block = scenarios.get(v) or {}
         for name, value in _flatten({k: x for k, x in block.items() if k != "solver"}):
-            _put(kpis.setdefault(name, _Kpi(name, _guess_unit(name), _guess_family(name))), v, value)
+            _put(kpis.setdefault(name, _Kpi(name, *_declared(name))), v, value)
         solver = block.get("solver")
         for key, value in solver.items() if isinstance(solver, dict) else ():
             if f"solver_{key}" in kpis:  # the CSV's solver rows, with kpis.json's values
@@ -402,8 +305,9 @@ def _with_unit(value: object, unit: str, digits: int | None = None) -> str:
 
 
 def _label(name: str) -> str:
-    if name in LABELS:
-        return LABELS[name]
+    """A KPI's label as the schema declares it; a parameter's key, read aloud."""
+    if name in KPI_BY_NAME:
+        return KPI_BY_NAME[name].label
     words = {"gbp": "(£)", "pct": "(%)", "nhs": "NHS", "km": "km", "hhi": "(HHI)"}
     text = " ".join(words.get(w, w) for w in name.replace(".", " · ").replace("_", " ").split())
     return text[:1].upper() + text[1:]
@@ -600,7 +504,7 @@ def _headline(run: _Run) -> str:
     if best is None:
         v = base
         items = [
-            f"{_label(k)}: <strong>{escape(_with_unit(run.value(k, v), _KNOWN_UNIT[k]))}</strong>"
+            f"{_label(k)}: <strong>{escape(_with_unit(run.value(k, v), KPI_BY_NAME[k].unit))}</strong>"
             for k in ("cost_per_week_gbp", "travel_hours_per_week", "unmet_hours_per_week", "clients_moved")
             if run.value(k, v) is not None
         ]

@@ -1,9 +1,9 @@
 """Key performance indicators per variant, by the four Es, plus the downstream and funding estimates.
 
-Every KPI is declared once in :data:`KPIS` with its group (economy, efficiency, effectiveness, equity,
-downstream, funding), its level (input, output or outcome), its unit and a one-line definition; the name
-carries the unit. ``kpis.json``, ``kpis.csv``, the workbook and the report all come from
-:func:`build_kpis`, so they cannot disagree.
+Every KPI is declared once in :data:`commissioning.results.schema.KPIS` with its group (economy, efficiency,
+effectiveness, equity, downstream, funding), its level (input, output or outcome), its unit, its label and
+a one-line definition; the name carries the unit. ``kpis.json``, ``kpis.csv``, the workbook and the report
+all come from :func:`build_kpis`, so they cannot disagree.
 
 Conventions: hours are per week; "care hours" are billable hours (weekly hours × carers per visit);
 travel is priced one way per visit from the provider's hub (or a pool's local base), for every carer,
@@ -21,7 +21,6 @@ week per such client; cost per week = bed-days × bed-day cost (unconfirmed: set
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,242 +28,9 @@ import pandas as pd
 
 from commissioning import __version__
 from commissioning.results.facts import variant_facts, weighted_mean
+from commissioning.results.schema import GROUP_KEYS as GROUPS  # noqa: F401 - tests read them here
+from commissioning.results.schema import KPI_TABLE_HEAD, KPI_TABLE_TAIL, KPIS, SOLVER_FIELDS, SOLVER_UNITS
 
-GROUPS = ("economy", "efficiency", "effectiveness", "equity", "downstream", "funding")
-
-
-@dataclass(frozen=True)
-class Kpi:
-    name: str
-    group: str
-    level: str  # input, output, outcome
-    unit: str
-    description: str
-
-
-KPIS: tuple[Kpi, ...] = (
-    Kpi("care_cost_per_week_gbp", "economy", "input", "GBP/week", "provider's hourly rate × care hours"),
-    Kpi(
-        "travel_cost_per_week_gbp",
-        "economy",
-        "input",
-        "GBP/week",
-        "travel hours × (staff cost per hour + mileage per travel hour)",
-    ),
-    Kpi("cost_per_week_gbp", "economy", "input", "GBP/week", "care cost + travel cost"),
-    Kpi("cost_per_care_hour_gbp", "economy", "input", "GBP/hour", "cost per week ÷ care hours assigned"),
-    Kpi("care_hours_assigned", "efficiency", "output", "hours/week", "billable care hours delivered"),
-    Kpi(
-        "travel_hours_per_week",
-        "efficiency",
-        "input",
-        "hours/week",
-        "carers' travel, one way per visit from the hub (as priced by the optimiser)",
-    ),
-    Kpi(
-        "travel_hours_per_week_routed",
-        "efficiency",
-        "input",
-        "hours/week",
-        "carers' travel when each provider's visits are chained into runs per time band (OR-Tools routing); "
-        "empty when routing is not available",
-    ),
-    Kpi(
-        "travel_hours_per_week_per_visit_typical_day",
-        "efficiency",
-        "input",
-        "hours/week",
-        "the optimiser's per-visit pricing (one way from the nearest hub) on the routed typical day: compare "
-        "with travel_hours_per_week_routed like for like",
-    ),
-    Kpi(
-        "routing_unrouted_visits_per_day",
-        "efficiency",
-        "output",
-        "visits/day",
-        "visits of the typical day no run could include (e.g. after the last ferry)",
-    ),
-    Kpi(
-        "travel_share_of_paid_staff_time",
-        "efficiency",
-        "input",
-        "share 0-1",
-        "travel hours ÷ (care hours + travel hours)",
-    ),
-    Kpi("km_per_week", "efficiency", "input", "km/week", "road km driven, one way per visit, every carer"),
-    Kpi(
-        "travel_minutes_per_visit_mean",
-        "efficiency",
-        "output",
-        "minutes/visit",
-        "mean travel per visit, weighted by visits",
-    ),
-    Kpi("clients_total", "effectiveness", "output", "clients", "care packages in the scenario"),
-    Kpi("clients_assigned", "effectiveness", "output", "clients", "packages with a provider"),
-    Kpi("clients_unmet", "effectiveness", "outcome", "clients", "packages with no provider"),
-    Kpi("unmet_hours_per_week", "effectiveness", "outcome", "hours/week", "care hours of unmet packages"),
-    Kpi(
-        "clients_moved",
-        "effectiveness",
-        "outcome",
-        "clients",
-        "clients served by a different provider than today (continuity lost)",
-    ),
-    Kpi(
-        "longest_travel_minutes_per_visit",
-        "effectiveness",
-        "output",
-        "minutes/visit",
-        "the longest travel per visit to any assigned client",
-    ),
-    Kpi(
-        "remote_patches_with_spare_capacity_nearby",
-        "effectiveness",
-        "outcome",
-        "patches",
-        "remote patches where a provider with spare staff hours (see parameters.kpis) is within the nearby "
-        "travel per visit (median to the patch's clients)",
-    ),
-    Kpi("remote_patches", "effectiveness", "output", "patches", "remote patches with clients"),
-    Kpi(
-        "constraint_violations",
-        "effectiveness",
-        "outcome",
-        "count",
-        "constraints the allocation breaks (capacity, zoning, ...): today's allocation may break some",
-    ),
-    Kpi(
-        "travel_minutes_per_visit_remote",
-        "equity",
-        "output",
-        "minutes/visit",
-        "mean travel per visit to clients in remote patches",
-    ),
-    Kpi(
-        "travel_minutes_per_visit_towns",
-        "equity",
-        "output",
-        "minutes/visit",
-        "mean travel per visit to clients in other patches",
-    ),
-    Kpi(
-        "unmet_share_of_hours_remote",
-        "equity",
-        "outcome",
-        "share 0-1",
-        "unmet care hours ÷ care hours needed, remote patches",
-    ),
-    Kpi(
-        "unmet_share_of_hours_towns",
-        "equity",
-        "outcome",
-        "share 0-1",
-        "unmet care hours ÷ care hours needed, other patches",
-    ),
-    Kpi(
-        "max_providers_per_zone",
-        "equity",
-        "output",
-        "providers",
-        "most providers serving any one patch (clients' own choices included)",
-    ),
-    Kpi(
-        "max_providers_per_zone_excluding_own_choice",
-        "equity",
-        "output",
-        "providers",
-        "most providers serving one patch's clients who did not choose their provider (what K limits)",
-    ),
-    Kpi("providers_per_zone_mean", "equity", "output", "providers", "mean providers per patch with clients"),
-    Kpi(
-        "zoning_limit_providers_per_zone",
-        "equity",
-        "input",
-        "providers",
-        "the variant's zoning limit K (empty: no zoning)",
-    ),
-    Kpi(
-        "provider_concentration_hhi",
-        "equity",
-        "output",
-        "index 0-10000",
-        "Herfindahl-Hirschman index of providers' shares of care hours",
-    ),
-    Kpi(
-        "largest_provider_loss_percent",
-        "equity",
-        "outcome",
-        "percent",
-        "the largest fall in a provider's care hours against current",
-    ),
-    Kpi(
-        "providers_below_min_viable",
-        "equity",
-        "outcome",
-        "providers",
-        "providers with work but below their minimum viable hours",
-    ),
-    Kpi(
-        "delayed_discharge_bed_days_per_week",
-        "downstream",
-        "outcome",
-        "bed-days/week",
-        "unmet care hours ÷ mean care hours of a package (assumptions.downstream) × share in hospital × "
-        "bed-days per week per such client (estimate)",
-    ),
-    Kpi(
-        "delayed_discharge_cost_per_week_gbp",
-        "downstream",
-        "outcome",
-        "GBP/week",
-        "delayed-discharge bed-days × bed-day cost (estimate; bed-day cost unconfirmed)",
-    ),
-    Kpi(
-        "delayed_discharge_bed_days_per_week_change_vs_current",
-        "downstream",
-        "outcome",
-        "bed-days/week",
-        "against current; negative = bed-days saved",
-    ),
-    Kpi(
-        "delayed_discharge_cost_per_week_change_vs_current_gbp",
-        "downstream",
-        "outcome",
-        "GBP/week",
-        "against current; negative = hospital cost avoided",
-    ),
-    Kpi(
-        "cost_per_week_change_vs_current_gbp",
-        "economy",
-        "input",
-        "GBP/week",
-        "care and travel cost against current; negative = saving",
-    ),
-    Kpi(
-        "travel_hours_per_week_change_vs_current",
-        "efficiency",
-        "input",
-        "hours/week",
-        "travel hours against current; negative = less travel",
-    ),
-    Kpi(
-        "cost_council_per_week_gbp",
-        "funding",
-        "input",
-        "GBP/week",
-        "care and travel cost of council-funded packages (pooled budget contribution)",
-    ),
-    Kpi(
-        "cost_nhs_per_week_gbp",
-        "funding",
-        "input",
-        "GBP/week",
-        "care and travel cost of NHS-funded packages (pooled budget contribution)",
-    ),
-    Kpi("council_share_of_cost", "funding", "input", "share 0-1", "council's share of the weekly cost"),
-)
-KPI_BY_NAME = {k.name: k for k in KPIS}
-SOLVER_FIELDS = ("status", "objective", "bound", "gap", "seconds")
 DELAYED_DISCHARGE_FORMULA = (
     "bed-days per week = unmet care hours per week ÷ mean_care_hours_per_package_per_week × "
     "share_of_unmet_clients_in_hospital × bed_days_per_week_per_client_in_hospital; "
@@ -350,7 +116,8 @@ def build_kpis(
         "variants": list(outcomes),
         "assumptions": assumptions,
         "definitions": {
-            k.name: {"group": k.group, "level": k.level, "unit": k.unit, "description": k.description}
+            k.name: {"group": k.group, "level": k.level, "unit": k.unit, "description": k.description,
+                     "label": k.label}
             for k in KPIS
         },
         "scenarios": scenarios,
@@ -505,9 +272,8 @@ def kpi_table(kpis: dict[str, Any]) -> pd.DataFrame:
         row.update({n: kpis["scenarios"][n][k.name] for n in names})
         row.update({"level": k.level, "description": k.description})
         rows.append(row)
-    units = {"status": "", "objective": "GBP/week", "bound": "GBP/week", "gap": "share 0-1", "seconds": "s"}
     for field in SOLVER_FIELDS:
-        row = {"kpi": f"solver_{field}", "unit": units[field], "family": "solver", "level": ""}
+        row = {"kpi": f"solver_{field}", "unit": SOLVER_UNITS[field], "family": "solver", "level": ""}
         row.update({n: kpis["scenarios"][n]["solver"][field] for n in names})
         row["description"] = {
             "status": "OPTIMAL, FEASIBLE (time limit reached) or EVALUATED (current: not optimised)",
@@ -517,4 +283,4 @@ def kpi_table(kpis: dict[str, Any]) -> pd.DataFrame:
             "seconds": "solve time",
         }[field]
         rows.append(row)
-    return pd.DataFrame(rows, columns=["kpi", "unit", "family", *names, "level", "description"])
+    return pd.DataFrame(rows, columns=[*KPI_TABLE_HEAD, *names, *KPI_TABLE_TAIL])

@@ -7,30 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from commissioning.results import schema
 from commissioning.results.facts import variant_facts, weighted_mean
 
 ALLOCATION_FILE = "allocation.csv"
-
-
-# The README's *Output folder* contract first, then extras (care hours = weekly hours × carers per visit).
-ALLOCATION_COLUMNS = [
-    "client_id",
-    "provider_id",
-    "status",
-    "reason",
-    "zone",
-    "travel_minutes_per_visit",
-    "moved",
-    "weekly_hours",
-    "visits_per_week",
-    "carers_per_visit",
-    "funder",
-    "current_provider",
-    "care_hours_per_week",
-    "travel_hours_per_week",
-    "from_pool",
-    "remote",
-]
 
 
 def allocation_frame(outcome, data) -> pd.DataFrame:
@@ -67,7 +47,7 @@ def allocation_frame(outcome, data) -> pd.DataFrame:
             "funder": [c.funder for c in data.clients],
             "remote": ["yes" if remote[c.zone] else "no" for c in data.clients],
         }
-    )[ALLOCATION_COLUMNS]
+    )[schema.names(schema.ALLOCATION)]
 
 
 def provider_table(outcomes: dict, data, km: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -119,7 +99,8 @@ def provider_table(outcomes: dict, data, km: dict[str, np.ndarray]) -> pd.DataFr
             frame["revenue_change_vs_current_gbp"] = f["provider_revenue"] - base["provider_revenue"]
             frame["clients_change_vs_current"] = f["provider_clients"] - base["provider_clients"]
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True).round(4)
+    frame = pd.concat(frames, ignore_index=True).round(4)
+    return frame[[c for c in schema.names(schema.PROVIDERS) if c in frame.columns]]
 
 
 def zone_table(outcomes: dict, data, km: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -157,4 +138,4 @@ def zone_table(outcomes: dict, data, km: dict[str, np.ndarray]) -> pd.DataFrame:
                     "travel_hours_per_week": float(f["travel_hours"][got].sum()),
                 }
             )
-    return pd.DataFrame(rows).round(4)
+    return pd.DataFrame(rows, columns=schema.names(schema.ZONES)).round(4)

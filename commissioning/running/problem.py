@@ -45,7 +45,7 @@ def build_problem(
     data: ScenarioData,
     travel,
     *,
-    pools_enabled: bool = True,
+    pools: bool = True,
     max_travel_minutes_per_visit: float = DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT,
     money: MoneyParams | None = None,
 ):
@@ -69,7 +69,7 @@ def build_problem(
     minutes, reason = client_provider_travel(data, travel)
     hub_km = nearest_hub_km(data)
     pool_minutes = np.full((n, m), np.inf)
-    if pools_enabled and data.pools:
+    if pools and data.pools:
         pool_minutes = pool_travel(data, travel, p_index)
 
     needs = np.array([_bitmask(c.needs) for c in clients], dtype=np.int64)
@@ -120,7 +120,7 @@ def build_problem(
         for zid in pool.zones:
             pool_zones[q, z_index[zid]] = True
     pool_hours = np.array([pool.weekly_hours for pool in data.pools], dtype=float)
-    if not pools_enabled:
+    if not pools:
         pool_hours = np.zeros(len(data.pools))
 
     problem = ProblemData.build(

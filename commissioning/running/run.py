@@ -32,7 +32,7 @@ from commissioning.running.problem import build_problem
 from commissioning.running.router import Router
 from commissioning.running.travel import client_provider_km, pool_km, travel_model_for
 from commissioning.running.variant import VariantOutcome, run_variant
-from commissioning.scenario.file import ScenarioFile, check_provider_references
+from commissioning.scenario.file import ScenarioFile, check_references
 
 
 @dataclass
@@ -52,32 +52,22 @@ def run_scenario(
     scenario: ScenarioFile,
     out_dir: str | Path,
     *,
-    time_limit_s: float | None = None,
-    workers: int | None = None,
-    seed: int | None = None,
+    overrides: dict | None = None,
     force: bool = False,
     quiet: bool = False,
     stream: TextIO | None = None,
     routing: bool | None = None,
-    work_limit: float | None = None,
 ) -> RunResult:
     """Solve every variant of ``scenario``; write ``out_dir`` atomically (see :mod:`commissioning.results`).
 
-    ``time_limit_s`` (seconds), ``work_limit`` (deterministic work units), ``workers`` and ``seed`` override
-    every variant's own values (command-line options).
+    ``overrides``: solver switches (``time_limit_s``, ``work_limit``, ``workers``, ``seed``, ...) set over
+    every optimised variant's own values (command-line options).
     """
     t0 = time.perf_counter()
     stream = stream if stream is not None else sys.stderr
-    overrides = {
-        k: v
-        for k, v in (("time_limit_s", time_limit_s), ("work_limit", work_limit), ("workers", workers),
-                     ("seed", seed))
-        if v is not None
-    }
     if overrides:
-        scenario = dataclasses.replace(
-            scenario, variants=tuple(dataclasses.replace(v, **overrides) for v in scenario.variants)
-        )
+        optimised = [v.with_switches(**overrides) if v.mode != "current" else v for v in scenario.variants]
+        scenario = dataclasses.replace(scenario, variants=tuple(optimised))
     out_dir = Path(out_dir)
     _refuse_to_overwrite_inputs(scenario, out_dir, force)
     interrupt = Interrupt(stream)
@@ -123,7 +113,8 @@ class _Run:
             timings["data_s"] = time.perf_counter() - t0
             data = load_scenario(source_dir)  # one reading path with ``commissioning validate``
             travel = travel_model_for(data)
-            check_provider_references(scenario, [p.provider_id for p in data.providers])
+            check_references(scenario, [p.provider_id for p in data.providers],
+                             [z.zone_id for z in data.zones])
             warnings = [str(w) for w in data.warnings]
             if source_dir != inputs:
                 warnings += write_inputs(source_dir, inputs, data)
@@ -206,7 +197,7 @@ def _build_problems(scenario: ScenarioFile, data, travel) -> dict[bool, tuple]:
         out[pools] = build_problem(
             data,
             travel,
-            pools_enabled=pools,
+            pools=pools,
             max_travel_minutes_per_visit=scenario.max_travel_minutes_per_visit,
             money=scenario.money,
         )

@@ -118,7 +118,7 @@ def run_variant(
 ) -> VariantOutcome:
     """Evaluate (``current``) or solve one variant; ``stop`` set by another thread ends the search at once."""
     problem, index, notes = apply_variant_pairs(variant, problem, index)
-    sc = variant.scenario_params(index.provider_ids)
+    sc = variant.scenario_params(index.provider_ids, index.zone_ids)
     if variant.mode == "current":
         assignment, reasons, pool_hours, solver_info, violations = _evaluate(variant, problem, index, sc,
                                                                              quiet, stream)
@@ -172,18 +172,10 @@ def _solve(variant: Variant, problem, index, sc, quiet: bool, stream: TextIO | N
            stop: threading.Event | None, notes: list[str]):
     """CP-SAT's allocation: ``(assignment, reasons, pool hours, solver, broken)``; a note if the clock
     stopped the search before its work limit. :class:`InfeasibleError` with the diagnosis if none."""
-    from solver import SolveParams, solve
+    from solver import solve
 
-    params = SolveParams(
-        time_limit_s=variant.time_limit_s,
-        work_limit=variant.work_limit,
-        workers=variant.workers,
-        seed=variant.seed,
-        deterministic=variant.deterministic,
-        # The run handles Ctrl-C itself (see running.interrupt): a search stopped by it must not pass as done.
-        extra_parameters=(("catch_sigint_signal", False),),
-        stop=stop,
-    )
+    # The run handles Ctrl-C itself (see running.interrupt): a search stopped by it must not pass as done.
+    params = variant.solve_params(extra_parameters=(("catch_sigint_signal", False),), stop=stop)
     progress = VariantProgress(variant.name, variant.time_limit_s, stream=stream, quiet=quiet,
                                work_limit=params.budget if params.deterministic else None)
     params = dataclasses.replace(params, progress=progress.callback)

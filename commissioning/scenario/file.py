@@ -2,8 +2,10 @@
 
 :func:`load_scenario_file` reads and checks a scenario file and returns a :class:`ScenarioFile`. Every
 mistake raises :class:`~commissioning.errors.ScenarioError` naming the key (``variants[2].max_moves``), the
-line of the file it is on, what is wrong and what to do. :func:`check_provider_references` checks the
-provider ids the variants name (``protect``, ``exclude``) once the data are loaded.
+line of the file it is on, what is wrong and what to do. :func:`check_references` checks the provider and
+zone ids the variants name (``protect``, ``exclude``, ...) once the data are loaded. A variant's switches
+(:mod:`commissioning.scenario.switches`) have one name everywhere: the key here, the command-line flag, the
+solver's parameter and the instance JSON's.
 
 Format (every key but ``data`` and the variants' ``name`` and ``mode`` is optional)::
 
@@ -70,6 +72,7 @@ Format (every key but ``data`` and the variants' ``name`` and ``mode`` is option
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import tomllib
@@ -78,17 +81,15 @@ from pathlib import Path
 from typing import Any
 
 from commissioning.errors import ScenarioError
-from commissioning.scenario import lines
+from commissioning.scenario import lines, switches
 from commissioning.scenario.defaults import (
     DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT,
-    DEFAULT_MOVE_PENALTY_GBP,
-    DEFAULT_UNMET_PENALTY_GBP_PER_HOUR,
     DownstreamParams,
     KpiParams,
     MoneyParams,
     RoutingParams,
 )
-from solver.data import MAX_SEED, MAX_WORKERS, SCENARIO_MAXIMA
+from solver.data import MAX_SEED, MAX_WORKERS
 
 MODES = ("current", "optimised", "zoned")
 WAITING = ("greedy", "unmet")
@@ -130,55 +131,58 @@ class DataSource:
 
 @dataclass(frozen=True)
 class Variant:
+    """One variant of a scenario file. Its switches (:mod:`commissioning.scenario.switches`) read as
+    attributes: the file's value, or the switch's one default (``variant.max_moves``)."""
+
     name: str
     mode: str
-    max_providers_per_zone: int | None = None
-    pools: bool = True
-    allow_unmet: bool = True
-    unmet_penalty_gbp_per_hour: float = DEFAULT_UNMET_PENALTY_GBP_PER_HOUR
-    max_moves: int | None = None
-    move_penalty_gbp: float = DEFAULT_MOVE_PENALTY_GBP
-    protect: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    waiting: str = "greedy"
-    min_viable: bool = False
-    allow_exit: bool = True
-    max_weekly: bool = True
-    max_loss_fraction: float | None = None
-    weight_travel: float = 1.0
-    weight_care: float = 1.0
-    time_limit_s: float = 15.0
-    work_limit: float | None = None
-    seed: int = 0
-    workers: int = 2
-    deterministic: bool = True
+    switches: dict[str, Any] = field(default_factory=dict)  # the switches the file sets, by name
+    exclude: tuple[str, ...] = ()  # these providers take no clients (a pinned client's own choice stays)
+    waiting: str = "greedy"  # mode "current": new packages placed by spot purchase, or left unmet
+    description: str = ""
     index: int = 0  # position in the file's [[variants]] list (0-based)
 
-    def scenario_params(self, provider_ids: tuple[str, ...] = ()):
-        """The solver's :class:`~solver.ScenarioParams` for this variant (``provider_ids``: the solver's
-        provider order, to turn ``protect`` into indices)."""
+    def __getattr__(self, name: str) -> Any:
+        known = switches.by_name()
+        if name in known:
+            return self.switches.get(name, known[name].default)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def with_switches(self, **values: Any) -> Variant:
+        """A copy with these switches set (e.g. command-line options over the file's values)."""
+        return dataclasses.replace(self, switches={**self.switches, **values})
+
+    def scenario_params(self, provider_ids: tuple[str, ...] = (), zone_ids: tuple[str, ...] = ()):
+        """The solver's :class:`~solver.ScenarioParams` for this variant; ``provider_ids`` and ``zone_ids``
+        (the solver's order) turn the ids a switch names into positions."""
         from solver import ScenarioParams
 
-        position = {pid: k for k, pid in enumerate(provider_ids)}
-        return ScenarioParams(
-            protected_providers=tuple(position[pid] for pid in self.protect if pid in position),
-            max_providers_per_zone=self.max_providers_per_zone if self.mode == "zoned" else None,
-            pools_enabled=self.pools,
-            allow_unmet=True if self.mode == "current" else self.allow_unmet,
-            unmet_penalty_per_hour_gbp=self.unmet_penalty_gbp_per_hour,
-            max_moves=self.max_moves,
-            move_penalty_gbp=self.move_penalty_gbp,
-            enforce_min_viable=self.min_viable,
-            allow_provider_exit=self.allow_exit,
-            enforce_max_weekly=self.max_weekly,
-            max_loss_fraction=self.max_loss_fraction,
-            weight_travel=self.weight_travel,
-            weight_care=self.weight_care,
-        )
+        provider_pos = {pid: k for k, pid in enumerate(provider_ids)}
+        zone_pos = {zid: k for k, zid in enumerate(zone_ids)}
+        values = {f.name: switches.to_solver(f, getattr(self, f.name), provider_pos, zone_pos)
+                  for f in switches.scenario_switches()}
+        if self.mode != "zoned":
+            values["max_providers_per_zone"] = None
+        if self.mode == "current":
+            values["allow_unmet"] = True  # today's allocation leaves unmet whom it leaves unmet
+        return ScenarioParams(**values)
+
+    def solve_params(self, **extra: Any):
+        """The solver's :class:`~solver.SolveParams` for this variant (``extra``: progress, stop, ...)."""
+        from solver import SolveParams
+
+        return SolveParams(**{f.name: getattr(self, f.name) for f in switches.solver_switches()}, **extra)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "index"}
-        out["protect"], out["exclude"] = list(self.protect), list(self.exclude)
+        """Every setting of the variant as the report and kpis.json show it (defaults included)."""
+        known = switches.by_name()
+        names = switches.CURRENT_SWITCHES if self.mode == "current" else list(known)
+        out: dict[str, Any] = {"name": self.name, "mode": self.mode}
+        out.update({name: switches.shown(known[name], getattr(self, name)) for name in names})
+        if self.mode == "current":
+            out["waiting"] = self.waiting
+        else:
+            out["exclude"] = list(self.exclude)
         return out
 
 
@@ -243,46 +247,16 @@ _DOWNSTREAM = {
 _TRAVEL = {"max_travel_minutes_per_visit": "positive"}
 _KPIS = {"nearby_minutes_per_visit": "positive", "spare_staff_hours_per_week": "number"}
 _ROUTING = {"enabled": "bool", "time_limit_s": "positive"}
-_SOLVER = {
-    "time_limit_s": "positive",
-    "work_limit": "positive",
-    "workers": "workers",
-    "seed": "seed",
-    "deterministic": "bool",
-}
-_VARIANT_COMMON = {
-    "name": "name",
-    "mode": "mode",
-    "description": "str",
-    "pools": "bool",
-    "unmet_penalty_gbp_per_hour": "number",
-}
-_VARIANT_OPT = {
-    "max_providers_per_zone": "count",
-    "allow_unmet": "bool",
-    "max_moves": "natural",
-    "move_penalty_gbp": "number",
-    "protect": "providers",
-    "exclude": "providers",
-    "sustainability": "table",
-    "weights": "table",
-    **_SOLVER,
-}
-_VARIANT_CURRENT = {"waiting": "waiting"}
-_SUSTAINABILITY = {
-    "min_viable": "bool",
-    "allow_exit": "bool",
-    "max_weekly": "bool",
-    "max_loss_fraction": "fraction",
-}
-_WEIGHTS = {"travel": "number", "care": "number"}
-
-# Keys whose value the solver bounds (solver.data.SCENARIO_MAXIMA: pence must stay inside int64).
-_MAXIMA = {
-    "unmet_penalty_gbp_per_hour": SCENARIO_MAXIMA["unmet_penalty_per_hour_gbp"],
-    "move_penalty_gbp": SCENARIO_MAXIMA["move_penalty_gbp"],
-    "travel": SCENARIO_MAXIMA["weight_travel"],
-    "care": SCENARIO_MAXIMA["weight_care"],
+# A variant's own keys, besides the switches (commissioning.scenario.switches).
+_VARIANT_OWN = {"name": "name", "mode": "mode", "description": "str"}
+_VARIANT_OWN_OPT = {"exclude": "providers"}
+_VARIANT_OWN_CURRENT = {"waiting": "waiting"}
+# Keys of earlier versions, with what to write now (one name per switch).
+_RENAMED = {
+    "sustainability": "write its keys in the variant itself: min_viable, allow_provider_exit, max_weekly, "
+    "max_loss_fraction",
+    "weights": "write weight_travel = ... and weight_care = ... in the variant itself",
+    "allow_exit": "write allow_provider_exit",
 }
 
 _KIND_TEXT = {
@@ -338,9 +312,6 @@ class _Checker:
                 ok = value > 0 if kind == "positive" else value >= 0
                 if kind == "fraction":
                     ok = ok and value <= 1
-            top = _MAXIMA.get(key)
-            if ok and top is not None and value > top:
-                self.fail(full, f"got {value:g}, more than the model can hold", f"write at most {top:g}")
         elif kind == "bool":
             ok = isinstance(value, bool)
         elif kind in ("count", "natural", "seed", "workers"):
@@ -365,6 +336,15 @@ class _Checker:
             self.fail(
                 full, f"got {value!r}, expected {_KIND_TEXT[kind]}", f"write {full} as {_KIND_TEXT[kind]}"
             )
+        return value
+
+    def switch(self, table: dict, key: str, prefix: str):
+        """The checked value of a switch (its kind and bounds from the solver's declaration)."""
+        f = switches.by_name()[key]
+        value = switches.checked(f, table[key])
+        if value is None:
+            full, text = f"{prefix}{key}", switches.expected(f)
+            self.fail(full, f"got {table[key]!r}, expected {text}", f"write {full} as {text}")
         return value
 
     def table(self, doc: dict, key: str, schema: dict[str, str], prefix: str = "") -> dict[str, Any]:
@@ -414,7 +394,7 @@ def parse_scenario(
     kpis = KpiParams(**c.table(doc, "kpis", _KPIS))
     routing = RoutingParams(**c.table(doc, "routing", _ROUTING))
     travel = c.table(doc, "travel", _TRAVEL)
-    solver_defaults = c.table(doc, "solver", _SOLVER)
+    solver_defaults = _solver_table(c, doc)
     variants = _variants(c, doc, solver_defaults)
     return ScenarioFile(
         path=path,
@@ -481,98 +461,104 @@ def _data_source(c: _Checker, doc: dict, base: Path) -> DataSource:
     return DataSource(generate_clients=clients, generate_seed=seed)
 
 
+def _solver_table(c: _Checker, doc: dict) -> dict[str, Any]:
+    """``[solver]``: how every variant searches, unless it says otherwise."""
+    if "solver" not in doc:
+        return {}
+    table = doc["solver"]
+    if not isinstance(table, dict):
+        c.fail("solver", f"got {table!r}, expected a table", "write it as [solver]")
+    known = [f.name for f in switches.solver_switches()]
+    c.unknown(table, known, "solver.")
+    return {key: c.switch(table, key, "solver.") for key in table}
+
+
 def _variants(c: _Checker, doc: dict, solver_defaults: dict) -> tuple[Variant, ...]:
     raw = doc.get("variants")
     if raw is None:
         c.fail("variants", "no variants", "add at least one [[variants]] table with name and mode")
     if not isinstance(raw, list) or not all(isinstance(v, dict) for v in raw) or not raw:
         c.fail("variants", "expected a list of [[variants]] tables", "write each variant as [[variants]]")
-    out: list[Variant] = []
     seen: set[str] = set()
-    for k, v in enumerate(raw):
-        prefix = f"variants[{k}]."
-        for required in ("name", "mode"):
-            if required not in v:
-                c.fail(
-                    f"variants[{k}]",
-                    f"has no {required}",
-                    f"add {required} = ... to the variant (mode is one of {', '.join(MODES)})",
-                )
-        mode = c.value(v, "mode", "mode", prefix)
-        allowed = {**_VARIANT_COMMON, **(_VARIANT_CURRENT if mode == "current" else _VARIANT_OPT)}
-        other = _VARIANT_OPT if mode == "current" else _VARIANT_CURRENT
-        for key in v:
-            if key not in allowed and key in other:
-                c.fail(
-                    f"{prefix}{key}",
-                    f'has no effect in mode "{mode}"',
-                    "remove it"
-                    + (
-                        ', or use mode = "optimised" or "zoned"'
-                        if mode == "current"
-                        else ' (it applies to mode = "current" only)'
-                    ),
-                )
-        c.unknown(v, allowed, prefix)
-        values = {key: c.value(v, key, allowed[key], prefix) for key in v if allowed[key] != "table"}
-        name = values.pop("name")
-        if name.lower() in seen:
-            # Output folders are named after variants: on Windows and macOS "Zoned" and "zoned" are one.
-            c.fail(f"{prefix}name", f"variant name {name!r} is used twice (names ignore case)",
-                   "give every variant its own name")
-        if isinstance(name, str) and name.lower() in RESERVED_NAMES:
-            c.fail(
-                f"{prefix}name",
-                f"variant name {name!r} is taken by a file or folder of the output",
-                "rename the variant (e.g. 'zoned_k2'); reserved: " + ", ".join(sorted(RESERVED_NAMES)),
-            )
-        seen.add(name.lower())
-        values.pop("description", None)
-        if mode == "zoned" and "max_providers_per_zone" not in values:
-            c.fail(
-                f"variants[{k}]",
-                'a "zoned" variant needs max_providers_per_zone',
-                "add max_providers_per_zone = 2 (or the K you want)",
-            )
-        if mode == "optimised" and "max_providers_per_zone" in values:
-            c.fail(
-                f"{prefix}max_providers_per_zone",
-                'an "optimised" variant has no zoning',
-                'remove the key, or use mode = "zoned"',
-            )
-        sus = c.table(v, "sustainability", _SUSTAINABILITY, prefix) if mode != "current" else {}
-        weights = c.table(v, "weights", _WEIGHTS, prefix) if mode != "current" else {}
-        merged = {**solver_defaults, **values}
-        out.append(
-            Variant(
-                name=name,
-                index=k,
-                **merged,
-                **sus,
-                **{f"weight_{key}": value for key, value in weights.items()},
-            )
-        )
-    return tuple(out)
+    return tuple(_variant(c, v, k, solver_defaults, seen) for k, v in enumerate(raw))
 
 
-def check_provider_references(scenario: ScenarioFile, provider_ids) -> None:
-    """Every provider a variant names (``protect``, ``exclude``) exists in the data."""
-    known = set(provider_ids)
-    shown = ", ".join(sorted(known)[:20]) + (" ..." if len(known) > 20 else "")
+def _allowed_keys(mode: str) -> tuple[dict[str, str], list[str]]:
+    """``(own keys and their kinds, switch names)`` a variant of this mode may set."""
+    if mode == "current":
+        return {**_VARIANT_OWN, **_VARIANT_OWN_CURRENT}, list(switches.CURRENT_SWITCHES)
+    return {**_VARIANT_OWN, **_VARIANT_OWN_OPT}, list(switches.by_name())
+
+
+def _variant(c: _Checker, v: dict, k: int, solver_defaults: dict, seen: set[str]) -> Variant:
+    prefix = f"variants[{k}]."
+    for required in ("name", "mode"):
+        if required not in v:
+            c.fail(f"variants[{k}]", f"has no {required}",
+                   f"add {required} = ... to the variant (mode is one of {', '.join(MODES)})")
+    mode = c.value(v, "mode", "mode", prefix)
+    own, names = _allowed_keys(mode)
+    _check_keys(c, v, mode, own, names, prefix)
+    values = {key: c.value(v, key, own[key], prefix) for key in v if key in own}
+    set_here = {key: c.switch(v, key, prefix) for key in v if key in names}
+    name = _checked_name(c, values["name"], prefix, seen)
+    if mode == "zoned" and "max_providers_per_zone" not in set_here:
+        c.fail(f"variants[{k}]", 'a "zoned" variant needs max_providers_per_zone',
+               "add max_providers_per_zone = 2 (or the K you want)")
+    if mode == "optimised" and "max_providers_per_zone" in set_here:
+        c.fail(f"{prefix}max_providers_per_zone", 'an "optimised" variant has no zoning',
+               'remove the key, or use mode = "zoned"')
+    defaults = {} if mode == "current" else solver_defaults
+    return Variant(name=name, mode=mode, switches={**defaults, **set_here}, index=k,
+                   exclude=values.get("exclude", ()), waiting=values.get("waiting", "greedy"),
+                   description=values.get("description", ""))
+
+
+def _check_keys(c: _Checker, v: dict, mode: str, own: dict, names: list[str], prefix: str) -> None:
+    """Renamed keys, keys that mean nothing in this mode, unknown keys: each an error with the fix."""
+    for key in v:
+        if key in _RENAMED:
+            c.fail(f"{prefix}{key}", "renamed (one name per switch everywhere)", _RENAMED[key])
+        elsewhere = key in switches.by_name() or key in _VARIANT_OWN_OPT or key in _VARIANT_OWN_CURRENT
+        if key not in own and key not in names and elsewhere:
+            fix = ('remove it, or use mode = "optimised" or "zoned"' if mode == "current"
+                   else 'remove it (it applies to mode = "current" only)')
+            c.fail(f"{prefix}{key}", f'has no effect in mode "{mode}"', fix)
+    c.unknown(v, [*own, *names], prefix)
+
+
+def _checked_name(c: _Checker, name: str, prefix: str, seen: set[str]) -> str:
+    if name.lower() in seen:
+        # Output folders are named after variants: on Windows and macOS "Zoned" and "zoned" are one.
+        c.fail(f"{prefix}name", f"variant name {name!r} is used twice (names ignore case)",
+               "give every variant its own name")
+    if name.lower() in RESERVED_NAMES:
+        c.fail(f"{prefix}name", f"variant name {name!r} is taken by a file or folder of the output",
+               "rename the variant (e.g. 'zoned_k2'); reserved: " + ", ".join(sorted(RESERVED_NAMES)))
+    seen.add(name.lower())
+    return name
+
+
+def check_references(scenario: ScenarioFile, provider_ids, zone_ids) -> None:
+    """Every provider and zone a variant names (``exclude`` and the switches of kind ``providers`` and
+    ``provider_zones``) exists in the data."""
+    providers, zones = set(provider_ids), set(zone_ids)
     c = _Checker(scenario.text, str(scenario.path or "scenario"))
     for v in scenario.variants:
-        for key in ("protect", "exclude"):
-            for pid in getattr(v, key):
-                if pid not in known:
-                    c.fail(
-                        f"variants[{v.index}].{key}",
-                        f"provider {pid!r} does not exist in providers.csv",
-                        f"use provider ids from providers.csv ({shown})",
-                    )
+        named = {"exclude": (list(v.exclude), [])}
+        named.update({f.name: switches.ids_named(f, v.switches[f.name]) for f in switches.scenario_switches()
+                      if f.name in v.switches})
+        for key, (pids, zids) in named.items():
+            _known(c, f"variants[{v.index}].{key}", pids, providers, "provider", "providers.csv")
+            _known(c, f"variants[{v.index}].{key}", zids, zones, "zone", "zones.geojson")
         both = set(v.protect) & set(v.exclude)
         if both:
-            c.fail(
-                f"variants[{v.index}].exclude",
-                f"{sorted(both)} are both protected and excluded",
-                "name each provider in at most one of protect and exclude",
-            )
+            c.fail(f"variants[{v.index}].exclude", f"{sorted(both)} are both protected and excluded",
+                   "name each provider in at most one of protect and exclude")
+
+
+def _known(c: _Checker, key: str, named: list[str], known: set[str], what: str, where: str) -> None:
+    for item in named:
+        if item not in known:
+            shown = ", ".join(sorted(known)[:20]) + (" ..." if len(known) > 20 else "")
+            c.fail(key, f"{what} {item!r} does not exist in {where}", f"use {what} ids of {where} ({shown})")

@@ -17,6 +17,7 @@ from solver.rules.min_viable import MinViable
 from solver.rules.pinned import Pinned
 from solver.rules.pools import Pools
 from solver.rules.protected import Protected
+from solver.rules.zone_locks import ZoneLocks
 from solver.rules.zoning import Zoning
 
 # Order matters: eligibility makes the pair variables every other rule uses; pools make the draws capacity
@@ -28,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     Pools(),
     Capacity(),
     Zoning(),
+    ZoneLocks(),
     Pinned(),
     Protected(),
     Continuity(),

@@ -1,5 +1,5 @@
 """Assignment: every client is served by at most one provider, and by exactly one unless unmet need is
-allowed; an unmet client costs ``unmet_penalty_per_hour_gbp`` × its care hours (objective term ``unmet``)."""
+allowed; an unmet client costs ``unmet_penalty_gbp_per_hour`` × its care hours (objective term ``unmet``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from solver.units import pence
 class Assignment(Rule):
     name = "assignment"
     words = "every client must be allocated a provider (unmet need not allowed)"
-    params = ("allow_unmet", "unmet_penalty_per_hour_gbp")
+    params = ("allow_unmet", "unmet_penalty_gbp_per_hour")
     data = (
         "client_weekly_hours",
         "client_visits_per_week",
@@ -26,7 +26,7 @@ class Assignment(Rule):
 
     def add(self, am) -> dict:
         d, s, m = am.data, am.scenario, am.model
-        penalty = pence(s.unmet_penalty_per_hour_gbp * d.client_care_hours)
+        penalty = pence(s.unmet_penalty_gbp_per_hour * d.client_care_hours)
         term = []
         for i in range(d.n_clients):
             xs = [v for _, v in am.pairs_of_client(i)]
@@ -45,7 +45,7 @@ class Assignment(Rule):
     def lp(self, lpm) -> None:
         d, s, n, nx = lpm.data, lpm.scenario, lpm.data.n_clients, lpm.nx
         if s.allow_unmet:
-            cost = pence(s.unmet_penalty_per_hour_gbp * d.client_care_hours).astype(np.float64)
+            cost = pence(s.unmet_penalty_gbp_per_hour * d.client_care_hours).astype(np.float64)
             u0 = lpm.add_columns("unmet", np.zeros(n), np.ones(n), cost)
             lpm.rows.add_block(
                 np.concatenate([lpm.pc, np.arange(n)]),
@@ -75,7 +75,7 @@ class Assignment(Rule):
 
     def start(self, pl) -> bool:
         s = pl.scenario
-        pl.unmet_pence = pence(s.unmet_penalty_per_hour_gbp * pl.data.client_care_hours)
+        pl.unmet_pence = pence(s.unmet_penalty_gbp_per_hour * pl.data.client_care_hours)
         return s.allow_unmet
 
     def admits(self, pl, i: int, k: int) -> bool:

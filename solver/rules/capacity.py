@@ -75,7 +75,7 @@ class Capacity(Rule):
         if scenario.allow_unmet:
             return []
         need = data.least_staff_hours()
-        pools_on = scenario.pools_enabled and data.n_pools > 0
+        pools_on = scenario.pools and data.n_pools > 0
         out = [line for z in range(data.n_zones) if (line := _short_zone(data, scenario, need, pools_on, z))]
         total_need = float(need[np.isfinite(need)].sum())
         cap = data.provider_weekly_staff_hours

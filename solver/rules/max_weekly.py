@@ -1,4 +1,4 @@
-"""Maximum weekly hours: no provider grows beyond the care hours it can take on (``enforce_max_weekly``;
+"""Maximum weekly hours: no provider grows beyond the care hours it can take on (``max_weekly``;
 ``provider_max_weekly_hours``, ``inf`` = no cap)."""
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ TOL_HOURS = 1e-6
 class MaxWeekly(Rule):
     name = "max_weekly"
     words = "no provider grows beyond its maximum weekly hours"
-    params = ("enforce_max_weekly",)
+    params = ("max_weekly",)
     data = ("provider_max_weekly_hours",)
 
     def add(self, am) -> dict:
         d, m = am.data, am.model
-        if not am.scenario.enforce_max_weekly:
+        if not am.scenario.max_weekly:
             return {}
         care_up = minutes_up(d.client_care_hours)
         for p, clients in am.clients_of_provider().items():
@@ -37,7 +37,7 @@ class MaxWeekly(Rule):
 
     def lp(self, lpm) -> None:
         d = lpm.data
-        if not lpm.scenario.enforce_max_weekly:
+        if not lpm.scenario.max_weekly:
             return
         care_up = minutes_up(d.client_care_hours)[lpm.pc].astype(np.float64)
         for p, mine in lpm.pairs_of_provider():
@@ -50,7 +50,7 @@ class MaxWeekly(Rule):
 
     def check(self, view) -> list[str]:
         d, care = view.data, view.loads["care_hours"]
-        if not view.scenario.enforce_max_weekly:
+        if not view.scenario.max_weekly:
             return []
         return [
             f"max_weekly: {d.provider_name(p)} gets {care[p]:.2f} care h, "
@@ -63,7 +63,7 @@ class MaxWeekly(Rule):
         return []  # only pinned clients can force hours on a provider: the pinned rule counts them
 
     def start(self, pl) -> bool:
-        if not pl.scenario.enforce_max_weekly:
+        if not pl.scenario.max_weekly:
             return False
         max_h = pl.data.provider_max_weekly_hours
         pl.care_room = np.where(np.isfinite(max_h), minutes_down(max_h), np.inf).astype(np.float64)

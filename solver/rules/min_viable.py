@@ -1,4 +1,4 @@
-"""Minimum viable hours: with ``enforce_min_viable`` each provider keeps at least the care hours below which
+"""Minimum viable hours: with ``min_viable`` each provider keeps at least the care hours below which
 its business is not viable (``provider_min_viable_hours``); with ``allow_provider_exit`` a provider may
 instead get no clients at all (it leaves the market; x[i, p] ≤ active[p] per pair keeps the LP tight)."""
 
@@ -16,12 +16,12 @@ TOL_HOURS = 1e-6
 class MinViable(Rule):
     name = "min_viable"
     words = "each provider keeps at least its minimum viable hours"
-    params = ("enforce_min_viable", "allow_provider_exit")
+    params = ("min_viable", "allow_provider_exit")
     data = ("provider_min_viable_hours",)
 
     def add(self, am) -> dict:
         d, s, m = am.data, am.scenario, am.model
-        if not s.enforce_min_viable:
+        if not s.min_viable:
             return {}
         care_down = care_minutes_down(d)
         for p, clients in am.clients_of_provider().items():
@@ -42,7 +42,7 @@ class MinViable(Rule):
 
     def lp(self, lpm) -> None:
         d, s, inf = lpm.data, lpm.scenario, np.inf
-        if not s.enforce_min_viable:
+        if not s.min_viable:
             return
         care_down = care_minutes_down(d)[lpm.pc]
         for p, mine in lpm.pairs_of_provider():
@@ -69,7 +69,7 @@ class MinViable(Rule):
 
     def check(self, view) -> list[str]:
         d, s, care = view.data, view.scenario, view.loads["care_hours"]
-        if not s.enforce_min_viable:
+        if not s.min_viable:
             return []
         out = []
         for p in range(d.n_providers):
@@ -83,7 +83,7 @@ class MinViable(Rule):
         return out
 
     def precheck(self, data, scenario) -> list[str]:
-        if not scenario.enforce_min_viable or scenario.allow_provider_exit:
+        if not scenario.min_viable or scenario.allow_provider_exit:
             return []  # a provider may leave the market instead
         reach = reachable_care_hours(data)
         out = [

@@ -1,5 +1,5 @@
 """Shared staff pools: pool q's hours may be drawn by its member providers, only for their clients in the
-pool's zones, with pools on (``pools_enabled``). At most four members is the partnership rule of the input
+pool's zones, with pools on (``pools``). At most four members is the partnership rule of the input
 (a warning there); here a pool is hours that several providers may draw on.
 
 Model: draw[q, p, z] ≤ pool minutes; Σ_{p,z} draw[q, p, z] ≤ pool minutes; Σ_q draw[q, p, z] ≤ the staff
@@ -21,12 +21,12 @@ TOL_HOURS = 1e-6
 class Pools(Rule):
     name = "pools"
     words = ""  # pools only add hours: never a conflict of their own
-    params = ("pools_enabled",)
+    params = ("pools",)
     data = ("pool_weekly_hours", "pool_members", "pool_zones")
 
     def add(self, am) -> dict:
         d, m = am.data, am.model
-        if not am.scenario.pools_enabled or d.n_pools == 0:
+        if not am.scenario.pools or d.n_pools == 0:
             return {}
         pool_minutes = minutes_down(d.pool_weekly_hours)
         zone_of_pair = d.client_zone[d.pair_client]
@@ -58,7 +58,7 @@ class Pools(Rule):
 
     def lp(self, lpm) -> None:
         d, inf = lpm.data, np.inf
-        if not lpm.scenario.pools_enabled or not d.n_pools:
+        if not lpm.scenario.pools or not d.n_pools:
             return
         pool_minutes = minutes_down(d.pool_weekly_hours)
         present = set(zip(lpm.pp.tolist(), lpm.zone_x.tolist(), strict=True))
@@ -113,7 +113,7 @@ class Pools(Rule):
         if np.any(draws < -TOL_HOURS):
             out.append("pools: negative draw")
         allowed = d.pool_members[:, :, None] & d.pool_zones[:, None, :]
-        if not view.scenario.pools_enabled:
+        if not view.scenario.pools:
             allowed = np.zeros_like(allowed)
         if np.any(draws[~allowed] > TOL_HOURS):
             out.append("pools: hours drawn by a non-member, for a zone the pool does not cover, or pools off")

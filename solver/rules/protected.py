@@ -1,4 +1,4 @@
-"""Protected: the current clients of a protected provider (``protected_providers``) stay with it: never moved
+"""Protected: the current clients of a protected provider (``protect``) stay with it: never moved
 and never left unmet. Unlike a client's own choice (pinned) they count toward the zoning limit. A client the
 provider can no longer serve (not reachable, or a need it lacks) cannot stay, and is reported as such."""
 
@@ -13,7 +13,7 @@ from solver.rules.base import ALWAYS, Rule
 class Protected(Rule):
     name = "protected"
     words = "clients of protected providers stay with them"
-    params = ("protected_providers",)
+    params = ("protect",)
     data = ()
 
     def add(self, am) -> dict:
@@ -48,7 +48,7 @@ class Protected(Rule):
         out = []
         stay = protected_clients(data, scenario)
         cur = data.client_current_provider
-        pools_on = scenario.pools_enabled and data.n_pools > 0
+        pools_on = scenario.pools and data.n_pools > 0
         for p in sorted(set(cur[stay].tolist())):
             mine = stay[cur[stay] == p]
             load = float(sum(data.pair_staff_hours[data.pair_index(int(i), p)] for i in mine))

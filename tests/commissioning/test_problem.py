@@ -61,8 +61,8 @@ def test_pinned_client_only_has_its_chosen_provider(tmp_path, network):
 
 def test_pool_member_reaches_the_island_only_when_pools_are_on(tmp_path, network):
     data = _scenario(tmp_path)
-    with_pools, index_on = build_problem(data, network, pools_enabled=True)
-    without, index_off = build_problem(data, network, pools_enabled=False)
+    with_pools, index_on = build_problem(data, network, pools=True)
+    without, index_off = build_problem(data, network, pools=False)
     # Craignure client: Lorn Home Care's carers live in Oban, a ferry away; its Mull pool carers do not.
     assert "P01" in _eligible(with_pools, index_on, "C005")
     assert "P01" not in _eligible(without, index_off, "C005")
@@ -104,7 +104,7 @@ def test_bed_visit_across_a_stopped_ferry_is_unreachable_with_the_ferry_named(tm
         ]
 
     data = _scenario(tmp_path, edit)
-    problem, index = build_problem(data, network, pools_enabled=False)
+    problem, index = build_problem(data, network, pools=False)
     reason = index.ineligible_reason[index.client_ids.index("C005")]
     assert "ferry" in reason and "not sailing" in reason
 
@@ -145,6 +145,6 @@ def test_unreachable_reason_names_the_ferry_that_matters_to_the_client(tmp_path,
     )
     pd.concat([bute, hubs]).to_csv(folder / "hubs.csv", index=False)
     data = load_scenario(folder, check_geography=False)
-    problem, index = build_problem(data, network, pools_enabled=False)
+    problem, index = build_problem(data, network, pools=False)
     reason = index.ineligible_reason[index.client_ids.index("C005")]
     assert "Lismore" in reason and "Rhubodach" not in reason, reason

@@ -466,3 +466,25 @@ def test_same_data_and_seed_give_the_same_run_by_default(run_dir, tmp_path):
         return kpis["scenarios"]
 
     assert without_timings(outs[0] / "kpis.json") == without_timings(outs[1] / "kpis.json")
+
+
+def test_every_table_and_kpi_follows_the_one_output_schema(run_dir):
+    """Issue 11: columns and KPI metadata are declared once (results/schema.py) and every output uses them:
+    the CSV headers, kpis.csv's units and groups, kpis.json's definitions and the report's labels."""
+    from commissioning.results import schema
+
+    def header(path: Path) -> list[str]:
+        return pd.read_csv(path, nrows=0).columns.tolist()
+
+    assert header(run_dir / "zones.csv") == schema.names(schema.ZONES)
+    assert header(run_dir / "providers.csv") == schema.names(schema.PROVIDERS)
+    for variant in VARIANTS:
+        assert header(run_dir / variant / "allocation.csv") == schema.names(schema.ALLOCATION)
+    table = pd.read_csv(run_dir / "kpis.csv", dtype=str, keep_default_na=False).set_index("kpi")
+    kpis = json.loads((run_dir / "kpis.json").read_text())
+    report = (run_dir / "report.html").read_text(encoding="utf-8")
+    for k in schema.KPIS:
+        assert (table.loc[k.name, "unit"], table.loc[k.name, "family"]) == (k.unit, k.group)
+        assert kpis["definitions"][k.name]["label"] == k.label
+        assert k.group in schema.GROUP_KEYS and k.level in schema.LEVELS
+    assert "Care hours delivered per week" in report and "Unmet care hours per week" in report

@@ -12,7 +12,7 @@ from commissioning.cli import main
 from commissioning.errors import ScenarioError
 from commissioning.scenario.file import (
     DEFAULT_SCENARIO,
-    check_provider_references,
+    check_references,
     load_scenario_file,
     parse_scenario,
 )
@@ -41,10 +41,8 @@ GOOD = textwrap.dedent(f"""\
     name = "zoned"
     mode = "zoned"
     max_providers_per_zone = 2
-    [variants.sustainability]
     max_loss_fraction = 0.5
-    [variants.weights]
-    travel = 2.0
+    weight_travel = 2.0
 """)
 
 
@@ -112,10 +110,11 @@ def test_unknown_variant_key_names_the_variant_and_suggests_the_right_key(tmp_pa
     assert "did you mean 'move_penalty_gbp'" in message
 
 
-def test_unknown_key_in_a_variant_sub_table(tmp_path):
-    text = GOOD.replace("travel = 2.0", "trave = 2.0")
+def test_unknown_key_in_a_variant_suggests_the_switch(tmp_path):
+    text = GOOD.replace("weight_travel = 2.0", "weight_travle = 2.0")
     message = error_of(tmp_path, text)
-    assert "variants[2].weights.trave" in message and f"line {line_number(text, 'trave =')}" in message
+    assert "variants[2].weight_travle" in message and f"line {line_number(text, 'travle =')}" in message
+    assert "did you mean 'weight_travel'" in message
 
 
 @pytest.mark.parametrize(
@@ -142,7 +141,7 @@ def test_unknown_key_in_a_variant_sub_table(tmp_path):
         (
             "max_loss_fraction = 0.5",
             "max_loss_fraction = 1.5",
-            "variants[2].sustainability.max_loss_fraction",
+            "variants[2].max_loss_fraction",
             "from 0 to 1",
         ),
         ('protect = ["P01"]', 'protect = "P01"', "variants[1].protect", "list of provider ids"),
@@ -184,7 +183,7 @@ def test_a_variant_naming_a_provider_that_does_not_exist(tmp_path):
     text = GOOD.replace('protect = ["P01"]', 'protect = ["P01", "P99"]')
     scenario = load_scenario_file(write(tmp_path, text))
     with pytest.raises(ScenarioError) as info:
-        check_provider_references(scenario, ["P01", "P02", "P03"])
+        check_references(scenario, ["P01", "P02", "P03"], ["oban", "mull", "lorn"])
     message = str(info.value)
     assert "variants[1].protect" in message and "'P99'" in message
     assert f"line {line_number(text, 'P99')}" in message
@@ -220,10 +219,10 @@ def test_missing_scenario_file_points_at_the_example(tmp_path):
         load_scenario_file(tmp_path / "nope.toml")
 
 
-def test_parse_scenario_keeps_line_numbers_for_nested_tables():
+def test_parse_scenario_keeps_line_numbers_for_tables_and_variants():
     scenario = parse_scenario(GOOD, base=VALID_SMALL.parent)
-    assert scenario.line_of("variants[2].weights.travel") == line_number(GOOD, "travel = 2.0")
-    assert scenario.line_of("variants[2].sustainability") == line_number(GOOD, "[variants.sustainability]")
+    assert scenario.line_of("variants[2].weight_travel") == line_number(GOOD, "weight_travel = 2.0")
+    assert scenario.line_of("money.bed_day_cost_gbp") == line_number(GOOD, "bed_day_cost_gbp")
     assert scenario.line_of("variants[1].protect") == line_number(GOOD, "protect")
 
 
@@ -263,3 +262,34 @@ def test_deterministic_is_the_default_and_limits_are_seconds_and_work_units(tmp_
     assert not optimised.deterministic and optimised.work_limit == 3.0
     message = error_of(tmp_path, GOOD.replace("move_penalty_gbp = 25.0", "workers = 100000"))
     assert "variants[1].workers" in message and "from 1 to 64" in message
+
+
+def test_one_name_per_switch_and_the_old_names_say_what_to_write_now(tmp_path):
+    """Issue 11: the scenario file's keys, the command line's flags and the solver's fields are one word
+    each; the keys of earlier versions are refused with the new name."""
+    from dataclasses import fields
+
+    from commissioning.scenario import switches
+    from solver import ScenarioParams
+
+    scenario = load_scenario_file(write(tmp_path, GOOD))
+    params = scenario.variant("zoned").scenario_params()
+    for f in switches.scenario_switches():  # every switch read from the file under the solver's own name
+        assert hasattr(params, f.name) and f.metadata["doc"]
+    assert {f.name for f in switches.scenario_switches()} == {f.name for f in fields(ScenarioParams)}
+    old_keys = (("[variants.sustainability]\nmin_viable = true", "min_viable"),
+                ("[variants.weights]\ntravel = 2.0", "weight_travel"),
+                ("allow_exit = false", "allow_provider"))
+    for old, new in old_keys:
+        message = error_of(tmp_path, GOOD + old + "\n")
+        assert "renamed" in message and new in message, message
+
+
+def test_a_switch_value_is_checked_against_its_declaration(tmp_path):
+    cases = (("max_loss_fraction = 0.5", "max_loss_fraction = 1.5", "max_loss_fraction"),
+             ("weight_travel = 2.0", "weight_travel = 2.0\nmove_penalty_gbp = 1e12", "move_penalty_gbp"),
+             ("max_providers_per_zone = 2", "max_providers_per_zone = 0", "max_providers_per_zone"),
+             ("weight_travel = 2.0", 'weight_travel = 2.0\nprotect = "P01"', "protect"))
+    for old, new, key in cases:
+        message = error_of(tmp_path, GOOD.replace(old, new))
+        assert f"variants[2].{key}" in message and "expected" in message, message

@@ -13,7 +13,7 @@ FAST = SolveParams(time_limit_s=10, workers=2, seed=0)
 
 
 def run(data, **scenario):
-    r = solve(data, ScenarioParams(**scenario), FAST)
+    r = solve(data, ScenarioParams(**{"allow_unmet": False, **scenario}), FAST)
     assert r.status == "OPTIMAL", r.summary()
     assert r.violations == []
     return r
@@ -78,7 +78,7 @@ POOL_BASE = dict(hours=[10, 10], providers_staff_hours=[15, 100], rates=[20, 40]
 @covers("pools")
 def test_pools(members, pool_zones, enabled, expected):
     d = tiny(**POOL_BASE, pool_weekly_hours=[5], pool_members=[members], pool_zones=[pool_zones])
-    r = run(d, pools_enabled=enabled)
+    r = run(d, pools=enabled)
     assert r.objective == pytest.approx(expected)
     if expected == 400.0:
         assert r.provider_pool_hours[0] == pytest.approx(5.0)
@@ -164,8 +164,8 @@ FLOORS = dict(hours=[10, 10], providers_staff_hours=[100, 100], rates=[20, 30],
     ("scenario", "expected"),
     [
         ({}, 400.0),  # both clients to the cheaper p0 (2 × 10 h × £20)
-        ({"enforce_min_viable": True, "allow_provider_exit": False}, 500.0),  # p1 needs ≥ 5 h: one client
-        ({"enforce_min_viable": True, "allow_provider_exit": True}, 400.0),  # p1 exits instead
+        ({"min_viable": True, "allow_provider_exit": False}, 500.0),  # p1 needs ≥ 5 h: one client
+        ({"min_viable": True, "allow_provider_exit": True}, 400.0),  # p1 exits instead
     ],
 )
 def test_min_viable(scenario, expected):
@@ -189,14 +189,14 @@ def test_max_weekly_hours():
     d = tiny([10, 10], [100, 100], [20, 30], {(i, p): 0 for i in range(2) for p in range(2)},
              provider_max_weekly_hours=[10, np.inf])
     assert run(d).objective == pytest.approx(500.0)
-    assert run(d, enforce_max_weekly=False).objective == pytest.approx(400.0)
+    assert run(d, max_weekly=False).objective == pytest.approx(400.0)
 
 
 @covers("assignment")
 def test_unmet_when_capacity_short_with_reason():
     # p0 fits one 10 h client; the other costs 100 £/h × 10 h unmet. A third client has no pair at all.
     d = tiny([10, 10, 3], [15], [20], {(0, 0): 0, (1, 0): 0})
-    r = run(d, allow_unmet=True, unmet_penalty_per_hour_gbp=100.0)
+    r = run(d, allow_unmet=True, unmet_penalty_gbp_per_hour=100.0)
     assert sorted(r.assignment.tolist()) == [-1, -1, 0]
     assert r.objective == pytest.approx(200.0 + 1000.0 + 300.0)
     assert r.objective_terms["unmet"] == pytest.approx(1300.0)
@@ -208,7 +208,7 @@ def test_unmet_when_capacity_short_with_reason():
 @covers("assignment")
 def test_infeasible_without_unmet():
     d = tiny([10, 10], [15], [20], {(0, 0): 0, (1, 0): 0})
-    r = solve(d, ScenarioParams(), FAST)
+    r = solve(d, ScenarioParams(allow_unmet=False), FAST)
     assert r.status == "INFEASIBLE"
     assert not r.is_feasible()
     assert r.diagnosis
@@ -217,7 +217,7 @@ def test_infeasible_without_unmet():
 def test_lexicographic_serves_first_even_when_penalty_is_tiny():
     # Unmet costs 0.01 £/h, so the weighted objective leaves both clients unmet; lexicographic serves both.
     d = tiny([10, 10], [100], [20], {(0, 0): 0, (1, 0): 0})
-    sc = ScenarioParams(allow_unmet=True, unmet_penalty_per_hour_gbp=0.01)
+    sc = ScenarioParams(allow_unmet=True, unmet_penalty_gbp_per_hour=0.01)
     weighted = solve(d, sc, FAST)
     assert weighted.assignment.tolist() == [-1, -1]
     lex = solve(d, sc, SolveParams(time_limit_s=10, lexicographic=True))
@@ -242,10 +242,10 @@ def test_protected_clients_stay_with_their_provider():
     d = tiny([10, 5], [100, 100], [30, 20], {(0, 0): 0, (0, 1): 0, (1, 0): 0, (1, 1): 0},
              client_current_provider=[0, -1])
     assert run(d).assignment.tolist() == [1, 1]
-    r = run(d, protected_providers=(0,))
+    r = run(d, protect=(0,))
     assert r.assignment.tolist() == [0, 1]
     assert r.objective == pytest.approx(400.0)
-    scenario = ScenarioParams(protected_providers=(0,))
+    scenario = ScenarioParams(protect=(0,))
     assert any(v.startswith("protected:") for v in validate_solution(d, scenario, np.array([1, 1])))
 
 
@@ -258,11 +258,35 @@ def test_protected_clients_are_never_left_unmet():
     d = tiny([10, 12], [12, 0], [30, 20], {(0, 0): 0, (1, 0): 0, (1, 1): 0},
              client_current_provider=[0, -1])
     assert run(d, allow_unmet=True).assignment.tolist() == [-1, 0]
-    r = run(d, protected_providers=(0,), allow_unmet=True)
+    r = run(d, protect=(0,), allow_unmet=True)
     assert r.assignment.tolist() == [0, -1]
     assert r.objective == pytest.approx(12_300.0)
     # When even its own clients do not fit, the variant is infeasible and diagnosis says so.
     d2 = tiny([10, 8], [12, 0], [30, 20], {(0, 0): 0, (1, 0): 0}, client_current_provider=[0, 0])
-    r2 = solve(d2, ScenarioParams(protected_providers=(0,), allow_unmet=True), FAST)
+    r2 = solve(d2, ScenarioParams(protect=(0,), allow_unmet=True), FAST)
     assert r2.status == "INFEASIBLE"
     assert any("protected" in line and "18 staff h/week" in line and "12 h" in line for line in r2.diagnosis)
+
+
+@covers("zone_locks")
+def test_zone_locks():
+    # Two 10 h clients in zone 0; p0 charges £20/h, p1 £30/h. Free: both at p0, £400.
+    d = tiny([10, 10], [100, 100], [20, 30], {(i, p): 0 for i in range(2) for p in range(2)})
+    assert run(d).objective == pytest.approx(400.0)
+    # p0 locked out of zone 0, or zone 0 reserved for p1: both at p1, £600.
+    assert run(d, lock_out=((0, 0),)).assignment.tolist() == [1, 1]
+    assert run(d, reserve=((1, 0),)).objective == pytest.approx(600.0)
+    assert run(d, reserve=((0, 0),)).objective == pytest.approx(400.0)
+    # A client who chose p0 keeps it whatever the lock says: £200 + £300.
+    pinned = tiny([10, 10], [100, 100], [20, 30], {(i, p): 0 for i in range(2) for p in range(2)},
+                  client_pinned_provider=[0, -1])
+    assert run(pinned, lock_out=((0, 0),)).objective == pytest.approx(500.0)
+    locked = ScenarioParams(lock_out=((0, 0),))
+    assert any(v.startswith("zone_locks:") for v in validate_solution(d, locked, np.array([0, 1])))
+    from solver.diagnose import precheck
+
+    both = ScenarioParams(lock_out=((0, 0), (1, 0)), allow_unmet=False)
+    assert any("2 client(s) in zone 0" in line for line in precheck(d, both))
+    result = solve(d, both, FAST)
+    assert result.status == "INFEASIBLE"
+    assert any("locked out" in line for line in result.diagnosis), result.diagnosis

@@ -92,12 +92,12 @@ def short_zone_instance():
 
 
 def test_precheck_names_the_short_zone_with_numbers():
-    msgs = precheck(short_zone_instance(), ScenarioParams())
+    msgs = precheck(short_zone_instance(), ScenarioParams(allow_unmet=False))
     assert any("'tiree'" in m and "60" in m and "40" in m for m in msgs), msgs
 
 
 def test_infeasible_solve_diagnosis_names_zone_and_rules():
-    r = solve(short_zone_instance(), ScenarioParams(), SolveParams(time_limit_s=5))
+    r = solve(short_zone_instance(), ScenarioParams(allow_unmet=False), SolveParams(time_limit_s=5))
     assert r.status == "INFEASIBLE"
     text = " ".join(r.diagnosis)
     assert "'tiree'" in text
@@ -107,7 +107,7 @@ def test_infeasible_solve_diagnosis_names_zone_and_rules():
 def test_conflicting_families_zoning_vs_capacity():
     # Each provider can take one 10 h client; K = 1 forces both clients of the zone onto one provider.
     d = tiny([10, 10], [12, 12], [20, 20], {(i, p): 0 for i in range(2) for p in range(2)})
-    sc = ScenarioParams(max_providers_per_zone=1)
+    sc = ScenarioParams(max_providers_per_zone=1, allow_unmet=False)
     assert solve(d, sc, SolveParams(time_limit_s=5)).status == "INFEASIBLE"
     assert conflicting_families(d, sc) == ["assignment", "capacity", "zoning"]
     text = " ".join(diagnose(d, sc))
@@ -118,7 +118,7 @@ def test_conflicting_families_moves_vs_floor():
     # Client must move to reach p1's minimum viable hours, but no moves are allowed.
     d = tiny([10], [100, 100], [20, 20], {(0, 0): 0, (0, 1): 0}, client_current_provider=[0],
              provider_min_viable_hours=[0, 5])
-    sc = ScenarioParams(max_moves=0, enforce_min_viable=True, allow_provider_exit=False)
+    sc = ScenarioParams(max_moves=0, min_viable=True, allow_provider_exit=False)
     fams = conflicting_families(d, sc)
     assert fams == ["continuity", "min_viable"]
     assert conflicting_families(d, ScenarioParams()) == []

@@ -59,8 +59,8 @@ def test_every_rule_that_can_conflict_has_words_and_its_own_switch_in_diagnosis(
              client_current_provider=[1, 1], client_pinned_provider=[-1, 1], provider_min_viable_hours=[0, 5],
              provider_max_weekly_hours=[30, np.inf], pool_weekly_hours=[5], pool_members=[[True, True]],
              pool_zones=[[True]])
-    scenario = ScenarioParams(max_providers_per_zone=1, max_moves=1, enforce_min_viable=True,
-                              allow_provider_exit=False, max_loss_fraction=0.5, protected_providers=(1,))
+    scenario = ScenarioParams(max_providers_per_zone=1, max_moves=1, min_viable=True,
+                              allow_provider_exit=False, max_loss_fraction=0.5, protect=(1,))
     am = build_model(d, scenario, diagnostic=True)
     assert set(am.enforce) <= set(RULE_BY_NAME)
     for name in am.enforce:

@@ -43,12 +43,12 @@ def small_problems(draw):
     )
     scenario = ScenarioParams(
         max_providers_per_zone=draw(st.sampled_from([None, 1, 2])),
-        pools_enabled=draw(st.booleans()),
+        pools=draw(st.booleans()),
         allow_unmet=draw(st.booleans()),
-        unmet_penalty_per_hour_gbp=draw(st.sampled_from([10.0, 1000.0])),
+        unmet_penalty_gbp_per_hour=draw(st.sampled_from([10.0, 1000.0])),
         max_moves=draw(st.sampled_from([None, 0, 1])),
         move_penalty_gbp=draw(st.sampled_from([0.0, 25.0])),
-        enforce_min_viable=draw(st.booleans()),
+        min_viable=draw(st.booleans()),
         allow_provider_exit=draw(st.booleans()),
         max_loss_fraction=draw(st.sampled_from([None, 0.5])),
     )

@@ -13,7 +13,8 @@ ALL = {(i, p): 0 for i in range(2) for p in range(2)}
 
 
 def violations(d, assignment, draws=None, **scenario):
-    return validate_solution(d, ScenarioParams(**scenario), np.array(assignment), draws)
+    scenario = ScenarioParams(**{"allow_unmet": False, **scenario})
+    return validate_solution(d, scenario, np.array(assignment), draws)
 
 
 def families(vs):
@@ -33,7 +34,7 @@ def test_feasible_assignment_has_no_violations():
         ({"client_current_provider": [1, 1]}, {"max_moves": 1}, [0, 0], "continuity"),
         ({}, {"max_providers_per_zone": 1}, [0, 1], "zoning"),
         ({"provider_max_weekly_hours": [15, 100]}, {}, [0, 0], "max_weekly"),
-        ({"provider_min_viable_hours": [0, 15]}, {"enforce_min_viable": True, "allow_provider_exit": False},
+        ({"provider_min_viable_hours": [0, 15]}, {"min_viable": True, "allow_provider_exit": False},
          [0, 1], "min_viable"),
         ({"client_current_provider": [1, 1]}, {"max_loss_fraction": 0.2}, [0, 1], "loss_band"),
         ({"client_needs": [1, 0], "provider_skills": [0, 1]}, {}, [0, 1], "eligibility"),
@@ -53,8 +54,8 @@ def test_validator_catches_missing_pair():
 
 def test_min_viable_allows_exit_when_scenario_allows_it():
     d = tiny([10, 10], [100, 100], [20, 30], ALL, provider_min_viable_hours=[0, 15])
-    assert violations(d, [0, 0], enforce_min_viable=True, allow_provider_exit=True) == []
-    assert "min_viable" in families(violations(d, [0, 1], enforce_min_viable=True, allow_provider_exit=True))
+    assert violations(d, [0, 0], min_viable=True, allow_provider_exit=True) == []
+    assert "min_viable" in families(violations(d, [0, 1], min_viable=True, allow_provider_exit=True))
 
 
 def test_validator_checks_given_pool_draws():
@@ -70,7 +71,7 @@ def test_validator_checks_given_pool_draws():
     too_much = np.zeros((1, 2, 2))
     too_much[0, 0, 0] = 8
     assert "pools" in families(violations(d, [0, 0], too_much))
-    assert "capacity" in families(violations(d, [0, 0], pools_enabled=False))
+    assert "capacity" in families(violations(d, [0, 0], pools=False))
 
 
 @pytest.mark.parametrize(

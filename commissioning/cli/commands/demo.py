@@ -39,14 +39,8 @@ def register(subparsers) -> None:
         metavar="N",
         help="generator seed, as for 'commissioning generate' (default: the default scenario's 1)",
     )
-    add_run_options(
-        parser,
-        time_limit_help=(
-            "wall-clock seconds per optimised variant, a hard stop (default 60; the demo's work limits, 6 "
-            "optimised and 8 zoned, end the search first, so it gives the same answer every run)"
-        ),
-        seed_flag="--solver-seed",
-    )
+    # --seed is the generator's here, as for 'commissioning generate': the solver's is --solver-seed.
+    add_run_options(parser, renamed={"seed": "--solver-seed"})
     parser.set_defaults(func=run)
 
 
@@ -54,7 +48,7 @@ def run(args) -> int:
     import dataclasses
     import re
 
-    from commissioning.cli.commands.run import summary_text
+    from commissioning.cli.commands.run import solver_overrides, summary_text
     from commissioning.errors import CareCommissioningError
     from commissioning.running.run import run_scenario
     from commissioning.scenario.file import DEFAULT_SCENARIO, load_scenario_file
@@ -79,10 +73,7 @@ def run(args) -> int:
     result = run_scenario(
         scenario,
         args.out,
-        time_limit_s=args.time_limit,
-        work_limit=args.work_limit,
-        workers=args.workers,
-        seed=args.seed,
+        overrides=solver_overrides(args),
         force=args.force,
         quiet=args.quiet,
         routing=False if args.no_routing else None,

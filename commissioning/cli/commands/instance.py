@@ -37,47 +37,15 @@ def register(subparsers) -> None:
 
 
 def add_scenario_options(parser: argparse.ArgumentParser) -> None:
+    """The rules' switches (the same names as a scenario file's variant keys), the travel limit, the order."""
     from commissioning.cli.commands import options
-    from commissioning.scenario.defaults import (
-        DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT,
-        DEFAULT_MOVE_PENALTY_GBP,
-        DEFAULT_UNMET_PENALTY_GBP_PER_HOUR,
-    )
+    from commissioning.scenario import switches
+    from commissioning.scenario.defaults import DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT
 
-    group = parser.add_argument_group("scenario")
+    group = parser.add_argument_group("scenario (as a scenario file's variant keys)")
+    options.add_switches(group, switches.scenario_switches())
     group.add_argument(
-        "--max-providers-per-zone",
-        type=options.count,
-        default=None,
-        metavar="K",
-        help="zoning: at most K providers per zone (default: no zoning)",
-    )
-    group.add_argument("--no-pools", action="store_true", help="switch shared staff pools off")
-    group.add_argument(
-        "--no-unmet",
-        action="store_true",
-        help="every client must be allocated (default: unmet allowed at a penalty)",
-    )
-    group.add_argument(
-        "--unmet-penalty-gbp",
-        type=options.money,
-        default=DEFAULT_UNMET_PENALTY_GBP_PER_HOUR,
-        metavar="GBP",
-        help=f"penalty per unmet care hour per week (default {DEFAULT_UNMET_PENALTY_GBP_PER_HOUR:g})",
-    )
-    group.add_argument(
-        "--max-moves",
-        type=options.natural,
-        default=None,
-        metavar="N",
-        help="continuity: at most N clients change provider",
-    )
-    group.add_argument(
-        "--move-penalty-gbp", type=options.money, default=DEFAULT_MOVE_PENALTY_GBP, metavar="GBP",
-        help=f"penalty per move (default {DEFAULT_MOVE_PENALTY_GBP:g})",
-    )
-    group.add_argument(
-        "--max-travel-minutes",
+        "--max-travel-minutes-per-visit",
         type=options.minutes,
         default=DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT,
         metavar="MIN",
@@ -95,24 +63,10 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
 
 def add_solver_options(parser: argparse.ArgumentParser) -> None:
     from commissioning.cli.commands import options
+    from commissioning.scenario import switches
 
     group = parser.add_argument_group("solver")
-    group.add_argument(
-        "--time-limit", type=options.seconds, default=30.0, metavar="S",
-        help="wall-clock seconds, a hard stop (default 30)",
-    )
-    group.add_argument(
-        "--work-limit", type=options.work_units, default=None, metavar="U",
-        help="deterministic work units (default: time limit × 0.5)",
-    )
-    group.add_argument(
-        "--nondeterministic", action="store_true",
-        help="let the clock alone limit the search (answers may differ between runs)",
-    )
-    group.add_argument(
-        "--workers", type=options.worker_count, default=2, metavar="W", help="CP-SAT workers (default 2)"
-    )
-    group.add_argument("--seed", type=options.seed, default=0, metavar="N", help="random seed (default 0)")
+    options.add_switches(group, switches.solver_switches())
     group.add_argument(
         "--export-model",
         default=None,
@@ -121,17 +75,16 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def scenario_params(args):
-    from solver import ScenarioParams
+def scenario_params(args, index):
+    """The switches the command line sets (positions for ids), an "optimised" variant's otherwise."""
+    from commissioning.cli.commands import options
+    from commissioning.scenario import switches
+    from commissioning.scenario.file import Variant
 
-    return ScenarioParams(
-        max_providers_per_zone=args.max_providers_per_zone,
-        pools_enabled=not args.no_pools,
-        allow_unmet=not args.no_unmet,
-        unmet_penalty_per_hour_gbp=args.unmet_penalty_gbp,
-        max_moves=args.max_moves,
-        move_penalty_gbp=args.move_penalty_gbp,
-    )
+    set_here = options.given(args, switches.scenario_switches())
+    mode = "zoned" if set_here.get("max_providers_per_zone") is not None else "optimised"
+    variant = Variant(name="instance", mode=mode, switches=set_here)
+    return variant.scenario_params(index.provider_ids, index.zone_ids)
 
 
 def run_export(args) -> int:
@@ -148,12 +101,12 @@ def run_export(args) -> int:
     problem, index = build_problem(
         data,
         travel_model_for(data),
-        pools_enabled=not args.no_pools,
-        max_travel_minutes_per_visit=args.max_travel_minutes,
+        pools=args.pools is not False,
+        max_travel_minutes_per_visit=args.max_travel_minutes_per_visit,
     )
     precision = Precision()
     about = {"anonymised": {"order_seed": args.seed, **asdict(precision)}}
-    text = to_json(anonymised(problem, args.seed, precision), scenario_params(args), about)
+    text = to_json(anonymised(problem, args.seed, precision), scenario_params(args, index), about)
     out = write_text_file(Path(args.out), text, what="instance file")
     print(
         f"wrote {out}: {problem.n_clients} clients, {problem.n_providers} providers, "
@@ -184,17 +137,17 @@ def run_solve(args) -> int:
     import math
     from pathlib import Path
 
+    from commissioning.cli.commands import options
     from commissioning.errors import CareCommissioningError, InfeasibleError
+    from commissioning.scenario import switches
     from solver import SolveParams, solve
 
     path = Path(args.file)
     data, scenario = _read_instance(path)
     if args.export_model:
         _check_model_path(Path(args.export_model))
-    params = SolveParams(
-        time_limit_s=args.time_limit, work_limit=args.work_limit, deterministic=not args.nondeterministic,
-        workers=args.workers, seed=args.seed, export_model=args.export_model,
-    )
+    chosen = options.given(args, switches.solver_switches())
+    params = SolveParams(**chosen, export_model=args.export_model)
     result = solve(data, scenario, params)
     if not len(result.assignment):
         why = "".join(f"\n  - {line}" for line in result.diagnosis)

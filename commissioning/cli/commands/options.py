@@ -86,3 +86,73 @@ def seed(text: str) -> int:
     if not 0 <= value <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number from 0 to {MAX_SEED}, e.g. 0")
     return value
+
+
+# ----------------------------------------------------------------------------------------------------
+# Options made from the switches (commissioning.scenario.switches): one name and one check everywhere
+# ----------------------------------------------------------------------------------------------------
+
+
+def flag(name: str, kind: str) -> str:
+    """A switch's command-line flag: its name with dashes (a seconds switch drops its ``_s``)."""
+    if kind == "seconds" and name.endswith("_s"):
+        name = name[:-2]
+    return "--" + name.replace("_", "-")
+
+
+def _parser_for(f):
+    """argparse ``type`` for a switch: the text read as the switch's kind, checked as the scenario file is."""
+    from commissioning.scenario import switches
+
+    kind = f.metadata["kind"]
+
+    def parse(text: str):
+        try:
+            value = int(text) if kind in ("count", "natural") else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {switches.expected(f)}") from None
+        checked = switches.checked(f, value)
+        if checked is None:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {switches.expected(f)}")
+        return checked
+
+    return parse
+
+
+def _provider_zones(text: str) -> tuple[str, list[str]]:
+    pid, _, zones = text.partition("=")
+    if not pid or not zones:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected PROVIDER=ZONE,ZONE (e.g. P04=Z07,Z08)")
+    return pid, [z for z in zones.split(",") if z]
+
+
+def add_switches(group, fields, renamed: dict[str, str] | None = None) -> None:
+    """One option per switch; absent options are ``None`` (the scenario file's value, else the default)."""
+    for f in fields:
+        kind, doc = f.metadata["kind"], f.metadata["doc"]
+        name = (renamed or {}).get(f.name, flag(f.name, kind))
+        default = f"(default: {f.default})" if f.default not in (None, ()) else ""
+        common = {"dest": f.name, "default": None, "help": f"{doc} {default}".strip()}
+        if kind == "bool":
+            group.add_argument(name, action=argparse.BooleanOptionalAction, **common)
+        elif kind == "providers":
+            group.add_argument(name, nargs="+", metavar="PROVIDER", **common)
+        elif kind == "provider_zones":
+            group.add_argument(name, type=_provider_zones, action="append", metavar="P=ZONES", **common)
+        else:
+            group.add_argument(name, type=_parser_for(f), metavar=kind.upper(), **common)
+
+
+def given(args, fields) -> dict:
+    """The switches the command line set, in the scenario file's form (ids for providers and zones)."""
+    out = {}
+    for f in fields:
+        value = getattr(args, f.name, None)
+        if value is None:
+            continue
+        if f.metadata["kind"] == "providers":
+            value = tuple(value)
+        elif f.metadata["kind"] == "provider_zones":
+            value = {pid: tuple(zones) for pid, zones in value}
+        out[f.name] = value
+    return out

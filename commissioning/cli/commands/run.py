@@ -26,44 +26,15 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def add_run_options(
-    parser: argparse.ArgumentParser, *, time_limit_help: str | None = None, seed_flag: str = "--seed"
-) -> None:
+def add_run_options(parser: argparse.ArgumentParser, *, renamed: dict[str, str] | None = None) -> None:
+    """How every optimised variant searches (the ``[solver]`` switches), then what the run writes."""
     from commissioning.cli.commands import options
+    from commissioning.scenario import switches
 
-    parser.add_argument(
-        "--time-limit",
-        type=options.seconds,
-        default=None,
-        metavar="S",
-        help=time_limit_help
-        or "wall-clock seconds per optimised variant, a hard stop (default: the scenario file's)",
-    )
-    parser.add_argument(
-        "--work-limit",
-        type=options.work_units,
-        default=None,
-        metavar="U",
-        help="deterministic work units per optimised variant: the same units give the same answer on any "
-        "machine (default: the scenario file's, else time limit × 0.5)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=options.worker_count,
-        default=None,
-        metavar="W",
-        help="CP-SAT workers (default: the scenario file's, else 2)",
-    )
-    parser.add_argument(
-        seed_flag,
-        dest="seed",
-        type=options.seed,
-        default=None,
-        metavar="N",
-        help="solver random seed (default: the scenario file's, else 0)",
-    )
+    group = parser.add_argument_group("solver (over every optimised variant's own values)")
+    options.add_switches(group, switches.solver_switches(), renamed)
     parser.add_argument("--no-routing", action="store_true", help="skip the routed (chained runs) travel")
-    parser.add_argument("--force", action="store_true", help="replace --out if it is not empty")
+    parser.add_argument("--force", action="store_true", help="replace --out if this tool wrote it")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -75,10 +46,7 @@ def run(args) -> int:
     result = run_scenario(
         scenario,
         args.out,
-        time_limit_s=args.time_limit,
-        work_limit=args.work_limit,
-        workers=args.workers,
-        seed=args.seed,
+        overrides=solver_overrides(args),
         force=args.force,
         quiet=args.quiet,
         routing=False if args.no_routing else None,
@@ -125,3 +93,10 @@ def summary_text(result) -> str:
         f"wrote {len(result.files)} files in {result.seconds:.1f} s; report: {result.out_dir / 'report.html'}"
     )
     return "\n".join(lines)
+
+
+def solver_overrides(args) -> dict:
+    from commissioning.cli.commands import options
+    from commissioning.scenario import switches
+
+    return options.given(args, switches.solver_switches())

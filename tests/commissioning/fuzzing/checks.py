@@ -303,7 +303,7 @@ def _validate_allocations(scenario, folder: Path, allocations: dict) -> dict[str
             built[variant.pools] = build_problem(
                 data,
                 travel,
-                pools_enabled=variant.pools,
+                pools=variant.pools,
                 max_travel_minutes_per_visit=scenario.max_travel_minutes_per_visit,
                 money=money,
             )

@@ -227,9 +227,10 @@ SCENARIO_PATHS = (
     ("kpis", "nearby_minutes_per_visit"), ("kpis", "spare_staff_hours_per_week"), ("routing", "time_limit_s"),
     ("solver", "time_limit_s"), ("solver", "workers"), ("solver", "seed"), ("solver", "deterministic"),
     *(("variants", i, key) for i in (0, 1) for key in _VARIANT_KEYS),
-    *(("variants", 1, "sustainability", k)
-      for k in ("min_viable", "allow_exit", "max_weekly", "max_loss_fraction")),
-    ("variants", 1, "weights", "travel"), ("variants", 1, "weights", "care"),
+    *(("variants", 1, k)
+      for k in ("min_viable", "allow_provider_exit", "max_weekly", "max_loss_fraction", "weight_travel",
+                "weight_care")),
+    ("variants", 1, "weights", "travel"), ("variants", 1, "allow_exit"),  # names of earlier versions
     # unknown keys, some a typo away from a real one
     ("colour",), ("money", "vat"), ("variants", 1, "max_provider_per_zone"), ("solver", "threads"),
     ("routing", "enable"), ("variants", 1, "sustainability", "min_viability"),
@@ -259,8 +260,8 @@ EXTRA_VARIANTS = (
     {"name": "strict", "mode": "optimised", "allow_unmet": False},
     {"name": "frozen", "mode": "optimised", "max_moves": 0, "protect": ["P01"]},
     {"name": "floors", "mode": "optimised", "pools": False,
-     "sustainability": {"min_viable": True, "allow_exit": False, "max_loss_fraction": 0.0}},
-    {"name": "weights", "mode": "optimised", "weights": {"travel": 0.0, "care": 1e308}},
+     "min_viable": True, "allow_provider_exit": False, "max_loss_fraction": 0.0},
+    {"name": "weights", "mode": "optimised", "weight_travel": 0.0, "weight_care": 1e308},
     {"name": "waiting", "mode": "current", "waiting": "unmet"},
     {"name": "inputs", "mode": "optimised"},
     {"name": "../up", "mode": "optimised"},
@@ -361,8 +362,8 @@ _INSTANCE_ARRAYS = {
     "pools": ("weekly_hours", "members", "zones"),
 }  # fmt: skip
 _SCENARIO_PARAMS = (
-    "max_providers_per_zone", "pools_enabled", "allow_unmet", "unmet_penalty_per_hour_gbp", "max_moves",
-    "move_penalty_gbp", "enforce_min_viable", "allow_provider_exit", "enforce_max_weekly",
+    "max_providers_per_zone", "pools", "allow_unmet", "unmet_penalty_gbp_per_hour", "max_moves",
+    "move_penalty_gbp", "min_viable", "allow_provider_exit", "max_weekly",
     "max_loss_fraction",
     "weight_travel", "weight_care", "unknown_key",
 )  # fmt: skip

@@ -1,0 +1,75 @@
+"""Zone locks: a variant may lock a provider out of named zones (``lock_out``) or reserve named zones for
+providers (``reserve``: only they serve those zones). A client who chose its provider (pinned) keeps it
+whatever the locks say, as with zoning."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solver.rules.base import Rule
+
+
+class ZoneLocks(Rule):
+    name = "zone_locks"
+    words = "providers locked out of a zone, or not among those it is reserved for, take no clients there"
+    params = ("lock_out", "reserve")
+    data = ()
+
+    def add(self, am) -> dict:
+        for k in np.nonzero(locked_pairs(am.data, am.scenario))[0]:
+            key = (int(am.data.pair_client[k]), int(am.data.pair_provider[k]))
+            if key in am.x:
+                am.model.add(am.x[key] == 0).only_enforce_if(am.lit(self.name))
+        return {}
+
+    def lp(self, lpm) -> None:
+        lpm.hi_x[locked_pairs(lpm.data, lpm.scenario)[lpm.ks]] = 0.0
+
+    def hint(self, am, assignment) -> None:
+        pass  # no variables of its own
+
+    def check(self, view) -> list[str]:
+        d, locked = view.data, locked_pairs(view.data, view.scenario)
+        return [
+            f"zone_locks: client {i} in {d.zone_name(int(d.client_zone[i]))} is served by "
+            f"{d.provider_name(int(view.assignment[i]))}, which may not serve that zone"
+            for i, k in zip(view.clients, view.pairs, strict=True)
+            if locked[k]
+        ]
+
+    def precheck(self, data, scenario) -> list[str]:
+        """Zones whose clients only providers kept out by the locks could serve (when all must be served)."""
+        if scenario.allow_unmet or not (scenario.lock_out or scenario.reserve):
+            return []
+        ok = data.pair_eligible & ~locked_pairs(data, scenario)
+        served = np.zeros(data.n_clients, dtype=bool)
+        served[data.pair_client[ok]] = True
+        reachable = np.zeros(data.n_clients, dtype=bool)
+        reachable[data.pair_client[data.pair_eligible]] = True
+        stranded = np.bincount(data.client_zone[reachable & ~served], minlength=data.n_zones)
+        return [
+            f"{n} client(s) in {data.zone_label(z)} can be served only by providers locked out of it: "
+            "lift a lock or reserve the zone for one of them as well"
+            for z, n in enumerate(stranded)
+            if n
+        ]
+
+    def start(self, pl) -> bool:
+        pl.zone_locked = locked_pairs(pl.data, pl.scenario)
+        return bool(pl.zone_locked.any())
+
+    def admits(self, pl, i: int, k: int) -> bool:
+        return not pl.zone_locked[k]
+
+
+def locked_pairs(data, scenario) -> np.ndarray:
+    """Per pair: its provider may not serve its client's zone (a client's own choice is never locked)."""
+    locked = np.zeros((data.n_providers, data.n_zones), dtype=bool)
+    for p, z in scenario.lock_out:
+        locked[p, z] = True
+    reserved_for = np.zeros_like(locked)
+    for p, z in scenario.reserve:
+        reserved_for[p, z] = True
+    locked |= reserved_for.any(axis=0)[None, :] & ~reserved_for
+    pairs = locked[data.pair_provider, data.client_zone[data.pair_client]]
+    return pairs & (data.client_pinned_provider[data.pair_client] != data.pair_provider)
