@@ -2,7 +2,7 @@
 
     python benchmarks/default_scenario.py [--clients 1000] [--seed 1] [--time-limit 30] [--workers 2] [--k 2]
 
-Generates the scenario folder with ``commissioning.synthetic.generate.generate_scenario`` (in a temporary
+Generates the dataset folder with ``commissioning.synthetic.generate.generate_scenario`` (in a temporary
 folder), loads it, builds the solver arrays with the region's road and ferry network, then solves four
 variants: no zoning (pools on), K zoning with pools on, K zoning with pools off, and K = 1 (pools on).
 Unmet need is allowed at the default penalty. Prints one row per variant:
@@ -21,16 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from solver import ScenarioParams, SolveParams, solve  # noqa: E402
+from solver import SolveParams, Switches, solve  # noqa: E402
 
 
 def build(n_clients: int, seed: int, pools: bool, folder: Path):
-    from commissioning.inputs.folder import load_scenario
+    from commissioning.inputs.folder import load_dataset
     from commissioning.running.problem import build_problem
     from geodata.region import load_region
 
     region = load_region()
-    data = load_scenario(folder, region_land=region.land)
+    data = load_dataset(folder, region_land=region.land)
     problem, _index = build_problem(data, region.network(), pools=pools)
     return problem
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = 0.0
     for key in args.variants:
         label, k, pools = variants[key]
-        sc = ScenarioParams(max_providers_per_zone=k, pools=pools, allow_unmet=True)
+        sc = Switches(max_providers_per_zone=k, pools=pools, allow_unmet=True)
         r = solve(problems[pools], sc, params)
         unmet = int(np.sum(r.assignment < 0)) if len(r.assignment) else -1
         print(f"{label:<18}{r.status:<12}{r.objective:>14,.2f}{r.bound:>14,.2f}{100 * r.gap:>9.3f}"

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import highspy  # noqa: E402
 from scipy import sparse  # noqa: E402
 
-from solver import ScenarioParams, SolveParams, objective_terms, solve, validate_solution  # noqa: E402
+from solver import SolveParams, Switches, objective_terms, solve, validate_solution  # noqa: E402
 from solver.data import ProblemData  # noqa: E402
 from solver.generate import random_instance  # noqa: E402
 
@@ -81,7 +81,7 @@ class _Mip:
         return np.asarray(h.getSolution().col_value), h.getInfo(), h.modelStatusToString(h.getModelStatus())
 
 
-def solve_highs(d: ProblemData, sc: ScenarioParams, time_limit_s: float, threads: int) -> dict:
+def solve_highs(d: ProblemData, sc: Switches, time_limit_s: float, threads: int) -> dict:
     t0 = time.perf_counter()
     ok = np.nonzero(d.pair_eligible)[0]
     n_x = len(ok)
@@ -108,7 +108,7 @@ def solve_highs(d: ProblemData, sc: ScenarioParams, time_limit_s: float, threads
             "gap": info.mip_gap, "seconds": time.perf_counter() - t0}
 
 
-def _assignment_rows(mip: _Mip, d: ProblemData, sc: ScenarioParams, pc: np.ndarray) -> None:
+def _assignment_rows(mip: _Mip, d: ProblemData, sc: Switches, pc: np.ndarray) -> None:
     """Every client assigned once, or unmet (its own column, at the penalty per care hour)."""
     u0 = mip.n_cols
     if sc.allow_unmet:
@@ -150,7 +150,7 @@ def _pool_rows(mip: _Mip, d: ProblemData, pc: np.ndarray, pp: np.ndarray,
     return draws_by_p
 
 
-def _zoning_rows(mip: _Mip, d: ProblemData, sc: ScenarioParams, pc: np.ndarray, pp: np.ndarray) -> None:
+def _zoning_rows(mip: _Mip, d: ProblemData, sc: Switches, pc: np.ndarray, pp: np.ndarray) -> None:
     """Zoning: x ≤ y per pair, and at most K providers (y) per zone; pinned clients are exempt."""
     zone_pair = d.client_zone[pc]
     free = d.client_pinned_provider[pc] != pp
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--portfolio", default="auto")
     args = ap.parse_args(argv)
-    sc = ScenarioParams(max_providers_per_zone=args.k, allow_unmet=True)
+    sc = Switches(max_providers_per_zone=args.k, allow_unmet=True)
     print("clients,pairs,cpsat_obj,cpsat_gap,cpsat_s,cpsat_status,highs_obj,highs_gap,highs_s,highs_status,ratio,"
           "cpsat_valid,highs_valid")
     for n in args.sizes:

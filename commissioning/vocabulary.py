@@ -1,4 +1,4 @@
-"""The words the product understands, declared once: in the scenario folder, the generator and the outputs.
+"""The words the product understands, declared once: in the dataset folder, the generator and the outputs.
 
 Time bands are the travel model's (:mod:`geodata.timebands`: ``TIME_BANDS`` maps each name to its clock
 times, ``BAND_NAMES`` is their order); they are re-exported here, never redefined. The order of every tuple

@@ -2,7 +2,7 @@
 
 Public API (everything else is internal and may change)::
 
-    from solver import ProblemData, ScenarioParams, SolveParams, solve, Result, validate_solution
+    from solver import ProblemData, Switches, SolveParams, solve, Result, validate_solution
 
     data = ProblemData.build(
         client_weekly_hours=[...], client_visits_per_week=[...], client_carers_per_visit=[...],
@@ -12,15 +12,15 @@ Public API (everything else is internal and may change)::
         # provider_min_viable_hours, provider_max_weekly_hours, pool_weekly_hours, pool_members,
         # pool_zones, zone_names, provider_names, staff_cost_per_hour_gbp, mileage_gbp_per_travel_hour
     )
-    result = solve(data, ScenarioParams(max_providers_per_zone=2, allow_unmet=True),
+    result = solve(data, Switches(max_providers_per_zone=2, allow_unmet=True),
                    SolveParams(time_limit_s=30, workers=2, seed=0))
     result.status, result.objective, result.assignment, result.unmet_reasons, result.summary()
-    validate_solution(data, scenario, assignment)  # -> list of violated constraints, [] if feasible
+    validate_solution(data, switches, assignment)  # -> list of violated constraints, [] if feasible
 
 * :class:`ProblemData` — validated numpy arrays (clients, providers, eligible pairs, pools). Bad input raises
   :class:`DataError` (a ``CareCommissioningError`` and ``ValueError``). Eligible pairs carry the general form
   ``pair_staff_hours`` / ``pair_care_cost_gbp`` / ``pair_travel_cost_gbp`` (``build`` computes them).
-* :class:`ScenarioParams` — zoning K, pools, unmet need and its penalty, move limit and penalty,
+* :class:`Switches` — zoning K, pools, unmet need and its penalty, move limit and penalty,
   sustainability (min viable, exit, max weekly, loss band), cost weights. Zoning counts the providers
   serving a zone's *unpinned* clients: a client who chose its provider (``client_pinned_provider >= 0``,
   self-directed support option 2) keeps it whatever the zoning contract says, and that choice neither
@@ -41,7 +41,7 @@ Also: :mod:`solver.lp` (``solve_lp``, ``round_lp``, ``best_rounding``), :mod:`so
 through the same core), :mod:`solver.generate` (random instances).
 """
 
-from solver.data import DataError, ProblemData, ScenarioParams, SolveParams
+from solver.data import DataError, ProblemData, SolveParams, Switches
 from solver.solve import Result, solve
 from solver.validate import objective_terms, validate_solution
 
@@ -49,7 +49,7 @@ __all__ = [
     "DataError",
     "ProblemData",
     "Result",
-    "ScenarioParams",
+    "Switches",
     "SolveParams",
     "objective_terms",
     "solve",

@@ -1,4 +1,4 @@
-"""Typed, validated inputs of the core: :class:`ProblemData`, :class:`ScenarioParams`, :class:`SolveParams`.
+"""Typed, validated inputs of the core: :class:`ProblemData`, :class:`Switches`, :class:`SolveParams`.
 
 Everything is a numpy array indexed by position (clients ``i``, providers ``p``, zones ``z``, pools ``q``,
 eligible pairs ``k``). Names are optional and only used in messages. Arrays are validated once, in
@@ -374,14 +374,14 @@ class ProblemData:
         return self.provider_names[p] if self.provider_names else f"provider {p}"
 
 
-def protected_clients(data: ProblemData, scenario: ScenarioParams) -> np.ndarray:
+def protected_clients(data: ProblemData, switches: Switches) -> np.ndarray:
     """Clients that must stay with their current, protected provider: those whose current pair is eligible
     (a client the provider can no longer reach or serve cannot stay, and is reported as such)."""
-    if not scenario.protect:
+    if not switches.protect:
         return np.zeros(0, dtype=np.int64)
     cur = data.client_current_provider
     out = []
-    for i in np.flatnonzero(np.isin(cur, scenario.protect)):
+    for i in np.flatnonzero(np.isin(cur, switches.protect)):
         k = data.pair_index(int(i), int(cur[i]))
         if k >= 0 and data.pair_eligible[k]:
             out.append(int(i))
@@ -410,7 +410,7 @@ def switch(default, kind: str, doc: str, *, low: float | None = None, high: floa
 
 
 @dataclass(frozen=True)
-class ScenarioParams:
+class Switches:
     """The commissioner's switches (see :func:`switch`; each owned by one rule of :mod:`solver.rules`)."""
 
     max_providers_per_zone: int | None = switch(

@@ -16,25 +16,25 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.data import ProblemData, ScenarioParams, SolveParams
+from solver.data import ProblemData, SolveParams, Switches
 from solver.model import build_model
 
 
-def precheck(data: ProblemData, scenario: ScenarioParams) -> list[str]:
+def precheck(data: ProblemData, switches: Switches) -> list[str]:
     """Arithmetic reasons the instance cannot be solved as asked, rule by rule (empty list = none found)."""
     from solver.rules import RULES
 
-    return [line for rule in RULES for line in rule.precheck(data, scenario)]
+    return [line for rule in RULES for line in rule.precheck(data, switches)]
 
 
 def conflicting_families(
-    data: ProblemData, scenario: ScenarioParams, time_limit_s: float = 10.0, seed: int = 0
+    data: ProblemData, switches: Switches, time_limit_s: float = 10.0, seed: int = 0
 ) -> list[str] | None:
     """Names of constraint families that conflict (a small subset, deletion-minimised).
 
     Returns None when CP-SAT could not decide within the time limit, [] when the instance is feasible.
     """
-    am = build_model(data, scenario, diagnostic=True)
+    am = build_model(data, switches, diagnostic=True)
     am.model.clear_objective()  # feasibility only: much faster to refute
     lits = dict(am.enforce)
     if not lits:
@@ -68,11 +68,11 @@ def conflicting_families(
     return core
 
 
-def diagnose(data: ProblemData, scenario: ScenarioParams, params: SolveParams | None = None) -> list[str]:
+def diagnose(data: ProblemData, switches: Switches, params: SolveParams | None = None) -> list[str]:
     """Sentences explaining infeasibility: arithmetic findings first, then the conflicting rules."""
-    out = precheck(data, scenario)
+    out = precheck(data, switches)
     limit = min(params.time_limit_s if params else 10.0, 20.0)
-    fams = conflicting_families(data, scenario, time_limit_s=limit, seed=params.seed if params else 0)
+    fams = conflicting_families(data, switches, time_limit_s=limit, seed=params.seed if params else 0)
     if fams:
         from solver.rules import RULE_BY_NAME
 
@@ -85,7 +85,7 @@ def diagnose(data: ProblemData, scenario: ScenarioParams, params: SolveParams | 
 
 
 def unmet_reasons(
-    data: ProblemData, scenario: ScenarioParams, assignment: np.ndarray, pool_draw_hours: np.ndarray
+    data: ProblemData, switches: Switches, assignment: np.ndarray, pool_draw_hours: np.ndarray
 ) -> dict[int, str]:
     """One sentence per unmet client saying why nobody took it."""
     out: dict[int, str] = {}
@@ -96,10 +96,10 @@ def unmet_reasons(
 
     loads = provider_loads(data, assignment)
     spare = data.provider_weekly_staff_hours + pool_draw_hours.sum(axis=(0, 2)) - loads["staff_hours"]
-    if scenario.pools and data.n_pools:
+    if switches.pools and data.n_pools:
         left = data.pool_weekly_hours - pool_draw_hours.sum(axis=(1, 2))
     served = zone_providers(data, assignment, exempt_pinned=True)
-    k_max = scenario.max_providers_per_zone
+    k_max = switches.max_providers_per_zone
     for i in unmet:
         i = int(i)
         z = int(data.client_zone[i])
@@ -112,7 +112,7 @@ def unmet_reasons(
         for k in ks:
             p = int(data.pair_provider[k])
             room = spare[p]
-            if scenario.pools and data.n_pools:
+            if switches.pools and data.n_pools:
                 room += float(left[data.pool_members[:, p] & data.pool_zones[:, z]].sum())
             if room + 1e-9 >= data.pair_staff_hours[k]:
                 fits.append(p)
@@ -128,10 +128,10 @@ def unmet_reasons(
             continue
         after = loads["care_hours"] + data.client_care_hours[i]
         capped = [p for p in fits
-                  if scenario.max_weekly and after[p] > data.provider_max_weekly_hours[p] + 1e-9]
+                  if switches.max_weekly and after[p] > data.provider_max_weekly_hours[p] + 1e-9]
         if len(capped) == len(fits):
             out[i] = "maximum weekly hours: providers with room would exceed their maximum weekly hours"
             continue
         out[i] = ("other rules (sustainability floors, move limit) or cost: serving the client would cost "
-                  f"more than the unmet penalty of £{scenario.unmet_penalty_gbp_per_hour:.0f} per care hour")
+                  f"more than the unmet penalty of £{switches.unmet_penalty_gbp_per_hour:.0f} per care hour")
     return out

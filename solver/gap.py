@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.data import ProblemData, ScenarioParams, SolveParams
+from solver.data import ProblemData, SolveParams, Switches
 from solver.solve import solve
 
 
@@ -110,7 +110,7 @@ def gap_to_problem(inst: GapInstance, sense: str = "min") -> ProblemData:
     )
 
 
-GAP_SCENARIO = ScenarioParams(pools=False, max_weekly=False, allow_unmet=False)  # every job assigned
+GAP_SCENARIO = Switches(pools=False, max_weekly=False, allow_unmet=False)  # every job assigned
 
 
 def solve_gap(inst: GapInstance, sense: str = "min", params: SolveParams | None = None) -> dict:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.data import ProblemData, ScenarioParams
+from solver.data import ProblemData, Switches
 from solver.placement import Placement
 
 
-def greedy_assignment(data: ProblemData, scenario: ScenarioParams, keep_current: bool = True) -> np.ndarray:
+def greedy_assignment(data: ProblemData, switches: Switches, keep_current: bool = True) -> np.ndarray:
     """Greedy assignment (-1 = unmet); ``keep_current`` tries each client's current provider first."""
-    d, s = data, scenario
+    d, s = data, switches
     pl = Placement(d, s)
     elig = d.pair_eligible
     options = np.diff(np.concatenate([[0], np.cumsum(elig)])[d.client_pair_start])

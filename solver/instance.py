@@ -12,7 +12,7 @@ Format (version 1)::
       "pairs":     {"client": [...], "provider": [...], "travel_minutes": [...], "staff_hours": [...],
                     "care_cost_gbp": [...], "travel_cost_gbp": [...]},
       "pools":     {"weekly_hours": [...], "members": [[provider, ...], ...], "zones": [[zone, ...], ...]},
-      "scenario":  {ScenarioParams fields}        # optional; defaults when absent
+      "switches":  {Switches fields}        # optional; defaults when absent
     }
 
 Indices are 0-based positions; -1 means none. Zones, providers and clients are known only by position, so a
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.data import DataError, ProblemData, ScenarioParams, SolveParams
+from solver.data import DataError, ProblemData, SolveParams, Switches
 from solver.solve import solve
 
 FORMAT = "care-commissioning-instance"
@@ -59,7 +59,7 @@ def instance_fields() -> list[str]:
     return [name for rule in RULES for name in rule.data]
 
 
-def to_dict(data: ProblemData, scenario: ScenarioParams | None = None, about: dict | None = None) -> dict:
+def to_dict(data: ProblemData, switches: Switches | None = None, about: dict | None = None) -> dict:
     """The instance as a JSON-ready dict; ``about`` (e.g. how it was anonymised) is kept under "about"."""
     out: dict = {"format": FORMAT, "version": VERSION, "n_zones": data.n_zones}
     for name in instance_fields():
@@ -67,15 +67,15 @@ def to_dict(data: ProblemData, scenario: ScenarioParams | None = None, about: di
         value = getattr(data, name)
         rows = [np.nonzero(row)[0].tolist() for row in value] if name in INDEX_LISTS else _list(value)
         out.setdefault(group, {})[key] = rows
-    if scenario is not None:
-        out["scenario"] = asdict(scenario)
+    if switches is not None:
+        out["switches"] = asdict(switches)
     if about:
         out["about"] = about
     return out
 
 
-def to_json(data: ProblemData, scenario: ScenarioParams | None = None, about: dict | None = None) -> str:
-    return json.dumps(to_dict(data, scenario, about), separators=(",", ":"))
+def to_json(data: ProblemData, switches: Switches | None = None, about: dict | None = None) -> str:
+    return json.dumps(to_dict(data, switches, about), separators=(",", ":"))
 
 
 def _field_values(obj: dict, name: str, n_zones: int, n_providers: int):
@@ -92,7 +92,7 @@ def _field_values(obj: dict, name: str, n_zones: int, n_providers: int):
     return [] if value is None else value
 
 
-def from_dict(obj: dict) -> tuple[ProblemData, ScenarioParams]:
+def from_dict(obj: dict) -> tuple[ProblemData, Switches]:
     if not isinstance(obj, dict):
         raise DataError(f"not a {FORMAT} file (it holds a JSON {type(obj).__name__}, not an object)")
     if obj.get("format") != FORMAT:
@@ -108,7 +108,7 @@ def from_dict(obj: dict) -> tuple[ProblemData, ScenarioParams]:
         if isinstance(exc, DataError):
             raise
         raise DataError(f"malformed instance: {type(exc).__name__}: {exc}") from exc
-    return data, _scenario(obj)
+    return data, _switches(obj)
 
 
 # Switch names of files written before one name per switch (issue 11): read as today's names.
@@ -117,22 +117,22 @@ _RENAMED = {"pools_enabled": "pools", "unmet_penalty_per_hour_gbp": "unmet_penal
             "protected_providers": "protect"}
 
 
-def _scenario(obj: dict) -> ScenarioParams:
-    known = {f.name for f in fields(ScenarioParams)}
-    sc = obj.get("scenario") or {}
+def _switches(obj: dict) -> Switches:
+    known = {f.name for f in fields(Switches)}
+    sc = obj.get("switches", obj.get("scenario")) or {}  # "scenario": files written before issue 11
     if not isinstance(sc, dict):
-        raise DataError("'scenario' must be an object of ScenarioParams fields")
+        raise DataError("'switches' must be an object of Switches fields")
     sc = {_RENAMED.get(key, key): value for key, value in sc.items()}
     unknown = set(sc) - known
     if unknown:
-        raise DataError(f"unknown scenario keys: {', '.join(sorted(unknown))}")
+        raise DataError(f"unknown switches keys: {', '.join(sorted(unknown))}")
     try:
-        return ScenarioParams(**sc)
+        return Switches(**sc)
     except TypeError as exc:
-        raise DataError(f"malformed scenario: {exc}") from exc
+        raise DataError(f"malformed switches: {exc}") from exc
 
 
-def from_json(source: str | Path) -> tuple[ProblemData, ScenarioParams]:
+def from_json(source: str | Path) -> tuple[ProblemData, Switches]:
     """Parse JSON text, or read a file when given a path (``Path`` or a string ending in ``.json``)."""
     if isinstance(source, Path) or (isinstance(source, str) and source.rstrip().endswith(".json")
                                     and not source.lstrip().startswith("{")):
@@ -142,8 +142,8 @@ def from_json(source: str | Path) -> tuple[ProblemData, ScenarioParams]:
 
 def solve_instance(source: str | Path, time_limit_s: float = 30.0, workers: int = 2, seed: int = 0) -> dict:
     """``{"status","objective","bound","gap","seconds","assignment"}`` (NaN as null) for one JSON instance."""
-    data, scenario = from_json(source)
-    r = solve(data, scenario, SolveParams(time_limit_s=time_limit_s, workers=workers, seed=seed))
+    data, switches = from_json(source)
+    r = solve(data, switches, SolveParams(time_limit_s=time_limit_s, workers=workers, seed=seed))
 
     def num(v: float) -> float | None:
         return float(v) if math.isfinite(v) else None

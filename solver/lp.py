@@ -30,7 +30,7 @@ import numpy as np
 from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy import sparse
 
-from solver.data import ProblemData, ScenarioParams
+from solver.data import ProblemData, Switches
 from solver.placement import Placement
 from solver.units import minutes_up
 
@@ -81,8 +81,8 @@ class LpModel:
     """The LP relaxation being built: columns in named blocks (``x`` first, one per eligible pair, then what
     each rule adds: ``unmet``, ``draw``, ``y``, ``active``), rows, and the objective (pence)."""
 
-    def __init__(self, data: ProblemData, scenario: ScenarioParams):
-        self.data, self.scenario = data, scenario
+    def __init__(self, data: ProblemData, switches: Switches):
+        self.data, self.switches = data, switches
         self.rows = _Rows()
         self.offset = 0.0  # objective constant (e.g. every client moved, less those who stay)
         self._lo: list[np.ndarray] = []
@@ -164,7 +164,7 @@ class LpModel:
         out.y = {key: float(v[start + j]) for j, key in enumerate(keys)}
 
 
-def solve_lp(data: ProblemData, scenario: ScenarioParams, time_limit_s: float = 30.0,
+def solve_lp(data: ProblemData, switches: Switches, time_limit_s: float = 30.0,
              deterministic: bool = False, wall_limit_s: float | None = None) -> LpSolution:
     """Solve the LP relaxation of the allocation model with GLOP (objective in pence, as CP-SAT's).
 
@@ -173,13 +173,13 @@ def solve_lp(data: ProblemData, scenario: ScenarioParams, time_limit_s: float = 
     """
     from solver.rules import RULES
 
-    lpm = LpModel(data, scenario)
+    lpm = LpModel(data, switches)
     for rule in RULES:
         rule.lp(lpm)
     return lpm.solve(time_limit_s, deterministic, wall_limit_s)
 
 
-def zone_candidates(data: ProblemData, scenario: ScenarioParams, lp: LpSolution) -> dict[int, list[int]]:
+def zone_candidates(data: ProblemData, switches: Switches, lp: LpSolution) -> dict[int, list[int]]:
     """Per zone, the providers the LP uses there (unpinned), best first: by y, then LP staff minutes."""
     d = data
     ks = lp.pairs
@@ -196,32 +196,32 @@ def zone_candidates(data: ProblemData, scenario: ScenarioParams, lp: LpSolution)
     return {z: [p for _, _, p in sorted(c, reverse=True)] for z, c in by_zone.items()}
 
 
-def _rounding_placement(data: ProblemData, scenario: ScenarioParams, lp: LpSolution,
+def _rounding_placement(data: ProblemData, switches: Switches, lp: LpSolution,
                         zone_choice: dict[int, tuple[int, ...]] | None) -> Placement:
     """A placement holding the LP's plan: its zone choice and the pool minutes it drew per provider and
     zone."""
-    d, k_max = data, scenario.max_providers_per_zone
+    d, k_max = data, switches.max_providers_per_zone
     allowed = None
     if k_max is not None:
         if zone_choice is None:
-            zone_choice = {z: tuple(c[:k_max]) for z, c in zone_candidates(d, scenario, lp).items()}
+            zone_choice = {z: tuple(c[:k_max]) for z, c in zone_candidates(d, switches, lp).items()}
         allowed = np.zeros((d.n_zones, d.n_providers), dtype=bool)
         for z, chosen in zone_choice.items():
             allowed[z, list(chosen)] = True
     pool_pz = np.zeros((d.n_providers, d.n_zones))
     for (_q, p, z), v in lp.draw.items():
         pool_pz[p, z] += v
-    return Placement(d, scenario, pool_allowance=np.floor(pool_pz + 1e-6), zone_allowed=allowed)
+    return Placement(d, switches, pool_allowance=np.floor(pool_pz + 1e-6), zone_allowed=allowed)
 
 
-def round_lp(data: ProblemData, scenario: ScenarioParams, lp: LpSolution,
+def round_lp(data: ProblemData, switches: Switches, lp: LpSolution,
              zone_choice: dict[int, tuple[int, ...]] | None = None) -> np.ndarray:
     """A complete assignment (-1 = unmet) rounded from the LP, honouring every rule's placement test.
 
     ``zone_choice``: the providers chosen per zone (default: the first K of :func:`zone_candidates`).
     """
     d = data
-    pl = _rounding_placement(d, scenario, lp, zone_choice)
+    pl = _rounding_placement(d, switches, lp, zone_choice)
     value = np.zeros(len(d.pair_client))
     value[lp.pairs] = lp.x
     # Clients in order: pinned or protected first, then most certain (largest LP x), then largest.
@@ -288,7 +288,7 @@ def _swap(pl: Placement, pair_of: dict, by_p: dict, options, i: int, k: int, o: 
     return False
 
 
-def best_rounding(data: ProblemData, scenario: ScenarioParams, lp: LpSolution,
+def best_rounding(data: ProblemData, switches: Switches, lp: LpSolution,
                   time_limit_s: float = 2.0, max_trials: int | None = None) -> np.ndarray:
     """:func:`round_lp`, then a local search over the zones the LP splits: each zone in turn tries every
     other choice of K providers among those the LP uses there (the five it uses most), keeping the cheapest
@@ -296,7 +296,7 @@ def best_rounding(data: ProblemData, scenario: ScenarioParams, lp: LpSolution,
     from solver.measures import objective_terms
 
     t0 = time.perf_counter()
-    d, s = data, scenario
+    d, s = data, switches
     k_max = s.max_providers_per_zone
 
     def score(a: np.ndarray) -> float:

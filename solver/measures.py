@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.graph.python import max_flow
 
-from solver.data import ProblemData, ScenarioParams
+from solver.data import ProblemData, Switches
 
 TOL_HOURS = 1e-6
 _FLOW_UNITS_PER_HOUR = 10**8  # integer max-flow; truncation error (1e-8 h per arc) far below TOL_HOURS
@@ -64,16 +64,16 @@ def count_moves(data: ProblemData, assignment: np.ndarray) -> int:
     return int(np.sum((cur >= 0) & (np.asarray(assignment) != cur)))
 
 
-def objective_terms(data: ProblemData, scenario: ScenarioParams, assignment: np.ndarray) -> dict[str, float]:
+def objective_terms(data: ProblemData, switches: Switches, assignment: np.ndarray) -> dict[str, float]:
     """The four objective terms in GBP per week (weights applied), recomputed from scratch."""
     assignment = np.asarray(assignment, dtype=np.int64)
     _, idx, _ = assigned_pairs(data, assignment)
     unmet = assignment < 0
     return {
-        "travel": float(scenario.weight_travel * data.pair_travel_cost_gbp[idx].sum()),
-        "care": float(scenario.weight_care * data.pair_care_cost_gbp[idx].sum()),
-        "moves": float(scenario.move_penalty_gbp * count_moves(data, assignment)),
-        "unmet": float(scenario.unmet_penalty_gbp_per_hour * data.client_care_hours[unmet].sum()),
+        "travel": float(switches.weight_travel * data.pair_travel_cost_gbp[idx].sum()),
+        "care": float(switches.weight_care * data.pair_care_cost_gbp[idx].sum()),
+        "moves": float(switches.move_penalty_gbp * count_moves(data, assignment)),
+        "unmet": float(switches.unmet_penalty_gbp_per_hour * data.client_care_hours[unmet].sum()),
     }
 
 
@@ -86,7 +86,7 @@ def zone_staff_hours(data: ProblemData, assignment: np.ndarray) -> np.ndarray:
     return out
 
 
-def pool_draws(data: ProblemData, scenario: ScenarioParams, assignment: np.ndarray) -> np.ndarray:
+def pool_draws(data: ProblemData, switches: Switches, assignment: np.ndarray) -> np.ndarray:
     """Pool hours each member draws, shape (pools, providers, zones), covering as much overload as possible.
 
     Max-flow: source → pool q (its hours) → (p, z) for members p and zones z of q → p (p's staff hours in z)
@@ -94,7 +94,7 @@ def pool_draws(data: ProblemData, scenario: ScenarioParams, assignment: np.ndarr
     """
     q_n, m, z_n = data.n_pools, data.n_providers, data.n_zones
     draws = np.zeros((q_n, m, z_n))
-    if q_n == 0 or not scenario.pools:
+    if q_n == 0 or not switches.pools:
         return draws
     work = zone_staff_hours(data, assignment)
     over = work.sum(axis=1) - data.provider_weekly_staff_hours

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.data import ProblemData, ScenarioParams
+from solver.data import ProblemData, Switches
 from solver.units import minutes_up
 
 
 @dataclass
 class AllocationModel:
     data: ProblemData
-    scenario: ScenarioParams
+    switches: Switches
     diagnostic: bool = False
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     x: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
@@ -71,12 +71,12 @@ class AllocationModel:
         return sum(self.terms.values())
 
 
-def build_model(data: ProblemData, scenario: ScenarioParams, diagnostic: bool = False) -> AllocationModel:
+def build_model(data: ProblemData, switches: Switches, diagnostic: bool = False) -> AllocationModel:
     """Every rule of :data:`solver.rules.RULES`, in order; ``terms`` holds the objective terms in pence
     (``unmet``, ``care``, ``travel``, ``moves``)."""
     from solver.rules import RULES
 
-    am = AllocationModel(data, scenario, diagnostic=diagnostic)
+    am = AllocationModel(data, switches, diagnostic=diagnostic)
     for rule in RULES:
         am.terms.update(rule.add(am))
     am.model.minimize(am.objective())

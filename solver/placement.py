@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.data import ProblemData, ScenarioParams
+from solver.data import ProblemData, Switches
 from solver.rules.costs import pair_cost_pence
 from solver.units import minutes_up
 
@@ -26,17 +26,17 @@ class Placement:
     def __init__(
         self,
         data: ProblemData,
-        scenario: ScenarioParams,
+        switches: Switches,
         *,
         pool_allowance: np.ndarray | None = None,
         zone_allowed: np.ndarray | None = None,
     ):
         from solver.rules import RULES
 
-        self.data, self.scenario = data, scenario
+        self.data, self.switches = data, switches
         self.staff = minutes_up(data.pair_staff_hours).astype(np.float64)
         self.care = minutes_up(data.client_care_hours).astype(np.float64)
-        self.cost_pence = pair_cost_pence(data, scenario)
+        self.cost_pence = pair_cost_pence(data, switches)
         self.fixed = np.full(data.n_clients, -1, dtype=np.int64)  # the one provider a client may have
         self.pool_allowance = pool_allowance
         self.zone_allowed = zone_allowed

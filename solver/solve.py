@@ -1,4 +1,4 @@
-"""``solve(data, scenario, params) -> Result``: build the model, run CP-SAT, validate, explain.
+"""``solve(data, switches, params) -> Result``: build the model, run CP-SAT, validate, explain.
 
 Phases (each recorded in ``Result.stages``): a partial hint of today's allocation; from 500 clients the LP
 start (:mod:`solver.lp`: GLOP, a validator-clean rounding as a complete hint and fall-back, polished with
@@ -24,8 +24,8 @@ from solver.data import (
     LP_TIME_SHARE,
     DataError,
     ProblemData,
-    ScenarioParams,
     SolveParams,
+    Switches,
 )
 from solver.heuristic import greedy_assignment
 from solver.model import AllocationModel, build_model
@@ -134,7 +134,7 @@ def _lp_start(am: AllocationModel, params: SolveParams) -> tuple[np.ndarray | No
     """Solve the LP relaxation, round it; hint the result when the validator passes it."""
     from solver.lp import best_rounding, solve_lp
 
-    d, s = am.data, am.scenario
+    d, s = am.data, am.switches
     lp = solve_lp(d, s, time_limit_s=params.budget * LP_TIME_SHARE, deterministic=params.deterministic,
                   wall_limit_s=params.time_limit_s * LP_TIME_SHARE)
     stage = {"stage": "lp", "status": lp.status, "objective_gbp": lp.objective_pence / 100.0,
@@ -199,10 +199,10 @@ def _hint_from(am: AllocationModel, solver: cp_model.CpSolver) -> None:
 class _Solve:
     """One call of :func:`solve`: its model, stages, starting point and best CP-SAT search so far."""
 
-    def __init__(self, data: ProblemData, scenario: ScenarioParams, params: SolveParams):
-        self.data, self.scenario, self.params = data, scenario, params
+    def __init__(self, data: ProblemData, switches: Switches, params: SolveParams):
+        self.data, self.switches, self.params = data, switches, params
         self.t0 = time.perf_counter()
-        self.am = build_model(data, scenario)
+        self.am = build_model(data, switches)
         self.stages: list[dict] = []
         self.start: np.ndarray | None = None  # the validated LP rounding (or its polish), if any
         self.solver: cp_model.CpSolver | None = None
@@ -235,7 +235,7 @@ class _Solve:
             return
         stage, polished = _fixed_zones_phase(self.am, params, self.start, budget, self.elapsed())
         self.stages.append(stage)
-        d, s = self.data, self.scenario
+        d, s = self.data, self.switches
         if not validate_solution(d, s, polished) and _cheaper(d, s, polished, self.start):
             self.start = polished
 
@@ -307,7 +307,7 @@ class _Solve:
         return True
 
     def finish(self) -> Result:
-        d, s, seconds = self.data, self.scenario, self.elapsed()
+        d, s, seconds = self.data, self.switches, self.elapsed()
         if self.solver is None and self.status == "UNKNOWN":
             fallback = self._fallback()
             if fallback is not None:
@@ -333,8 +333,8 @@ class _Solve:
         if self.start is not None:
             self.stages.append({"stage": "lp fall-back", "status": "FEASIBLE"})
             return self.start
-        greedy = greedy_assignment(self.data, self.scenario)
-        if validate_solution(self.data, self.scenario, greedy):
+        greedy = greedy_assignment(self.data, self.switches)
+        if validate_solution(self.data, self.switches, greedy):
             return None
         self.stages.append({"stage": "greedy fall-back", "status": "FEASIBLE"})
         return greedy
@@ -342,11 +342,11 @@ class _Solve:
 
 def solve(
     data: ProblemData,
-    scenario: ScenarioParams | None = None,
+    switches: Switches | None = None,
     params: SolveParams | None = None,
 ) -> Result:
     """Solve one allocation. Never raises on infeasibility: check ``result.status`` / ``result.diagnosis``."""
-    run = _Solve(data, scenario or ScenarioParams(), params or SolveParams())
+    run = _Solve(data, switches or Switches(), params or SolveParams())
     run.begin()
     run.search()
     return run.finish()
@@ -360,8 +360,8 @@ def _cp_assignment(am: AllocationModel, solver: cp_model.CpSolver) -> np.ndarray
     return assignment
 
 
-def _cheaper(data: ProblemData, scenario: ScenarioParams, a: np.ndarray, b: np.ndarray) -> bool:
-    return sum(objective_terms(data, scenario, a).values()) < sum(objective_terms(data, scenario, b).values())
+def _cheaper(data: ProblemData, switches: Switches, a: np.ndarray, b: np.ndarray) -> bool:
+    return sum(objective_terms(data, switches, a).values()) < sum(objective_terms(data, switches, b).values())
 
 
 def _worse(a: str, b: str) -> str:
@@ -369,7 +369,7 @@ def _worse(a: str, b: str) -> str:
 
 
 def _result(am, solver, status, seconds, stages, params, bound_pence, assignment=None) -> Result:
-    d, s = am.data, am.scenario
+    d, s = am.data, am.switches
     if assignment is None:
         assignment = _cp_assignment(am, solver)
     terms = objective_terms(d, s, assignment)

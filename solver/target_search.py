@@ -232,7 +232,7 @@ class TargetSearch:
         if model is None:
             stage["status"] = "INFEASIBLE"
             return "INFEASIBLE"
-        sub = AllocationModel(self.am.data, self.am.scenario, model=model)
+        sub = AllocationModel(self.am.data, self.am.switches, model=model)
         s, st = self.run(sub, stop_at(reduced_params, self.lower), max(self.left() * GAP_REDUCED_SHARE, 0.05))
         self.used += s.deterministic_time
         stage.update(status=st, seconds=s.wall_time)
@@ -260,7 +260,7 @@ class TargetSearch:
             model.clear_hints()
             for v in am.all_vars():
                 model.add_hint(v, self.best.value(v))
-        sub = AllocationModel(am.data, am.scenario, model=model)
+        sub = AllocationModel(am.data, am.switches, model=model)
         s, st = self.run(sub, self.params, self.left())
         self.stages.append({"stage": "all (after targets)", "status": st, "seconds": s.wall_time})
         if st in ("OPTIMAL", "FEASIBLE"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.data import ProblemData, ScenarioParams
+from solver.data import ProblemData, Switches
 from solver.measures import (  # noqa: F401 - part of this module's API
     TOL_HOURS,
     assigned_pairs,
@@ -27,9 +27,9 @@ from solver.measures import (  # noqa: F401 - part of this module's API
 class Check:
     """One assignment under check: what the rules' checks share, computed once."""
 
-    def __init__(self, data: ProblemData, scenario: ScenarioParams, assignment: np.ndarray,
+    def __init__(self, data: ProblemData, switches: Switches, assignment: np.ndarray,
                  pool_draw_hours: np.ndarray | None):
-        self.data, self.scenario, self.assignment = data, scenario, assignment
+        self.data, self.switches, self.assignment = data, switches, assignment
         self.clients, self.pairs, self.unknown_pairs = assigned_pairs(data, assignment)
         self.loads = provider_loads(data, assignment)
         self.work = zone_staff_hours(data, assignment)
@@ -37,7 +37,7 @@ class Check:
         self.draws_shape_wrong = None
         shape = (data.n_pools, data.n_providers, data.n_zones)
         if pool_draw_hours is None:
-            self.draws = pool_draws(data, scenario, assignment)
+            self.draws = pool_draws(data, switches, assignment)
         elif np.shape(pool_draw_hours) != shape:
             self.draws_shape_wrong = np.shape(pool_draw_hours)
             self.draws = np.zeros(shape)
@@ -47,7 +47,7 @@ class Check:
 
 def validate_solution(
     data: ProblemData,
-    scenario: ScenarioParams,
+    switches: Switches,
     assignment: np.ndarray,
     pool_draw_hours: np.ndarray | None = None,
 ) -> list[str]:
@@ -64,5 +64,5 @@ def validate_solution(
     a = a.astype(np.int64)
     if np.any((a < -1) | (a >= data.n_providers)):
         return ["assignment holds provider indices out of range"]
-    view = Check(data, scenario, a, pool_draw_hours)
+    view = Check(data, switches, a, pool_draw_hours)
     return [line for rule in RULES for line in rule.check(view)]

@@ -28,3 +28,10 @@ def _ci_steps(ci: str) -> list[str]:
     lines = [line.strip() for line in ci.splitlines()]
     start = next(k for k, line in enumerate(lines) if line.startswith("python3 -m venv"))
     return [line for line in lines[start:] if line and not line.startswith("#")]
+
+
+def test_the_readme_lists_every_switch_as_declared():
+    """Issue 11: one name per switch; the README's table is made from the solver's declaration."""
+    from commissioning.scenario.switches import render_markdown
+
+    assert render_markdown() in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""One cell of the scenario folder: its typed value, or a Problem naming the value and the fix."""
+"""One cell of the dataset folder: its typed value, or a Problem naming the value and the fix."""
 
 from __future__ import annotations
 

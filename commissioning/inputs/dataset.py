@@ -1,4 +1,4 @@
-"""``dataset.json``: the scenario folder's metadata (embedded region, travel model), checked."""
+"""``dataset.json``: the dataset folder's metadata (embedded region, travel model), checked."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The scenario folder as typed, frozen domain objects: what every later step (problem, KPIs, routing)
-reads. Built only by :func:`commissioning.inputs.folder.load_scenario`, after every check has passed.
+"""The dataset folder as typed, frozen domain objects: what every later step (problem, KPIs, routing)
+reads. Built only by :func:`commissioning.inputs.folder.load_dataset`, after every check has passed.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class Zone:
 
 
 @dataclass(frozen=True)
-class ScenarioData:
+class Dataset:
     clients: tuple[Client, ...]
     providers: tuple[Provider, ...]
     hubs: tuple[Hub, ...]

@@ -1,14 +1,14 @@
-"""Read and check a scenario folder: every file, cell, table, reference and point, every problem at once.
+"""Read and check a dataset folder: every file, cell, table, reference and point, every problem at once.
 
-:func:`load_scenario` reads ``clients``, ``providers``, ``hubs``, ``pools`` (CSV or .xlsx), ``zones.geojson``
+:func:`load_dataset` reads ``clients``, ``providers``, ``hubs``, ``pools`` (CSV or .xlsx), ``zones.geojson``
 and ``dataset.json`` into the domain objects of :mod:`commissioning.inputs.domain`; checks every cell
 (:mod:`~commissioning.inputs.cells`), every table and every cross-reference
 (:mod:`~commissioning.inputs.records`), the zone polygons (:mod:`~commissioning.inputs.zones`) and where the
 points lie (:mod:`~commissioning.inputs.geography`: on land, inside the region, in the zone they claim); and
 raises one :class:`InputError` listing every error at once. Warnings are kept on
-:attr:`ScenarioData.warnings`.
+:attr:`Dataset.warnings`.
 
-:func:`check_scenario` does the same without raising, for ``commissioning validate``.
+:func:`check_dataset` does the same without raising, for ``commissioning validate``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from commissioning.errors import InputError, Problem
 from commissioning.inputs.dataset import embedded_land, read_dataset
-from commissioning.inputs.domain import Client, Hub, Pool, Provider, ScenarioData
+from commissioning.inputs.domain import Client, Dataset, Hub, Pool, Provider
 from commissioning.inputs.geography import check_points
 from commissioning.inputs.records import ParsedTable, check_references, error_count, parse_table
 from commissioning.inputs.schema import CSV_TABLES, DATASET_FILE, TABLES
@@ -32,12 +32,12 @@ _FILE_ORDER = {DATASET_FILE: 0, ZONES_FILE: 1}
 
 
 @dataclass
-class ScenarioCheck:
-    """What :func:`check_scenario` found: the data (``None`` if any error), the problems listed (at most
+class DatasetCheck:
+    """What :func:`check_dataset` found: the data (``None`` if any error), the problems listed (at most
     ``tables.MAX_PROBLEMS_PER_FILE`` per file, then one summary line per file), row counts, and
     ``totals``: how many errors and warnings were found in all, listed or not."""
 
-    data: ScenarioData | None
+    data: Dataset | None
     problems: list[Problem]
     counts: dict[str, int]
     totals: dict[str, int] = field(default_factory=dict)
@@ -60,31 +60,31 @@ class ScenarioCheck:
 # ----------------------------------------------------------------------------------------------------
 
 
-def load_scenario(
+def load_dataset(
     folder: str | Path,
     *,
     region_land: BaseGeometry | None = None,
     check_geography: bool = True,
-) -> ScenarioData:
-    """Read and check a scenario folder; on any error raise one :class:`InputError` listing every problem.
+) -> Dataset:
+    """Read and check a dataset folder; on any error raise one :class:`InputError` listing every problem.
 
     ``region_land``: land polygons (WGS84) covering the zones; by default the OpenStreetMap land clipped to
     the zones' bounds (slow the first time, then cached on disk). ``check_geography=False`` skips the
     on-land / in-region / in-zone checks of points (for quick tests); zone polygons are still read.
     """
-    result = check_scenario(folder, region_land=region_land, check_geography=check_geography)
+    result = check_dataset(folder, region_land=region_land, check_geography=check_geography)
     if result.data is None:
         raise InputError(result.problems)
     return result.data
 
 
-def check_scenario(
+def check_dataset(
     folder: str | Path,
     *,
     region_land: BaseGeometry | None = None,
     check_geography: bool = True,
-) -> ScenarioCheck:
-    """Like :func:`load_scenario` but returns every problem instead of raising."""
+) -> DatasetCheck:
+    """Like :func:`load_dataset` but returns every problem instead of raising."""
     folder = Path(folder)
     problems = ProblemLog()
     counts = {"clients": 0, "providers": 0, "hubs": 0, "pools": 0, "zones": 0}
@@ -95,7 +95,7 @@ def check_scenario(
                 None,
                 None,
                 None,
-                "the scenario folder does not exist"
+                "the dataset folder does not exist"
                 if not folder.exists()
                 else "this is a file, not a folder",
                 "give the folder that holds clients.csv, providers.csv and zones.geojson",
@@ -127,7 +127,7 @@ def check_scenario(
 
     if error_count(problems):
         return _checked(None, problems, counts)
-    data = ScenarioData(
+    data = Dataset(
         clients=tuple(Client(**r) for r in parsed["clients"].records),
         providers=tuple(Provider(**r) for r in parsed["providers"].records),
         hubs=tuple(Hub(**r) for r in parsed["hubs"].records) if parsed["hubs"] else (),
@@ -140,13 +140,13 @@ def check_scenario(
     return _checked(data, problems, counts)
 
 
-def _checked(data: ScenarioData | None, problems, counts: dict[str, int]) -> ScenarioCheck:
+def _checked(data: Dataset | None, problems, counts: dict[str, int]) -> DatasetCheck:
     """The check's result: problems listed in file and row order, at most so many per file."""
     listed = problems.listing(_sort_key)
     totals = {"error": problems.total("error"), "warning": problems.total("warning")}
     if data is not None:
         data = dataclasses.replace(data, warnings=tuple(listed))
-    return ScenarioCheck(data, listed, counts, totals)
+    return DatasetCheck(data, listed, counts, totals)
 
 
 def _sort_key(problem: Problem) -> tuple:

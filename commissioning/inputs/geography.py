@@ -1,4 +1,4 @@
-"""Where the points of the scenario folder lie: on land, inside the region, in the zone they claim.
+"""Where the points of the dataset folder lie: on land, inside the region, in the zone they claim.
 
 Clients, provider bases and hubs are checked against the zone polygons (within ``REGION_TOLERANCE_M``) and
 the OpenStreetMap land (within ``COAST_TOLERANCE_M``); each problem says what is wrong and what to do.

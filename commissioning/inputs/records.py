@@ -1,4 +1,4 @@
-"""Whole tables of the scenario folder: typed rows, then the checks across cells, rows and tables
+"""Whole tables of the dataset folder: typed rows, then the checks across cells, rows and tables
 (unique ids, row rules, implausible figures, references between tables)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The scenario folder's columns, declared once.
+"""The dataset folder's columns, declared once.
 
-The validator (:mod:`commissioning.inputs.folder`) and the README's *Scenario folder format* tables both
+The validator (:mod:`commissioning.inputs.folder`) and the README's *Dataset folder format* tables both
 come from the specs below: :func:`render_markdown` prints the tables, and a test checks that every column
 the README names is declared here (and the other way round).
 
@@ -121,7 +121,7 @@ def number_text(value: float) -> str:
 
 @dataclass(frozen=True)
 class Table:
-    """One file of the scenario folder."""
+    """One file of the dataset folder."""
 
     stem: str  # file name without extension
     title: str  # README heading text after the file name

@@ -1,4 +1,4 @@
-"""Read the scenario folder's files as raw text, reporting every file-level problem as a :class:`Problem`.
+"""Read the dataset folder's files as raw text, reporting every file-level problem as a :class:`Problem`.
 
 * :func:`read_table` finds ``<stem>.csv`` or ``<stem>.xlsx`` and returns a DataFrame of stripped strings whose
   index is the spreadsheet row number (header = row 1, first data row = row 2) and whose columns are the
@@ -221,7 +221,7 @@ def find_table_file(
                 None,
                 None,
                 None,
-                f"the scenario folder has no {allowed}",
+                f"the dataset folder has no {allowed}",
                 f"add {allowed} to {folder}",
             )
         )

@@ -1,6 +1,6 @@
 """Folders and files the tool writes: atomic, locked, and every OS error in words.
 
-:func:`staged_folder` writes a whole folder (a run's output, a generated scenario folder): everything goes
+:func:`staged_folder` writes a whole folder (a run's output, a generated dataset folder): everything goes
 into a hidden sibling ``.DIR.partial-XXXXXXXX`` that is renamed to ``DIR`` at the end; on any error the
 sibling is removed and an existing ``DIR`` is left as it was. An existing non-empty ``DIR`` is replaced
 only with ``force`` and only if it holds the marker ``.care-commissioning`` (it is renamed aside first,

@@ -1,7 +1,7 @@
 """Write a run's output folder (see the README's *Output folder*; written inside a staged folder, see
 :mod:`commissioning.results.folder`)::
 
-    OUT/inputs/                 the validated scenario folder as CSV (hubs.csv always present)
+    OUT/inputs/                 the validated dataset folder as CSV (hubs.csv always present)
     OUT/scenario.toml           the scenario file used
     OUT/kpis.json               {"scenarios": {variant: {KPIs..., "solver": {...}}}, "variants",
                                  "assumptions",
@@ -39,7 +39,7 @@ HOURS_PER_CARER_ESTIMATE = 24.0  # for default hubs only: carers ≈ staff hours
 
 
 def write_inputs(source: Path, inputs: Path, data) -> list[str]:
-    """Write the validated scenario folder into ``inputs`` as the run read it: every table as CSV (``.xlsx``
+    """Write the validated dataset folder into ``inputs`` as the run read it: every table as CSV (``.xlsx``
     converted, columns as the schema names them), zones with their repaired polygons, always a hubs.csv
     (default hubs at the providers' bases when the user gave none) and a pools.csv. Returns warnings.
 

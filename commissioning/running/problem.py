@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from commissioning.inputs.domain import ScenarioData
+from commissioning.inputs.domain import Dataset
 from commissioning.running.travel import client_provider_travel, nearest_hub_km, pool_travel
 from commissioning.scenario.defaults import DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT, MoneyParams
 from commissioning.vocabulary import NEEDS
@@ -42,7 +42,7 @@ def _bitmask(words) -> int:
 
 
 def build_problem(
-    data: ScenarioData,
+    data: Dataset,
     travel,
     *,
     pools: bool = True,

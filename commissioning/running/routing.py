@@ -65,7 +65,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from commissioning.inputs.domain import ScenarioData
+from commissioning.inputs.domain import Dataset
 from commissioning.vocabulary import BAND_NAMES
 
 DEFAULT_MAX_RUN_HOURS = 3.5
@@ -117,7 +117,7 @@ class RoutedTravel:
 # ----------------------------------------------------------------------------------------------------
 
 
-def visits_on_typical_day(data: ScenarioData, seed: int = 0) -> np.ndarray:
+def visits_on_typical_day(data: Dataset, seed: int = 0) -> np.ndarray:
     """Visits per (client, band) on the typical day: ``int`` array, clients × ``BAND_NAMES``.
 
     Depends on the scenario and the seed only, never on an allocation (see the module docstring).
@@ -140,7 +140,7 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
 
 
-def _assigned(allocation: pd.DataFrame, data: ScenarioData) -> dict[int, str]:
+def _assigned(allocation: pd.DataFrame, data: Dataset) -> dict[int, str]:
     """Client index → provider id for every assigned row; unmet rows and blank providers are skipped."""
     missing = [c for c in ("client_id", "provider_id", "status") if c not in allocation.columns]
     if missing:
@@ -347,7 +347,7 @@ class _Tally:
     expected_min: float = 0.0  # the optimiser's weekly per-visit minutes (band-averaged, all visits)
 
 
-def _hub_weights(data: ScenarioData, provider_id: str) -> tuple[list[int], list[float]]:
+def _hub_weights(data: Dataset, provider_id: str) -> tuple[list[int], list[float]]:
     """Indices of the hubs that have carers (all of them if none says so) and their carers as weights."""
     hubs = data.hubs_for(provider_id)
     staffed = [k for k, h in enumerate(hubs) if h.carers is None or h.carers > 0] or list(range(len(hubs)))
@@ -357,7 +357,7 @@ def _hub_weights(data: ScenarioData, provider_id: str) -> tuple[list[int], list[
 
 
 def _provider_problems(
-    data: ScenarioData, travel, provider_id: str, clients: list[int], day: np.ndarray, tally: _Tally,
+    data: Dataset, travel, provider_id: str, clients: list[int], day: np.ndarray, tally: _Tally,
     limit_min: float, max_visits_per_problem: int,
 ) -> list[_Problem]:
     """Matrices and routing problems of one provider; unreachable and long visits are settled here."""
@@ -430,7 +430,7 @@ def _why(band: _Band, hubs: list[int], row: int) -> str:
 
 def routed_travel_hours_per_week(
     allocation: pd.DataFrame,
-    data: ScenarioData,
+    data: Dataset,
     travel,
     *,
     time_limit_s: float = 1.0,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from commissioning.errors import ScenarioError
-from commissioning.inputs.folder import load_scenario
+from commissioning.inputs.folder import load_dataset
 from commissioning.report.page import write_report
 from commissioning.report.run_maps import write_run_maps
 from commissioning.results.folder import staged_folder
@@ -38,7 +38,7 @@ from commissioning.scenario.file import ScenarioFile, check_references
 @dataclass
 class RunResult:
     scenario: ScenarioFile
-    data: Any  # commissioning.inputs.domain.ScenarioData
+    data: Any  # commissioning.inputs.domain.Dataset
     out_dir: Path
     outcomes: dict[str, VariantOutcome]
     kpis: dict[str, Any]
@@ -111,7 +111,7 @@ class _Run:
             source_dir, said = _prepare_data(scenario, inputs)
             self.say(f"data: {said}")
             timings["data_s"] = time.perf_counter() - t0
-            data = load_scenario(source_dir)  # one reading path with ``commissioning validate``
+            data = load_dataset(source_dir)  # one reading path with ``commissioning validate``
             travel = travel_model_for(data)
             check_references(scenario, [p.provider_id for p in data.providers],
                              [z.zone_id for z in data.zones])
@@ -185,7 +185,7 @@ def _prepare_data(scenario: ScenarioFile, inputs: Path) -> tuple[Path, str]:
         line = scenario.line_of("data")
         raise ScenarioError(
             f"{scenario.path}, line {line}: key 'data': the data folder {str(source.path)!r} "
-            "does not exist. Fix: give the scenario folder relative to the scenario file."
+            "does not exist. Fix: give the dataset folder relative to the scenario file."
         )
     return source.path, str(source.path)
 

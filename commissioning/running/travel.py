@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from commissioning.inputs.domain import ScenarioData
+from commissioning.inputs.domain import Dataset
 from commissioning.vocabulary import BAND_NAMES
 from geodata.geometry import pairwise_haversine_km
 
 
-def travel_model_for(data: ScenarioData):
+def travel_model_for(data: Dataset):
     """The road + ferry network of the scenario's embedded region, or the approximate fallback.
 
     A folder whose ``dataset.json`` names no embedded region, or says ``"travel_model": "approximate"``,
@@ -44,7 +44,7 @@ def pool_base(zone_geometry) -> tuple[float, float]:
     return point.x, point.y
 
 
-def client_provider_travel(data: ScenarioData, travel) -> tuple[np.ndarray, np.ndarray]:
+def client_provider_travel(data: Dataset, travel) -> tuple[np.ndarray, np.ndarray]:
     """Travel minutes per visit (clients × providers) and the unreachability reason per cell.
 
     Minutes are the mean over the client's time bands of the quickest hub; ``inf`` when any of the client's
@@ -88,7 +88,7 @@ def client_provider_travel(data: ScenarioData, travel) -> tuple[np.ndarray, np.n
     return minutes, reason
 
 
-def nearest_hub_km(data: ScenarioData) -> np.ndarray:
+def nearest_hub_km(data: Dataset) -> np.ndarray:
     """Straight-line km from each client to each provider's nearest hub (clients × providers)."""
     lon = np.array([c.lon for c in data.clients])
     lat = np.array([c.lat for c in data.clients])
@@ -100,7 +100,7 @@ def nearest_hub_km(data: ScenarioData) -> np.ndarray:
     return out
 
 
-def pool_travel(data: ScenarioData, travel, p_index: dict[str, int]) -> np.ndarray:
+def pool_travel(data: Dataset, travel, p_index: dict[str, int]) -> np.ndarray:
     """Minutes per visit for pool members serving clients in the pool's zones from the pool's local base."""
     n, m = len(data.clients), len(data.providers)
     result = np.full((n, m), np.inf)

@@ -118,7 +118,7 @@ def run_variant(
 ) -> VariantOutcome:
     """Evaluate (``current``) or solve one variant; ``stop`` set by another thread ends the search at once."""
     problem, index, notes = apply_variant_pairs(variant, problem, index)
-    sc = variant.scenario_params(index.provider_ids, index.zone_ids)
+    sc = variant.solver_switches(index.provider_ids, index.zone_ids)
     if variant.mode == "current":
         assignment, reasons, pool_hours, solver_info, violations = _evaluate(variant, problem, index, sc,
                                                                              quiet, stream)

@@ -152,26 +152,26 @@ class Variant:
         """A copy with these switches set (e.g. command-line options over the file's values)."""
         return dataclasses.replace(self, switches={**self.switches, **values})
 
-    def scenario_params(self, provider_ids: tuple[str, ...] = (), zone_ids: tuple[str, ...] = ()):
-        """The solver's :class:`~solver.ScenarioParams` for this variant; ``provider_ids`` and ``zone_ids``
+    def solver_switches(self, provider_ids: tuple[str, ...] = (), zone_ids: tuple[str, ...] = ()):
+        """The solver's :class:`~solver.Switches` for this variant; ``provider_ids`` and ``zone_ids``
         (the solver's order) turn the ids a switch names into positions."""
-        from solver import ScenarioParams
+        from solver import Switches
 
         provider_pos = {pid: k for k, pid in enumerate(provider_ids)}
         zone_pos = {zid: k for k, zid in enumerate(zone_ids)}
         values = {f.name: switches.to_solver(f, getattr(self, f.name), provider_pos, zone_pos)
-                  for f in switches.scenario_switches()}
+                  for f in switches.rule_fields()}
         if self.mode != "zoned":
             values["max_providers_per_zone"] = None
         if self.mode == "current":
             values["allow_unmet"] = True  # today's allocation leaves unmet whom it leaves unmet
-        return ScenarioParams(**values)
+        return Switches(**values)
 
     def solve_params(self, **extra: Any):
         """The solver's :class:`~solver.SolveParams` for this variant (``extra``: progress, stop, ...)."""
         from solver import SolveParams
 
-        return SolveParams(**{f.name: getattr(self, f.name) for f in switches.solver_switches()}, **extra)
+        return SolveParams(**{f.name: getattr(self, f.name) for f in switches.search_fields()}, **extra)
 
     def as_dict(self) -> dict[str, Any]:
         """Every setting of the variant as the report and kpis.json show it (defaults included)."""
@@ -418,7 +418,7 @@ def _data_source(c: _Checker, doc: dict, base: Path) -> DataSource:
         c.fail(
             "data",
             "missing",
-            'add data = "FOLDER" (the scenario folder, relative to this file) or '
+            'add data = "FOLDER" (the dataset folder, relative to this file) or '
             "[data] generate = { clients = 1000, seed = 1 }",
         )
     data = doc["data"]
@@ -446,7 +446,7 @@ def _data_source(c: _Checker, doc: dict, base: Path) -> DataSource:
             c.fail(
                 key,
                 f"the data folder {str(folder)!r} does not exist",
-                "give the scenario folder (clients.csv, providers.csv, ...) relative to the scenario "
+                "give the dataset folder (clients.csv, providers.csv, ...) relative to the scenario "
                 "file, or write one with: commissioning generate --out FOLDER",
             )
         return DataSource(path=folder)
@@ -468,7 +468,7 @@ def _solver_table(c: _Checker, doc: dict) -> dict[str, Any]:
     table = doc["solver"]
     if not isinstance(table, dict):
         c.fail("solver", f"got {table!r}, expected a table", "write it as [solver]")
-    known = [f.name for f in switches.solver_switches()]
+    known = [f.name for f in switches.search_fields()]
     c.unknown(table, known, "solver.")
     return {key: c.switch(table, key, "solver.") for key in table}
 
@@ -546,7 +546,7 @@ def check_references(scenario: ScenarioFile, provider_ids, zone_ids) -> None:
     c = _Checker(scenario.text, str(scenario.path or "scenario"))
     for v in scenario.variants:
         named = {"exclude": (list(v.exclude), [])}
-        named.update({f.name: switches.ids_named(f, v.switches[f.name]) for f in switches.scenario_switches()
+        named.update({f.name: switches.ids_named(f, v.switches[f.name]) for f in switches.rule_fields()
                       if f.name in v.switches})
         for key, (pids, zids) in named.items():
             _known(c, f"variants[{v.index}].{key}", pids, providers, "provider", "providers.csv")

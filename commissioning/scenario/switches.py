@@ -13,24 +13,24 @@ import math
 from dataclasses import Field, fields
 from typing import Any
 
-from solver.data import ScenarioParams, SolveParams
+from solver.data import SolveParams, Switches
 
 # Which switches each kind of variant may set (the others make no sense there: an error, not a silence).
 CURRENT_SWITCHES = ("pools", "unmet_penalty_gbp_per_hour")  # today's allocation is evaluated, not solved
 
 
-def scenario_switches() -> list[Field]:
-    """The rules' switches (:class:`~solver.data.ScenarioParams` fields), in declaration order."""
-    return [f for f in fields(ScenarioParams) if f.metadata]
+def rule_fields() -> list[Field]:
+    """The rules' switches (:class:`~solver.data.Switches` fields), in declaration order."""
+    return [f for f in fields(Switches) if f.metadata]
 
 
-def solver_switches() -> list[Field]:
+def search_fields() -> list[Field]:
     """How to search (:class:`~solver.data.SolveParams` fields a commissioner sets)."""
     return [f for f in fields(SolveParams) if f.metadata]
 
 
 def by_name() -> dict[str, Field]:
-    return {f.name: f for f in (*scenario_switches(), *solver_switches())}
+    return {f.name: f for f in (*rule_fields(), *search_fields())}
 
 
 def expected(f: Field) -> str:
@@ -122,3 +122,21 @@ def shown(f: Field, value: Any) -> Any:
     if isinstance(value, dict):
         return {k: list(v) for k, v in value.items()}
     return value
+
+
+def flag(name: str, kind: str) -> str:
+    """A switch's command-line flag: its name with dashes (a seconds switch drops its ``_s``)."""
+    if kind == "seconds" and name.endswith("_s"):
+        name = name[:-2]
+    return "--" + name.replace("_", "-")
+
+
+def render_markdown() -> str:
+    """The README's table of switches: name (key and flag), default, meaning."""
+    rows = ["| switch (scenario key; command-line flag) | default | meaning |", "|---|---|---|"]
+    for f in (*rule_fields(), *search_fields()):
+        default = str(f.default).lower() if isinstance(f.default, bool) else f.default
+        default = "none" if default in ((), None) else default
+        key = f"`{f.name}` (`{flag(f.name, f.metadata['kind'])}`)"
+        rows.append(f"| {key} | {default} | {f.metadata['doc']} |")
+    return "\n".join(rows)

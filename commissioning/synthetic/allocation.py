@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from commissioning.inputs.domain import Client, Hub, Provider, ScenarioData
+from commissioning.inputs.domain import Client, Dataset, Hub, Provider
 from commissioning.running.travel import client_provider_travel, travel_model_for
 from commissioning.synthetic.assumptions import (
     ARGYLL_BUTE_POOLS,
@@ -319,7 +319,7 @@ def _pinned_staff_hours(sc: GeneratedTables, geo: Geography, rows: np.ndarray) -
         Provider(r.provider_id, r.name, r.kind, r.base_lon, r.base_lat, r.weekly_staff_hours,
                  r.hourly_rate_gbp, (), r.non_driver_share) for r in sc.providers.itertuples())
     hubs = tuple(Hub(r.hub_id, r.provider_id, r.lon, r.lat, r.carers) for r in sc.hubs.itertuples())
-    data = ScenarioData(clients, providers, hubs, (), (), {"region": geo.region_key}, geo.travel_model)
+    data = Dataset(clients, providers, hubs, (), (), {"region": geo.region_key}, geo.travel_model)
     minutes, _ = client_provider_travel(data, travel_model_for(data))
     column = {pid: k for k, pid in enumerate(sc.providers["provider_id"])}
     own = minutes[np.arange(len(rows)), [column[pid] for pid in c["current_provider"]]]

@@ -1,6 +1,6 @@
-"""Synthetic but realistic scenario folders: clients, providers, hubs, pools, zones.
+"""Synthetic but realistic dataset folders: clients, providers, hubs, pools, zones.
 
-``generate_scenario`` writes the six files of the README's *Scenario folder format* for the embedded
+``generate_scenario`` writes the six files of the README's *Dataset folder format* for the embedded
 Argyll and Bute region, or for the user's own geography (demand points with weights and zone
 polygons). The same seed gives byte-identical files: one ``numpy.random.default_rng(seed)`` drawn in
 a fixed order, stable sorts, fixed float formatting, no timestamps, GeoJSON written by ``json.dumps``.
@@ -58,7 +58,7 @@ def generate_scenario(
     max_pool_members: int = 4,
     force: bool = False,
 ) -> GenerationSummary:
-    """Write a scenario folder (see the README's *Scenario folder format*) and return its summary.
+    """Write a dataset folder (see the README's *Dataset folder format*) and return its summary.
 
     With ``zones_file`` (and ``demand_points``) the geography is the user's: ``region`` is ignored,
     dataset.json says ``"region": null, "travel_model": "approximate"``. With ``demand_points`` alone

@@ -1,4 +1,4 @@
-"""Writing a generated scenario folder byte for byte the same for the same seed: fixed float formatting,
+"""Writing a generated dataset folder byte for byte the same for the same seed: fixed float formatting,
 GeoJSON written by ``json.dumps`` with sorted keys, no timestamps; and the printed summary."""
 
 from __future__ import annotations

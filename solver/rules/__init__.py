@@ -1,6 +1,6 @@
 """The constraint families, one module each, in the order the model is built (see :mod:`solver.rules.base`
 for what a rule owns). To add a rule: write ``solver/rules/<name>.py`` with a :class:`Rule` subclass, add it
-to :data:`RULES`, give its switches a field of :class:`solver.data.ScenarioParams` (with a ``doc``), and
+to :data:`RULES`, give its switches a field of :class:`solver.data.Switches` (with a ``doc``), and
 write its hand-computed case in ``tests/solver/test_families.py`` (``@covers("<name>")``)."""
 
 from __future__ import annotations

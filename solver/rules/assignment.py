@@ -25,7 +25,7 @@ class Assignment(Rule):
     )
 
     def add(self, am) -> dict:
-        d, s, m = am.data, am.scenario, am.model
+        d, s, m = am.data, am.switches, am.model
         penalty = pence(s.unmet_penalty_gbp_per_hour * d.client_care_hours)
         term = []
         for i in range(d.n_clients):
@@ -43,7 +43,7 @@ class Assignment(Rule):
         return {"unmet": cp_model.LinearExpr.sum(term) if term else 0}
 
     def lp(self, lpm) -> None:
-        d, s, n, nx = lpm.data, lpm.scenario, lpm.data.n_clients, lpm.nx
+        d, s, n, nx = lpm.data, lpm.switches, lpm.data.n_clients, lpm.nx
         if s.allow_unmet:
             cost = pence(s.unmet_penalty_gbp_per_hour * d.client_care_hours).astype(np.float64)
             u0 = lpm.add_columns("unmet", np.zeros(n), np.ones(n), cost)
@@ -63,18 +63,18 @@ class Assignment(Rule):
 
     def check(self, view) -> list[str]:
         unmet = np.nonzero(view.assignment < 0)[0]
-        if len(unmet) and not view.scenario.allow_unmet:
+        if len(unmet) and not view.switches.allow_unmet:
             return [
                 f"assignment: {len(unmet)} client(s) unallocated but unmet need is not allowed "
                 f"(e.g. {unmet[:5]})"
             ]
         return []
 
-    def precheck(self, data, scenario) -> list[str]:
+    def precheck(self, data, switches) -> list[str]:
         return []  # short supply is the capacity rule's arithmetic; this rule only says who must be served
 
     def start(self, pl) -> bool:
-        s = pl.scenario
+        s = pl.switches
         pl.unmet_pence = pence(s.unmet_penalty_gbp_per_hour * pl.data.client_care_hours)
         return s.allow_unmet
 

@@ -1,7 +1,7 @@
 """What every constraint family owns, in one place: :class:`Rule`.
 
-A rule is one module of :mod:`solver.rules`. It declares the scenario switches (``params``, fields of
-:class:`~solver.data.ScenarioParams`) and the data (``data``, fields of :class:`~solver.data.ProblemData`)
+A rule is one module of :mod:`solver.rules`. It declares the commissioner's switches (``params``, fields of
+:class:`~solver.data.Switches`) and the data (``data``, fields of :class:`~solver.data.ProblemData`)
 it owns, and implements every piece the core needs:
 
 * :meth:`Rule.add` — its CP-SAT variables and constraints, returning its objective terms (pence);
@@ -49,7 +49,7 @@ class Rule:
     def check(self, view) -> list[str]:
         raise NotImplementedError
 
-    def precheck(self, data, scenario) -> list[str]:
+    def precheck(self, data, switches) -> list[str]:
         raise NotImplementedError
 
     def admits(self, pl, i: int, k: int) -> bool:

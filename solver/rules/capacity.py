@@ -69,14 +69,14 @@ class Capacity(Rule):
                 )
         return out
 
-    def precheck(self, data, scenario) -> list[str]:
+    def precheck(self, data, switches) -> list[str]:
         """Zones, and the region, needing more staff hours than everything that could reach them has (only a
         conflict when every client must be served)."""
-        if scenario.allow_unmet:
+        if switches.allow_unmet:
             return []
         need = data.least_staff_hours()
-        pools_on = scenario.pools and data.n_pools > 0
-        out = [line for z in range(data.n_zones) if (line := _short_zone(data, scenario, need, pools_on, z))]
+        pools_on = switches.pools and data.n_pools > 0
+        out = [line for z in range(data.n_zones) if (line := _short_zone(data, switches, need, pools_on, z))]
         total_need = float(need[np.isfinite(need)].sum())
         cap = data.provider_weekly_staff_hours
         total_cap = float(cap.sum() + (data.pool_weekly_hours.sum() if pools_on else 0.0))
@@ -112,7 +112,7 @@ class Capacity(Rule):
         pl.work_pz[p, z] += sign * pl.staff[k]
 
 
-def _short_zone(data, scenario, need: np.ndarray, pools_on: bool, z: int) -> str:
+def _short_zone(data, switches, need: np.ndarray, pools_on: bool, z: int) -> str:
     """Zone z's demand against what the providers able to reach it (at most K of them) and its pools have."""
     in_z = (data.client_zone == z) & np.isfinite(need)
     demand = float(need[in_z].sum())
@@ -127,7 +127,7 @@ def _short_zone(data, scenario, need: np.ndarray, pools_on: bool, z: int) -> str
     pin_z = data.client_pinned_provider[data.client_zone == z]
     chosen[pin_z[pin_z >= 0]] = True
     caps = np.sort(cap[reach & ~chosen])[::-1]
-    k_max = scenario.max_providers_per_zone
+    k_max = switches.max_providers_per_zone
     limited = k_max is not None and len(caps) > k_max
     supply = float(caps[:k_max].sum() if limited else caps.sum()) + float(cap[chosen].sum())
     pool = 0.0

@@ -17,7 +17,7 @@ class Continuity(Rule):
     data = ("client_current_provider",)
 
     def add(self, am) -> dict:
-        d, s, m = am.data, am.scenario, am.model
+        d, s, m = am.data, am.switches, am.model
         moved = []
         for i in np.nonzero(d.client_current_provider >= 0)[0]:
             i, cur = int(i), int(d.client_current_provider[i])
@@ -32,7 +32,7 @@ class Continuity(Rule):
 
     def lp(self, lpm) -> None:
         """moves = (clients with a current provider) − Σ x[i, current(i)]."""
-        d, s = lpm.data, lpm.scenario
+        d, s = lpm.data, lpm.switches
         stay = np.nonzero(
             (d.client_current_provider[lpm.pc] >= 0) & (d.client_current_provider[lpm.pc] == lpm.pp)
         )[0]
@@ -50,28 +50,28 @@ class Continuity(Rule):
     def check(self, view) -> list[str]:
         from solver.measures import count_moves
 
-        limit = view.scenario.max_moves
+        limit = view.switches.max_moves
         moves = count_moves(view.data, view.assignment)
         if limit is not None and moves > limit:
             return [f"continuity: {moves} clients change provider, limit {limit}"]
         return []
 
-    def precheck(self, data, scenario) -> list[str]:
-        if scenario.max_moves is None:
+    def precheck(self, data, switches) -> list[str]:
+        if switches.max_moves is None:
             return []
         forced = len(_forced(data))
-        if forced > scenario.max_moves:
+        if forced > switches.max_moves:
             return [
                 f"{forced} clients must change provider (their provider can no longer serve them) but at "
-                f"most {scenario.max_moves} moves are allowed"
+                f"most {switches.max_moves} moves are allowed"
             ]
         return []
 
     def start(self, pl) -> bool:
         """``pl.moves_left``: moves the limit still allows, the forced ones taken off first."""
-        if pl.scenario.max_moves is None:
+        if pl.switches.max_moves is None:
             return False
-        pl.moves_left = pl.scenario.max_moves - len(_forced(pl.data))
+        pl.moves_left = pl.switches.max_moves - len(_forced(pl.data))
         return True
 
     def admits(self, pl, i: int, k: int) -> bool:

@@ -17,7 +17,7 @@ class Costs(Rule):
     data = ("provider_hourly_rate_gbp", "pair_care_cost_gbp", "pair_travel_cost_gbp")
 
     def add(self, am) -> dict:
-        d, s = am.data, am.scenario
+        d, s = am.data, am.switches
         care = pence(s.weight_care * d.pair_care_cost_gbp)
         travel = pence(s.weight_travel * d.pair_travel_cost_gbp)
         cv, cc, tv, tc = [], [], [], []
@@ -36,7 +36,7 @@ class Costs(Rule):
         }
 
     def lp(self, lpm) -> None:
-        lpm.obj_x += pair_cost_pence(lpm.data, lpm.scenario)[lpm.ks]
+        lpm.obj_x += pair_cost_pence(lpm.data, lpm.switches)[lpm.ks]
 
     def hint(self, am, assignment) -> None:
         pass  # no variables of its own
@@ -44,15 +44,15 @@ class Costs(Rule):
     def check(self, view) -> list[str]:
         return []  # objective terms, recomputed from scratch by solver.validate.objective_terms
 
-    def precheck(self, data, scenario) -> list[str]:
+    def precheck(self, data, switches) -> list[str]:
         return []  # a price never makes an allocation impossible
 
     # Costs order the options (Placement's drivers sort by them); they never refuse one.
     admits = ALWAYS
 
 
-def pair_cost_pence(data, scenario) -> np.ndarray:
+def pair_cost_pence(data, switches) -> np.ndarray:
     """Weighted care plus travel cost of every pair, in the model's pence."""
-    return pence(scenario.weight_care * data.pair_care_cost_gbp) + pence(
-        scenario.weight_travel * data.pair_travel_cost_gbp
+    return pence(switches.weight_care * data.pair_care_cost_gbp) + pence(
+        switches.weight_travel * data.pair_travel_cost_gbp
     )

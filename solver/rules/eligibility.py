@@ -36,8 +36,8 @@ class Eligibility(Rule):
                 out.append(f"eligibility: client {i} needs skills {d.provider_name(int(a[i]))} does not have")
         return out
 
-    def precheck(self, data, scenario) -> list[str]:
-        if scenario.allow_unmet:
+    def precheck(self, data, switches) -> list[str]:
+        if switches.allow_unmet:
             return []  # a client nobody can serve is unmet, with the reason: no conflict
         served = np.zeros(data.n_clients, dtype=bool)
         served[data.pair_client[data.pair_eligible]] = True

@@ -20,7 +20,7 @@ class LossBand(Rule):
     data = ()
 
     def add(self, am) -> dict:
-        d, s = am.data, am.scenario
+        d, s = am.data, am.switches
         if s.max_loss_fraction is None:
             return {}
         care_down = care_minutes_down(d)
@@ -34,7 +34,7 @@ class LossBand(Rule):
         return {}
 
     def lp(self, lpm) -> None:
-        d, s = lpm.data, lpm.scenario
+        d, s = lpm.data, lpm.switches
         if s.max_loss_fraction is None:
             return
         care_down = care_minutes_down(d)[lpm.pc]
@@ -47,7 +47,7 @@ class LossBand(Rule):
         pass  # no variables of its own
 
     def check(self, view) -> list[str]:
-        d, s, care = view.data, view.scenario, view.loads["care_hours"]
+        d, s, care = view.data, view.switches, view.loads["care_hours"]
         if s.max_loss_fraction is None:
             return []
         out = []
@@ -60,14 +60,14 @@ class LossBand(Rule):
                 )
         return out
 
-    def precheck(self, data, scenario) -> list[str]:
-        if scenario.max_loss_fraction is None:
+    def precheck(self, data, switches) -> list[str]:
+        if switches.max_loss_fraction is None:
             return []
         reach = reachable_care_hours(data)
-        floors = (1 - scenario.max_loss_fraction) * data.provider_current_care_hours
+        floors = (1 - switches.max_loss_fraction) * data.provider_current_care_hours
         return [
             f"{data.provider_name(p)} must keep {floor_h:.0f} care h/week (the "
-            f"{scenario.max_loss_fraction:.0%} loss limit) but the clients it can reach need only "
+            f"{switches.max_loss_fraction:.0%} loss limit) but the clients it can reach need only "
             f"{reach[p]:.0f} h"
             for p, floor_h in enumerate(floors)
             if floor_h > reach[p] + 1e-6

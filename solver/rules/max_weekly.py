@@ -22,7 +22,7 @@ class MaxWeekly(Rule):
 
     def add(self, am) -> dict:
         d, m = am.data, am.model
-        if not am.scenario.max_weekly:
+        if not am.switches.max_weekly:
             return {}
         care_up = minutes_up(d.client_care_hours)
         for p, clients in am.clients_of_provider().items():
@@ -37,7 +37,7 @@ class MaxWeekly(Rule):
 
     def lp(self, lpm) -> None:
         d = lpm.data
-        if not lpm.scenario.max_weekly:
+        if not lpm.switches.max_weekly:
             return
         care_up = minutes_up(d.client_care_hours)[lpm.pc].astype(np.float64)
         for p, mine in lpm.pairs_of_provider():
@@ -50,7 +50,7 @@ class MaxWeekly(Rule):
 
     def check(self, view) -> list[str]:
         d, care = view.data, view.loads["care_hours"]
-        if not view.scenario.max_weekly:
+        if not view.switches.max_weekly:
             return []
         return [
             f"max_weekly: {d.provider_name(p)} gets {care[p]:.2f} care h, "
@@ -59,11 +59,11 @@ class MaxWeekly(Rule):
             if care[p] > d.provider_max_weekly_hours[p] + TOL_HOURS
         ]
 
-    def precheck(self, data, scenario) -> list[str]:
+    def precheck(self, data, switches) -> list[str]:
         return []  # only pinned clients can force hours on a provider: the pinned rule counts them
 
     def start(self, pl) -> bool:
-        if not pl.scenario.max_weekly:
+        if not pl.switches.max_weekly:
             return False
         max_h = pl.data.provider_max_weekly_hours
         pl.care_room = np.where(np.isfinite(max_h), minutes_down(max_h), np.inf).astype(np.float64)

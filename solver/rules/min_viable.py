@@ -20,7 +20,7 @@ class MinViable(Rule):
     data = ("provider_min_viable_hours",)
 
     def add(self, am) -> dict:
-        d, s, m = am.data, am.scenario, am.model
+        d, s, m = am.data, am.switches, am.model
         if not s.min_viable:
             return {}
         care_down = care_minutes_down(d)
@@ -41,7 +41,7 @@ class MinViable(Rule):
         return {}
 
     def lp(self, lpm) -> None:
-        d, s, inf = lpm.data, lpm.scenario, np.inf
+        d, s, inf = lpm.data, lpm.switches, np.inf
         if not s.min_viable:
             return
         care_down = care_minutes_down(d)[lpm.pc]
@@ -68,7 +68,7 @@ class MinViable(Rule):
             am.model.add_hint(v, int(np.any(assignment == p)))
 
     def check(self, view) -> list[str]:
-        d, s, care = view.data, view.scenario, view.loads["care_hours"]
+        d, s, care = view.data, view.switches, view.loads["care_hours"]
         if not s.min_viable:
             return []
         out = []
@@ -82,8 +82,8 @@ class MinViable(Rule):
                 )
         return out
 
-    def precheck(self, data, scenario) -> list[str]:
-        if not scenario.min_viable or scenario.allow_provider_exit:
+    def precheck(self, data, switches) -> list[str]:
+        if not switches.min_viable or switches.allow_provider_exit:
             return []  # a provider may leave the market instead
         reach = reachable_care_hours(data)
         out = [

@@ -36,10 +36,10 @@ class Pinned(Rule):
             for i in np.nonzero((pin >= 0) & (a != pin))[0]
         ]
 
-    def precheck(self, data, scenario) -> list[str]:
+    def precheck(self, data, switches) -> list[str]:
         """Providers whose pinned clients alone need more staff or care hours than they may have."""
         out: list[str] = []
-        pools_on = scenario.pools and data.n_pools > 0
+        pools_on = switches.pools and data.n_pools > 0
         pin, cap = data.client_pinned_provider, data.provider_weekly_staff_hours
         for p in range(data.n_providers):
             mine = np.nonzero(pin == p)[0]
@@ -53,7 +53,7 @@ class Pinned(Rule):
                     f"has {cap[p]:.0f} h (+{pool:.0f} h from pools)"
                 )
             care = float(data.client_care_hours[mine].sum())
-            if scenario.max_weekly and care > data.provider_max_weekly_hours[p] + 1e-6:
+            if switches.max_weekly and care > data.provider_max_weekly_hours[p] + 1e-6:
                 out.append(
                     f"{data.provider_name(p)}: pinned clients alone need {care:.0f} care h/week, "
                     f"above its maximum {data.provider_max_weekly_hours[p]:.0f} h"

@@ -26,7 +26,7 @@ class Pools(Rule):
 
     def add(self, am) -> dict:
         d, m = am.data, am.model
-        if not am.scenario.pools or d.n_pools == 0:
+        if not am.switches.pools or d.n_pools == 0:
             return {}
         pool_minutes = minutes_down(d.pool_weekly_hours)
         zone_of_pair = d.client_zone[d.pair_client]
@@ -58,7 +58,7 @@ class Pools(Rule):
 
     def lp(self, lpm) -> None:
         d, inf = lpm.data, np.inf
-        if not lpm.scenario.pools or not d.n_pools:
+        if not lpm.switches.pools or not d.n_pools:
             return
         pool_minutes = minutes_down(d.pool_weekly_hours)
         present = set(zip(lpm.pp.tolist(), lpm.zone_x.tolist(), strict=True))
@@ -113,7 +113,7 @@ class Pools(Rule):
         if np.any(draws < -TOL_HOURS):
             out.append("pools: negative draw")
         allowed = d.pool_members[:, :, None] & d.pool_zones[:, None, :]
-        if not view.scenario.pools:
+        if not view.switches.pools:
             allowed = np.zeros_like(allowed)
         if np.any(draws[~allowed] > TOL_HOURS):
             out.append("pools: hours drawn by a non-member, for a zone the pool does not cover, or pools off")
@@ -128,7 +128,7 @@ class Pools(Rule):
             )
         return out
 
-    def precheck(self, data, scenario) -> list[str]:
+    def precheck(self, data, switches) -> list[str]:
         return []  # pools only add hours; the capacity rule counts them in its arithmetic
 
     def start(self, pl) -> bool:

@@ -18,7 +18,7 @@ class Protected(Rule):
 
     def add(self, am) -> dict:
         d = am.data
-        for i in protected_clients(d, am.scenario):
+        for i in protected_clients(d, am.switches):
             am.model.add(am.x[int(i), int(d.client_current_provider[i])] == 1).only_enforce_if(
                 am.lit(self.name)
             )
@@ -27,7 +27,7 @@ class Protected(Rule):
     def lp(self, lpm) -> None:
         d = lpm.data
         stay = np.zeros(d.n_clients, dtype=bool)
-        stay[protected_clients(d, lpm.scenario)] = True
+        stay[protected_clients(d, lpm.switches)] = True
         lpm.lo_x[stay[lpm.pc] & (d.client_current_provider[lpm.pc] == lpm.pp)] = 1.0
 
     def hint(self, am, assignment) -> None:
@@ -39,16 +39,16 @@ class Protected(Rule):
         return [
             f"protected: client {i} of protected {d.provider_name(int(cur[i]))} is "
             + ("left unmet" if a[i] < 0 else f"moved to {d.provider_name(int(a[i]))}")
-            for i in protected_clients(d, view.scenario)
+            for i in protected_clients(d, view.switches)
             if a[i] != cur[i]
         ]
 
-    def precheck(self, data, scenario) -> list[str]:
+    def precheck(self, data, switches) -> list[str]:
         """Protected providers whose current clients alone need more staff hours than they and pools have."""
         out = []
-        stay = protected_clients(data, scenario)
+        stay = protected_clients(data, switches)
         cur = data.client_current_provider
-        pools_on = scenario.pools and data.n_pools > 0
+        pools_on = switches.pools and data.n_pools > 0
         for p in sorted(set(cur[stay].tolist())):
             mine = stay[cur[stay] == p]
             load = float(sum(data.pair_staff_hours[data.pair_index(int(i), p)] for i in mine))
@@ -62,7 +62,7 @@ class Protected(Rule):
         return out
 
     def start(self, pl) -> bool:
-        stay = protected_clients(pl.data, pl.scenario)
+        stay = protected_clients(pl.data, pl.switches)
         pl.fixed[stay] = pl.data.client_current_provider[stay]
         return False
 

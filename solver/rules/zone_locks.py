@@ -16,20 +16,20 @@ class ZoneLocks(Rule):
     data = ()
 
     def add(self, am) -> dict:
-        for k in np.nonzero(locked_pairs(am.data, am.scenario))[0]:
+        for k in np.nonzero(locked_pairs(am.data, am.switches))[0]:
             key = (int(am.data.pair_client[k]), int(am.data.pair_provider[k]))
             if key in am.x:
                 am.model.add(am.x[key] == 0).only_enforce_if(am.lit(self.name))
         return {}
 
     def lp(self, lpm) -> None:
-        lpm.hi_x[locked_pairs(lpm.data, lpm.scenario)[lpm.ks]] = 0.0
+        lpm.hi_x[locked_pairs(lpm.data, lpm.switches)[lpm.ks]] = 0.0
 
     def hint(self, am, assignment) -> None:
         pass  # no variables of its own
 
     def check(self, view) -> list[str]:
-        d, locked = view.data, locked_pairs(view.data, view.scenario)
+        d, locked = view.data, locked_pairs(view.data, view.switches)
         return [
             f"zone_locks: client {i} in {d.zone_name(int(d.client_zone[i]))} is served by "
             f"{d.provider_name(int(view.assignment[i]))}, which may not serve that zone"
@@ -37,11 +37,11 @@ class ZoneLocks(Rule):
             if locked[k]
         ]
 
-    def precheck(self, data, scenario) -> list[str]:
+    def precheck(self, data, switches) -> list[str]:
         """Zones whose clients only providers kept out by the locks could serve (when all must be served)."""
-        if scenario.allow_unmet or not (scenario.lock_out or scenario.reserve):
+        if switches.allow_unmet or not (switches.lock_out or switches.reserve):
             return []
-        ok = data.pair_eligible & ~locked_pairs(data, scenario)
+        ok = data.pair_eligible & ~locked_pairs(data, switches)
         served = np.zeros(data.n_clients, dtype=bool)
         served[data.pair_client[ok]] = True
         reachable = np.zeros(data.n_clients, dtype=bool)
@@ -55,20 +55,20 @@ class ZoneLocks(Rule):
         ]
 
     def start(self, pl) -> bool:
-        pl.zone_locked = locked_pairs(pl.data, pl.scenario)
+        pl.zone_locked = locked_pairs(pl.data, pl.switches)
         return bool(pl.zone_locked.any())
 
     def admits(self, pl, i: int, k: int) -> bool:
         return not pl.zone_locked[k]
 
 
-def locked_pairs(data, scenario) -> np.ndarray:
+def locked_pairs(data, switches) -> np.ndarray:
     """Per pair: its provider may not serve its client's zone (a client's own choice is never locked)."""
     locked = np.zeros((data.n_providers, data.n_zones), dtype=bool)
-    for p, z in scenario.lock_out:
+    for p, z in switches.lock_out:
         locked[p, z] = True
     reserved_for = np.zeros_like(locked)
-    for p, z in scenario.reserve:
+    for p, z in switches.reserve:
         reserved_for[p, z] = True
     locked |= reserved_for.any(axis=0)[None, :] & ~reserved_for
     pairs = locked[data.pair_provider, data.client_zone[data.pair_client]]

@@ -19,7 +19,7 @@ class Zoning(Rule):
     data = ()
 
     def add(self, am) -> dict:
-        d, m, k_max = am.data, am.model, am.scenario.max_providers_per_zone
+        d, m, k_max = am.data, am.model, am.switches.max_providers_per_zone
         if k_max is None:
             return {}
         pinned = d.client_pinned_provider
@@ -40,7 +40,7 @@ class Zoning(Rule):
 
     def lp(self, lpm) -> None:
         """x ≤ y (pairs not chosen by their client), Σ_p y[z, p] ≤ K."""
-        k_max, inf = lpm.scenario.max_providers_per_zone, np.inf
+        k_max, inf = lpm.switches.max_providers_per_zone, np.inf
         if k_max is None:
             return
         zone_x, pp = lpm.zone_x, lpm.pp
@@ -78,7 +78,7 @@ class Zoning(Rule):
     def check(self, view) -> list[str]:
         from solver.measures import zone_providers
 
-        d, k_max = view.data, view.scenario.max_providers_per_zone
+        d, k_max = view.data, view.switches.max_providers_per_zone
         if k_max is None:
             return []
         return [
@@ -88,13 +88,13 @@ class Zoning(Rule):
             if len(provs) > k_max
         ]
 
-    def precheck(self, data, scenario) -> list[str]:
+    def precheck(self, data, switches) -> list[str]:
         return []  # K alone never conflicts; with capacity it does, and the capacity rule counts K
 
     def start(self, pl) -> bool:
         """``pl.zone_allowed`` (zones × providers): the providers a caller chose for each zone (the LP
         rounding's zone choice), or none; ``pl.zone_counted``: providers serving a zone so far."""
-        if pl.scenario.max_providers_per_zone is None:
+        if pl.switches.max_providers_per_zone is None:
             pl.zone_allowed = None
             return False
         shape = (pl.data.n_zones, pl.data.n_providers)
@@ -113,7 +113,7 @@ class Zoning(Rule):
         allowed, counted = pl.zone_allowed[z], pl.zone_counted[z]
         if allowed[p] or counted[p]:
             return True
-        return (counted | allowed).sum() < pl.scenario.max_providers_per_zone
+        return (counted | allowed).sum() < pl.switches.max_providers_per_zone
 
     def place(self, pl, i: int, k: int, sign: int) -> None:
         p = int(pl.data.pair_provider[k])

@@ -67,7 +67,7 @@ def append_row(folder: Path, file: str, **cells: str) -> int:
 
 
 def problems_of(source) -> list[Problem]:
-    """Problems from an ExceptionInfo, InputError, ScenarioCheck, ScenarioData or a list."""
+    """Problems from an ExceptionInfo, InputError, DatasetCheck, Dataset or a list."""
     if isinstance(source, pytest.ExceptionInfo):
         source = source.value
     if isinstance(source, InputError):

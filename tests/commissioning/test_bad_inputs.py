@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from commissioning.errors import InputError
-from commissioning.inputs.folder import check_scenario, load_scenario
+from commissioning.inputs.folder import check_dataset, load_dataset
 from tests.commissioning.helpers import (
     ANY,
     FIXTURES,
@@ -964,7 +964,7 @@ CASES = [
 def test_one_fault_one_problem(case: Case, tmp_path):
     folder = copy_valid(tmp_path)
     case.edit(folder)
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     assert_problem(
         result,
         file=case.file,
@@ -977,7 +977,7 @@ def test_one_fault_one_problem(case: Case, tmp_path):
     if case.severity == "error":
         assert len(result.errors) == 1, "\n".join(map(str, result.problems))
         with pytest.raises(InputError) as excinfo:
-            load_scenario(folder, check_geography=False)
+            load_dataset(folder, check_geography=False)
         assert_problem(
             excinfo,
             file=case.file,
@@ -988,7 +988,7 @@ def test_one_fault_one_problem(case: Case, tmp_path):
         )
     else:
         assert result.errors == [], "\n".join(map(str, result.problems))
-        data = load_scenario(folder, check_geography=False)
+        data = load_dataset(folder, check_geography=False)
         assert_problem(
             data.warnings,
             file=case.file,
@@ -1009,7 +1009,7 @@ def test_reports_all_problems_at_once(tmp_path):
     set_cell(folder, "clients.csv", 5, "carers_per_visit", "3")
     set_cell(folder, "clients.csv", 9, "funder", "self")
     with pytest.raises(InputError) as excinfo:
-        load_scenario(folder, check_geography=False)
+        load_dataset(folder, check_geography=False)
     assert len(errors(excinfo)) == 3
     assert_problem(excinfo, file="clients.csv", row=2, column="weekly_hours", value="lots")
     assert_problem(excinfo, file="clients.csv", row=5, column="carers_per_visit", value="3")
@@ -1023,7 +1023,7 @@ def test_problems_across_files_all_reported(tmp_path):
     set_cell(folder, "providers.csv", 2, "kind", "charity")
     set_cell(folder, "hubs.csv", 2, "carers", "many")
     set_cell(folder, "pools.csv", 2, "weekly_hours", "")
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     assert [p.file for p in result.errors] == ["clients.csv", "providers.csv", "hubs.csv", "pools.csv"]
 
 
@@ -1031,7 +1031,7 @@ def test_duplicate_ids_name_both_rows(tmp_path):
     folder = copy_valid(tmp_path)
     set_cell(folder, "clients.csv", 9, "client_id", "C003")
     problem = assert_problem(
-        check_scenario(folder, check_geography=False),
+        check_dataset(folder, check_geography=False),
         file="clients.csv",
         row=9,
         column="client_id",
@@ -1044,5 +1044,5 @@ def test_unknown_zone_not_reported_when_zones_unreadable(tmp_path):
     """A broken zones file gives its own error, not one 'unknown zone' per client."""
     folder = copy_valid(tmp_path)
     (folder / "zones.geojson").unlink()
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     assert [p.file for p in result.errors] == ["zones.geojson"]

@@ -1,4 +1,4 @@
-"""Property-based fuzzing of every command over generated scenario folders and mutations of their files
+"""Property-based fuzzing of every command over generated dataset folders and mutations of their files
 (issue 10, item 9). The machinery is in ``tests/commissioning/fuzzing/``; ``benchmarks/fuzz.py`` runs the
 same cases at random for a set time.
 

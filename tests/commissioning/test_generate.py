@@ -396,7 +396,7 @@ def test_generated_folders_pass_the_validator(default_run, real_data_run):
 
     land = load_region("argyll-bute").land  # covers both folders; saves clipping OSM land twice more
     for _, folder in (default_run, real_data_run):
-        data = inputs_folder.load_scenario(folder, region_land=land)
+        data = inputs_folder.load_dataset(folder, region_land=land)
         errors = [p for p in data.warnings if p.severity == "error"]
         assert not errors
         assert len(data.clients) == 1000
@@ -407,7 +407,7 @@ def test_generated_default_scenario_is_feasible(seed, tmp_path):
     """Issue 10: about one small seed in twenty validated and was then infeasible (seed 10 at 50 clients:
     P08's pinned clients needed 64 staff h/week, it had 61 h). Pinned clients can be neither moved nor left
     unmet, so the generator now unpins, largest first, those their provider cannot carry."""
-    from commissioning.inputs.folder import load_scenario
+    from commissioning.inputs.folder import load_dataset
     from commissioning.running.problem import build_problem
     from commissioning.running.travel import travel_model_for
     from commissioning.scenario.file import DEFAULT_SCENARIO, load_scenario_file
@@ -415,10 +415,10 @@ def test_generated_default_scenario_is_feasible(seed, tmp_path):
     from solver.diagnose import precheck
 
     generate_scenario(tmp_path / "g", n_clients=50, seed=seed)
-    data = load_scenario(tmp_path / "g")
+    data = load_dataset(tmp_path / "g")
     problem, index = build_problem(data, travel_model_for(data))
     for variant in load_scenario_file(DEFAULT_SCENARIO).variants:
-        scenario = variant.scenario_params(index.provider_ids)
+        scenario = variant.solver_switches(index.provider_ids)
         assert precheck(problem, scenario) == [], variant.name
         if variant.mode != "current":
             result = solve(problem, scenario, SolveParams(time_limit_s=30, work_limit=0.5))

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from commissioning.inputs.folder import check_scenario, load_scenario
+from commissioning.inputs.folder import check_dataset, load_dataset
 from commissioning.inputs.geography import LAND_BBOX_BUFFER_DEG
 from geodata.land import distance_to_land_m, land_geometry, on_land
 from tests.commissioning.helpers import (
@@ -56,7 +56,7 @@ def test_every_fixture_point_is_on_real_land(land):
 
 
 def test_valid_small_passes_with_geography(land):
-    data = load_scenario(VALID, region_land=land)
+    data = load_dataset(VALID, region_land=land)
     assert data.warnings == ()
     assert data.counts() == {"clients": 8, "providers": 3, "hubs": 3, "pools": 1, "zones": 3}
     assert data.travel_model == "approximate" and data.region is None
@@ -70,7 +70,7 @@ def test_valid_small_passes_with_geography(land):
 def test_client_in_the_sea(tmp_path, land):
     folder = copy_valid(tmp_path)
     move(folder, "clients.csv", 6, FIRTH_OF_LORN)
-    result = check_scenario(folder, region_land=land)
+    result = check_dataset(folder, region_land=land)
     problem = assert_problem(
         result,
         file="clients.csv",
@@ -86,7 +86,7 @@ def test_client_in_the_sea(tmp_path, land):
 def test_client_outside_the_region(tmp_path, land):
     folder = copy_valid(tmp_path)
     move(folder, "clients.csv", 2, GLASGOW)
-    result = check_scenario(folder, region_land=land)
+    result = check_dataset(folder, region_land=land)
     assert_problem(
         result,
         file="clients.csv",
@@ -101,7 +101,7 @@ def test_client_outside_the_region(tmp_path, land):
 def test_lat_lon_swapped(tmp_path, land):
     folder = copy_valid(tmp_path)
     move(folder, "clients.csv", 3, ("56.418", "-5.472"))
-    result = check_scenario(folder, region_land=land)
+    result = check_dataset(folder, region_land=land)
     problem = assert_problem(
         result,
         file="clients.csv",
@@ -120,13 +120,13 @@ def test_harbour_side_point_within_150_m_is_on_land(tmp_path, land):
     assert 0 < distance_to_land_m([lon], [lat], land)[0] < 150
     folder = copy_valid(tmp_path)
     move(folder, "clients.csv", 5, TOBERMORY_PIER)
-    assert load_scenario(folder, region_land=land).warnings == ()
+    assert load_dataset(folder, region_land=land).warnings == ()
 
 
 def test_hub_in_the_sea(tmp_path, land):
     folder = copy_valid(tmp_path)
     move(folder, "hubs.csv", 4, FIRTH_OF_LORN)
-    result = check_scenario(folder, region_land=land)
+    result = check_dataset(folder, region_land=land)
     assert_problem(
         result, file="hubs.csv", row=4, column="lon, lat", value="lon -5.75, lat 56.3", contains="in the sea"
     )
@@ -136,7 +136,7 @@ def test_hub_outside_the_region(tmp_path, land):
     folder = copy_valid(tmp_path)
     move(folder, "hubs.csv", 2, EDINBURGH)
     assert_problem(
-        check_scenario(folder, region_land=land),
+        check_dataset(folder, region_land=land),
         file="hubs.csv",
         row=2,
         column="lon, lat",
@@ -148,7 +148,7 @@ def test_hub_outside_the_region(tmp_path, land):
 def test_provider_base_outside_region_is_a_warning_when_it_has_hubs(tmp_path, land):
     folder = copy_valid(tmp_path)
     move(folder, "providers.csv", 4, GLASGOW, "base_lon", "base_lat")
-    data = load_scenario(folder, region_land=land)
+    data = load_dataset(folder, region_land=land)
     assert_problem(
         data.warnings,
         file="providers.csv",
@@ -165,7 +165,7 @@ def test_provider_base_outside_region_is_an_error_without_hubs(tmp_path, land):
     move(folder, "providers.csv", 4, GLASGOW, "base_lon", "base_lat")
     (folder / "hubs.csv").unlink()
     assert_problem(
-        check_scenario(folder, region_land=land),
+        check_dataset(folder, region_land=land),
         file="providers.csv",
         row=4,
         column="base_lon, base_lat",
@@ -177,7 +177,7 @@ def test_provider_base_outside_region_is_an_error_without_hubs(tmp_path, land):
 def test_client_inside_another_zone_is_a_warning(tmp_path, land):
     folder = copy_valid(tmp_path)
     set_cell(folder, "clients.csv", 9, "zone", "oban")  # C008 lives in Taynuilt (lorn)
-    data = load_scenario(folder, region_land=land)
+    data = load_dataset(folder, region_land=land)
     problem = assert_problem(
         data.warnings,
         file="clients.csv",
@@ -193,18 +193,18 @@ def test_client_inside_another_zone_is_a_warning(tmp_path, land):
 def test_client_near_its_zone_border_is_not_warned(tmp_path, land):
     folder = copy_valid(tmp_path)
     set_cell(folder, "clients.csv", 2, "zone", "lorn")  # C001 is in Oban, ~2.3 km west of the Lorn box
-    assert load_scenario(folder, region_land=land).warnings != ()
+    assert load_dataset(folder, region_land=land).warnings != ()
     folder2 = copy_valid(tmp_path / "two")
     move(folder2, "clients.csv", 8, ("-5.426", "56.42"))  # in lorn, 0.25 km east of the oban box
     set_cell(folder2, "clients.csv", 8, "zone", "oban")
-    assert load_scenario(folder2, region_land=land).warnings == ()
+    assert load_dataset(folder2, region_land=land).warnings == ()
 
 
 def test_zones_in_british_national_grid_are_reprojected(tmp_path, land):
     folder = copy_valid(tmp_path, "good/zones_in_british_national_grid")
     assert "EPSG::27700" in json.loads((folder / "zones.geojson").read_text())["crs"]["properties"]["name"]
-    data = load_scenario(folder, region_land=land)
-    reference = load_scenario(VALID, region_land=land)
+    data = load_dataset(folder, region_land=land)
+    reference = load_dataset(VALID, region_land=land)
     for zone, ref in zip(data.zones, reference.zones, strict=True):
         assert np.allclose(zone.geometry.bounds, ref.geometry.bounds, atol=0.01)
     assert data.warnings == ()
@@ -216,7 +216,7 @@ def test_several_geography_errors_at_once(tmp_path, land):
     move(folder, "clients.csv", 3, GLASGOW)
     move(folder, "clients.csv", 4, ("56.425", "-5.46"))
     set_cell(folder, "clients.csv", 5, "weekly_hours", "-1")
-    result = check_scenario(folder, region_land=land)
+    result = check_dataset(folder, region_land=land)
     assert [p.row for p in result.errors] == [2, 3, 4, 5]
 
 
@@ -239,9 +239,9 @@ def test_thousands_of_clients_are_checked_fast(tmp_path, land):
         time_bands="tea",
         funder="nhs",
     )
-    check_scenario(folder, region_land=land)  # warm-up (imports)
+    check_dataset(folder, region_land=land)  # warm-up (imports)
     start = time.perf_counter()
-    result = check_scenario(folder, region_land=land)
+    result = check_dataset(folder, region_land=land)
     elapsed = time.perf_counter() - start
     assert [p.row for p in result.errors] == [5002]
     assert elapsed < 2.0, f"{elapsed:.2f} s for 5000 clients"

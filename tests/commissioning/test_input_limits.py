@@ -16,7 +16,7 @@ import shapely
 
 from commissioning.errors import InputError, Problem
 from commissioning.inputs import tables
-from commissioning.inputs.folder import check_scenario, load_scenario
+from commissioning.inputs.folder import check_dataset, load_dataset
 from commissioning.inputs.tables import ProblemLog, read_table
 from tests.commissioning.helpers import copy_valid, read_rows, set_cell, write_rows
 
@@ -83,7 +83,7 @@ def test_problem_log_lists_errors_before_warnings_when_it_must_choose():
 def test_garbage_clients_file_stops_early_and_counts_the_rest(tmp_path):
     folder = copy_valid(tmp_path)
     write_garbage_clients(folder, 5_000)
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     clients = [p for p in result.problems if p.file == "clients.csv"]
     assert len(clients) == tables.MAX_PROBLEMS_PER_FILE + 1
     assert "were not checked (checking a file stops after 200 errors)" in clients[-1].message
@@ -95,7 +95,7 @@ def test_a_stopped_table_gives_no_unknown_id_errors_in_other_tables(tmp_path):
     folder = copy_valid(tmp_path)
     path = folder / "providers.csv"
     path.write_text(path.read_text().splitlines()[0] + "\n" + "\n".join(garbage_lines(2_000)) + "\n")
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     assert not [p for p in result.problems if p.file == "clients.csv"], [str(p) for p in result.problems[-3:]]
 
 
@@ -112,7 +112,7 @@ def test_reference_errors_beyond_the_cap_are_counted_not_listed(tmp_path, monkey
     folder = copy_valid(tmp_path)
     for row in range(2, 10):
         set_cell(folder, "clients.csv", row, "zone", "tiree")
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     clients = [p for p in result.problems if p.file == "clients.csv"]
     assert [p.row for p in clients] == [2, 3, 4, None]
     assert "5 more errors in clients.csv" in clients[-1].message
@@ -161,7 +161,7 @@ def test_file_larger_than_a_scenario_file_is_one_error(tmp_path, monkeypatch, st
     monkeypatch.setattr(tables, "MAX_TABLE_BYTES", 100)
     monkeypatch.setattr(tables, "MAX_ZONES_BYTES", 100)
     folder = copy_valid(tmp_path)
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     errors = [p for p in result.errors if p.file == file]
     assert len(errors) == 1 and "more than the 0 MB a scenario file may have" in errors[0].message
 
@@ -169,14 +169,14 @@ def test_file_larger_than_a_scenario_file_is_one_error(tmp_path, monkeypatch, st
 def test_dataset_json_larger_than_metadata_is_one_error(tmp_path):
     folder = copy_valid(tmp_path)
     (folder / "dataset.json").write_text('{"region": null, "pad": "' + "x" * 1_100_000 + '"}')
-    (error,) = check_scenario(folder, check_geography=False).errors
+    (error,) = check_dataset(folder, check_geography=False).errors
     assert error.file == "dataset.json" and "larger than 1 MB" in error.message
 
 
 def test_whitespace_only_file_is_still_named(tmp_path):
     folder = copy_valid(tmp_path)
     (folder / "pools.csv").write_text(" \n" * 5_000)
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     assert [p.message for p in result.warnings] == [
         "the file holds only blank space, so it is read as if it were absent"
     ]
@@ -211,12 +211,12 @@ def test_zone_still_unusable_after_repair_is_an_error(tmp_path, monkeypatch, rep
     folder = copy_valid(tmp_path)
     bow_tie(folder)
     monkeypatch.setattr(shapely, "make_valid", repair)
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     (error,) = result.errors
     assert (error.file, error.row, error.column) == ("zones.geojson", 3, "geometry")
     assert "no area left after repair" in error.message
     with pytest.raises(InputError):
-        load_scenario(folder, check_geography=False)
+        load_dataset(folder, check_geography=False)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ def test_land_for_the_on_land_check_is_the_region_land_run_uses(tmp_path, monkey
     )
     folder = copy_valid(tmp_path)
     (folder / "dataset.json").write_text(json.dumps({"region": "argyll-bute"}))
-    assert check_scenario(folder).ok
+    assert check_dataset(folder).ok
     assert asked == [REGIONS["argyll-bute"][1]]
 
 
@@ -254,9 +254,9 @@ def test_land_for_the_on_land_check_is_the_region_land_run_uses(tmp_path, monkey
 def test_validate_and_load_scenario_report_the_same_problems(tmp_path, edit):
     folder = copy_valid(tmp_path)
     edit(folder)
-    checked = check_scenario(folder, check_geography=False)
+    checked = check_dataset(folder, check_geography=False)
     with pytest.raises(InputError) as excinfo:
-        load_scenario(folder, check_geography=False)
+        load_dataset(folder, check_geography=False)
     assert excinfo.value.problems == checked.problems
 
 
@@ -264,14 +264,14 @@ def test_header_wider_than_any_scenario_table_is_one_error(tmp_path):
     """A 6 MB file on one line (no line breaks) took 30 s: a million columns, each checked."""
     folder = copy_valid(tmp_path)
     (folder / "clients.csv").write_text(",".join(f"c{k}" for k in range(tables.MAX_COLUMNS + 1)) + "\n")
-    (error,) = check_scenario(folder, check_geography=False).errors
+    (error,) = check_dataset(folder, check_geography=False).errors
     assert (error.file, error.row) == ("clients.csv", 1) and "1,001 columns" in error.message
 
 
 def test_long_cells_are_shortened_in_messages(tmp_path):
     folder = copy_valid(tmp_path)
     set_cell(folder, "clients.csv", 2, "funder", "x" * 100_000)
-    (error,) = check_scenario(folder, check_geography=False).errors
+    (error,) = check_dataset(folder, check_geography=False).errors
     assert error.column == "funder" and len(str(error)) < 1_000 and "(100,000 characters)" in str(error)
 
 
@@ -289,7 +289,7 @@ def test_long_cells_are_shortened_in_messages(tmp_path):
 def test_broken_zones_json_is_an_error_not_a_traceback(tmp_path, text, message):
     folder = copy_valid(tmp_path)
     (folder / "zones.geojson").write_text(text)
-    errors = check_scenario(folder, check_geography=False).errors
+    errors = check_dataset(folder, check_geography=False).errors
     assert errors and all(p.file == "zones.geojson" for p in errors)
     assert message in str(errors[0])
 
@@ -309,7 +309,7 @@ def test_cells_escaped_by_the_outputs_read_back_as_written(tmp_path):
             folder / file, [rows[0]] + [r[:k] + ["'-" + r[k] if r[k] else ""] + r[k + 1 :] for r in rows[1:]]
         )
     set_cell(folder, "pools.csv", 2, "members", "'-P01;-P02")
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     assert {p.provider_id for p in data.providers} == {"-P01", "-P02", "-P03"}
     assert data.clients[0].current_provider == "-P01" and data.pools[0].members == ("-P01", "-P02")
     warned = {(p.file, p.row, p.value) for p in data.warnings}

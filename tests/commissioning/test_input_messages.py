@@ -4,7 +4,7 @@ import openpyxl
 import pytest
 
 from commissioning.cli import main
-from commissioning.inputs.folder import check_scenario
+from commissioning.inputs.folder import check_dataset
 from geodata.region import load_region
 from tests.commissioning.helpers import copy_valid, read_rows, set_cell
 
@@ -18,7 +18,7 @@ def test_point_in_the_firth_of_lorn_is_in_the_sea_not_outside_the_region(tmp_pat
     folder = copy_valid(tmp_path)
     set_cell(folder, "clients.csv", 5, "lon", "-5.60")
     set_cell(folder, "clients.csv", 5, "lat", "56.45")
-    problems = [p for p in check_scenario(folder, region_land=land).errors if p.row == 5]
+    problems = [p for p in check_dataset(folder, region_land=land).errors if p.row == 5]
     assert len(problems) == 1
     assert "in the sea" in str(problems[0]) and "outside the region" not in str(problems[0])
 
@@ -32,7 +32,7 @@ def test_excel_formula_without_a_saved_result_is_named_as_a_formula(tmp_path):
         book.active.append(row)
     book.active["E4"] = "=2*3"  # weekly_hours of the third client; openpyxl stores no result
     book.save(folder / "clients.xlsx")
-    problems = check_scenario(folder, check_geography=False).errors
+    problems = check_dataset(folder, check_geography=False).errors
     text = " ".join(str(p) for p in problems)
     assert any(p.row == 4 and p.column == "weekly_hours" for p in problems)
     assert "formula with no saved result" in text and "is empty" not in text

@@ -17,7 +17,7 @@ def test_exported_instance_has_no_names_ids_or_coordinates(tmp_path, capsys):
         assert secret not in text, secret
     instance = json.loads(text)
     assert len(instance["clients"]["weekly_hours"]) == 8
-    assert instance["scenario"]["max_providers_per_zone"] == 2
+    assert instance["switches"]["max_providers_per_zone"] == 2
     assert "8 clients" in capsys.readouterr().out
 
 
@@ -50,11 +50,11 @@ def test_missing_instance_file_is_a_clear_error(tmp_path, capsys):
 def test_anonymised_instance_shuffles_rows_and_rounds_figures(tmp_path, capsys):
     """Issue 10: the instance kept input row order and exact rates and hours, re-linkable by anyone holding
     the inputs. Rows are now in a seeded random order and figures rounded to a stated precision."""
-    from commissioning.inputs.folder import load_scenario
+    from commissioning.inputs.folder import load_dataset
     from commissioning.running.problem import build_problem
     from commissioning.running.travel import travel_model_for
 
-    data = load_scenario(FIXTURE)
+    data = load_dataset(FIXTURE)
     problem, _ = build_problem(data, travel_model_for(data))
     paths = [tmp_path / f"i{seed}.json" for seed in (0, 0, 1)]
     for path, seed in zip(paths, (0, 0, 1), strict=True):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from commissioning.inputs.folder import load_scenario
+from commissioning.inputs.folder import load_dataset
 from commissioning.results.kpis import GROUPS, KPIS, build_kpis, kpi_table
 from commissioning.results.tables import allocation_frame, provider_table, zone_table
 from commissioning.results.write import _clean
@@ -49,7 +49,7 @@ TEXT = textwrap.dedent(f"""\
 @pytest.fixture(scope="module")
 def world():
     scenario = parse_scenario(TEXT, base=VALID_SMALL.parent)
-    data = load_scenario(VALID_SMALL)
+    data = load_dataset(VALID_SMALL)
     travel = travel_model_for(data)
     base = _build_problems(scenario, data, travel)
     km = {"hub": client_provider_km(data, travel), "pool": pool_km(data, travel)}

@@ -1,4 +1,4 @@
-"""From a scenario folder to solver arrays: eligibility, travel by band, pools, reasons."""
+"""From a dataset folder to solver arrays: eligibility, travel by band, pools, reasons."""
 
 import shutil
 from pathlib import Path
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from commissioning.inputs.folder import load_scenario
+from commissioning.inputs.folder import load_dataset
 from commissioning.running.problem import build_problem
 from geodata.region import load_region
 
@@ -26,7 +26,7 @@ def _scenario(tmp_path, edit=None):
         clients = pd.read_csv(folder / "clients.csv", dtype=str, keep_default_na=False)
         edit(clients)
         clients.to_csv(folder / "clients.csv", index=False)
-    return load_scenario(folder, check_geography=False)
+    return load_dataset(folder, check_geography=False)
 
 
 def _eligible(problem, index, client_id):
@@ -144,7 +144,7 @@ def test_unreachable_reason_names_the_ferry_that_matters_to_the_client(tmp_path,
         [{"hub_id": "H00", "provider_id": "P01", "lon": "-5.055", "lat": "55.836", "carers": "3"}]
     )
     pd.concat([bute, hubs]).to_csv(folder / "hubs.csv", index=False)
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     problem, index = build_problem(data, network, pools=False)
     reason = index.ineligible_reason[index.client_ids.index("C005")]
     assert "Lismore" in reason and "Rhubodach" not in reason, reason

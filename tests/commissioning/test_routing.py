@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from commissioning.inputs.domain import Client, Hub, Provider, ScenarioData
-from commissioning.inputs.folder import load_scenario
+from commissioning.inputs.domain import Client, Dataset, Hub, Provider
+from commissioning.inputs.folder import load_dataset
 from commissioning.running.routing import RoutedTravel, routed_travel_hours_per_week, visits_on_typical_day
 from commissioning.synthetic.generate import generate_scenario
 from geodata.network import ApproximateTravel
@@ -37,12 +37,12 @@ def _provider(pid, where) -> Provider:
     return Provider(pid, pid, "independent", where[0], where[1], 400.0, 25.0, ("personal_care",), 0.0)
 
 
-def _data(clients, *, providers=("P1", "P2")) -> ScenarioData:
+def _data(clients, *, providers=("P1", "P2")) -> Dataset:
     hubs = tuple(Hub(f"{pid}-H1", pid, *OBAN, 10) for pid in providers)
-    return ScenarioData(tuple(clients), tuple(_provider(pid, OBAN) for pid in providers), hubs, (), ())
+    return Dataset(tuple(clients), tuple(_provider(pid, OBAN) for pid in providers), hubs, (), ())
 
 
-def _allocation(data: ScenarioData, unmet: tuple[str, ...] = ()) -> pd.DataFrame:
+def _allocation(data: Dataset, unmet: tuple[str, ...] = ()) -> pd.DataFrame:
     rows = []
     for c in data.clients:
         met = c.current_provider and c.client_id not in unmet
@@ -151,7 +151,7 @@ def test_runs_start_at_the_nearest_staffed_hub(network):
     providers = (_provider("P1", OBAN),)
     for carers, far in ((5, False), (0, True)):
         hubs = (Hub("P1-oban", "P1", *OBAN, 10), Hub("P1-dalmally", "P1", *DALMALLY, carers))
-        data = ScenarioData(tuple(clients), providers, hubs, (), ())
+        data = Dataset(tuple(clients), providers, hubs, (), ())
         result = routed_travel_hours_per_week(_allocation(data), data, network)
         assert result.runs == 1
         # From the Dalmally hub a run is a few minutes; with nobody living there it starts in Oban.
@@ -233,7 +233,7 @@ def test_approximate_travel_works_and_says_so():
 def generated(tmp_path_factory):
     folder = tmp_path_factory.mktemp("routing") / "scenario"
     generate_scenario(folder, n_clients=150, seed=3)
-    data = load_scenario(folder, region_land=load_region().land)
+    data = load_dataset(folder, region_land=load_region().land)
     allocation = pd.DataFrame({
         "client_id": [c.client_id for c in data.clients],
         "provider_id": [c.current_provider or "" for c in data.clients],

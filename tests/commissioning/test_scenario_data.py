@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from commissioning.errors import Problem
 from commissioning.inputs.domain import Client, Provider
-from commissioning.inputs.folder import check_scenario, load_scenario
+from commissioning.inputs.folder import check_dataset, load_dataset
 from tests.commissioning.helpers import VALID, copy_valid, read_rows, set_cell
 
 
 def test_domain_objects_are_typed_and_frozen():
-    data = load_scenario(VALID, check_geography=False)
+    data = load_dataset(VALID, check_geography=False)
     c = data.clients[0]
     assert c == Client(
         client_id="C001",
@@ -48,10 +48,10 @@ def test_domain_objects_are_typed_and_frozen():
 def test_dataset_json_gives_region_and_travel_model(tmp_path):
     folder = copy_valid(tmp_path)
     (folder / "dataset.json").write_text(json.dumps({"region": "argyll-bute", "seed": 1}))
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     assert data.region == "argyll-bute" and data.travel_model == "network" and data.dataset["seed"] == 1
     (folder / "dataset.json").unlink()
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     assert data.dataset == {} and data.travel_model == "approximate"
 
 
@@ -60,7 +60,7 @@ def test_yes_no_words_and_case(tmp_path):
     for row, word in ((2, "TRUE"), (3, "0"), (4, "Yes"), (5, "")):
         set_cell(folder, "clients.csv", row, "pinned", word)
     set_cell(folder, "clients.csv", 2, "funder", "NHS")
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     assert [c.pinned for c in data.clients[:4]] == [True, False, True, False]
     assert data.clients[0].funder == "nhs"
 
@@ -68,7 +68,7 @@ def test_yes_no_words_and_case(tmp_path):
 def test_repeated_list_item_is_a_warning_and_counted_once(tmp_path):
     folder = copy_valid(tmp_path)
     set_cell(folder, "clients.csv", 2, "needs", "dementia;dementia;")
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     assert data.clients[0].needs == ("dementia",)
     assert [p.column for p in data.warnings] == ["needs"]
 
@@ -95,7 +95,7 @@ def test_any_cell_text_gives_problems_never_a_crash(tmp_path, where, text):
     file, column = where
     text = text.replace("\r", "").replace("\n", "").replace("\x00", "")
     set_cell(folder, file, 2, column, text)
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     assert all(isinstance(p, Problem) for p in result.problems)
     for p in result.errors:
         assert p.fix and str(p).startswith("ERROR: ")

@@ -82,10 +82,10 @@ def test_a_good_file_gives_typed_variants_and_solver_parameters(tmp_path):
     assert scenario.money.staff_cost_per_hour_gbp == 14.0
     assert scenario.money.bed_day_cost_gbp == 300.0  # an int in TOML becomes a float
     zoned = scenario.variant("zoned")
-    params = zoned.scenario_params()
+    params = zoned.solver_switches()
     assert params.max_providers_per_zone == 2 and params.max_loss_fraction == 0.5
     assert params.weight_travel == 2.0 and params.allow_unmet
-    assert scenario.variant("optimised").scenario_params().max_providers_per_zone is None
+    assert scenario.variant("optimised").solver_switches().max_providers_per_zone is None
     assert scenario.variant("optimised").protect == ("P01",)
 
 
@@ -270,13 +270,13 @@ def test_one_name_per_switch_and_the_old_names_say_what_to_write_now(tmp_path):
     from dataclasses import fields
 
     from commissioning.scenario import switches
-    from solver import ScenarioParams
+    from solver import Switches
 
     scenario = load_scenario_file(write(tmp_path, GOOD))
-    params = scenario.variant("zoned").scenario_params()
-    for f in switches.scenario_switches():  # every switch read from the file under the solver's own name
+    params = scenario.variant("zoned").solver_switches()
+    for f in switches.rule_fields():  # every switch read from the file under the solver's own name
         assert hasattr(params, f.name) and f.metadata["doc"]
-    assert {f.name for f in switches.scenario_switches()} == {f.name for f in fields(ScenarioParams)}
+    assert {f.name for f in switches.rule_fields()} == {f.name for f in fields(Switches)}
     old_keys = (("[variants.sustainability]\nmin_viable = true", "min_viable"),
                 ("[variants.weights]\ntravel = 2.0", "weight_travel"),
                 ("allow_exit = false", "allow_provider"))

@@ -1,4 +1,4 @@
-"""The README's *Scenario folder format* tables and commissioning/inputs/schema.py describe the same
+"""The README's *Dataset folder format* tables and commissioning/inputs/schema.py describe the same
 columns; the vocabularies are declared once."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def readme_tables() -> dict[str, list[tuple[list[str], str]]]:
     """{stem: [(column names of one README row, the row's text)]} from the README's format section."""
     text = README.read_text(encoding="utf-8")
-    section = text.split("## Scenario folder format", 1)[1].split("\n## ", 1)[0]
+    section = text.split("## Dataset folder format", 1)[1].split("\n## ", 1)[0]
     tables: dict[str, list[tuple[list[str], str]]] = {}
     for block in re.split(r"\n### ", section)[1:]:
         heading = block.splitlines()[0]

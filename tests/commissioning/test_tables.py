@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from commissioning.errors import InputError
-from commissioning.inputs.folder import check_scenario, load_scenario
+from commissioning.inputs.folder import check_dataset, load_dataset
 from commissioning.inputs.tables import read_table
 from tests.commissioning.helpers import (
     VALID,
@@ -52,8 +52,8 @@ def test_byte_order_mark_is_accepted(tmp_path):
     frame, source = read_table(folder, "clients")
     assert source == "clients.csv"
     assert list(frame.columns)[0] == "client_id"
-    data = load_scenario(folder, check_geography=False)
-    assert data.clients == load_scenario(VALID, check_geography=False).clients
+    data = load_dataset(folder, check_geography=False)
+    assert data.clients == load_dataset(VALID, check_geography=False).clients
     assert data.warnings == ()
 
 
@@ -61,8 +61,8 @@ def test_valid_xlsx_loads_identically_to_csv(tmp_path):
     folder = copy_valid(tmp_path)
     write_xlsx(folder / "clients.csv", folder / "clients.xlsx")
     (folder / "clients.csv").unlink()
-    from_xlsx = load_scenario(folder, check_geography=False)
-    from_csv = load_scenario(VALID, check_geography=False)
+    from_xlsx = load_dataset(folder, check_geography=False)
+    from_csv = load_dataset(VALID, check_geography=False)
     assert from_xlsx.clients == from_csv.clients
     assert from_xlsx.warnings == ()
     frame, source = read_table(folder, "clients")
@@ -76,7 +76,7 @@ def test_broken_xlsx_reports_the_sheet_row(tmp_path):
     write_xlsx(folder / "clients.csv", folder / "clients.xlsx")
     (folder / "clients.csv").unlink()
     with pytest.raises(InputError) as excinfo:
-        load_scenario(folder, check_geography=False)
+        load_dataset(folder, check_geography=False)
     assert len(errors(excinfo)) == 2
     assert_problem(excinfo, file="clients.xlsx", row=7, column="weekly_hours", value="about ten")
     assert_problem(
@@ -88,7 +88,7 @@ def test_xlsx_extra_sheets_are_a_warning(tmp_path):
     folder = copy_valid(tmp_path)
     write_xlsx(folder / "clients.csv", folder / "clients.xlsx", extra_sheet=True)
     (folder / "clients.csv").unlink()
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     assert_problem(
         data.warnings,
         file="clients.xlsx",
@@ -103,7 +103,7 @@ def test_xlsx_extra_sheets_are_a_warning(tmp_path):
 def test_xlsx_that_is_not_a_workbook(tmp_path):
     folder = copy_valid(tmp_path)
     (folder / "providers.csv").rename(folder / "providers.xlsx")
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     assert_problem(
         result,
         file="providers.xlsx",
@@ -129,7 +129,7 @@ def test_rows_are_spreadsheet_rows_even_after_blank_lines(tmp_path):
     assert list(frame.index) == [2, 3, 6, 7, 8, 9, 10, 11]
     set_cell(folder, "clients.csv", 6, "funder", "bank")
     assert_problem(
-        check_scenario(folder, check_geography=False),
+        check_dataset(folder, check_geography=False),
         file="clients.csv",
         row=6,
         column="funder",
@@ -149,7 +149,7 @@ def test_headers_and_cells_are_stripped_and_header_case_ignored(tmp_path):
     assert list(frame.columns) == ["hub_id", "provider_id", "lon", "lat", "carers"]
     assert frame.loc[2, "hub_id"] == "H01"
     assert (
-        load_scenario(folder, check_geography=False).hubs == load_scenario(VALID, check_geography=False).hubs
+        load_dataset(folder, check_geography=False).hubs == load_dataset(VALID, check_geography=False).hubs
     )
 
 
@@ -184,7 +184,7 @@ def test_optional_table_absent_is_fine(tmp_path):
     problems = []
     assert read_table(folder, "hubs", problems=problems) == (None, "hubs.csv")
     assert problems == []
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     assert data.hubs == () and data.pools == ()
     (hub,) = data.hubs_for("P02")
     assert (hub.lon, hub.lat, hub.carers) == (-5.706, 56.469, None)
@@ -193,14 +193,14 @@ def test_optional_table_absent_is_fine(tmp_path):
 def test_pools_header_only_means_no_pools(tmp_path):
     folder = copy_valid(tmp_path)
     (folder / "pools.csv").write_text("pool_id,zones,weekly_hours,members\n")
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     assert data.pools == () and data.warnings == ()
 
 
 def test_empty_optional_file_is_a_warning(tmp_path):
     folder = copy_valid(tmp_path)
     (folder / "pools.csv").write_bytes(b"")
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     assert_problem(
         data.warnings,
         file="pools.csv",
@@ -215,7 +215,7 @@ def test_empty_optional_file_is_a_warning(tmp_path):
 def test_wrong_case_file_name_is_named(tmp_path):
     folder = copy_valid(tmp_path)
     (folder / "clients.csv").rename(folder / "Clients.CSV")
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     assert_problem(result, file="clients.csv", row=None, column=None, value="Clients.CSV", contains="rename")
 
 
@@ -223,7 +223,7 @@ def test_utf16_file_is_explained(tmp_path):
     folder = copy_valid(tmp_path)
     text = (folder / "hubs.csv").read_text()
     (folder / "hubs.csv").write_bytes(text.encode("utf-16"))
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     assert_problem(result, file="hubs.csv", row=None, column=None, value=None, contains="UTF-16")
 
 
@@ -231,7 +231,7 @@ def test_unquoted_comma_in_a_name_is_explained(tmp_path):
     folder = copy_valid(tmp_path)
     path = folder / "providers.csv"
     path.write_text(path.read_text().replace("Mull Community Care", "Mull, Iona and Ulva Care"))
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     # The shifted cells are errors, and the row-length warning says why.
     assert_problem(
         result,
@@ -254,5 +254,5 @@ def test_extra_cells_with_values_are_an_error(tmp_path):
         + "," * 11
         + "oops\n"
     )
-    result = check_scenario(folder, check_geography=False)
+    result = check_dataset(folder, check_geography=False)
     assert_problem(result, file="providers.csv", row=5, column=None, value="oops", contains="12 cells")

@@ -101,7 +101,7 @@ def test_json_errors(tmp_path, capsys):
 
 def test_missing_folder(tmp_path, capsys):
     assert cli.main(["validate", str(tmp_path / "nowhere")]) == 1
-    assert "the scenario folder does not exist" in capsys.readouterr().out
+    assert "the dataset folder does not exist" in capsys.readouterr().out
 
 
 def test_garbage_file_gives_a_short_answer_quickly(tmp_path, capsys):

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 
-from solver import ProblemData, ScenarioParams, objective_terms, validate_solution
+from solver import ProblemData, Switches, objective_terms, validate_solution
 
 
 def tiny(
@@ -40,7 +40,7 @@ def tiny(
     )
 
 
-def brute_force(data: ProblemData, scenario: ScenarioParams) -> tuple[float, np.ndarray | None]:
+def brute_force(data: ProblemData, scenario: Switches) -> tuple[float, np.ndarray | None]:
     """Cheapest feasible assignment by enumeration (validator decides feasibility)."""
     options = []
     for i in range(data.n_clients):

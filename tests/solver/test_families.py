@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solver import ScenarioParams, SolveParams, solve, validate_solution
+from solver import SolveParams, Switches, solve, validate_solution
 
 from .helpers import brute_force, covers, tiny
 
@@ -13,7 +13,7 @@ FAST = SolveParams(time_limit_s=10, workers=2, seed=0)
 
 
 def run(data, **scenario):
-    r = solve(data, ScenarioParams(**{"allow_unmet": False, **scenario}), FAST)
+    r = solve(data, Switches(**{"allow_unmet": False, **scenario}), FAST)
     assert r.status == "OPTIMAL", r.summary()
     assert r.violations == []
     return r
@@ -123,13 +123,13 @@ def test_pinned_clients_are_exempt_from_zoning():
     assert r.objective == pytest.approx(1500.0)
     assert r.assignment.tolist() == [0, 1, 2, 1, 1, 1]
     assert r.zone_providers == [(0, 1, 2)]  # everyone serving the zone; only p1 counts toward K
-    assert brute_force(d, ScenarioParams(max_providers_per_zone=1))[0] == pytest.approx(1500.0)
+    assert brute_force(d, Switches(max_providers_per_zone=1))[0] == pytest.approx(1500.0)
     # The validator counts free clients only: splitting them over p0 and p1 breaks K = 1.
-    sc = ScenarioParams(max_providers_per_zone=1)
+    sc = Switches(max_providers_per_zone=1)
     assert validate_solution(d, sc, np.array([0, 1, 2, 1, 1, 1])) == []
     assert any(v.startswith("zoning") for v in validate_solution(d, sc, np.array([0, 1, 2, 0, 1, 1])))
     # K = 0: only the pinned clients may be served.
-    r0 = solve(d, ScenarioParams(max_providers_per_zone=0, allow_unmet=True), FAST)
+    r0 = solve(d, Switches(max_providers_per_zone=0, allow_unmet=True), FAST)
     assert r0.assignment.tolist() == [0, 1, 2, -1, -1, -1] and r0.violations == []
 
 
@@ -208,7 +208,7 @@ def test_unmet_when_capacity_short_with_reason():
 @covers("assignment")
 def test_infeasible_without_unmet():
     d = tiny([10, 10], [15], [20], {(0, 0): 0, (1, 0): 0})
-    r = solve(d, ScenarioParams(allow_unmet=False), FAST)
+    r = solve(d, Switches(allow_unmet=False), FAST)
     assert r.status == "INFEASIBLE"
     assert not r.is_feasible()
     assert r.diagnosis
@@ -217,7 +217,7 @@ def test_infeasible_without_unmet():
 def test_lexicographic_serves_first_even_when_penalty_is_tiny():
     # Unmet costs 0.01 £/h, so the weighted objective leaves both clients unmet; lexicographic serves both.
     d = tiny([10, 10], [100], [20], {(0, 0): 0, (1, 0): 0})
-    sc = ScenarioParams(allow_unmet=True, unmet_penalty_gbp_per_hour=0.01)
+    sc = Switches(allow_unmet=True, unmet_penalty_gbp_per_hour=0.01)
     weighted = solve(d, sc, FAST)
     assert weighted.assignment.tolist() == [-1, -1]
     lex = solve(d, sc, SolveParams(time_limit_s=10, lexicographic=True))
@@ -229,7 +229,7 @@ def test_lexicographic_serves_first_even_when_penalty_is_tiny():
 def test_lexicographic_cost_before_moves():
     # Two equally cheap providers: cost ties, the moves stage keeps the client where it is.
     d = tiny([10], [100, 100], [20, 20], {(0, 0): 0, (0, 1): 0}, client_current_provider=[1])
-    r = solve(d, ScenarioParams(move_penalty_gbp=1.0), SolveParams(time_limit_s=10, lexicographic=True,
+    r = solve(d, Switches(move_penalty_gbp=1.0), SolveParams(time_limit_s=10, lexicographic=True,
                                                                    hint_current=False))
     assert r.assignment.tolist() == [1]
     assert r.moves == 0
@@ -245,7 +245,7 @@ def test_protected_clients_stay_with_their_provider():
     r = run(d, protect=(0,))
     assert r.assignment.tolist() == [0, 1]
     assert r.objective == pytest.approx(400.0)
-    scenario = ScenarioParams(protect=(0,))
+    scenario = Switches(protect=(0,))
     assert any(v.startswith("protected:") for v in validate_solution(d, scenario, np.array([1, 1])))
 
 
@@ -263,7 +263,7 @@ def test_protected_clients_are_never_left_unmet():
     assert r.objective == pytest.approx(12_300.0)
     # When even its own clients do not fit, the variant is infeasible and diagnosis says so.
     d2 = tiny([10, 8], [12, 0], [30, 20], {(0, 0): 0, (1, 0): 0}, client_current_provider=[0, 0])
-    r2 = solve(d2, ScenarioParams(protect=(0,), allow_unmet=True), FAST)
+    r2 = solve(d2, Switches(protect=(0,), allow_unmet=True), FAST)
     assert r2.status == "INFEASIBLE"
     assert any("protected" in line and "18 staff h/week" in line and "12 h" in line for line in r2.diagnosis)
 
@@ -281,11 +281,11 @@ def test_zone_locks():
     pinned = tiny([10, 10], [100, 100], [20, 30], {(i, p): 0 for i in range(2) for p in range(2)},
                   client_pinned_provider=[0, -1])
     assert run(pinned, lock_out=((0, 0),)).objective == pytest.approx(500.0)
-    locked = ScenarioParams(lock_out=((0, 0),))
+    locked = Switches(lock_out=((0, 0),))
     assert any(v.startswith("zone_locks:") for v in validate_solution(d, locked, np.array([0, 1])))
     from solver.diagnose import precheck
 
-    both = ScenarioParams(lock_out=((0, 0), (1, 0)), allow_unmet=False)
+    both = Switches(lock_out=((0, 0), (1, 0)), allow_unmet=False)
     assert any("2 client(s) in zone 0" in line for line in precheck(d, both))
     result = solve(d, both, FAST)
     assert result.status == "INFEASIBLE"

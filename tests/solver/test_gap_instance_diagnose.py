@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solver import ScenarioParams, SolveParams, solve
+from solver import SolveParams, Switches, solve
 from solver.diagnose import conflicting_families, diagnose, precheck
 from solver.gap import parse_orlib_gap, read_orlib_gap, solve_gap
 from solver.generate import random_instance
@@ -60,7 +60,7 @@ def test_gap1_matches_optima():
 
 def test_instance_json_round_trip_is_anonymous():
     d = random_instance(60, n_zones=9, seed=4)
-    sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True, max_moves=10)
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True, max_moves=10)
     text = to_json(d, sc)
     obj = json.loads(text)
     flat = json.dumps(obj).lower()
@@ -92,12 +92,12 @@ def short_zone_instance():
 
 
 def test_precheck_names_the_short_zone_with_numbers():
-    msgs = precheck(short_zone_instance(), ScenarioParams(allow_unmet=False))
+    msgs = precheck(short_zone_instance(), Switches(allow_unmet=False))
     assert any("'tiree'" in m and "60" in m and "40" in m for m in msgs), msgs
 
 
 def test_infeasible_solve_diagnosis_names_zone_and_rules():
-    r = solve(short_zone_instance(), ScenarioParams(allow_unmet=False), SolveParams(time_limit_s=5))
+    r = solve(short_zone_instance(), Switches(allow_unmet=False), SolveParams(time_limit_s=5))
     assert r.status == "INFEASIBLE"
     text = " ".join(r.diagnosis)
     assert "'tiree'" in text
@@ -107,7 +107,7 @@ def test_infeasible_solve_diagnosis_names_zone_and_rules():
 def test_conflicting_families_zoning_vs_capacity():
     # Each provider can take one 10 h client; K = 1 forces both clients of the zone onto one provider.
     d = tiny([10, 10], [12, 12], [20, 20], {(i, p): 0 for i in range(2) for p in range(2)})
-    sc = ScenarioParams(max_providers_per_zone=1, allow_unmet=False)
+    sc = Switches(max_providers_per_zone=1, allow_unmet=False)
     assert solve(d, sc, SolveParams(time_limit_s=5)).status == "INFEASIBLE"
     assert conflicting_families(d, sc) == ["assignment", "capacity", "zoning"]
     text = " ".join(diagnose(d, sc))
@@ -118,7 +118,7 @@ def test_conflicting_families_moves_vs_floor():
     # Client must move to reach p1's minimum viable hours, but no moves are allowed.
     d = tiny([10], [100, 100], [20, 20], {(0, 0): 0, (0, 1): 0}, client_current_provider=[0],
              provider_min_viable_hours=[0, 5])
-    sc = ScenarioParams(max_moves=0, min_viable=True, allow_provider_exit=False)
+    sc = Switches(max_moves=0, min_viable=True, allow_provider_exit=False)
     fams = conflicting_families(d, sc)
     assert fams == ["continuity", "min_viable"]
-    assert conflicting_families(d, ScenarioParams()) == []
+    assert conflicting_families(d, Switches()) == []

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from solver import ScenarioParams, SolveParams, solve
+from solver import SolveParams, Switches, solve
 from solver.gap import GAP_SCENARIO, GapInstance, gap_to_problem
 from solver.generate import random_instance
 from solver.lagrange import agent_cuts, fixings, gap_structure, lagrangian, multiplier_set
@@ -45,7 +45,7 @@ def _structure(inst: GapInstance):
 def test_structure_only_for_plain_gap():
     am, s = _structure(_random_gap(0))
     assert s is not None and len(s.var) == 21 and s.n_clients == 7
-    general = build_model(random_instance(60, n_zones=9, seed=4), ScenarioParams())
+    general = build_model(random_instance(60, n_zones=9, seed=4), Switches())
     general.model.minimize(general.objective())
     assert gap_structure(general.model.proto) is None
 

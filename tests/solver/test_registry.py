@@ -9,7 +9,7 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from solver import ProblemData, ScenarioParams
+from solver import ProblemData, Switches
 from solver.model import build_model
 from solver.rules import RULE_BY_NAME, RULES
 from solver.rules.base import Rule
@@ -39,10 +39,10 @@ def test_every_switch_and_every_array_has_exactly_one_rule():
     for rule in RULES:
         for name in (*rule.params, *rule.data):
             owners.setdefault(name, []).append(rule.name)
-    switches = {f.name for f in fields(ScenarioParams)}
+    switches = {f.name for f in fields(Switches)}
     arrays = {f.name for f in fields(ProblemData)} - NOT_DATA
     assert {n for n, o in owners.items() if len(o) > 1} == set()
-    assert switches - owners.keys() == set(), "a ScenarioParams field no rule owns"
+    assert switches - owners.keys() == set(), "a Switches field no rule owns"
     assert arrays - owners.keys() == set(), "a ProblemData field no rule owns (the JSON would drop it)"
     assert owners.keys() - switches - arrays == set(), "a rule names a field that does not exist"
 
@@ -59,7 +59,7 @@ def test_every_rule_that_can_conflict_has_words_and_its_own_switch_in_diagnosis(
              client_current_provider=[1, 1], client_pinned_provider=[-1, 1], provider_min_viable_hours=[0, 5],
              provider_max_weekly_hours=[30, np.inf], pool_weekly_hours=[5], pool_members=[[True, True]],
              pool_zones=[[True]])
-    scenario = ScenarioParams(max_providers_per_zone=1, max_moves=1, min_viable=True,
+    scenario = Switches(max_providers_per_zone=1, max_moves=1, min_viable=True,
                               allow_provider_exit=False, max_loss_fraction=0.5, protect=(1,))
     am = build_model(d, scenario, diagnostic=True)
     assert set(am.enforce) <= set(RULE_BY_NAME)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import ProblemData, ScenarioParams, SolveParams, objective_terms, solve, validate_solution
+from solver import ProblemData, SolveParams, Switches, objective_terms, solve, validate_solution
 from solver.generate import random_instance
 
 from .helpers import brute_force
@@ -41,7 +41,7 @@ def small_problems(draw):
         pool_members=[[draw(st.booleans()) for _ in range(m)] for _ in range(n_pools)],
         pool_zones=[[draw(st.booleans()) for _ in range(z)] for _ in range(n_pools)],
     )
-    scenario = ScenarioParams(
+    scenario = Switches(
         max_providers_per_zone=draw(st.sampled_from([None, 1, 2])),
         pools=draw(st.booleans()),
         allow_unmet=draw(st.booleans()),
@@ -75,7 +75,7 @@ def test_same_seed_same_answer():
     # Deterministic mode: the limit is CP-SAT's deterministic time, so a limit-stopped search repeats too.
     d = random_instance(200, seed=3)
     params = SolveParams(time_limit_s=60, work_limit=0.5, workers=2, seed=7, deterministic=True)
-    sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True)
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
     a, b = solve(d, sc, params), solve(d, sc, params)
     assert a.status in ("OPTIMAL", "FEASIBLE")
     assert np.array_equal(a.assignment, b.assignment)
@@ -84,7 +84,7 @@ def test_same_seed_same_answer():
 
 def test_time_limit_returns_solution():
     d = random_instance(1500, seed=5)
-    r = solve(d, ScenarioParams(max_providers_per_zone=2, allow_unmet=True), SolveParams(time_limit_s=1.0))
+    r = solve(d, Switches(max_providers_per_zone=2, allow_unmet=True), SolveParams(time_limit_s=1.0))
     assert r.status in ("OPTIMAL", "FEASIBLE")
     assert r.violations == []
     assert "provider" in r.summary()
@@ -98,7 +98,7 @@ def test_progress_callback_can_stop_search():
         seen.append((objective, bound, seconds))
         return True  # stop at the first solution
 
-    r = solve(d, ScenarioParams(allow_unmet=True), SolveParams(time_limit_s=20, progress=progress,
+    r = solve(d, Switches(allow_unmet=True), SolveParams(time_limit_s=20, progress=progress,
                                                               hint_current=True))
     assert seen and r.status in ("FEASIBLE", "OPTIMAL")
     assert seen[0][0] >= seen[0][1] - 1e-6
@@ -110,7 +110,7 @@ def test_export_model(tmp_path):
 
     d = tiny([10], [100], [20], {(0, 0): 0})
     path = tmp_path / "model.pbtxt"
-    solve(d, ScenarioParams(), SolveParams(time_limit_s=5, export_model=str(path)))
+    solve(d, Switches(), SolveParams(time_limit_s=5, export_model=str(path)))
     assert path.exists() and path.stat().st_size > 0
 
 
@@ -120,7 +120,7 @@ def test_lp_hint_is_a_validator_clean_complete_assignment():
     from solver.rules.pools import integer_draws
 
     d = random_instance(400, seed=4)
-    sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True)
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
     lp = solve_lp(d, sc)
     assert lp.status == "OPTIMAL"
     a = best_rounding(d, sc, lp, max_trials=20)
@@ -141,7 +141,7 @@ def test_lp_hint_is_a_validator_clean_complete_assignment():
 
 def test_lp_hint_deterministic():
     d = random_instance(600, seed=6)
-    sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True)
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
     params = SolveParams(time_limit_s=60, work_limit=0.5, workers=2, seed=3, deterministic=True, lp_hint="on")
     a, b = solve(d, sc, params), solve(d, sc, params)
     assert np.array_equal(a.assignment, b.assignment)
@@ -157,9 +157,9 @@ def test_deterministic_multi_worker_infeasible_search_does_not_abort_the_process
 
     code = (
         "from solver.generate import random_instance\n"
-        "from solver import ScenarioParams, SolveParams, solve\n"
+        "from solver import Switches, SolveParams, solve\n"
         "d = random_instance(60, seed=0, capacity_ratio=0.9)\n"
-        "r = solve(d, ScenarioParams(max_moves=10, allow_unmet=False),\n"
+        "r = solve(d, Switches(max_moves=10, allow_unmet=False),\n"
         "          SolveParams(time_limit_s=5, workers=2, deterministic=True))\n"
         "print(r.status)\n"
     )
@@ -172,7 +172,7 @@ def test_deterministic_search_never_ends_worse_than_its_lp_start():
     """Without a hint (deterministic multi-worker search) CP-SAT may stop above the validated LP rounding;
     the rounding is then the answer."""
     data = random_instance(600, seed=2)
-    scenario = ScenarioParams(allow_unmet=True, max_providers_per_zone=2)
+    scenario = Switches(allow_unmet=True, max_providers_per_zone=2)
     result = solve(data, scenario, SolveParams(time_limit_s=60, work_limit=0.3, workers=2))
     lp = [st for st in result.stages if st["stage"] == "lp"][0]
     assert result.is_feasible()
@@ -183,7 +183,7 @@ def test_time_limit_is_wall_clock_seconds_in_deterministic_mode():
     """Issue 10/13: --time-limit is seconds, always; the work limit is a separate, named option. A work limit
     the clock cannot reach leaves the clock in charge, and the result says it may not repeat."""
     d = random_instance(1500, seed=5)
-    sc = ScenarioParams(max_providers_per_zone=2, allow_unmet=True)
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
     r = solve(d, sc, SolveParams(time_limit_s=1.0, work_limit=1000.0))
     assert r.is_feasible()
     assert r.stopped_by_clock

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solver import DataError, ScenarioParams, validate_solution
+from solver import DataError, Switches, validate_solution
 
 from .helpers import tiny
 
@@ -13,7 +13,7 @@ ALL = {(i, p): 0 for i in range(2) for p in range(2)}
 
 
 def violations(d, assignment, draws=None, **scenario):
-    scenario = ScenarioParams(**{"allow_unmet": False, **scenario})
+    scenario = Switches(**{"allow_unmet": False, **scenario})
     return validate_solution(d, scenario, np.array(assignment), draws)
 
 

@@ -1,11 +1,11 @@
-"""``commissioning generate``: write a realistic scenario folder (same seed, byte-identical files)."""
+"""``commissioning generate``: write a realistic dataset folder (same seed, byte-identical files)."""
 
 from __future__ import annotations
 
 import argparse
 
 DESCRIPTION = """\
-Write a scenario folder (clients.csv, providers.csv, hubs.csv, pools.csv, zones.geojson,
+Write a dataset folder (clients.csv, providers.csv, hubs.csv, pools.csv, zones.geojson,
 dataset.json) for the embedded Argyll and Bute region, or for your own geography with
 --demand-points FILE --weight-column COL --zones FILE --zone-id COL. The same seed gives
 byte-identical files."""
@@ -14,7 +14,7 @@ byte-identical files."""
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "generate",
-        help="write a realistic synthetic scenario folder",
+        help="write a realistic synthetic dataset folder",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

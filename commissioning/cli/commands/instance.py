@@ -14,11 +14,11 @@ import sys
 def register(subparsers) -> None:
     export = subparsers.add_parser(
         "export-instance",
-        help="write a scenario folder's allocation problem as anonymised JSON",
-        description="Write the allocation problem of a scenario folder as JSON with no names and no "
+        help="write a dataset folder's allocation problem as anonymised JSON",
+        description="Write the allocation problem of a dataset folder as JSON with no names and no "
         "coordinates, for sharing with analysts.",
     )
-    export.add_argument("folder", help="scenario folder (clients.csv, providers.csv, ...)")
+    export.add_argument("folder", help="dataset folder (clients.csv, providers.csv, ...)")
     export.add_argument("--out", required=True, help="JSON file to write")
     add_scenario_options(export)
     export.set_defaults(func=run_export)
@@ -43,7 +43,7 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
     from commissioning.scenario.defaults import DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT
 
     group = parser.add_argument_group("scenario (as a scenario file's variant keys)")
-    options.add_switches(group, switches.scenario_switches())
+    options.add_switches(group, switches.rule_fields())
     group.add_argument(
         "--max-travel-minutes-per-visit",
         type=options.minutes,
@@ -66,7 +66,7 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
     from commissioning.scenario import switches
 
     group = parser.add_argument_group("solver")
-    options.add_switches(group, switches.solver_switches())
+    options.add_switches(group, switches.search_fields())
     group.add_argument(
         "--export-model",
         default=None,
@@ -75,29 +75,29 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def scenario_params(args, index):
+def switches_given(args, index):
     """The switches the command line sets (positions for ids), an "optimised" variant's otherwise."""
     from commissioning.cli.commands import options
     from commissioning.scenario import switches
     from commissioning.scenario.file import Variant
 
-    set_here = options.given(args, switches.scenario_switches())
+    set_here = options.given(args, switches.rule_fields())
     mode = "zoned" if set_here.get("max_providers_per_zone") is not None else "optimised"
     variant = Variant(name="instance", mode=mode, switches=set_here)
-    return variant.scenario_params(index.provider_ids, index.zone_ids)
+    return variant.solver_switches(index.provider_ids, index.zone_ids)
 
 
 def run_export(args) -> int:
     from dataclasses import asdict
     from pathlib import Path
 
-    from commissioning.inputs.folder import load_scenario
+    from commissioning.inputs.folder import load_dataset
     from commissioning.results.folder import write_text_file
     from commissioning.running.problem import build_problem
     from commissioning.running.travel import travel_model_for
     from solver.instance import Precision, anonymised, to_json
 
-    data = load_scenario(args.folder)
+    data = load_dataset(args.folder)
     problem, index = build_problem(
         data,
         travel_model_for(data),
@@ -106,7 +106,7 @@ def run_export(args) -> int:
     )
     precision = Precision()
     about = {"anonymised": {"order_seed": args.seed, **asdict(precision)}}
-    text = to_json(anonymised(problem, args.seed, precision), scenario_params(args, index), about)
+    text = to_json(anonymised(problem, args.seed, precision), switches_given(args, index), about)
     out = write_text_file(Path(args.out), text, what="instance file")
     print(
         f"wrote {out}: {problem.n_clients} clients, {problem.n_providers} providers, "
@@ -146,7 +146,7 @@ def run_solve(args) -> int:
     data, scenario = _read_instance(path)
     if args.export_model:
         _check_model_path(Path(args.export_model))
-    chosen = options.given(args, switches.solver_switches())
+    chosen = options.given(args, switches.search_fields())
     params = SolveParams(**chosen, export_model=args.export_model)
     result = solve(data, scenario, params)
     if not len(result.assignment):

@@ -93,13 +93,6 @@ def seed(text: str) -> int:
 # ----------------------------------------------------------------------------------------------------
 
 
-def flag(name: str, kind: str) -> str:
-    """A switch's command-line flag: its name with dashes (a seconds switch drops its ``_s``)."""
-    if kind == "seconds" and name.endswith("_s"):
-        name = name[:-2]
-    return "--" + name.replace("_", "-")
-
-
 def _parser_for(f):
     """argparse ``type`` for a switch: the text read as the switch's kind, checked as the scenario file is."""
     from commissioning.scenario import switches
@@ -128,9 +121,11 @@ def _provider_zones(text: str) -> tuple[str, list[str]]:
 
 def add_switches(group, fields, renamed: dict[str, str] | None = None) -> None:
     """One option per switch; absent options are ``None`` (the scenario file's value, else the default)."""
+    from commissioning.scenario import switches
+
     for f in fields:
         kind, doc = f.metadata["kind"], f.metadata["doc"]
-        name = (renamed or {}).get(f.name, flag(f.name, kind))
+        name = (renamed or {}).get(f.name, switches.flag(f.name, kind))
         default = f"(default: {f.default})" if f.default not in (None, ()) else ""
         common = {"dest": f.name, "default": None, "help": f"{doc} {default}".strip()}
         if kind == "bool":

@@ -32,7 +32,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, renamed: dict[str, str] 
     from commissioning.scenario import switches
 
     group = parser.add_argument_group("solver (over every optimised variant's own values)")
-    options.add_switches(group, switches.solver_switches(), renamed)
+    options.add_switches(group, switches.search_fields(), renamed)
     parser.add_argument("--no-routing", action="store_true", help="skip the routed (chained runs) travel")
     parser.add_argument("--force", action="store_true", help="replace --out if this tool wrote it")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -99,4 +99,4 @@ def solver_overrides(args) -> dict:
     from commissioning.cli.commands import options
     from commissioning.scenario import switches
 
-    return options.given(args, switches.solver_switches())
+    return options.given(args, switches.search_fields())

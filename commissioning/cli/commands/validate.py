@@ -1,4 +1,4 @@
-"""``commissioning validate DIR [--json]``: check every file of a scenario folder, list every problem."""
+"""``commissioning validate DIR [--json]``: check every file of a dataset folder, list every problem."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import argparse
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "validate",
-        help="check every file of a scenario folder and list every problem",
+        help="check every file of a dataset folder and list every problem",
         description=(
             "Check clients, providers, hubs, pools (CSV or .xlsx), zones.geojson and dataset.json. "
             "Every problem names the file, row, column, value and the fix. Exit status 1 if any error."
         ),
     )
-    parser.add_argument("folder", metavar="DIR", help="the scenario folder")
+    parser.add_argument("folder", metavar="DIR", help="the dataset folder")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(func=run)
 
@@ -22,9 +22,9 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from commissioning.inputs.folder import check_scenario
+    from commissioning.inputs.folder import check_dataset
 
-    result = check_scenario(args.folder)
+    result = check_dataset(args.folder)
     if args.json:
         print(
             json.dumps(

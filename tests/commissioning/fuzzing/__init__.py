@@ -1,4 +1,4 @@
-"""Fuzz machinery (issue 10, item 9): generated scenario folders, mutations of their files, every command.
+"""Fuzz machinery (issue 10, item 9): generated dataset folders, mutations of their files, every command.
 
 Shared by the CI suite ``tests/commissioning/test_fuzz.py`` (a few hundred derandomised examples) and the
 nightly-style ``benchmarks/fuzz.py`` (random examples for a set time). Modules:

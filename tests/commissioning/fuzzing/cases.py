@@ -21,7 +21,7 @@ OUT_TARGETS = (
     "nonempty_dir",  # a folder holding a file
     "file",  # an existing file
     "under_file",  # a path whose parent is a file
-    "data_dir",  # the scenario folder itself
+    "data_dir",  # the dataset folder itself
     "long_name",  # a 300-character file name (the OS refuses it)
     "unwritable",  # under /proc
     "dev_null",  # /dev/null
@@ -32,7 +32,7 @@ OUT_TARGETS = (
 class Case:
     command: str
     base: str = "network"
-    mutations: tuple[Mutation, ...] = ()  # of the scenario folder (for map: of the run output folder)
+    mutations: tuple[Mutation, ...] = ()  # of the dataset folder (for map: of the run output folder)
     scenario: tuple[Mutation, ...] = ()  # of scenario.toml (run)
     options: tuple[str, ...] = ()  # extra arguments of the command (export-instance for "instance")
     instance: tuple[Mutation, ...] = ()  # of the exported instance (instance)

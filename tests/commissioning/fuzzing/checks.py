@@ -286,13 +286,13 @@ def independent_validator_findings(scenario, folder: Path, allocations: dict) ->
 
 
 def _validate_allocations(scenario, folder: Path, allocations: dict) -> dict[str, list[str]]:
-    from commissioning.inputs.folder import load_scenario
+    from commissioning.inputs.folder import load_dataset
     from commissioning.running.problem import build_problem
     from commissioning.running.travel import travel_model_for
     from commissioning.running.variant import apply_variant_pairs
     from solver import validate_solution
 
-    data = load_scenario(folder, check_geography=False)
+    data = load_dataset(folder, check_geography=False)
     travel = travel_model_for(data)
     money = scenario.money
     built, out = {}, {}
@@ -309,7 +309,7 @@ def _validate_allocations(scenario, folder: Path, allocations: dict) -> dict[str
             )
         problem, index, _ = apply_variant_pairs(variant, *built[variant.pools])
         assignment = _assignment(allocations[variant.name], data, index)
-        out[variant.name] = validate_solution(problem, variant.scenario_params(), assignment)
+        out[variant.name] = validate_solution(problem, variant.solver_switches(), assignment)
     return out
 
 

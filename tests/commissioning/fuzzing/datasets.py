@@ -1,4 +1,4 @@
-"""Base scenario folders for the fuzzer, and reading/writing their tables as rows of cells.
+"""Base dataset folders for the fuzzer, and reading/writing their tables as rows of cells.
 
 The bases are small (25-40 clients) so that a mutated copy validates in a fraction of a second and a full
 run takes a few seconds. They are generated once per process and copied for every example.

@@ -1,4 +1,4 @@
-"""Hypothesis strategies: mutations of scenario folders, scenario files, instances and run outputs, and the
+"""Hypothesis strategies: mutations of dataset folders, scenario files, instances and run outputs, and the
 :class:`Case` of each command. The values are chosen for what breaks parsers and arithmetic: empty, blank,
 NaN, infinities, 1e308, negative, formulas, unicode digits, very long text, bytes that are not UTF-8.
 """
@@ -87,7 +87,7 @@ def _m(kind: str, target: str, *args) -> Mutation:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Scenario folder
+# Dataset folder
 # ----------------------------------------------------------------------------------------------------
 
 
