@@ -462,7 +462,7 @@ class Switches:
 
 
 # SolveParams.lp_hint="auto" solves and rounds the LP relaxation from this many clients (measured in
-# BENCHMARKS.md (Solver notes)).
+# BENCHMARKS_HISTORY.md (Solver notes)).
 LP_HINT_MIN_CLIENTS = 500
 LP_TIME_SHARE = 0.75  # at most this share of the time limit for GLOP (20,000 clients: about 16 s)
 FIXED_ZONES_SHARE = 0.2  # then CP-SAT with the rounding's zone choice fixed (see solve._fixed_zones_phase)
@@ -474,7 +474,7 @@ WORK_UNITS_PER_SECOND = 0.5
 MAX_SEED = 2**31 - 1  # CP-SAT's random_seed is a 32-bit integer
 MAX_WORKERS = 64  # CP-SAT starts one thread per worker; far beyond the cores it only thrashes
 
-# Worker portfolios for CP-SAT, measured in BENCHMARKS.md (Solver notes). "auto" picks by worker count.
+# Worker portfolios for CP-SAT, measured in BENCHMARKS_HISTORY.md (Solver notes). "auto" picks by worker count.
 PORTFOLIOS: dict[str, tuple[str, ...]] = {
     "lp": ("max_lp", "default_lp"),  # both workers run LP-based search: bounds leave the root LP
     "default": (),  # CP-SAT's own choice
