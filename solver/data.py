@@ -474,7 +474,8 @@ WORK_UNITS_PER_SECOND = 0.5
 MAX_SEED = 2**31 - 1  # CP-SAT's random_seed is a 32-bit integer
 MAX_WORKERS = 64  # CP-SAT starts one thread per worker; far beyond the cores it only thrashes
 
-# Worker portfolios for CP-SAT, measured in BENCHMARKS_HISTORY.md (Solver notes). "auto" picks by worker count.
+# Worker portfolios for CP-SAT, measured in BENCHMARKS_HISTORY.md (Solver notes).
+# "auto" picks by worker count.
 PORTFOLIOS: dict[str, tuple[str, ...]] = {
     "lp": ("max_lp", "default_lp"),  # both workers run LP-based search: bounds leave the root LP
     "default": (),  # CP-SAT's own choice
