@@ -8,20 +8,24 @@ Public API (everything else is internal and may change)::
         client_weekly_hours=[...], client_visits_per_week=[...], client_carers_per_visit=[...],
         client_zone=[...], provider_weekly_staff_hours=[...], provider_hourly_rate_gbp=[...],
         pair_client=[...], pair_provider=[...], pair_travel_minutes=[...], n_zones=Z,
-        # optional: client_needs, client_current_provider, client_pinned_provider, provider_skills,
-        # provider_min_viable_hours, provider_max_weekly_hours, pool_weekly_hours, pool_members,
-        # pool_zones, zone_names, provider_names, staff_cost_per_hour_gbp, mileage_gbp_per_travel_hour
+        # optional: any other field of ProblemData by name (client_needs, client_current_provider,
+        # client_pinned_provider, client_band_share, provider_skills, provider_min_viable_hours,
+        # provider_max_weekly_hours, pair_hub, pair_near, hub_* (carers at hubs), pool_members, pool_zones,
+        # names), pool_weekly_hours (pools before hubs), staff_cost_per_hour_gbp, mileage_gbp_per_travel_hour
     )
     result = solve(data, Switches(max_providers_per_zone=2, allow_unmet=True),
                    SolveParams(time_limit_s=30, workers=2, seed=0))
-    result.status, result.objective, result.assignment, result.unmet_reasons, result.summary()
-    validate_solution(data, switches, assignment)  # -> list of violated constraints, [] if feasible
+    result.status, result.objective, result.assignment, result.hubs, result.recruits, result.summary()
+    validate_solution(data, switches, assignment, hubs)  # -> list of violated constraints, [] if feasible
 
-* :class:`ProblemData` — validated numpy arrays (clients, providers, eligible pairs, pools). Bad input raises
-  :class:`DataError` (a ``CareCommissioningError`` and ``ValueError``). Eligible pairs carry the general form
+* :class:`ProblemData` — validated numpy arrays (clients, providers, hubs of carers, pairs, pools). A pair is
+  a client, a provider and the hub it is served from (a provider's own hub, a pool's hub its member may draw
+  on, or -1: the provider's staff at large); a solution is the pair serving each client (``choice``). Bad
+  input raises :class:`DataError` (a ``CareCommissioningError`` and ``ValueError``). Eligible pairs carry the general form
   ``pair_staff_hours`` / ``pair_care_cost_gbp`` / ``pair_travel_cost_gbp`` (``build`` computes them).
-* :class:`Switches` — zoning K, pools, unmet need and its penalty, move limit and penalty,
-  sustainability (min viable, exit, max weekly, loss band), cost weights. Zoning counts the providers
+* :class:`Switches` — zoning K, pools and their member limit, the workforce rules (hub weekly hours,
+  time-band windows, drivers beyond non-drivers' reach) and recruitment, unmet need and its penalty, move
+  limit and penalty, sustainability (min viable, exit, max weekly, loss band), cost weights. Zoning counts the providers
   serving a zone's *unpinned* clients: a client who chose its provider (``client_pinned_provider >= 0``,
   self-directed support option 2) keeps it whatever the zoning contract says, and that choice neither
   forces the provider into the zone nor counts toward its K. Clients merely protected by the move limit
@@ -43,7 +47,7 @@ through the same core), :mod:`solver.generate` (random instances).
 
 from solver.data import DataError, ProblemData, SolveParams, Switches
 from solver.solve import Result, solve
-from solver.validate import objective_terms, validate_solution
+from solver.validate import choice_of, objective_terms, validate_choice, validate_solution
 
 __all__ = [
     "DataError",
@@ -51,7 +55,9 @@ __all__ = [
     "Result",
     "Switches",
     "SolveParams",
+    "choice_of",
     "objective_terms",
     "solve",
+    "validate_choice",
     "validate_solution",
 ]

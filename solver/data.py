@@ -79,20 +79,32 @@ class ProblemData:
     Clients (length n): ``client_weekly_hours`` (>0), ``client_visits_per_week`` (int ≥0),
     ``client_carers_per_visit`` (1 or 2), ``client_zone`` (0..n_zones-1), ``client_needs`` (bitmask ≥0),
     ``client_current_provider`` (-1 = none), ``client_pinned_provider`` (-1 = not pinned; a pinned client
-    must have an eligible pair with that provider and is never moved; the client's choice overrides skills).
+    must have an eligible pair with that provider and is never moved; the client's choice overrides skills),
+    ``client_current_hub`` (the hub it is served from today, -1 = not known or no hubs),
+    ``client_band_share`` (n × B: the share of its visits in each time band, rows summing to 1).
 
-    Providers (length m): ``provider_weekly_staff_hours`` (≥0, visits plus travel),
-    ``provider_hourly_rate_gbp``, ``provider_skills`` (bitmask), ``provider_min_viable_hours`` (care hours,
-    ≥0), ``provider_max_weekly_hours`` (care hours, ``inf`` = no cap).
+    Providers (length m): ``provider_weekly_staff_hours`` (≥0, visits plus travel, an overall cap on the work
+    of its own staff; ``inf`` = no cap beyond its hubs), ``provider_hourly_rate_gbp``, ``provider_skills``
+    (bitmask), ``provider_min_viable_hours`` (care hours, ≥0), ``provider_max_weekly_hours`` (care hours,
+    ``inf`` = no cap).
 
-    Pairs (length k, unique (client, provider), sorted on construction): ``pair_client``, ``pair_provider``,
-    ``pair_travel_minutes`` (per visit), and the general-form arrays the model actually uses:
+    Hubs (length H; optional): where carers live and start their runs. ``hub_provider`` (the provider whose
+    carers they are, or -1) or ``hub_pool`` (the shared staff pool whose carers they are, or -1): exactly one
+    of the two. ``hub_drivers`` and ``hub_non_drivers`` (carers), ``hub_carer_weekly_hours`` (contracted
+    hours per carer), ``hub_carer_band_hours`` (H × B: hours a carer can work in each band's window over a
+    week), ``hub_max_recruits`` (most carers that may be recruited there, ``inf`` = the switch's limit).
+
+    Pairs (length k, unique (client, provider, hub), sorted on construction): a client with one way of
+    serving it, a provider from one of its hubs, from a pool hub it is a member of (only for clients in the
+    pool's zones), or from its staff at large (``pair_hub`` = -1, no hub data). ``pair_client``,
+    ``pair_provider``, ``pair_hub``, ``pair_travel_minutes`` (per visit, from the hub), ``pair_near`` (the
+    client is within non-drivers' reach of the hub), and the general-form arrays the model uses:
     ``pair_staff_hours`` (capacity consumed), ``pair_care_cost_gbp`` and ``pair_travel_cost_gbp``. Use
     :meth:`build` to compute them from hours and travel; a plain GAP fills them directly.
     A pair is *eligible* when the provider's skills cover the client's needs (or the client is pinned to it).
 
-    Pools (length n_pools): ``pool_weekly_hours``, ``pool_members`` (bool n_pools × m),
-    ``pool_zones`` (bool n_pools × n_zones).
+    Pools (length n_pools): ``pool_members`` (bool n_pools × m), ``pool_zones`` (bool n_pools × n_zones);
+    their carers are the hubs with ``hub_pool`` = the pool.
     """
 
     client_weekly_hours: np.ndarray
@@ -114,11 +126,23 @@ class ProblemData:
     pair_care_cost_gbp: np.ndarray
     pair_travel_cost_gbp: np.ndarray
     n_zones: int
-    pool_weekly_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    pair_hub: np.ndarray | None = None
+    pair_near: np.ndarray | None = None
+    client_current_hub: np.ndarray | None = None
+    client_band_share: np.ndarray | None = None
+    hub_provider: np.ndarray | None = None
+    hub_pool: np.ndarray | None = None
+    hub_drivers: np.ndarray | None = None
+    hub_non_drivers: np.ndarray | None = None
+    hub_carer_weekly_hours: np.ndarray | None = None
+    hub_carer_band_hours: np.ndarray | None = None
+    hub_max_recruits: np.ndarray | None = None
     pool_members: np.ndarray | None = None
     pool_zones: np.ndarray | None = None
     zone_names: tuple[str, ...] | None = None
     provider_names: tuple[str, ...] | None = None
+    hub_names: tuple[str, ...] | None = None
+    band_names: tuple[str, ...] | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -135,36 +159,37 @@ class ProblemData:
         pair_provider: Sequence[int],
         pair_travel_minutes: Sequence[float],
         n_zones: int,
-        client_needs: Sequence[int] | None = None,
-        client_current_provider: Sequence[int] | None = None,
-        client_pinned_provider: Sequence[int] | None = None,
-        provider_skills: Sequence[int] | None = None,
-        provider_min_viable_hours: Sequence[float] | None = None,
-        provider_max_weekly_hours: Sequence[float] | None = None,
-        pool_weekly_hours: Sequence[float] = (),
-        pool_members: Sequence[Sequence[bool]] | None = None,
-        pool_zones: Sequence[Sequence[bool]] | None = None,
-        zone_names: Sequence[str] | None = None,
-        provider_names: Sequence[str] | None = None,
         staff_cost_per_hour_gbp: float = DEFAULT_STAFF_COST_PER_HOUR_GBP,
         mileage_gbp_per_travel_hour: float = DEFAULT_MILEAGE_GBP_PER_TRAVEL_HOUR,
+        pool_weekly_hours: Sequence[float] | None = None,
+        **optional,
     ) -> ProblemData:
-        """Build from client/provider attributes and travel minutes; optional arrays get neutral defaults."""
-        n = len(client_weekly_hours)
-        m = len(provider_weekly_staff_hours)
-        minus = np.full(n, -1, dtype=np.int64)
+        """Build from client/provider attributes and travel minutes; optional arrays (any other field of the
+        class, by name) get neutral defaults.
+
+        ``pool_weekly_hours`` (the form before hubs): each pool becomes one hub of that many hours with no
+        band limit, and every member's pair with a client in the pool's zones gets a twin served from it,
+        at the same travel.
+        """
+        n, m = len(client_weekly_hours), len(provider_weekly_staff_hours)
+        pc = _arr(pair_client, np.int64, "pair_client")
+        pp = _arr(pair_provider, np.int64, "pair_provider")
+        tm = _arr(pair_travel_minutes, np.float64, "pair_travel_minutes")
+        if len(pc) != len(pp) or len(pc) != len(tm):
+            raise DataError("pair_client, pair_provider and pair_travel_minutes must have the same length")
+        _check_index(pc, n, "pair_client")  # before fancy indexing, so the message is ours
+        _check_index(pp, m, "pair_provider")
+        zone = _arr(client_zone, np.int64, "client_zone")
+        if len(zone) != n:
+            raise DataError("client arrays must all have the same length")
+        if pool_weekly_hours is not None and len(pool_weekly_hours):
+            pairs = {"pair_client": pc, "pair_provider": pp, "pair_travel_minutes": tm}
+            optional, pairs = _pools_as_hubs(optional, pool_weekly_hours, zone, pairs, m, n_zones)
+            pc, pp, tm = pairs["pair_client"], pairs["pair_provider"], pairs["pair_travel_minutes"]
         hours = _arr(client_weekly_hours, np.float64, "client_weekly_hours")
         visits = _arr(client_visits_per_week, np.int64, "client_visits_per_week")
         carers = _arr(client_carers_per_visit, np.int64, "client_carers_per_visit")
         rate = _arr(provider_hourly_rate_gbp, np.float64, "provider_hourly_rate_gbp")
-        pc = _arr(pair_client, np.int64, "pair_client")
-        pp = _arr(pair_provider, np.int64, "pair_provider")
-        tm = _arr(pair_travel_minutes, np.float64, "pair_travel_minutes")
-        # Index checks before fancy indexing so the message is ours, not numpy's.
-        if len(pc) != len(pp) or len(pc) != len(tm):
-            raise DataError("pair_client, pair_provider and pair_travel_minutes must have the same length")
-        _check_index(pc, n, "pair_client")
-        _check_index(pp, m, "pair_provider")
         if len(hours) != n or len(visits) != n or len(carers) != n:
             raise DataError("client arrays must all have the same length")
         if len(rate) != m:
@@ -172,24 +197,25 @@ class ProblemData:
         staff, care, travel = pair_arrays(
             hours, visits, carers, rate, pc, pp, tm, staff_cost_per_hour_gbp, mileage_gbp_per_travel_hour
         )
-        q = len(pool_weekly_hours)
+        defaults = {
+            "client_needs": np.zeros(n, np.int64),
+            "client_current_provider": np.full(n, -1),
+            "client_pinned_provider": np.full(n, -1),
+            "provider_skills": np.zeros(m, np.int64),
+            "provider_min_viable_hours": np.zeros(m),
+            "provider_max_weekly_hours": np.full(m, np.inf),
+        }
+        unknown = set(optional) - {f.name for f in fields(cls)}
+        if unknown:
+            raise DataError(f"unknown ProblemData field(s): {', '.join(sorted(unknown))}")
+        given = {key: value for key, value in optional.items() if value is not None}
         return cls(
             client_weekly_hours=hours,
             client_visits_per_week=visits,
             client_carers_per_visit=carers,
-            client_zone=client_zone,
-            client_needs=np.zeros(n, np.int64) if client_needs is None else client_needs,
-            client_current_provider=minus if client_current_provider is None else client_current_provider,
-            client_pinned_provider=minus if client_pinned_provider is None else client_pinned_provider,
+            client_zone=zone,
             provider_weekly_staff_hours=provider_weekly_staff_hours,
             provider_hourly_rate_gbp=rate,
-            provider_skills=np.zeros(m, np.int64) if provider_skills is None else provider_skills,
-            provider_min_viable_hours=(
-                np.zeros(m) if provider_min_viable_hours is None else provider_min_viable_hours
-            ),
-            provider_max_weekly_hours=(
-                np.full(m, np.inf) if provider_max_weekly_hours is None else provider_max_weekly_hours
-            ),
             pair_client=pc,
             pair_provider=pp,
             pair_travel_minutes=tm,
@@ -197,116 +223,17 @@ class ProblemData:
             pair_care_cost_gbp=care,
             pair_travel_cost_gbp=travel,
             n_zones=n_zones,
-            pool_weekly_hours=pool_weekly_hours,
-            pool_members=np.zeros((q, m), bool) if pool_members is None else pool_members,
-            pool_zones=np.zeros((q, n_zones), bool) if pool_zones is None else pool_zones,
-            zone_names=None if zone_names is None else tuple(zone_names),
-            provider_names=None if provider_names is None else tuple(provider_names),
+            **{**defaults, **given},
         )
 
     def __post_init__(self) -> None:
-        s = object.__setattr__  # frozen: normalise arrays once, here
-        f64, i64 = np.float64, np.int64
-        for name, dt in [
-            ("client_weekly_hours", f64), ("client_visits_per_week", i64), ("client_carers_per_visit", i64),
-            ("client_zone", i64), ("client_needs", i64), ("client_current_provider", i64),
-            ("client_pinned_provider", i64), ("provider_weekly_staff_hours", f64),
-            ("provider_hourly_rate_gbp", f64), ("provider_skills", i64), ("provider_min_viable_hours", f64),
-            ("provider_max_weekly_hours", f64), ("pair_client", i64), ("pair_provider", i64),
-            ("pair_travel_minutes", f64), ("pair_staff_hours", f64), ("pair_care_cost_gbp", f64),
-            ("pair_travel_cost_gbp", f64), ("pool_weekly_hours", f64),
-        ]:
-            value = getattr(self, name)
-            if (dt is i64 and isinstance(value, np.ndarray) and value.dtype.kind == "f"
-                    and (not np.all(np.isfinite(value)) or np.any(value != np.round(value)))):
-                raise DataError(f"{name}: must hold integers")
-            s(self, name, _arr(value, dt, name))
-            if getattr(self, name).ndim != 1:
-                raise DataError(f"{name}: must be one-dimensional, got shape {getattr(self, name).shape}")
-        if not isinstance(self.n_zones, int | np.integer) or self.n_zones < 0:
-            raise DataError(f"n_zones must be a non-negative integer, got {self.n_zones!r}")
-        s(self, "n_zones", int(self.n_zones))
-        m, q = self.n_providers, len(self.pool_weekly_hours)
-        s(self, "pool_members", _arr(np.zeros((q, m)) if self.pool_members is None else self.pool_members,
-                                     bool, "pool_members").reshape(q, m) if q else np.zeros((0, m), bool))
-        zones = np.zeros((q, self.n_zones)) if self.pool_zones is None else self.pool_zones
-        s(self, "pool_zones", _arr(zones, bool, "pool_zones").reshape(q, self.n_zones) if q else
-          np.zeros((0, self.n_zones), bool))
-        self._validate()
-        # Pairs sorted by (client, provider) so per-client slices are contiguous and output is stable.
-        order = np.lexsort((self.pair_provider, self.pair_client))
-        if np.any(order != np.arange(len(order))):
-            for name in ("pair_client", "pair_provider", "pair_travel_minutes", "pair_staff_hours",
-                         "pair_care_cost_gbp", "pair_travel_cost_gbp"):
-                s(self, name, _arr(getattr(self, name)[order], getattr(self, name).dtype, name))
-        key = self.pair_client * max(m, 1) + self.pair_provider
-        dup = np.nonzero(np.diff(np.sort(key)) == 0)[0]
-        if len(dup):
-            k = np.sort(key)[dup[0]]
-            raise DataError(f"pair (client {k // max(m, 1)}, provider {k % max(m, 1)}) is listed twice")
-        pin = self.client_pinned_provider
-        for i in np.nonzero(pin >= 0)[0]:
-            if self.pair_index(int(i), int(pin[i])) < 0:
-                raise DataError(
-                    f"client {i} is pinned to provider {self._pname(int(pin[i]))} but that pair is not "
-                    "eligible (unreachable or beyond the maximum travel); add the pair or unpin the client"
-                )
+        _normalise(self)
+        _validate(self)
+        _sort_pairs(self)
+        _check_pairs(self)
 
     def _pname(self, p: int) -> str:
         return f"{p} ({self.provider_names[p]!r})" if self.provider_names else str(p)
-
-    def _validate(self) -> None:
-        n, m, z = self.n_clients, self.n_providers, self.n_zones
-
-        def length(name: str, expected: int, what: str) -> None:
-            got = len(getattr(self, name))
-            if got != expected:
-                raise DataError(f"{name}: expected {expected} entries (one per {what}), got {got}")
-
-        def finite(name: str, lo: float = -math.inf, hi: float = math.inf, allow_inf: bool = False) -> None:
-            a = getattr(self, name)
-            bad = np.isnan(a) if allow_inf else ~np.isfinite(a)
-            bad |= (a < lo) | (a > hi)
-            if np.any(bad):
-                j = int(np.nonzero(bad)[0][0])
-                raise DataError(f"{name}[{j}] = {a[j]!r} is not a finite number in [{lo}, {hi}]")
-
-        for name in ("client_visits_per_week", "client_carers_per_visit", "client_zone", "client_needs",
-                     "client_current_provider", "client_pinned_provider"):
-            length(name, n, "client")
-        for name in ("provider_hourly_rate_gbp", "provider_skills", "provider_min_viable_hours",
-                     "provider_max_weekly_hours"):
-            length(name, m, "provider")
-        k = len(self.pair_client)
-        for name in ("pair_provider", "pair_travel_minutes", "pair_staff_hours", "pair_care_cost_gbp",
-                     "pair_travel_cost_gbp"):
-            length(name, k, "pair")
-        finite("client_weekly_hours", lo=0.0, hi=MAX_HOURS)
-        if np.any(self.client_weekly_hours <= 0):
-            j = int(np.nonzero(self.client_weekly_hours <= 0)[0][0])
-            raise DataError(f"client_weekly_hours[{j}] = {self.client_weekly_hours[j]} must be > 0")
-        _check_range(self.client_visits_per_week, 0, 10_000, "client_visits_per_week")
-        _check_range(self.client_carers_per_visit, 1, 2, "client_carers_per_visit")
-        _check_index(self.client_zone, z, "client_zone")
-        _check_range(self.client_needs, 0, 2**62, "client_needs")
-        _check_range(self.client_current_provider, -1, m - 1, "client_current_provider")
-        _check_range(self.client_pinned_provider, -1, m - 1, "client_pinned_provider")
-        finite("provider_weekly_staff_hours", lo=0.0, hi=MAX_HOURS)
-        finite("provider_hourly_rate_gbp", lo=-MAX_GBP, hi=MAX_GBP)
-        _check_range(self.provider_skills, 0, 2**62, "provider_skills")
-        finite("provider_min_viable_hours", lo=0.0, hi=MAX_HOURS)
-        finite("provider_max_weekly_hours", lo=0.0, allow_inf=True)
-        _check_index(self.pair_client, n, "pair_client")
-        _check_index(self.pair_provider, m, "pair_provider")
-        finite("pair_travel_minutes", lo=0.0, hi=MAX_HOURS * 60.0)
-        finite("pair_staff_hours", lo=0.0, hi=MAX_HOURS)
-        finite("pair_care_cost_gbp", lo=-MAX_GBP, hi=MAX_GBP)
-        finite("pair_travel_cost_gbp", lo=-MAX_GBP, hi=MAX_GBP)
-        finite("pool_weekly_hours", lo=0.0, hi=MAX_HOURS)
-        if self.zone_names is not None and len(self.zone_names) != z:
-            raise DataError(f"zone_names: expected {z} names, got {len(self.zone_names)}")
-        if self.provider_names is not None and len(self.provider_names) != m:
-            raise DataError(f"provider_names: expected {m} names, got {len(self.provider_names)}")
 
     # ------------------------------------------------------------------ derived views
     @property
@@ -319,7 +246,15 @@ class ProblemData:
 
     @property
     def n_pools(self) -> int:
-        return len(self.pool_weekly_hours)
+        return len(self.pool_members)
+
+    @property
+    def n_hubs(self) -> int:
+        return len(self.hub_provider)
+
+    @property
+    def n_bands(self) -> int:
+        return self.client_band_share.shape[1]
 
     @cached_property
     def client_care_hours(self) -> np.ndarray:
@@ -339,15 +274,43 @@ class ProblemData:
         return ok | (self.client_pinned_provider[self.pair_client] == self.pair_provider)
 
     @cached_property
+    def pair_pool(self) -> np.ndarray:
+        """The pool whose hub serves the pair, or -1 (the provider's own carers)."""
+        hub = self.pair_hub
+        return np.where(hub >= 0, self.hub_pool[np.maximum(hub, 0)] if self.n_hubs else -1, -1)
+
+    @cached_property
+    def pair_band_staff_hours(self) -> np.ndarray:
+        """Staff hours per week of each pair in each band (k × B): its visits' share of the band."""
+        return self.pair_staff_hours[:, None] * self.client_band_share[self.pair_client]
+
+    @cached_property
+    def hub_carers(self) -> np.ndarray:
+        return self.hub_drivers + self.hub_non_drivers
+
+    @cached_property
     def client_pair_start(self) -> np.ndarray:
         """Pairs of client i are ``pair_start[i]:pair_start[i+1]`` (pairs are sorted by client)."""
         return np.searchsorted(self.pair_client, np.arange(self.n_clients + 1)).astype(np.int64)
 
-    def pair_index(self, client: int, provider: int) -> int:
-        """Index of pair (client, provider) or -1."""
+    def pairs_of(self, client: int, provider: int) -> range:
+        """The pairs of (client, provider): one per hub it may be served from (contiguous, by hub)."""
         a, b = self.client_pair_start[client], self.client_pair_start[client + 1]
-        j = a + int(np.searchsorted(self.pair_provider[a:b], provider))
-        return j if j < b and self.pair_provider[j] == provider else -1
+        row = self.pair_provider[a:b]
+        lo = a + int(np.searchsorted(row, provider, side="left"))
+        hi = a + int(np.searchsorted(row, provider, side="right"))
+        return range(lo, hi)
+
+    def pair_index(self, client: int, provider: int, hub: int | None = None) -> int:
+        """Index of pair (client, provider, hub) or -1; ``hub`` None: the first pair of (client, provider),
+        the one from its quickest hub when the caller listed hubs quickest first (see :meth:`build`)."""
+        ks = self.pairs_of(client, provider)
+        if not len(ks):
+            return -1
+        if hub is None:
+            return ks.start
+        hit = [k for k in ks if self.pair_hub[k] == hub]
+        return hit[0] if hit else -1
 
     @cached_property
     def provider_current_care_hours(self) -> np.ndarray:
@@ -373,6 +336,287 @@ class ProblemData:
     def provider_name(self, p: int) -> str:
         return self.provider_names[p] if self.provider_names else f"provider {p}"
 
+    def hub_name(self, h: int) -> str:
+        return self.hub_names[h] if self.hub_names else f"hub {h}"
+
+    def band_name(self, b: int) -> str:
+        return self.band_names[b] if self.band_names else f"band {b}"
+
+
+_CLIENT_INT = (
+    "client_visits_per_week",
+    "client_carers_per_visit",
+    "client_zone",
+    "client_needs",
+    "client_current_provider",
+    "client_pinned_provider",
+)
+_PROVIDER_FLOAT = (
+    "provider_weekly_staff_hours",
+    "provider_hourly_rate_gbp",
+    "provider_min_viable_hours",
+    "provider_max_weekly_hours",
+)
+_PAIR_FLOAT = ("pair_travel_minutes", "pair_staff_hours", "pair_care_cost_gbp", "pair_travel_cost_gbp")
+_HUB_INT = ("hub_provider", "hub_pool", "hub_drivers", "hub_non_drivers")
+_PAIR_FIELDS = ("pair_client", "pair_provider", "pair_hub", "pair_near", *_PAIR_FLOAT)
+
+
+def _one_dim(d: ProblemData, name: str, dtype) -> None:
+    value = getattr(d, name)
+    if (
+        dtype is np.int64
+        and isinstance(value, np.ndarray)
+        and value.dtype.kind == "f"
+        and (not np.all(np.isfinite(value)) or np.any(value != np.round(value)))
+    ):
+        raise DataError(f"{name}: must hold integers")
+    a = _arr(value, dtype, name)
+    if a.ndim != 1:
+        raise DataError(f"{name}: must be one-dimensional, got shape {a.shape}")
+    object.__setattr__(d, name, a)
+
+
+def _matrix(d: ProblemData, name: str, dtype, shape: tuple[int, int], default) -> None:
+    value = getattr(d, name)
+    a = np.full(shape, default, dtype=dtype) if value is None else _arr(value, dtype, name)
+    if a.size == 0 and 0 in shape:
+        a = np.zeros(shape, dtype=dtype)
+    if a.shape != shape:
+        raise DataError(f"{name}: expected shape {shape}, got {a.shape}")
+    a.setflags(write=False)
+    object.__setattr__(d, name, a)
+
+
+def _normalise(d: ProblemData) -> None:
+    """Arrays of the right dtype and shape, optional ones filled with their neutral defaults."""
+    s = object.__setattr__  # frozen: normalise arrays once, here
+    n, k = len(np.atleast_1d(d.client_weekly_hours)), len(np.atleast_1d(d.pair_client))
+    defaults = {
+        "pair_hub": np.full(k, -1),
+        "pair_near": np.ones(k, bool),
+        "client_current_hub": np.full(n, -1),
+        "hub_provider": np.zeros(0, np.int64),
+        "hub_carer_weekly_hours": np.zeros(0),
+    }
+    for name, value in defaults.items():
+        if getattr(d, name) is None:
+            s(d, name, value)
+    h = len(np.atleast_1d(d.hub_provider))
+    for name in ("hub_pool", "hub_drivers", "hub_non_drivers"):
+        if getattr(d, name) is None:
+            s(d, name, np.full(h, -1 if name == "hub_pool" else 0))
+    if d.hub_max_recruits is None:
+        s(d, "hub_max_recruits", np.full(h, np.inf))
+    for name in (
+        "client_weekly_hours",
+        *_PROVIDER_FLOAT,
+        *_PAIR_FLOAT,
+        "hub_carer_weekly_hours",
+        "hub_max_recruits",
+    ):
+        _one_dim(d, name, np.float64)
+    for name in (
+        *_CLIENT_INT,
+        "provider_skills",
+        "pair_client",
+        "pair_provider",
+        "pair_hub",
+        "client_current_hub",
+        *_HUB_INT,
+    ):
+        _one_dim(d, name, np.int64)
+    _one_dim(d, "pair_near", bool)
+    if not isinstance(d.n_zones, int | np.integer) or d.n_zones < 0:
+        raise DataError(f"n_zones must be a non-negative integer, got {d.n_zones!r}")
+    s(d, "n_zones", int(d.n_zones))
+    bands = _band_count(d)
+    _matrix(d, "client_band_share", np.float64, (len(d.client_weekly_hours), bands), 1.0 / bands)
+    _matrix(d, "hub_carer_band_hours", np.float64, (len(d.hub_provider), bands), np.inf)
+    m = len(d.provider_weekly_staff_hours)
+    q = 0 if d.pool_members is None else len(d.pool_members)
+    _matrix(d, "pool_members", bool, (q, m), False)
+    _matrix(d, "pool_zones", bool, (q, d.n_zones), False)
+    for name in ("zone_names", "provider_names", "hub_names", "band_names"):
+        if getattr(d, name) is not None:
+            s(d, name, tuple(str(v) for v in getattr(d, name)))
+
+
+def _band_count(d: ProblemData) -> int:
+    for value in (d.client_band_share, d.hub_carer_band_hours):
+        if value is not None and np.ndim(value) == 2 and np.shape(value)[1] > 0:
+            return int(np.shape(value)[1])
+    return len(d.band_names) if d.band_names else 1
+
+
+def _validate(d: ProblemData) -> None:
+    _validate_lengths(d)
+    _validate_values(d)
+    _validate_hubs(d)
+
+
+def _validate_lengths(d: ProblemData) -> None:
+    n, m, k, h = d.n_clients, d.n_providers, len(d.pair_client), d.n_hubs
+
+    def length(name: str, expected: int, what: str) -> None:
+        got = len(getattr(d, name))
+        if got != expected:
+            raise DataError(f"{name}: expected {expected} entries (one per {what}), got {got}")
+
+    for name in (*_CLIENT_INT, "client_current_hub"):
+        length(name, n, "client")
+    for name in (
+        "provider_hourly_rate_gbp",
+        "provider_skills",
+        "provider_min_viable_hours",
+        "provider_max_weekly_hours",
+    ):
+        length(name, m, "provider")
+    for name in _PAIR_FIELDS[1:]:
+        length(name, k, "pair")
+    for name in (*_HUB_INT, "hub_carer_weekly_hours", "hub_max_recruits"):
+        length(name, h, "hub")
+    for name, names, expected in (
+        ("zone_names", d.zone_names, d.n_zones),
+        ("provider_names", d.provider_names, m),
+        ("hub_names", d.hub_names, h),
+        ("band_names", d.band_names, d.n_bands),
+    ):
+        if names is not None and len(names) != expected:
+            raise DataError(f"{name}: expected {expected} names, got {len(names)}")
+
+
+def _finite(d: ProblemData, name: str, lo: float = -math.inf, hi: float = math.inf, allow_inf=False) -> None:
+    a = getattr(d, name)
+    bad = np.isnan(a) if allow_inf else ~np.isfinite(a)
+    bad |= (a < lo) | (a > hi)
+    if np.any(bad):
+        j = np.argwhere(bad)[0]
+        where = int(j[0]) if len(j) == 1 else tuple(int(v) for v in j)
+        raise DataError(f"{name}[{where}] = {a[tuple(j)]!r} is not a finite number in [{lo}, {hi}]")
+
+
+def _validate_values(d: ProblemData) -> None:
+    m, z = d.n_providers, d.n_zones
+    _finite(d, "client_weekly_hours", lo=0.0, hi=MAX_HOURS)
+    if np.any(d.client_weekly_hours <= 0):
+        j = int(np.nonzero(d.client_weekly_hours <= 0)[0][0])
+        raise DataError(f"client_weekly_hours[{j}] = {d.client_weekly_hours[j]} must be > 0")
+    _check_range(d.client_visits_per_week, 0, 10_000, "client_visits_per_week")
+    _check_range(d.client_carers_per_visit, 1, 2, "client_carers_per_visit")
+    _check_index(d.client_zone, z, "client_zone")
+    _check_range(d.client_needs, 0, 2**62, "client_needs")
+    _check_range(d.client_current_provider, -1, m - 1, "client_current_provider")
+    _check_range(d.client_pinned_provider, -1, m - 1, "client_pinned_provider")
+    _finite(d, "provider_weekly_staff_hours", lo=0.0, allow_inf=True)
+    _finite(d, "provider_hourly_rate_gbp", lo=-MAX_GBP, hi=MAX_GBP)
+    _check_range(d.provider_skills, 0, 2**62, "provider_skills")
+    _finite(d, "provider_min_viable_hours", lo=0.0, hi=MAX_HOURS)
+    _finite(d, "provider_max_weekly_hours", lo=0.0, allow_inf=True)
+    _check_index(d.pair_client, d.n_clients, "pair_client")
+    _check_index(d.pair_provider, m, "pair_provider")
+    _finite(d, "pair_travel_minutes", lo=0.0, hi=MAX_HOURS * 60.0)
+    _finite(d, "pair_staff_hours", lo=0.0, hi=MAX_HOURS)
+    _finite(d, "pair_care_cost_gbp", lo=-MAX_GBP, hi=MAX_GBP)
+    _finite(d, "pair_travel_cost_gbp", lo=-MAX_GBP, hi=MAX_GBP)
+    _finite(d, "client_band_share", lo=0.0, hi=1.0)
+    off = np.abs(d.client_band_share.sum(axis=1) - 1.0) > 1e-6
+    if np.any(off):
+        i = int(np.nonzero(off)[0][0])
+        raise DataError(f"client_band_share[{i}] sums to {d.client_band_share[i].sum():.6f}, not 1")
+
+
+def _validate_hubs(d: ProblemData) -> None:
+    h, m, q = d.n_hubs, d.n_providers, d.n_pools
+    _check_range(d.hub_provider, -1, m - 1, "hub_provider")
+    _check_range(d.hub_pool, -1, q - 1, "hub_pool")
+    both = (d.hub_provider >= 0) == (d.hub_pool >= 0)
+    if np.any(both):
+        j = int(np.nonzero(both)[0][0])
+        raise DataError(f"hub {j}: give either hub_provider or hub_pool (exactly one of the two)")
+    _check_range(d.hub_drivers, 0, 100_000, "hub_drivers")
+    _check_range(d.hub_non_drivers, 0, 100_000, "hub_non_drivers")
+    _finite(d, "hub_carer_weekly_hours", lo=0.0, hi=168.0)
+    _finite(d, "hub_carer_band_hours", lo=0.0, allow_inf=True)
+    _finite(d, "hub_max_recruits", lo=0.0, allow_inf=True)
+    _check_range(d.pair_hub, -1, h - 1, "pair_hub")
+    _check_range(d.client_current_hub, -1, h - 1, "client_current_hub")
+
+
+def _sort_pairs(d: ProblemData) -> None:
+    """Pairs sorted by (client, provider, hub) so per-client slices are contiguous and output is stable."""
+    order = np.lexsort((d.pair_hub, d.pair_provider, d.pair_client))
+    if np.any(order != np.arange(len(order))):
+        for name in _PAIR_FIELDS:
+            a = getattr(d, name)
+            object.__setattr__(d, name, _arr(a[order], a.dtype, name))
+
+
+def _check_pairs(d: ProblemData) -> None:
+    """No pair twice; a hub serves its own provider's pairs, a pool hub its members' in the pool's zones; a
+    pinned client has a pair with its chosen provider."""
+    m, h = max(d.n_providers, 1), max(d.n_hubs, 1) + 1
+    key = (d.pair_client * m + d.pair_provider) * h + (d.pair_hub + 1)
+    dup = np.nonzero(np.diff(key) == 0)[0]
+    if len(dup):
+        k = int(dup[0])
+        raise DataError(
+            f"pair (client {d.pair_client[k]}, provider {d.pair_provider[k]}, hub {d.pair_hub[k]}) "
+            "is listed twice"
+        )
+    has = np.flatnonzero(d.pair_hub >= 0)
+    hub, provider = d.pair_hub[has], d.pair_provider[has]
+    ok = d.hub_provider[hub] == provider
+    if d.n_pools:
+        pool = d.hub_pool[hub]
+        pq, zone = np.maximum(pool, 0), d.client_zone[d.pair_client[has]]
+        ok |= (pool >= 0) & d.pool_members[pq, provider] & d.pool_zones[pq, zone]
+    if not np.all(ok):
+        k = int(has[np.nonzero(~ok)[0][0]])
+        raise DataError(
+            f"pair {k}: hub {d.pair_hub[k]} is neither a hub of provider {d._pname(int(d.pair_provider[k]))} "
+            "nor a hub of a pool it is a member of, covering the client's zone"
+        )
+    pin = d.client_pinned_provider
+    for i in np.nonzero(pin >= 0)[0]:
+        if d.pair_index(int(i), int(pin[i])) < 0:
+            raise DataError(
+                f"client {i} is pinned to provider {d._pname(int(pin[i]))} but that pair is not "
+                "eligible (unreachable or beyond the maximum travel); add the pair or unpin the client"
+            )
+
+
+def _pools_as_hubs(
+    optional: dict, pool_weekly_hours, zone, pairs: dict[str, np.ndarray], m: int, n_zones: int
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """Pools given as weekly hours (the form before hubs): one hub per pool with that many hours and no band
+    limit, all drivers, and a twin of every member's pair with a client in the pool's zones (``pairs``: the
+    pair arrays by field name), at the same travel, served from it. Provider pairs keep no hub."""
+    hours = _arr(pool_weekly_hours, np.float64, "pool_weekly_hours")
+    q = len(hours)
+    members = _arr(optional.get("pool_members", np.zeros((q, m))), bool, "pool_members").reshape(q, m)
+    zones = _arr(optional.get("pool_zones", np.zeros((q, n_zones))), bool, "pool_zones").reshape(q, n_zones)
+    if optional.get("hub_provider") is not None and len(optional["hub_provider"]):
+        raise DataError("give pools as hubs (hub_pool) or as pool_weekly_hours, not both")
+    pc, pp = pairs["pair_client"], pairs["pair_provider"]
+    twins = [members[j, pp] & zones[j, zone[pc]] for j in range(q)]
+    out = {name: np.concatenate([a, *(a[sel] for sel in twins)]) for name, a in pairs.items()}
+    hub = [np.full(len(pc), -1), *(np.full(int(sel.sum()), j) for j, sel in enumerate(twins))]
+    bands = np.shape(optional["client_band_share"])[1] if optional.get("client_band_share") is not None else 1
+    optional = {
+        **optional,
+        "pool_members": members,
+        "pool_zones": zones,
+        "pair_hub": np.concatenate(hub),
+        "hub_provider": np.full(q, -1),
+        "hub_pool": np.arange(q),
+        "hub_drivers": np.ones(q, np.int64),
+        "hub_non_drivers": np.zeros(q, np.int64),
+        "hub_carer_weekly_hours": hours,
+        "hub_carer_band_hours": np.repeat(hours[:, None], bands, axis=1),
+    }
+    return optional, out
+
 
 def protected_clients(data: ProblemData, switches: Switches) -> np.ndarray:
     """Clients that must stay with their current, protected provider: those whose current pair is eligible
@@ -382,8 +626,8 @@ def protected_clients(data: ProblemData, switches: Switches) -> np.ndarray:
     cur = data.client_current_provider
     out = []
     for i in np.flatnonzero(np.isin(cur, switches.protect)):
-        k = data.pair_index(int(i), int(cur[i]))
-        if k >= 0 and data.pair_eligible[k]:
+        ks = data.pairs_of(int(i), int(cur[i]))
+        if any(data.pair_eligible[k] for k in ks):
             out.append(int(i))
     return np.array(out, dtype=np.int64)
 
@@ -414,34 +658,105 @@ class Switches:
     """The commissioner's switches (see :func:`switch`; each owned by one rule of :mod:`solver.rules`)."""
 
     max_providers_per_zone: int | None = switch(
-        None, "count", "zoning: at most this many providers serve any zone (clients who chose their provider "
-        "are not counted); absent: no zoning", low=1)
-    pools: bool = switch(True, "bool", "shared staff pools on: member providers may draw pool hours for "
-                         "clients in the pool's zones")
-    allow_unmet: bool = switch(True, "bool", "a client may be left unmet, at the unmet penalty; false: every "
-                               "client must be served (or the variant is infeasible)")
+        None,
+        "count",
+        "zoning: at most this many providers serve any zone (clients who chose their provider "
+        "are not counted); absent: no zoning",
+        low=1,
+    )
+    pools: bool = switch(
+        True,
+        "bool",
+        "shared staff pools on: member providers may serve clients in a pool's "
+        "zones from the pool's hubs, with the pool's carers",
+    )
+    max_pool_members: int = switch(
+        4,
+        "count",
+        "at most this many member providers draw on any one pool (the "
+        "partnership rule: beyond about four partners complexity explodes)",
+        low=1,
+    )
+    workforce: bool = switch(
+        True,
+        "bool",
+        "carers at hubs bind the allocation: their weekly hours, their "
+        "hours in each time band's window and, beyond non-drivers' reach, drivers' hours; "
+        "false: only providers' overall weekly hours",
+    )
+    recruit: bool = switch(
+        False,
+        "bool",
+        "the optimiser may recruit carers at hubs (drivers or not) instead of "
+        "leaving need unmet, at the recruitment cost",
+    )
+    recruit_cost_gbp_per_carer_week: float = switch(
+        60.0,
+        "money",
+        "£ per week of recruiting and inducting one carer who does not drive (advertising, "
+        "training, SSSC registration; assumed)",
+        high=1e6,
+    )
+    recruit_driver_cost_gbp_per_carer_week: float = switch(
+        90.0,
+        "money",
+        "£ per week of recruiting one carer who drives (few applicants drive; assumed)",
+        high=1e6,
+    )
+    max_recruits_per_hub: int = switch(
+        5,
+        "natural",
+        "with recruit: most carers recruited at any one hub (a hub's own max_recruits may be lower)",
+        high=10_000,
+    )
+    allow_unmet: bool = switch(
+        True,
+        "bool",
+        "a client may be left unmet, at the unmet penalty; false: every "
+        "client must be served (or the variant is infeasible)",
+    )
     unmet_penalty_gbp_per_hour: float = switch(
-        1000.0, "money", "£ per care hour of a client left unmet, per week (far above any care rate: unmet "
-        "need is the last resort)", high=1e6)
-    max_moves: int | None = switch(None, "natural", "continuity: at most this many clients change provider "
-                                   "(a client with a provider left unmet has moved too); absent: no limit")
+        1000.0,
+        "money",
+        "£ per care hour of a client left unmet, per week (far above any care rate: unmet "
+        "need is the last resort)",
+        high=1e6,
+    )
+    max_moves: int | None = switch(
+        None,
+        "natural",
+        "continuity: at most this many clients change provider "
+        "(a client with a provider left unmet has moved too); absent: no limit",
+    )
     move_penalty_gbp: float = switch(0.0, "money", "£ charged per client moved to another provider", high=1e9)
-    min_viable: bool = switch(False, "bool", "each provider keeps at least its minimum viable hours "
-                              "(providers.min_viable_hours), or leaves the market if allow_provider_exit")
-    allow_provider_exit: bool = switch(True, "bool", "with min_viable: a provider may instead get no clients "
-                                       "at all (it leaves the market)")
-    max_weekly: bool = switch(True, "bool", "no provider grows beyond its maximum weekly hours "
-                              "(providers.max_weekly_hours)")
-    max_loss_fraction: float | None = switch(None, "fraction", "no provider loses more than this share of "
-                                             "the care hours it delivers today; absent: no limit")
+    min_viable: bool = switch(
+        False,
+        "bool",
+        "each provider keeps at least its minimum viable hours "
+        "(providers.min_viable_hours), or leaves the market if allow_provider_exit",
+    )
+    allow_provider_exit: bool = switch(
+        True, "bool", "with min_viable: a provider may instead get no clients at all (it leaves the market)"
+    )
+    max_weekly: bool = switch(
+        True, "bool", "no provider grows beyond its maximum weekly hours (providers.max_weekly_hours)"
+    )
+    max_loss_fraction: float | None = switch(
+        None,
+        "fraction",
+        "no provider loses more than this share of the care hours it delivers today; absent: no limit",
+    )
     weight_travel: float = switch(1.0, "weight", "multiplier of the travel cost in the objective", high=1e3)
     weight_care: float = switch(1.0, "weight", "multiplier of the care cost in the objective", high=1e3)
-    protect: tuple[int, ...] = switch((), "providers", "these providers' current clients stay with them: "
-                                      "never moved, never left unmet")
-    lock_out: tuple[tuple[int, int], ...] = switch((), "provider_zones", "these providers take no clients in "
-                                                   "these zones (a client's own choice stays)")
-    reserve: tuple[tuple[int, int], ...] = switch((), "provider_zones", "these zones are served by these "
-                                                  "providers only (a client's own choice stays)")
+    protect: tuple[int, ...] = switch(
+        (), "providers", "these providers' current clients stay with them: never moved, never left unmet"
+    )
+    lock_out: tuple[tuple[int, int], ...] = switch(
+        (), "provider_zones", "these providers take no clients in these zones (a client's own choice stays)"
+    )
+    reserve: tuple[tuple[int, int], ...] = switch(
+        (), "provider_zones", "these zones are served by these providers only (a client's own choice stays)"
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "protect", tuple(int(p) for p in self.protect))
@@ -513,10 +828,18 @@ class SolveParams:
     time_limit_s: float = switch(30.0, "seconds", "wall-clock seconds per variant: a hard stop")
     workers: int = switch(2, "count", "CP-SAT workers (threads): one per core", low=1, high=MAX_WORKERS)
     seed: int = switch(0, "natural", "the solver's random seed", high=MAX_SEED)
-    deterministic: bool = switch(True, "bool", "the same data, seed and workers give the same answer on any "
-                                 "machine (the work limit ends the search); false: the clock alone does")
-    work_limit: float | None = switch(None, "work", "deterministic work units per variant (CP-SAT's "
-                                      "deterministic time); absent: half a unit per second of time_limit_s")
+    deterministic: bool = switch(
+        True,
+        "bool",
+        "the same data, seed and workers give the same answer on any "
+        "machine (the work limit ends the search); false: the clock alone does",
+    )
+    work_limit: float | None = switch(
+        None,
+        "work",
+        "deterministic work units per variant (CP-SAT's "
+        "deterministic time); absent: half a unit per second of time_limit_s",
+    )
     lexicographic: bool = False
     log_progress: bool = False
     portfolio: str = "auto"

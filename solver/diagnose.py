@@ -8,7 +8,7 @@
   per constraint family, passed to CP-SAT as assumptions; ``sufficient_assumptions_for_infeasibility`` names
   a conflicting subset, which is then shrunk by deletion (each family dropped in turn, kept if still needed).
 * :func:`unmet_reasons` — for each unmet client of a solution: no eligible provider, capacity short, zoning
-  limit, max weekly hours, or cheaper to leave unmet.
+  limit, max weekly hours, or cheaper to leave unmet; a hub short names the hub and the time band.
 """
 
 from __future__ import annotations
@@ -85,53 +85,93 @@ def diagnose(data: ProblemData, switches: Switches, params: SolveParams | None =
 
 
 def unmet_reasons(
-    data: ProblemData, switches: Switches, assignment: np.ndarray, pool_draw_hours: np.ndarray
+    data: ProblemData, switches: Switches, choice: np.ndarray, recruits: np.ndarray | None = None
 ) -> dict[int, str]:
-    """One sentence per unmet client saying why nobody took it."""
-    out: dict[int, str] = {}
-    unmet = np.nonzero(np.asarray(assignment) < 0)[0]
-    if not len(unmet):
-        return out
-    from solver.measures import provider_loads, zone_providers
+    """One sentence per unmet client saying why nobody took it, naming the hub and band that are short."""
+    from solver.measures import provider_loads, recruit_limits, zone_providers
 
-    loads = provider_loads(data, assignment)
-    spare = data.provider_weekly_staff_hours + pool_draw_hours.sum(axis=(0, 2)) - loads["staff_hours"]
-    if switches.pools and data.n_pools:
-        left = data.pool_weekly_hours - pool_draw_hours.sum(axis=(1, 2))
-    served = zone_providers(data, assignment, exempt_pinned=True)
+    unmet = np.nonzero(np.asarray(choice) < 0)[0]
+    if not len(unmet):
+        return {}
+    recruits = np.zeros((data.n_hubs, 2)) if recruits is None else np.asarray(recruits, dtype=float)
+    room = recruits.copy()  # carers the limit still allows count as room: recruiting them is a choice
+    room[:, 0] += np.maximum(recruit_limits(data, switches) - recruits.sum(axis=1), 0)
+    state = _Room(data, switches, choice, room, provider_loads(data, choice))
+    served = zone_providers(data, providers_of_choice(data, choice), exempt_pinned=True)
+    return {int(i): _unmet_reason(data, switches, state, served, int(i)) for i in unmet}
+
+
+def providers_of_choice(data: ProblemData, choice: np.ndarray) -> np.ndarray:
+    from solver.measures import providers_of
+
+    return providers_of(data, choice)
+
+
+class _Room:
+    """Spare hours per provider (own carers) and per hub, for testing one more client at a time."""
+
+    def __init__(self, data, switches, choice, recruits, loads):
+        from solver.measures import hub_capacity, hub_loads
+
+        self.data, self.switches = data, switches
+        self.own_spare = data.provider_weekly_staff_hours - loads["own_staff_hours"]
+        self.care = loads["care_hours"]
+        self.hub = hub_loads(data, choice)
+        self.cap = hub_capacity(data, recruits)
+
+    def hub_short(self, k: int) -> str:
+        """Why hub of pair k cannot take its client ("" if it can), naming the band."""
+        from solver.measures import workforce_shortfalls
+
+        d, h = self.data, int(self.data.pair_hub[k])
+        if h < 0 or not self.switches.workforce:
+            return ""
+        extra = d.pair_band_staff_hours[k]
+        one = {key: value[h:h + 1].copy() for key, value in self.hub.items()}
+        one["band"][0] += extra
+        (one["near"] if d.pair_near[k] else one["far"])[0] += extra
+        short = workforce_shortfalls(one, {key: value[h:h + 1] for key, value in self.cap.items()})
+        hub = d.hub_name(h)
+        for b in range(d.n_bands):
+            if short["band"][0, b] > 1e-6 and extra[b] > 0:
+                return f"{hub} has no {d.band_name(b)} hours left ({short['band'][0, b]:.1f} h short)"
+            if short["far"][0, b] > 1e-6 and extra[b] > 0:
+                return (f"{hub}'s drivers have no {d.band_name(b)} hours left and the client is beyond "
+                        "non-drivers' reach")
+        if short["weekly"][0] > 1e-6:
+            return f"{hub}'s carers have no weekly hours left ({short['weekly'][0]:.1f} h short)"
+        if short["driver_week"][0] + short["non_driver_week"][0] > 1e-6:
+            return f"{hub}'s drivers have no weekly hours left for clients beyond non-drivers' reach"
+        return ""
+
+    def fits(self, k: int) -> str:
+        """Why pair k cannot be taken ("" if it can)."""
+        d = self.data
+        p = int(d.pair_provider[k])
+        if d.pair_pool[k] < 0 and self.own_spare[p] + 1e-9 < d.pair_staff_hours[k]:
+            return f"{d.provider_name(p)} has {max(self.own_spare[p], 0.0):.1f} staff h/week spare"
+        return self.hub_short(k)
+
+
+def _unmet_reason(data, switches, state: _Room, served, i: int) -> str:
+    z = int(data.client_zone[i])
+    ks = [k for k in range(data.client_pair_start[i], data.client_pair_start[i + 1]) if data.pair_eligible[k]]
+    if not switches.pools:
+        ks = [k for k in ks if data.pair_pool[k] < 0]
+    if not ks:
+        return "no eligible provider: none within reach has the skills the client needs"
+    why = {k: state.fits(k) for k in ks}
+    fits = sorted({int(data.pair_provider[k]) for k, w in why.items() if not w})
+    if not fits:
+        shown = "; ".join(dict.fromkeys(why.values()))
+        return f"capacity short in {data.zone_name(z)}: {shown}"
     k_max = switches.max_providers_per_zone
-    for i in unmet:
-        i = int(i)
-        z = int(data.client_zone[i])
-        a, b = data.client_pair_start[i], data.client_pair_start[i + 1]
-        ks = [k for k in range(a, b) if data.pair_eligible[k]]
-        if not ks:
-            out[i] = "no eligible provider: none within reach has the skills the client needs"
-            continue
-        fits = []
-        for k in ks:
-            p = int(data.pair_provider[k])
-            room = spare[p]
-            if switches.pools and data.n_pools:
-                room += float(left[data.pool_members[:, p] & data.pool_zones[:, z]].sum())
-            if room + 1e-9 >= data.pair_staff_hours[k]:
-                fits.append(p)
-        if not fits:
-            best = max(spare[int(data.pair_provider[k])] for k in ks)
-            out[i] = (f"capacity short in {data.zone_name(z)}: the client needs "
-                      f"{data.pair_staff_hours[ks].min():.1f} staff h/week, eligible providers have at most "
-                      f"{max(best, 0.0):.1f} h spare")
-            continue
-        if k_max is not None and len(served[z]) >= k_max and not set(fits) & set(served[z]):
-            out[i] = (f"zoning limit: {data.zone_name(z)} already has {k_max} providers, all full; "
-                      f"{data.provider_name(fits[0])} has room but may not enter the zone")
-            continue
-        after = loads["care_hours"] + data.client_care_hours[i]
-        capped = [p for p in fits
-                  if switches.max_weekly and after[p] > data.provider_max_weekly_hours[p] + 1e-9]
-        if len(capped) == len(fits):
-            out[i] = "maximum weekly hours: providers with room would exceed their maximum weekly hours"
-            continue
-        out[i] = ("other rules (sustainability floors, move limit) or cost: serving the client would cost "
-                  f"more than the unmet penalty of £{switches.unmet_penalty_gbp_per_hour:.0f} per care hour")
-    return out
+    if k_max is not None and len(served[z]) >= k_max and not set(fits) & set(served[z]):
+        return (f"zoning limit: {data.zone_name(z)} already has {k_max} providers, all full; "
+                f"{data.provider_name(fits[0])} has room but may not enter the zone")
+    after = state.care + data.client_care_hours[i]
+    capped = [p for p in fits if switches.max_weekly and after[p] > data.provider_max_weekly_hours[p] + 1e-9]
+    if len(capped) == len(fits):
+        return "maximum weekly hours: providers with room would exceed their maximum weekly hours"
+    return ("other rules (sustainability floors, move limit, pool members) or cost: serving the client would "
+            f"cost more than the unmet penalty of £{switches.unmet_penalty_gbp_per_hour:.0f} per care hour")

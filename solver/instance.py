@@ -1,6 +1,6 @@
 """Anonymised JSON instances: arrays only — no names, no identifiers, no coordinates.
 
-Format (version 1)::
+Format (version 2; version 1, with pools as ``pools.weekly_hours`` and no hubs, is still read)::
 
     {
       "format": "care-commissioning-instance", "version": 1,
@@ -9,9 +9,12 @@ Format (version 1)::
                     "zone": [...], "needs": [...], "current_provider": [...], "pinned_provider": [...]},
       "providers": {"weekly_staff_hours": [...], "hourly_rate_gbp": [...], "skills": [...],
                     "min_viable_hours": [...], "max_weekly_hours": [... null = no cap]},
-      "pairs":     {"client": [...], "provider": [...], "travel_minutes": [...], "staff_hours": [...],
-                    "care_cost_gbp": [...], "travel_cost_gbp": [...]},
-      "pools":     {"weekly_hours": [...], "members": [[provider, ...], ...], "zones": [[zone, ...], ...]},
+      "pairs":     {"client": [...], "provider": [...], "hub": [...], "near": [...], "travel_minutes": [...],
+                    "staff_hours": [...], "care_cost_gbp": [...], "travel_cost_gbp": [...]},
+      "hubs":      {"provider": [...], "pool": [...], "drivers": [...], "non_drivers": [...],
+                    "carer_weekly_hours": [...], "carer_band_hours": [[... null = no limit], ...],
+                    "max_recruits": [... null = the switch's limit]},
+      "pools":     {"members": [[provider, ...], ...], "zones": [[zone, ...], ...]},
       "switches":  {Switches fields}        # optional; defaults when absent
     }
 
@@ -29,26 +32,52 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.data import DataError, ProblemData, SolveParams, Switches
+from solver.data import DataError, ProblemData, SolveParams, Switches, _pools_as_hubs
 from solver.solve import solve
 
 FORMAT = "care-commissioning-instance"
-VERSION = 1
+VERSION = 2
+READABLE = (1, 2)
 
 
 def _list(a: np.ndarray) -> list:
-    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in np.asarray(a).tolist()]
+    """JSON-ready values: infinities as null, at any depth."""
+
+    def clean(v):
+        if isinstance(v, list):
+            return [clean(w) for w in v]
+        return None if isinstance(v, float) and not math.isfinite(v) else v
+
+    return clean(np.asarray(a).tolist())
 
 
-GROUPS = {"client_": "clients", "provider_": "providers", "pair_": "pairs", "pool_": "pools"}
+GROUPS = {"client_": "clients", "provider_": "providers", "pair_": "pairs", "pool_": "pools", "hub_": "hubs"}
+# Fields that may be absent from a file (their neutral default): the optional fields of ProblemData.
+OPTIONAL = {f.name for f in fields(ProblemData) if f.default is None}
+INFINITE_WHEN_NULL = (
+    "provider_max_weekly_hours",
+    "provider_weekly_staff_hours",
+    "hub_carer_band_hours",
+    "hub_max_recruits",
+)
 INDEX_LISTS = ("pool_members", "pool_zones")  # bool matrices, written as the indices of each row's True
+
+
+PAIR_COLUMNS = (
+    "pair_client",
+    "pair_provider",
+    "pair_travel_minutes",
+    "pair_staff_hours",
+    "pair_care_cost_gbp",
+    "pair_travel_cost_gbp",
+)
 
 
 def json_place(field_name: str) -> tuple[str, str]:
     """Where a :class:`ProblemData` field goes in the JSON: ``client_weekly_hours`` → clients.weekly_hours."""
     for prefix, group in GROUPS.items():
         if field_name.startswith(prefix):
-            return group, field_name[len(prefix):]
+            return group, field_name[len(prefix) :]
     raise ValueError(f"{field_name}: no JSON group for this field")
 
 
@@ -80,16 +109,24 @@ def to_json(data: ProblemData, switches: Switches | None = None, about: dict | N
 
 def _field_values(obj: dict, name: str, n_zones: int, n_providers: int):
     group, key = json_place(name)
-    value = obj.get(group, {}).get(key) if name.startswith("pool_") else obj[group][key]
+    value = obj.get(group, {}).get(key) if name in OPTIONAL else obj[group][key]
+    if value is None and name in OPTIONAL and name not in INDEX_LISTS:
+        return None
     if name in INDEX_LISTS:
         rows = value or []
         out = np.zeros((len(rows), n_providers if name == "pool_members" else n_zones), bool)
         for j, row in enumerate(rows):
             out[j, row] = True
         return out
-    if name == "provider_max_weekly_hours":
-        return [math.inf if v is None else v for v in value]
-    return [] if value is None else value
+    if name in INFINITE_WHEN_NULL:
+        return _nulls_infinite(value)
+    return value
+
+
+def _nulls_infinite(value):
+    if isinstance(value, list):
+        return [_nulls_infinite(v) for v in value]
+    return math.inf if value is None else value
 
 
 def from_dict(obj: dict) -> tuple[ProblemData, Switches]:
@@ -97,12 +134,23 @@ def from_dict(obj: dict) -> tuple[ProblemData, Switches]:
         raise DataError(f"not a {FORMAT} file (it holds a JSON {type(obj).__name__}, not an object)")
     if obj.get("format") != FORMAT:
         raise DataError(f"not a {FORMAT} file (format = {obj.get('format')!r})")
-    if obj.get("version") != VERSION:
-        raise DataError(f"unsupported instance version {obj.get('version')!r}; this solver reads {VERSION}")
+    if obj.get("version") not in READABLE:
+        raise DataError(
+            f"unsupported instance version {obj.get('version')!r}; this solver reads "
+            f"{', '.join(map(str, READABLE))}"
+        )
     try:
         n_zones = int(obj["n_zones"])
         m = len(obj["providers"]["weekly_staff_hours"])
         arrays = {name: _field_values(obj, name, n_zones, m) for name in instance_fields()}
+        weekly = (obj.get("pools") or {}).get("weekly_hours")
+        if weekly:  # version 1: pools as weekly hours, one pool hub each
+            pairs = {name: np.asarray(arrays[name]) for name in PAIR_COLUMNS}
+            optional = {name: arrays[name] for name in OPTIONAL if arrays.get(name) is not None}
+            optional, pairs = _pools_as_hubs(
+                optional, weekly, np.asarray(arrays["client_zone"]), pairs, m, n_zones
+            )
+            arrays = {**arrays, **optional, **pairs}
         data = ProblemData(n_zones=n_zones, **arrays)
     except (KeyError, IndexError, TypeError, AttributeError, ValueError, OverflowError) as exc:
         if isinstance(exc, DataError):
@@ -112,9 +160,13 @@ def from_dict(obj: dict) -> tuple[ProblemData, Switches]:
 
 
 # Switch names of files written before one name per switch (issue 11): read as today's names.
-_RENAMED = {"pools_enabled": "pools", "unmet_penalty_per_hour_gbp": "unmet_penalty_gbp_per_hour",
-            "enforce_min_viable": "min_viable", "enforce_max_weekly": "max_weekly",
-            "protected_providers": "protect"}
+_RENAMED = {
+    "pools_enabled": "pools",
+    "unmet_penalty_per_hour_gbp": "unmet_penalty_gbp_per_hour",
+    "enforce_min_viable": "min_viable",
+    "enforce_max_weekly": "max_weekly",
+    "protected_providers": "protect",
+}
 
 
 def _switches(obj: dict) -> Switches:
@@ -134,8 +186,9 @@ def _switches(obj: dict) -> Switches:
 
 def from_json(source: str | Path) -> tuple[ProblemData, Switches]:
     """Parse JSON text, or read a file when given a path (``Path`` or a string ending in ``.json``)."""
-    if isinstance(source, Path) or (isinstance(source, str) and source.rstrip().endswith(".json")
-                                    and not source.lstrip().startswith("{")):
+    if isinstance(source, Path) or (
+        isinstance(source, str) and source.rstrip().endswith(".json") and not source.lstrip().startswith("{")
+    ):
         source = Path(source).read_text()
     return from_dict(json.loads(source))
 
@@ -165,7 +218,7 @@ class Precision:
 
     client_hours_step: float = 0.5  # assessed care hours per week
     rate_step_gbp: float = 1.0  # price per care hour
-    staff_hours_step: float = 5.0  # providers' and pools' weekly staff hours, floors and caps
+    staff_hours_step: float = 5.0  # providers' weekly staff hours, floors and caps
     travel_minutes_step: float = 1.0  # minutes per visit
 
 
@@ -182,39 +235,47 @@ def _travel_cost_per_hour(data: ProblemData) -> float:
 
 
 def anonymised(data: ProblemData, seed: int = 0, precision: Precision = Precision()) -> ProblemData:
-    """A copy with clients, providers, zones and pools in a seeded random order and every figure rounded
+    """A copy with clients, providers, zones, hubs and pools in a seeded random order and every figure rounded
     (:class:`Precision`), pair costs recomputed from the rounded figures."""
     rng = np.random.default_rng(seed)
     ci, pi, zi = (rng.permutation(k) for k in (data.n_clients, data.n_providers, data.n_zones))
-    qi = rng.permutation(data.n_pools)
-    new_p, new_z, new_c = (np.argsort(order) for order in (pi, zi, ci))  # old index -> new index
+    qi, hi = rng.permutation(data.n_pools), rng.permutation(data.n_hubs)
+    new_p, new_z, new_c, new_q, new_h = (np.argsort(order) for order in (pi, zi, ci, qi, hi))
 
-    def provider(a: np.ndarray) -> np.ndarray:
-        return np.where(a >= 0, new_p[np.maximum(a, 0)], -1)
+    def moved(a: np.ndarray, new: np.ndarray) -> np.ndarray:
+        return np.where(a >= 0, new[np.maximum(a, 0)], -1) if len(new) else a
 
-    pc, pp = new_c[data.pair_client], new_p[data.pair_provider]
     hours = _round_to(data.client_weekly_hours[ci], precision.client_hours_step, precision.client_hours_step)
     rate = _round_to(data.provider_hourly_rate_gbp[pi], precision.rate_step_gbp, precision.rate_step_gbp)
-    travel = _round_to(data.pair_travel_minutes, precision.travel_minutes_step)
-    staff = data.provider_weekly_staff_hours[pi]
+    staff_step = precision.staff_hours_step
     return ProblemData.build(
         client_weekly_hours=hours,
         client_visits_per_week=data.client_visits_per_week[ci],
         client_carers_per_visit=data.client_carers_per_visit[ci],
         client_zone=new_z[data.client_zone[ci]],
         client_needs=data.client_needs[ci],
-        client_current_provider=provider(data.client_current_provider[ci]),
-        client_pinned_provider=provider(data.client_pinned_provider[ci]),
-        provider_weekly_staff_hours=_round_to(staff, precision.staff_hours_step),
+        client_current_provider=moved(data.client_current_provider[ci], new_p),
+        client_pinned_provider=moved(data.client_pinned_provider[ci], new_p),
+        client_current_hub=moved(data.client_current_hub[ci], new_h),
+        client_band_share=data.client_band_share[ci],
+        provider_weekly_staff_hours=_round_to(data.provider_weekly_staff_hours[pi], staff_step),
         provider_hourly_rate_gbp=rate,
         provider_skills=data.provider_skills[pi],
-        provider_min_viable_hours=_round_to(data.provider_min_viable_hours[pi], precision.staff_hours_step),
-        provider_max_weekly_hours=_round_to(data.provider_max_weekly_hours[pi], precision.staff_hours_step),
-        pair_client=pc,
-        pair_provider=pp,
-        pair_travel_minutes=travel,
+        provider_min_viable_hours=_round_to(data.provider_min_viable_hours[pi], staff_step),
+        provider_max_weekly_hours=_round_to(data.provider_max_weekly_hours[pi], staff_step),
+        pair_client=new_c[data.pair_client],
+        pair_provider=new_p[data.pair_provider],
+        pair_hub=moved(data.pair_hub, new_h),
+        pair_near=data.pair_near,
+        pair_travel_minutes=_round_to(data.pair_travel_minutes, precision.travel_minutes_step),
         n_zones=data.n_zones,
-        pool_weekly_hours=_round_to(data.pool_weekly_hours[qi], precision.staff_hours_step),
+        hub_provider=moved(data.hub_provider[hi], new_p),
+        hub_pool=moved(data.hub_pool[hi], new_q),
+        hub_drivers=data.hub_drivers[hi],
+        hub_non_drivers=data.hub_non_drivers[hi],
+        hub_carer_weekly_hours=_round_to(data.hub_carer_weekly_hours[hi], 0.5),
+        hub_carer_band_hours=_round_to(data.hub_carer_band_hours[hi], 0.5),
+        hub_max_recruits=data.hub_max_recruits[hi],
         pool_members=data.pool_members[qi][:, pi],
         pool_zones=data.pool_zones[qi][:, zi],
         staff_cost_per_hour_gbp=_travel_cost_per_hour(data),

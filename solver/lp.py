@@ -8,13 +8,13 @@ matrix), which GLOP (inside OR-Tools) solves.
 
 1. Zoning: in each zone the K providers carrying most LP staff minutes (providers with y = 1 first) are the
    zone's providers; providers chosen by pinned clients serve those clients outside the limit.
-2. Clients are placed most-certain first (pinned, then largest LP value), each with the allowed provider of
-   largest LP value that still has room. Room is counted in the model's integer minutes: own staff minutes
-   plus the pool minutes the LP drew for that provider and zone (never more than the provider works in the
-   zone), and the maximum weekly care minutes. A client that fits nowhere is unmet.
-   Placing uses :class:`solver.placement.Placement`, so every rule's own test decides what fits.
-3. :func:`solver.rules.pools.integer_draws` computes the pool draws of the result in integer minutes (a
-   max-flow), so the hint is a complete model solution (x, unmet, y, draws) whenever the rules allow it.
+2. Clients are placed most-certain first (pinned, then largest LP value), each with the allowed pair (a
+   provider and a hub) of largest LP value that still has room. Room is counted in the model's integer
+   minutes by every rule's own test (:class:`solver.placement.Placement`): providers' overall hours, each
+   hub's weekly and band hours and its drivers' share, with the recruits the LP made (rounded up), and the
+   maximum weekly care minutes. A client that fits nowhere is unmet.
+3. The cheapest recruits the result needs (:func:`solver.measures.least_recruits`) and the drivers' split
+   complete it, so the hint is a complete model solution whenever the rules allow it.
 
 The result is always checked by :func:`solver.validate.validate_solution` before it is used as a hint.
 """
@@ -37,7 +37,7 @@ from solver.units import minutes_up
 
 @dataclass
 class LpSolution:
-    """GLOP's answer: values per eligible pair, per client (unmet), per (zone, provider) and per draw."""
+    """GLOP's answer: values per eligible pair, per client (unmet), per (zone, provider) and per recruit."""
 
     status: str
     objective_pence: float = math.nan
@@ -46,7 +46,7 @@ class LpSolution:
     x: np.ndarray = field(default_factory=lambda: np.zeros(0))  # aligned with ``pairs``
     unmet: np.ndarray = field(default_factory=lambda: np.zeros(0))
     y: dict[tuple[int, int], float] = field(default_factory=dict)
-    draw: dict[tuple[int, int, int], float] = field(default_factory=dict)
+    recruits: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 class _Rows:
@@ -79,7 +79,8 @@ class _Rows:
 
 class LpModel:
     """The LP relaxation being built: columns in named blocks (``x`` first, one per eligible pair, then what
-    each rule adds: ``unmet``, ``draw``, ``y``, ``active``), rows, and the objective (pence)."""
+    each rule adds: ``unmet``, ``recruits``, ``non_driver``, ``use``, ``y``, ``active``), rows, and the
+    objective (pence)."""
 
     def __init__(self, data: ProblemData, switches: Switches):
         self.data, self.switches = data, switches
@@ -158,8 +159,8 @@ class LpModel:
         start, _ = self.block("unmet")
         out.unmet = v[start:start + self.data.n_clients] if "unmet" in self._blocks else np.zeros(
             self.data.n_clients)
-        start, keys = self.block("draw")
-        out.draw = {key: float(v[start + j]) for j, key in enumerate(keys)}
+        start, keys = self.block("recruits")
+        out.recruits = {key: float(v[start + j]) for j, key in enumerate(keys)}
         start, keys = self.block("y")
         out.y = {key: float(v[start + j]) for j, key in enumerate(keys)}
 
@@ -198,8 +199,7 @@ def zone_candidates(data: ProblemData, switches: Switches, lp: LpSolution) -> di
 
 def _rounding_placement(data: ProblemData, switches: Switches, lp: LpSolution,
                         zone_choice: dict[int, tuple[int, ...]] | None) -> Placement:
-    """A placement holding the LP's plan: its zone choice and the pool minutes it drew per provider and
-    zone."""
+    """A placement holding the LP's plan: its zone choice and its recruits (rounded up)."""
     d, k_max = data, switches.max_providers_per_zone
     allowed = None
     if k_max is not None:
@@ -208,15 +208,16 @@ def _rounding_placement(data: ProblemData, switches: Switches, lp: LpSolution,
         allowed = np.zeros((d.n_zones, d.n_providers), dtype=bool)
         for z, chosen in zone_choice.items():
             allowed[z, list(chosen)] = True
-    pool_pz = np.zeros((d.n_providers, d.n_zones))
-    for (_q, p, z), v in lp.draw.items():
-        pool_pz[p, z] += v
-    return Placement(d, switches, pool_allowance=np.floor(pool_pz + 1e-6), zone_allowed=allowed)
+    recruits = np.zeros((d.n_hubs, 2))
+    for (h, kind), v in lp.recruits.items():
+        recruits[h, kind] = math.ceil(v - 1e-6)
+    return Placement(d, switches, recruit_allowance=recruits, zone_allowed=allowed)
 
 
 def round_lp(data: ProblemData, switches: Switches, lp: LpSolution,
              zone_choice: dict[int, tuple[int, ...]] | None = None) -> np.ndarray:
-    """A complete assignment (-1 = unmet) rounded from the LP, honouring every rule's placement test.
+    """A complete choice (the pair serving each client, -1 = unmet) rounded from the LP, honouring every
+    rule's placement test.
 
     ``zone_choice``: the providers chosen per zone (default: the first K of :func:`zone_candidates`).
     """
@@ -231,13 +232,16 @@ def round_lp(data: ProblemData, switches: Switches, lp: LpSolution,
     np.maximum.at(need, d.pair_client[lp.pairs], pl.staff[lp.pairs])
     order = np.lexsort((-need, -best, pl.fixed < 0))
 
+    rounded = np.round(value, 6).tolist()
+    cost = pl.cost_pence.tolist()
+    pair_provider = d.pair_provider.tolist()
+
     def options(i: int) -> list[int]:
-        z = int(d.client_zone[i])
-        allowed = pl.zone_allowed
+        allowed = None if pl.zone_allowed is None else pl.zone_allowed[int(d.client_zone[i])].tolist()
 
         def key(k: int):
-            chosen = allowed is None or allowed[z, d.pair_provider[k]]
-            return (not chosen, -round(value[k], 6), pl.cost_pence[k])
+            chosen = allowed is None or allowed[pair_provider[k]]
+            return (not chosen, -rounded[k], cost[k])
 
         return sorted(pl.options(i), key=key)
 
@@ -249,25 +253,30 @@ def round_lp(data: ProblemData, switches: Switches, lp: LpSolution,
             pl.place(i, k)
             pair_of[i] = k
     _repair(pl, pair_of, options)
-    return pl.assignment
+    return pl.choice
+
+
+REPAIR_CANDIDATES = 3  # clients tried per option of an unplaced client (the largest): bounds the work
 
 
 def _repair(pl: Placement, pair_of: dict[int, int], options) -> None:
-    """An unplaced client takes the place of one that can move to another provider with room."""
+    """An unplaced client takes the place of one that can move to another provider with room: one of the
+    largest clients of the same provider served from the same hub (whose room is the one that is short)."""
     d = pl.data
-    by_p: dict[int, list[int]] = {}
-    for i, k in pair_of.items():
-        by_p.setdefault(int(d.pair_provider[k]), []).append(i)
+    by_ph: dict[tuple[int, int], list[int]] = {}  # (provider, hub) -> clients placed there, largest first
+    for i, k in sorted(pair_of.items(), key=lambda item: -pl.staff[item[1]]):
+        by_ph.setdefault((int(d.pair_provider[k]), int(d.pair_hub[k])), []).append(i)
     for i in np.nonzero(pl.assignment < 0)[0]:
         i = int(i)
         for k in options(i):
-            p = int(d.pair_provider[k])
-            if any(_swap(pl, pair_of, by_p, options, i, k, o)
-                   for o in sorted(by_p.get(p, []), key=lambda c: -pl.staff[pair_of[c]])):
+            key = (int(d.pair_provider[k]), int(d.pair_hub[k]))
+            same = [o for o in by_ph.get(key, ()) if pair_of.get(o) is not None and pl.choice[o] == pair_of[o]
+                    and (int(d.pair_provider[pair_of[o]]), int(d.pair_hub[pair_of[o]])) == key]
+            if any(_swap(pl, pair_of, options, i, k, o) for o in same[:REPAIR_CANDIDATES]):
                 break
 
 
-def _swap(pl: Placement, pair_of: dict, by_p: dict, options, i: int, k: int, o: int) -> bool:
+def _swap(pl: Placement, pair_of: dict, options, i: int, k: int, o: int) -> bool:
     """Move client ``o`` off provider p (pair ``k``'s) to another with room, so that ``i`` takes ``k``."""
     d, p = pl.data, int(pl.data.pair_provider[k])
     if pl.fixed[o] >= 0 or pl.assignment[o] != p:
@@ -279,10 +288,8 @@ def _swap(pl: Placement, pair_of: dict, by_p: dict, options, i: int, k: int, o: 
         if alt:
             pl.place(i, k)
             pair_of[i] = k
-            by_p.setdefault(p, []).append(i)
             pl.place(o, alt[0])
             pair_of[o] = alt[0]
-            by_p.setdefault(int(d.pair_provider[alt[0]]), []).append(o)
             return True
     pl.place(o, ko)
     return False

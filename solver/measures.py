@@ -1,44 +1,198 @@
-"""What an assignment amounts to, recomputed from the data alone: loads, work per zone, the providers serving
-each zone, moves, pool draws (max-flow) and the objective's terms. Shared by the independent checks of the
-rules (:mod:`solver.validate`), the results (:mod:`solver.solve`) and the heuristics; never uses the model.
-Tolerance: 1e-6 hours on each comparison."""
+"""What a solution amounts to, recomputed from the data alone: the pair each client is served by, loads per
+provider and per hub (weekly and by time band, within and beyond non-drivers' reach), the carers a hub must
+recruit, work per zone, the providers serving each zone, moves, pool hours and the objective's terms. Shared
+by the independent checks of the rules (:mod:`solver.validate`), the results (:mod:`solver.solve`) and the
+heuristics; never uses the model. Tolerance: 1e-6 hours on each comparison.
+
+A solution is a ``choice``: the pair serving each client (-1 = unmet), and the carers ``recruits`` at each
+hub (hubs × 2: drivers, non-drivers). Callers outside the core speak of an ``assignment`` (the provider of
+each client) and ``hubs`` (the hub serving it); :func:`choice_of` turns one into the other.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from ortools.graph.python import max_flow
 
 from solver.data import ProblemData, Switches
 
 TOL_HOURS = 1e-6
-_FLOW_UNITS_PER_HOUR = 10**8  # integer max-flow; truncation error (1e-8 h per arc) far below TOL_HOURS
+DRIVERS, NON_DRIVERS = 0, 1  # the two kinds of carer, columns of ``recruits``
 
 
-def assigned_pairs(data: ProblemData, assignment: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(clients, pair indices) of assigned clients, plus violations for assignments to non-existent pairs."""
+def choice_of(
+    data: ProblemData, assignment: np.ndarray, hubs: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """The pair serving each client (-1 = unmet) from providers and hubs, plus a sentence for each client
+    assigned to a (provider, hub) it has no pair with. Without ``hubs`` (or where a hub is -1) a client takes
+    its first pair with the provider: the hub-less one when there is one."""
+    a = np.asarray(assignment, dtype=np.int64)
+    choice = np.full(data.n_clients, -1, dtype=np.int64)
     problems = []
-    clients = np.nonzero(assignment >= 0)[0]
-    idx = np.array([data.pair_index(int(i), int(assignment[i])) for i in clients], dtype=np.int64)
-    for i, k in zip(clients, idx, strict=True):
+    for i in np.nonzero(a >= 0)[0]:
+        hub = None if hubs is None or hubs[i] < 0 else int(hubs[i])
+        k = data.pair_index(int(i), int(a[i]), hub)
         if k < 0:
+            via = "" if hub is None else f" from {data.hub_name(hub)}"
             problems.append(
-                f"eligibility: client {i} is assigned to {data.provider_name(int(assignment[i]))}, which "
-                "cannot reach it (no eligible pair)"
+                f"eligibility: client {i} is assigned to {data.provider_name(int(a[i]))}{via}, "
+                "which cannot reach it (no eligible pair)"
             )
-    ok = idx >= 0
-    return clients[ok], idx[ok], problems
+        choice[i] = k
+    return choice, problems
 
 
-def provider_loads(data: ProblemData, assignment: np.ndarray) -> dict[str, np.ndarray]:
-    """Per provider: ``care_hours`` (billable), ``travel_hours`` (staff), ``staff_hours`` (care + travel)."""
-    assignment = np.asarray(assignment, dtype=np.int64)
-    _, idx, _ = assigned_pairs(data, assignment)
-    m = data.n_providers
-    p = data.pair_provider[idx]
-    care = np.bincount(p, weights=data.client_care_hours[data.pair_client[idx]], minlength=m)
-    staff = np.bincount(p, weights=data.pair_staff_hours[idx], minlength=m)
-    travel = np.bincount(p, weights=data.pair_travel_hours[idx], minlength=m)
-    return {"care_hours": care, "travel_hours": travel, "staff_hours": staff}
+def providers_of(data: ProblemData, choice: np.ndarray) -> np.ndarray:
+    """The provider of each client (-1 = unmet)."""
+    return _of_pair(data.pair_provider, choice)
+
+
+def hubs_of(data: ProblemData, choice: np.ndarray) -> np.ndarray:
+    """The hub serving each client (-1 = unmet, or served by a provider's staff at large)."""
+    return _of_pair(data.pair_hub, choice)
+
+
+def _of_pair(values: np.ndarray, choice: np.ndarray) -> np.ndarray:
+    out = np.full(len(choice), -1, dtype=np.int64)
+    served = choice >= 0
+    out[served] = values[choice[served]]
+    return out
+
+
+def assigned_pairs(choice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(clients, pair indices) of the clients a pair serves."""
+    clients = np.nonzero(choice >= 0)[0]
+    return clients, choice[clients]
+
+
+def provider_loads(data: ProblemData, choice: np.ndarray) -> dict[str, np.ndarray]:
+    """Per provider: ``care_hours`` (billable), ``travel_hours`` (staff), ``staff_hours`` (care + travel), and
+    ``own_staff_hours`` (staff hours of its own carers: those served from a pool's hub left out)."""
+    _, ks = assigned_pairs(choice)
+    m, p = data.n_providers, data.pair_provider[ks]
+    own = data.pair_pool[ks] < 0
+    return {
+        "care_hours": np.bincount(p, weights=data.client_care_hours[data.pair_client[ks]], minlength=m),
+        "travel_hours": np.bincount(p, weights=data.pair_travel_hours[ks], minlength=m),
+        "staff_hours": np.bincount(p, weights=data.pair_staff_hours[ks], minlength=m),
+        "own_staff_hours": np.bincount(p[own], weights=data.pair_staff_hours[ks][own], minlength=m),
+    }
+
+
+def hub_loads(data: ProblemData, choice: np.ndarray) -> dict[str, np.ndarray]:
+    """Per hub (H × B, hours a week): ``band`` staff hours in each band, ``near`` those within non-drivers'
+    reach, ``far`` those only drivers can serve."""
+    _, ks = assigned_pairs(choice)
+    ks = ks[data.pair_hub[ks] >= 0]
+    shape = (data.n_hubs, data.n_bands)
+    band, near = np.zeros(shape), np.zeros(shape)
+    np.add.at(band, data.pair_hub[ks], data.pair_band_staff_hours[ks])
+    close = ks[data.pair_near[ks]]
+    np.add.at(near, data.pair_hub[close], data.pair_band_staff_hours[close])
+    return {"band": band, "near": near, "far": band - near}
+
+
+def hub_capacity(data: ProblemData, recruits: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per hub: carers' ``weekly`` hours and ``band`` hours (H × B), for drivers (``driver_*``) and
+    non-drivers (``non_driver_*``) and in all (``weekly``, ``band``), recruits included."""
+    drivers, non = data.hub_drivers.astype(float), data.hub_non_drivers.astype(float)
+    if recruits is not None:
+        drivers, non = drivers + recruits[:, DRIVERS], non + recruits[:, NON_DRIVERS]
+    week, band = data.hub_carer_weekly_hours, data.hub_carer_band_hours
+
+    def times(count: np.ndarray, hours: np.ndarray) -> np.ndarray:
+        c = count if hours.ndim == 1 else count[:, None]
+        with np.errstate(invalid="ignore"):  # 0 carers × an unlimited band: no hours
+            return np.where(c > 0, c * hours, 0.0)  # no carers: no hours, even where a band is unlimited
+
+    out = {
+        "driver_weekly": times(drivers, week),
+        "non_driver_weekly": times(non, week),
+        "driver_band": times(drivers, band),
+        "non_driver_band": times(non, band),
+    }
+    out["weekly"] = out["driver_weekly"] + out["non_driver_weekly"]
+    out["band"] = out["driver_band"] + out["non_driver_band"]
+    return out
+
+
+def workforce_shortfalls(loads: dict, cap: dict) -> dict[str, np.ndarray]:
+    """Hours short at each hub, by condition (each 0 when it holds; see :mod:`solver.rules.drivers`):
+    ``weekly`` (H), ``band`` (H × B), and the drivers' conditions ``far`` (H × B: visits beyond reach over
+    drivers' band hours), ``non_driver_week`` (H: what drivers cannot take in a band, over non-drivers' week)
+    and ``driver_week`` (H: what non-drivers cannot take, over drivers' week)."""
+    d, near, far = loads["band"], loads["near"], loads["far"]
+    lo = np.maximum(d - cap["driver_band"], 0.0)
+    hi = np.minimum(cap["non_driver_band"], near)
+    return {
+        "weekly": np.maximum(d.sum(axis=1) - cap["weekly"], 0.0),
+        "band": np.maximum(d - cap["band"], 0.0),
+        "far": np.maximum(far - cap["driver_band"], 0.0),
+        "non_driver_week": np.maximum(lo.sum(axis=1) - cap["non_driver_weekly"], 0.0),
+        "driver_week": np.maximum(d.sum(axis=1) - hi.sum(axis=1) - cap["driver_weekly"], 0.0),
+    }
+
+
+def hubs_short(shortfalls: dict[str, np.ndarray]) -> np.ndarray:
+    """Per hub: some workforce condition fails."""
+    out = np.zeros(len(shortfalls["weekly"]), dtype=bool)
+    for value in shortfalls.values():
+        out |= (value > TOL_HOURS) if value.ndim == 1 else (value > TOL_HOURS).any(axis=1)
+    return out
+
+
+def recruit_limits(data: ProblemData, switches: Switches) -> np.ndarray:
+    """Most carers each hub may recruit (0 without recruitment)."""
+    if not switches.recruit:
+        return np.zeros(data.n_hubs, dtype=np.int64)
+    limit = np.minimum(data.hub_max_recruits, float(switches.max_recruits_per_hub))
+    return np.floor(limit).astype(np.int64)
+
+
+def least_recruits(data: ProblemData, switches: Switches, choice: np.ndarray) -> np.ndarray:
+    """The cheapest carers to recruit at each hub (hubs × 2: drivers, non-drivers) so that its workforce
+    conditions hold for ``choice``, within the hub's limit; at a hub where no number within the limit is
+    enough, the limit's worth of drivers (the conditions then fail, and the validator says so)."""
+    out = np.zeros((data.n_hubs, 2), dtype=np.int64)
+    limits = recruit_limits(data, switches)
+    if not switches.workforce or not limits.any():
+        return out
+    loads = hub_loads(data, choice)
+    short = hubs_short(workforce_shortfalls(loads, hub_capacity(data)))
+    for h in np.nonzero(short & (limits > 0))[0]:
+        found = cheapest_recruits(data, switches, loads, int(h), int(limits[h]))
+        out[h] = found if found is not None else (limits[h], 0)
+    return out
+
+
+def cheapest_recruits(
+    data: ProblemData, switches: Switches, loads: dict, h: int, limit: int
+) -> tuple[int, int] | None:
+    """The cheapest (drivers, non-drivers) to recruit at hub h, at most ``limit`` in all, so that its
+    conditions hold for ``loads``; None when no such number exists. More carers of a kind never hurt, so for
+    each number of non-drivers the fewest drivers are found by bisection."""
+    one = {key: value[h : h + 1] for key, value in loads.items()}
+
+    def fits(r_d: int, r_n: int) -> bool:
+        rec = np.zeros((data.n_hubs, 2))
+        rec[h] = (r_d, r_n)
+        cap = {key: value[h : h + 1] for key, value in hub_capacity(data, rec).items()}
+        return not hubs_short(workforce_shortfalls(one, cap))[0]
+
+    best, best_cost = None, np.inf
+    for r_n in range(limit + 1):
+        if not fits(limit - r_n, r_n):
+            continue
+        lo, hi = 0, limit - r_n  # fits(hi): find the least drivers that fit
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if fits(mid, r_n) else (mid + 1, hi)
+        cost = (
+            lo * switches.recruit_driver_cost_gbp_per_carer_week
+            + r_n * switches.recruit_cost_gbp_per_carer_week
+        )
+        if cost < best_cost - 1e-9:
+            best, best_cost = (lo, r_n), cost
+    return best
 
 
 def zone_providers(
@@ -64,63 +218,48 @@ def count_moves(data: ProblemData, assignment: np.ndarray) -> int:
     return int(np.sum((cur >= 0) & (np.asarray(assignment) != cur)))
 
 
-def objective_terms(data: ProblemData, switches: Switches, assignment: np.ndarray) -> dict[str, float]:
-    """The four objective terms in GBP per week (weights applied), recomputed from scratch."""
-    assignment = np.asarray(assignment, dtype=np.int64)
-    _, idx, _ = assigned_pairs(data, assignment)
-    unmet = assignment < 0
+def recruitment_cost_gbp(switches: Switches, recruits: np.ndarray) -> float:
+    if not len(recruits):
+        return 0.0
+    return float(
+        recruits[:, DRIVERS].sum() * switches.recruit_driver_cost_gbp_per_carer_week
+        + recruits[:, NON_DRIVERS].sum() * switches.recruit_cost_gbp_per_carer_week
+    )
+
+
+def objective_terms(
+    data: ProblemData, switches: Switches, choice: np.ndarray, recruits: np.ndarray | None = None
+) -> dict[str, float]:
+    """The objective's terms in GBP per week (weights applied), recomputed from scratch; ``recruits``
+    default: the cheapest the choice needs (:func:`least_recruits`)."""
+    _, ks = assigned_pairs(choice)
+    if recruits is None:
+        recruits = least_recruits(data, switches, choice)
+    unmet = choice < 0
     return {
-        "travel": float(switches.weight_travel * data.pair_travel_cost_gbp[idx].sum()),
-        "care": float(switches.weight_care * data.pair_care_cost_gbp[idx].sum()),
-        "moves": float(switches.move_penalty_gbp * count_moves(data, assignment)),
+        "travel": float(switches.weight_travel * data.pair_travel_cost_gbp[ks].sum()),
+        "care": float(switches.weight_care * data.pair_care_cost_gbp[ks].sum()),
+        "recruitment": recruitment_cost_gbp(switches, recruits),
+        "moves": float(switches.move_penalty_gbp * count_moves(data, providers_of(data, choice))),
         "unmet": float(switches.unmet_penalty_gbp_per_hour * data.client_care_hours[unmet].sum()),
     }
 
 
-def zone_staff_hours(data: ProblemData, assignment: np.ndarray) -> np.ndarray:
+def zone_staff_hours(data: ProblemData, choice: np.ndarray) -> np.ndarray:
     """Staff hours (care + travel) each provider spends in each zone, shape (providers, zones)."""
-    _, idx, _ = assigned_pairs(data, np.asarray(assignment, dtype=np.int64))
+    _, ks = assigned_pairs(choice)
     out = np.zeros((data.n_providers, data.n_zones))
-    where = (data.pair_provider[idx], data.client_zone[data.pair_client[idx]])
-    np.add.at(out, where, data.pair_staff_hours[idx])
+    np.add.at(
+        out, (data.pair_provider[ks], data.client_zone[data.pair_client[ks]]), data.pair_staff_hours[ks]
+    )
     return out
 
 
-def pool_draws(data: ProblemData, switches: Switches, assignment: np.ndarray) -> np.ndarray:
-    """Pool hours each member draws, shape (pools, providers, zones), covering as much overload as possible.
-
-    Max-flow: source → pool q (its hours) → (p, z) for members p and zones z of q → p (p's staff hours in z)
-    → sink (p's overload: staff hours beyond its own capacity).
-    """
-    q_n, m, z_n = data.n_pools, data.n_providers, data.n_zones
-    draws = np.zeros((q_n, m, z_n))
-    if q_n == 0 or not switches.pools:
-        return draws
-    work = zone_staff_hours(data, assignment)
-    over = work.sum(axis=1) - data.provider_weekly_staff_hours
-    if not np.any(over > 0):
-        return draws
-    u = _FLOW_UNITS_PER_HOUR
-    g = max_flow.SimpleMaxFlow()
-    source, sink = 0, 1
-    pool_node = 2
-    prov_node = pool_node + q_n
-    pz_node = prov_node + m  # pz_node + p * z_n + z
-    arcs = {}
-    for q in range(q_n):
-        g.add_arc_with_capacity(source, pool_node + q, int(data.pool_weekly_hours[q] * u))
-        for p in np.nonzero(data.pool_members[q])[0]:
-            if over[p] <= 0:
-                continue
-            for z in np.nonzero(data.pool_zones[q] & (work[p] > 0))[0]:
-                arcs[q, p, z] = g.add_arc_with_capacity(pool_node + q, pz_node + p * z_n + z, 10**15)
-    for p in np.nonzero(over > 0)[0]:
-        for z in np.nonzero(work[p] > 0)[0]:
-            g.add_arc_with_capacity(pz_node + p * z_n + z, prov_node + p, int(work[p, z] * u))
-        g.add_arc_with_capacity(prov_node + p, sink, int(np.ceil(over[p] * u)))
-    g.solve(source, sink)
-    for (q, p, z), a in arcs.items():
-        draws[q, p, z] = g.flow(a) / u
-    return draws
-
-
+def pool_draws(data: ProblemData, choice: np.ndarray) -> np.ndarray:
+    """Staff hours each member serves from each pool's hubs, shape (pools, providers, zones)."""
+    _, ks = assigned_pairs(choice)
+    ks = ks[data.pair_pool[ks] >= 0]
+    out = np.zeros((data.n_pools, data.n_providers, data.n_zones))
+    where = (data.pair_pool[ks], data.pair_provider[ks], data.client_zone[data.pair_client[ks]])
+    np.add.at(out, where, data.pair_staff_hours[ks])
+    return out

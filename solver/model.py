@@ -1,9 +1,11 @@
 """The CP-SAT model: :class:`AllocationModel` holds the variables, every rule of :mod:`solver.rules` adds its
 own constraints and objective terms (:func:`build_model`).
 
-Variables live in tuple-keyed dicts: ``x[i, p]`` (client i served by provider p), ``y[z, p]`` (p serves zone
-z), ``draw[q, p, z]`` (pool q minutes drawn by p for its clients in zone z), ``unmet[i]``, ``moved[i]``,
-``active[p]``. Integer units: staff and care time in minutes, money in pence (:mod:`solver.units`).
+Variables live in dicts: ``x[k]`` (pair k chosen: its client is served by its provider from its hub),
+``y[z, p]`` (p serves zone z), ``use[q, p]`` (p draws on pool q), ``recruits[h, kind]`` (carers recruited at
+hub h: kind 0 drivers, 1 non-drivers), ``non_driver[h, b]`` (non-drivers' minutes at hub h in band b),
+``unmet[i]``, ``moved[i]`` (a linear expression), ``active[p]``. Integer units: staff and care time in
+minutes, money in pence (:mod:`solver.units`).
 
 When ``AllocationModel.diagnostic`` is set, each hard rule is guarded by an enforcement literal
 (``enforce[rule name]``) so that :mod:`solver.diagnose` can ask CP-SAT which rules conflict.
@@ -26,11 +28,13 @@ class AllocationModel:
     switches: Switches
     diagnostic: bool = False
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
-    x: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    x: dict[int, cp_model.IntVar] = field(default_factory=dict)
     y: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
-    draw: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)
+    use: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    recruits: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    non_driver: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     unmet: dict[int, cp_model.IntVar] = field(default_factory=dict)
-    moved: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    moved: dict[int, cp_model.LinearExprT] = field(default_factory=dict)
     active: dict[int, cp_model.IntVar] = field(default_factory=dict)
     terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
     enforce: dict[str, cp_model.IntVar] = field(default_factory=dict)
@@ -50,22 +54,34 @@ class AllocationModel:
         return [self.enforce[family]]
 
     def pairs_of_client(self, i: int) -> list[tuple[int, cp_model.IntVar]]:
+        """``(pair, x)`` for each of client i's pairs with a variable."""
         d = self.data
-        a, b = d.client_pair_start[i], d.client_pair_start[i + 1]
-        return [(int(d.pair_provider[k]), self.x[i, int(d.pair_provider[k])])
-                for k in range(a, b) if (i, int(d.pair_provider[k])) in self.x]
+        return [
+            (k, self.x[k]) for k in range(d.client_pair_start[i], d.client_pair_start[i + 1]) if k in self.x
+        ]
 
-    def clients_of_provider(self) -> dict[int, list[int]]:
-        """Every provider (even one with no pairs) and the clients it has a pair variable with."""
+    def x_of(self, i: int, p: int) -> list[cp_model.IntVar]:
+        """The variables of (client i, provider p): one per hub it may be served from."""
+        return [self.x[k] for k in self.data.pairs_of(i, p) if k in self.x]
+
+    def pairs_of_provider(self) -> dict[int, list[int]]:
+        """Every provider (even one with no pairs) and its pairs that have a variable."""
         out: dict[int, list[int]] = {p: [] for p in range(self.data.n_providers)}
-        for i, p in self.x:
-            out[p].append(i)
+        for k in self.x:
+            out[int(self.data.pair_provider[k])].append(k)
         return out
 
     def all_vars(self) -> list[cp_model.IntVar]:
         """Every decision variable, for complete solution hints."""
-        return [*self.x.values(), *self.y.values(), *self.draw.values(), *self.unmet.values(),
-                *self.active.values()]
+        return [
+            *self.x.values(),
+            *self.y.values(),
+            *self.use.values(),
+            *self.recruits.values(),
+            *self.non_driver.values(),
+            *self.unmet.values(),
+            *self.active.values(),
+        ]
 
     def objective(self) -> cp_model.LinearExprT:
         return sum(self.terms.values())
@@ -73,7 +89,7 @@ class AllocationModel:
 
 def build_model(data: ProblemData, switches: Switches, diagnostic: bool = False) -> AllocationModel:
     """Every rule of :data:`solver.rules.RULES`, in order; ``terms`` holds the objective terms in pence
-    (``unmet``, ``care``, ``travel``, ``moves``)."""
+    (``unmet``, ``care``, ``travel``, ``recruitment``, ``moves``)."""
     from solver.rules import RULES
 
     am = AllocationModel(data, switches, diagnostic=diagnostic)

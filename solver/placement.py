@@ -3,9 +3,9 @@
 The greedy fall-back (:mod:`solver.heuristic`) and the LP rounding (:mod:`solver.lp`) differ only in the order
 they take clients and try pairs. Both ask a :class:`Placement` whether a client may take a pair
 (:meth:`Placement.admits`: every rule's :meth:`~solver.rules.base.Rule.admits`) and book it
-(:meth:`Placement.place`); each rule keeps its own state on the placement (``load``, ``zone_counted``, ...),
-set up by its :meth:`~solver.rules.base.Rule.start`. Counts are the model's integer minutes
-(:mod:`solver.units`), so an assignment every rule admitted is also a model solution, whatever the floors
+(:meth:`Placement.place`); each rule keeps its own state on the placement (``room``, ``hub_band``,
+``zone_counted``, ...), set up by its :meth:`~solver.rules.base.Rule.start`. Counts are the model's integer
+minutes (:mod:`solver.units`), so a choice every rule admitted is also a model solution, whatever the floors
 (which the heuristics do not attempt: the validator checks every answer before it is used).
 """
 
@@ -19,16 +19,17 @@ from solver.units import minutes_up
 
 
 class Placement:
-    """One assignment being built. ``pool_allowance`` (providers × zones minutes) and ``zone_allowed``
-    (zones × providers) are a caller's plan (the LP's draws and zone choice), read by the pools and zoning
-    rules; without them pools are left to CP-SAT and zones are first come, first served."""
+    """One choice being built (the pair serving each client, -1 = unmet). ``recruit_allowance`` (hubs × 2)
+    and ``zone_allowed`` (zones × providers) are a caller's plan (the LP's recruits and zone choice), read by
+    the recruitment and zoning rules; without them the greedy may recruit up to each hub's limit and zones
+    are first come, first served."""
 
     def __init__(
         self,
         data: ProblemData,
         switches: Switches,
         *,
-        pool_allowance: np.ndarray | None = None,
+        recruit_allowance: np.ndarray | None = None,
         zone_allowed: np.ndarray | None = None,
     ):
         from solver.rules import RULES
@@ -38,9 +39,10 @@ class Placement:
         self.care = minutes_up(data.client_care_hours).astype(np.float64)
         self.cost_pence = pair_cost_pence(data, switches)
         self.fixed = np.full(data.n_clients, -1, dtype=np.int64)  # the one provider a client may have
-        self.pool_allowance = pool_allowance
+        self.recruit_allowance = recruit_allowance
         self.zone_allowed = zone_allowed
         self.assignment = np.full(data.n_clients, -1, dtype=np.int64)
+        self.choice = np.full(data.n_clients, -1, dtype=np.int64)
         self.rules = [rule for rule in RULES if rule.start(self)]
 
     def options(self, i: int) -> list[int]:
@@ -56,10 +58,12 @@ class Placement:
 
     def place(self, i: int, k: int) -> None:
         self.assignment[i] = self.data.pair_provider[k]
+        self.choice[i] = k
         for rule in self.rules:
             rule.place(self, i, k, 1)
 
     def unplace(self, i: int, k: int) -> None:
         self.assignment[i] = -1
+        self.choice[i] = -1
         for rule in self.rules:
             rule.place(self, i, k, -1)

@@ -27,15 +27,19 @@ from solver.data import (
     SolveParams,
     Switches,
 )
-from solver.heuristic import greedy_assignment
+from solver.heuristic import greedy_choice
 from solver.model import AllocationModel, build_model
 from solver.search import hints_are_safe, run_search  # noqa: F401 - hints_are_safe is part of the API
 from solver.validate import (
     count_moves,
+    hub_loads,
+    hubs_of,
+    least_recruits,
     objective_terms,
     pool_draws,
     provider_loads,
-    validate_solution,
+    providers_of,
+    validate_choice,
     zone_providers,
 )
 
@@ -49,9 +53,13 @@ class Result:
     ``objective``/``bound`` are the weighted objective (sum of ``objective_terms``) and CP-SAT's proven lower
     bound; ``gap`` = (objective − bound) / max(1, |objective|). In lexicographic mode ``bound`` is the
     objective when every stage was proven optimal and NaN otherwise (stages optimise different terms).
-    ``assignment[i]`` is client i's provider or -1 (unmet; ``unmet_reasons[i]`` says why).
-    ``pool_draw_hours`` has shape (pools, providers, zones). ``violations`` comes from
-    :func:`solver.validate.validate_solution` run on the returned assignment (empty when all is well).
+    ``assignment[i]`` is client i's provider or -1 (unmet; ``unmet_reasons[i]`` says why), ``hubs[i]`` the
+    hub it is served from (-1: unmet, or the provider's staff at large) and ``choice[i]`` the pair.
+    ``recruits`` (hubs × 2: drivers, non-drivers) are the carers recruited; ``hub_band_hours`` and
+    ``hub_near_hours`` (hubs × bands) the staff hours served from each hub in each band, all and within
+    non-drivers' reach. ``pool_draw_hours`` has shape (pools, providers, zones): staff hours members serve
+    from each pool's hubs. ``violations`` comes from :func:`solver.validate.validate_choice` run on the
+    returned solution (empty when all is well).
     """
 
     status: str
@@ -61,6 +69,11 @@ class Result:
     seconds: float = 0.0
     objective_terms: dict[str, float] = field(default_factory=dict)
     assignment: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    hubs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    choice: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    recruits: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    hub_band_hours: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    hub_near_hours: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     unmet_reasons: dict[int, str] = field(default_factory=dict)
     provider_care_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))
     provider_travel_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -106,28 +119,34 @@ class Result:
         return "\n".join(lines)
 
 
-def _hint_assignment(am: AllocationModel, assignment: np.ndarray) -> None:
-    """Hint x (and unmet) for clients with a provider in ``assignment``; others are left to CP-SAT.
+def _hint_assignment(am: AllocationModel, assignment: np.ndarray, hubs: np.ndarray) -> None:
+    """Hint x (and unmet) for clients with a provider in ``assignment`` (from ``hubs`` where given); others
+    are left to CP-SAT.
 
     A partial hint of the current allocation works better than a complete greedy one: CP-SAT repairs it,
     whereas a poor but feasible complete hint anchors the LNS workers on it (measured: 3x worse at 10 s).
     """
+    d = am.data
     for i, p in enumerate(assignment):
-        if p < 0 or (i, int(p)) not in am.x:
+        if p < 0:
+            continue
+        k = d.pair_index(i, int(p), None if hubs[i] < 0 else int(hubs[i]))
+        k = k if k >= 0 else d.pair_index(i, int(p))
+        if k < 0 or k not in am.x:
             continue
         for q, v in am.pairs_of_client(i):
-            am.model.add_hint(v, int(q == p))
+            am.model.add_hint(v, int(q == k))
         if i in am.unmet:
             am.model.add_hint(am.unmet[i], 0)
 
 
-def _hint_complete(am: AllocationModel, assignment: np.ndarray) -> None:
-    """A complete hint from a validator-clean assignment: every rule hints its own variables."""
+def _hint_complete(am: AllocationModel, choice: np.ndarray) -> None:
+    """A complete hint from a validator-clean choice: every rule hints its own variables."""
     from solver.rules import RULES
 
     am.model.clear_hints()
     for rule in RULES:
-        rule.hint(am, assignment)
+        rule.hint(am, choice)
 
 
 def _lp_start(am: AllocationModel, params: SolveParams) -> tuple[np.ndarray | None, dict]:
@@ -142,25 +161,27 @@ def _lp_start(am: AllocationModel, params: SolveParams) -> tuple[np.ndarray | No
     if lp.status != "OPTIMAL":
         return None, stage
     budget = params.time_limit_s * LP_ROUNDING_SHARE
-    # Deterministic mode: a trial budget instead of the clock (30,000 client placements a work unit).
+    # Deterministic mode: a trial budget instead of the clock (measured: about 30,000 pairs tried a work unit;
+    # a rounding tries each client's pairs in turn, with hubs many of them).
     work = params.budget * LP_ROUNDING_SHARE
-    trials = max(1, int(work * 30_000 / max(d.n_clients, 1))) if params.deterministic else None
-    assignment = best_rounding(d, s, lp, time_limit_s=budget, max_trials=trials)
-    violations = validate_solution(d, s, assignment)
-    stage["rounded_gbp"] = sum(objective_terms(d, s, assignment).values())
+    trials = max(1, int(work * 30_000 / max(len(d.pair_client), 1))) if params.deterministic else None
+    choice = best_rounding(d, s, lp, time_limit_s=budget, max_trials=trials)
+    violations = validate_choice(d, s, choice)
+    stage["rounded_gbp"] = sum(objective_terms(d, s, choice).values())
     stage["rounded_violations"] = len(violations)
     if violations:
         return None, stage
-    _hint_complete(am, assignment)
-    return assignment, stage
+    _hint_complete(am, choice)
+    return choice, stage
 
 
-def _fixed_zones_phase(am: AllocationModel, params: SolveParams, assignment: np.ndarray,
+def _fixed_zones_phase(am: AllocationModel, params: SolveParams, choice: np.ndarray,
                        budget_s: float, offset_s: float) -> tuple[dict, np.ndarray]:
     """Polish the rounded LP: CP-SAT with every y[z, p] fixed to the rounding's zone choice (a much smaller
     problem, usually solved to within 0.01 % in a few seconds), then its best solution becomes the hint of
     the full model. The y domains are restored afterwards."""
     d = am.data
+    assignment = providers_of(d, choice)
     free = (assignment >= 0) & (assignment != d.client_pinned_provider)
     used = set(zip(d.client_zone[free].tolist(), assignment[free].tolist(), strict=True))
     domains = {key: am.model.proto.variables[v.index].domain for key, v in am.y.items()}
@@ -177,11 +198,8 @@ def _fixed_zones_phase(am: AllocationModel, params: SolveParams, assignment: np.
     if status in ("OPTIMAL", "FEASIBLE"):
         stage["objective_gbp"] = solver.objective_value / 100.0
         _hint_from(am, solver)
-        assignment = np.full(d.n_clients, -1, dtype=np.int64)
-        for (i, p), v in am.x.items():
-            if solver.boolean_value(v):
-                assignment[i] = p
-    return stage, assignment
+        choice, _ = _cp_solution(am, solver)
+    return stage, choice
 
 
 def _use_lp_hint(data: ProblemData, params: SolveParams) -> bool:
@@ -217,7 +235,8 @@ class _Solve:
         d, params = self.data, self.params
         if params.hint_current:
             pinned = d.client_pinned_provider
-            _hint_assignment(self.am, np.where(pinned >= 0, pinned, d.client_current_provider))
+            _hint_assignment(self.am, np.where(pinned >= 0, pinned, d.client_current_provider),
+                             np.where(pinned >= 0, -1, d.client_current_hub))
         if _use_lp_hint(d, params):
             self.start, lp_stage = _lp_start(self.am, params)
             self.stages.append(lp_stage)
@@ -236,7 +255,7 @@ class _Solve:
         stage, polished = _fixed_zones_phase(self.am, params, self.start, budget, self.elapsed())
         self.stages.append(stage)
         d, s = self.data, self.switches
-        if not validate_solution(d, s, polished) and _cheaper(d, s, polished, self.start):
+        if not validate_choice(d, s, polished) and _cheaper(d, s, polished, self.start):
             self.start = polished
 
     def search(self) -> None:
@@ -272,7 +291,8 @@ class _Solve:
         t = self.am.terms
         if not self.params.lexicographic:
             return [("all", [self.am.objective()])]
-        order = [("unmet", [t["unmet"]]), ("cost", [t["care"], t["travel"]]), ("moves", [t["moves"]])]
+        order = [("unmet", [t["unmet"]]), ("cost", [t["care"], t["travel"], t["recruitment"]]),
+                 ("moves", [t["moves"]])]
         return [(n, ts) for n, ts in order if any(not isinstance(term, int) for term in ts)]
 
     def _stage(self, idx: int, order: list, name: str, terms: list) -> bool:
@@ -311,30 +331,29 @@ class _Solve:
         if self.solver is None and self.status == "UNKNOWN":
             fallback = self._fallback()
             if fallback is not None:
-                return _result(self.am, None, "FEASIBLE", seconds, self.stages, self.params, math.nan,
-                               fallback)
+                return _result(self.am, "FEASIBLE", seconds, self.stages, self.params, math.nan, fallback)
         if self.solver is None:
             from solver.diagnose import diagnose  # local import: diagnose imports this module
 
             return Result(status=self.status, seconds=seconds, diagnosis=diagnose(d, s, self.params),
                           stages=self.stages, provider_names=d.provider_names)
-        assignment = _cp_assignment(self.am, self.solver)
-        better_start = self.start is not None and _cheaper(d, s, self.start, assignment)
+        choice, recruits = _cp_solution(self.am, self.solver)
+        better_start = self.start is not None and _cheaper(d, s, self.start, choice, recruits)
         if better_start and self.status != "OPTIMAL":
             # The search was stopped before it beat its own start (no hint under deterministic multi-worker
             # search, see solver.search.hints_are_safe): the validated rounding is the better answer.
             self.stages.append({"stage": "lp start kept", "status": "FEASIBLE"})
-            assignment = self.start
-        return _result(self.am, None, self.status, seconds, self.stages, self.params, self.bound_pence,
-                       assignment)
+            choice, recruits = self.start, None
+        return _result(self.am, self.status, seconds, self.stages, self.params, self.bound_pence, choice,
+                       recruits)
 
     def _fallback(self) -> np.ndarray | None:
         """CP-SAT found nothing in time: the rounded LP, else a greedy allocation (validated)."""
         if self.start is not None:
             self.stages.append({"stage": "lp fall-back", "status": "FEASIBLE"})
             return self.start
-        greedy = greedy_assignment(self.data, self.switches)
-        if validate_solution(self.data, self.switches, greedy):
+        greedy = greedy_choice(self.data, self.switches)
+        if validate_choice(self.data, self.switches, greedy):
             return None
         self.stages.append({"stage": "greedy fall-back", "status": "FEASIBLE"})
         return greedy
@@ -352,27 +371,35 @@ def solve(
     return run.finish()
 
 
-def _cp_assignment(am: AllocationModel, solver: cp_model.CpSolver) -> np.ndarray:
-    assignment = np.full(am.data.n_clients, -1, dtype=np.int64)
-    for (i, p), v in am.x.items():
+def _cp_solution(am: AllocationModel, solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
+    """The pair serving each client (-1 = unmet) and the carers recruited (hubs × 2) in CP-SAT's solution."""
+    d = am.data
+    choice = np.full(d.n_clients, -1, dtype=np.int64)
+    for k, v in am.x.items():
         if solver.boolean_value(v):
-            assignment[i] = p
-    return assignment
+            choice[d.pair_client[k]] = k
+    recruits = np.zeros((d.n_hubs, 2), dtype=np.int64)
+    for (h, kind), v in am.recruits.items():
+        recruits[h, kind] = solver.value(v)
+    return choice, recruits
 
 
-def _cheaper(data: ProblemData, switches: Switches, a: np.ndarray, b: np.ndarray) -> bool:
-    return sum(objective_terms(data, switches, a).values()) < sum(objective_terms(data, switches, b).values())
+def _cheaper(data: ProblemData, switches: Switches, a: np.ndarray, b: np.ndarray,
+             b_recruits: np.ndarray | None = None) -> bool:
+    """Choice ``a`` (with the least recruits it needs) costs less than ``b`` (with ``b_recruits``)."""
+    cost_b = sum(objective_terms(data, switches, b, b_recruits).values())
+    return sum(objective_terms(data, switches, a).values()) < cost_b
 
 
 def _worse(a: str, b: str) -> str:
     return a if _RANK[a] >= _RANK[b] else b
 
 
-def _result(am, solver, status, seconds, stages, params, bound_pence, assignment=None) -> Result:
+def _result(am, status, seconds, stages, params, bound_pence, choice, recruits=None) -> Result:
     d, s = am.data, am.switches
-    if assignment is None:
-        assignment = _cp_assignment(am, solver)
-    terms = objective_terms(d, s, assignment)
+    if recruits is None:
+        recruits = least_recruits(d, s, choice)
+    terms = objective_terms(d, s, choice, recruits)
     objective = sum(terms.values())
     if params.lexicographic:
         cp_stages = [st for st in stages if st["stage"] not in ("lp", "fixed zones")]
@@ -388,9 +415,11 @@ def _result(am, solver, status, seconds, stages, params, bound_pence, assignment
         # Pence rounding makes the model objective differ slightly from the float recomputation.
         bound = min(bound, objective) if status == "OPTIMAL" else bound
     gap = (objective - bound) / max(1.0, abs(objective)) if math.isfinite(bound) else math.nan
-    draws = pool_draws(d, s, assignment)
-    loads = provider_loads(d, assignment)
-    violations = validate_solution(d, s, assignment, draws)
+    draws = pool_draws(d, choice)
+    loads = provider_loads(d, choice)
+    hub = hub_loads(d, choice)
+    assignment = providers_of(d, choice)
+    violations = validate_choice(d, s, choice, recruits)
     from solver.diagnose import unmet_reasons  # local import: diagnose imports this module
 
     return Result(
@@ -401,7 +430,12 @@ def _result(am, solver, status, seconds, stages, params, bound_pence, assignment
         seconds=seconds,
         objective_terms=terms,
         assignment=assignment,
-        unmet_reasons=unmet_reasons(d, s, assignment, draws),
+        hubs=hubs_of(d, choice),
+        choice=choice,
+        recruits=recruits,
+        hub_band_hours=hub["band"],
+        hub_near_hours=hub["near"],
+        unmet_reasons=unmet_reasons(d, s, choice, recruits),
         provider_care_hours=loads["care_hours"],
         provider_travel_hours=loads["travel_hours"],
         provider_staff_hours=loads["staff_hours"],

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from commissioning.errors import Problem
-from commissioning.inputs.schema import Column, number_text
+from commissioning.inputs.schema import DEFAULT_WEEKLY_HOURS_PER_CARER, Column, number_text
 from commissioning.vocabulary import LIST_SEPARATOR, NO_WORDS, YES_WORDS
 
 _MISSING_WORDS = {"nan", "na", "n/a", "null", "none", "-", "#n/a"}
@@ -207,6 +207,12 @@ def _range_fix(col: Column, value: float) -> str:
         return (
             f"enter a value {col.bounds_text()}; {number_text(value)} is far beyond any real figure "
             "(an extra digit, or a cell in scientific notation?)"
+        )
+    if col.name == "weekly_hours_per_carer":
+        return (
+            f"enter one carer's contracted hours a week, more than 0 and at most {number_text(col.max)} "
+            f"(e.g. {DEFAULT_WEEKLY_HOURS_PER_CARER:g}; full time is about 37.5), or leave it empty to "
+            f"assume {DEFAULT_WEEKLY_HOURS_PER_CARER:g}; the hub's number of carers goes in carers"
         )
     if col.name == "carers_per_visit":
         return "enter 1, or 2 for a double-up visit"

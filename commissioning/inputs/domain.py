@@ -4,6 +4,7 @@ reads. Built only by :func:`commissioning.inputs.folder.load_dataset`, after eve
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from commissioning.errors import Problem
+from commissioning.inputs.schema import DEFAULT_WEEKLY_HOURS_PER_CARER
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Client:
     funder: str
     current_provider: str | None
     pinned: bool = False
+    # Visits a week per band in BAND_NAMES order (clients.csv *_visits); None: spread evenly over time_bands.
+    band_visits: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Provider:
     kind: str
     base_lon: float
     base_lat: float
-    weekly_staff_hours: float
+    weekly_staff_hours: float | None  # overall cap over the provider's own hubs; None: no overall cap
     hourly_rate_gbp: float
     skills: tuple[str, ...]
     non_driver_share: float
@@ -45,21 +49,67 @@ class Provider:
     max_weekly_hours: float | None = None  # None: no limit given
 
 
+# Fields of a hub that the loader filled with a default (``Hub.assumed``) when it made the whole hub.
+MADE_HUB_FIELDS: tuple[str, ...] = ("lon", "lat", "carers", "drivers", "weekly_hours_per_carer")
+
+
 @dataclass(frozen=True)
 class Hub:
+    """Carers living near one place: a provider's own (``provider_id``) or a shared pool's (``pool_id``).
+
+    ``drivers`` counts the carers who drive (at most ``carers``). Built without it (code, not files: the
+    loader always fills it), every carer drives, which is how hubs were read before drivers existed.
+    ``assumed``: names of the fields the loader filled with a default, for outputs that show assumptions.
+    """
+
     hub_id: str
-    provider_id: str
+    provider_id: str | None  # None for a pool's hub
     lon: float
     lat: float
-    carers: int | None  # None for the default hub at a provider's base (hubs.csv did not say)
+    carers: int
+    drivers: int = None  # type: ignore[assignment]  # None only while constructing: see __post_init__
+    weekly_hours_per_carer: float = DEFAULT_WEEKLY_HOURS_PER_CARER
+    pool_id: str | None = None
+    max_recruits: int | None = None  # None: the scenario's max_recruits_per_hub
+    assumed: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.drivers is None and self.carers is not None:
+            object.__setattr__(self, "drivers", self.carers)
+
+
+def default_provider_hub(provider: Provider) -> Hub:
+    """The hub a provider with no row in hubs.csv is given: at its base, with as many carers as its weekly
+    staff hours need at the default contract (none without them) and the default share of drivers."""
+    hours = provider.weekly_staff_hours
+    carers = math.ceil(hours / DEFAULT_WEEKLY_HOURS_PER_CARER) if hours else 0
+    return Hub(
+        hub_id=f"{provider.provider_id}-base",
+        provider_id=provider.provider_id,
+        lon=provider.base_lon,
+        lat=provider.base_lat,
+        carers=carers,
+        drivers=default_drivers(carers, provider.non_driver_share),
+        assumed=MADE_HUB_FIELDS,
+    )
+
+
+def default_drivers(carers: int, non_driver_share: float) -> int:
+    """Drivers when hubs.csv does not say: the carers less the non-drivers' share, rounded half up."""
+    # Half up, as a commissioner checks it by hand (Python's round() gives 6 for 6.5); the 1e-9 absorbs float
+    # error such as 10 × (1 − 0.35) = 6.4999...
+    drivers = math.floor(carers * (1.0 - non_driver_share) + 0.5 + 1e-9)
+    return min(carers, max(0, drivers))
 
 
 @dataclass(frozen=True)
 class Pool:
     pool_id: str
     zones: tuple[str, ...]
-    weekly_hours: float
     members: tuple[str, ...]
+    # As written in pools.csv. The pool's carers are its hubs (Dataset.hubs_of_pool): made from this figure
+    # at load when hubs.csv has none for the pool, otherwise it is ignored (with a warning).
+    weekly_hours: float | None = None
 
 
 @dataclass(frozen=True)
@@ -104,10 +154,22 @@ class Dataset:
     def zone_by_id(self) -> dict[str, Zone]:
         return {z.zone_id: z for z in self.zones}
 
+    @cached_property
+    def _hubs_by_owner(self) -> dict[tuple[str, str], tuple[Hub, ...]]:
+        grouped: dict[tuple[str, str], list[Hub]] = {}
+        for hub in self.hubs:
+            key = ("pool", hub.pool_id) if hub.pool_id is not None else ("provider", hub.provider_id)
+            grouped.setdefault(key, []).append(hub)
+        return {key: tuple(hubs) for key, hubs in grouped.items()}
+
     def hubs_for(self, provider_id: str) -> tuple[Hub, ...]:
-        """The provider's hubs from ``hubs``; if it has none, one default hub at its base."""
-        own = tuple(h for h in self.hubs if h.provider_id == provider_id)
+        """The provider's own hubs (not its pools'). The loader gives every provider at least one; a
+        Dataset built in code without hubs gets the same default hub at the base, as a safety net."""
+        own = self._hubs_by_owner.get(("provider", provider_id))
         if own:
             return own
-        p = self.provider_by_id[provider_id]
-        return (Hub(f"{provider_id}-base", provider_id, p.base_lon, p.base_lat, None),)
+        return (default_provider_hub(self.provider_by_id[provider_id]),)
+
+    def hubs_of_pool(self, pool_id: str) -> tuple[Hub, ...]:
+        """The shared pool's hubs (from hubs.csv, or made from its weekly_hours at load); may be empty."""
+        return self._hubs_by_owner.get(("pool", pool_id), ())

@@ -21,11 +21,24 @@ from shapely.geometry.base import BaseGeometry
 
 from commissioning.errors import InputError, Problem
 from commissioning.inputs.dataset import embedded_land, read_dataset
-from commissioning.inputs.domain import Client, Dataset, Hub, Pool, Provider
+from commissioning.inputs.domain import Client, Dataset, Provider, Zone
 from commissioning.inputs.geography import check_points
-from commissioning.inputs.records import ParsedTable, check_references, error_count, parse_table
-from commissioning.inputs.schema import CSV_TABLES, DATASET_FILE, TABLES
+from commissioning.inputs.records import (
+    ParsedTable,
+    band_visits,
+    check_references,
+    error_count,
+    parse_table,
+)
+from commissioning.inputs.schema import (
+    BAND_VISITS_NAMES,
+    CSV_TABLES,
+    DATASET_FILE,
+    MAX_POOL_MEMBERS,
+    TABLES,
+)
 from commissioning.inputs.tables import ProblemLog, read_table, read_zones
+from commissioning.inputs.workforce import build_hubs, build_pools, check_pool_hubs, check_pool_members
 from commissioning.inputs.zones import ZONES_FILE, check_zones
 
 _FILE_ORDER = {DATASET_FILE: 0, ZONES_FILE: 1}
@@ -65,14 +78,19 @@ def load_dataset(
     *,
     region_land: BaseGeometry | None = None,
     check_geography: bool = True,
+    max_pool_members: int = MAX_POOL_MEMBERS,
 ) -> Dataset:
     """Read and check a dataset folder; on any error raise one :class:`InputError` listing every problem.
 
     ``region_land``: land polygons (WGS84) covering the zones; by default the OpenStreetMap land clipped to
     the zones' bounds (slow the first time, then cached on disk). ``check_geography=False`` skips the
-    on-land / in-region / in-zone checks of points (for quick tests); zone polygons are still read.
+    on-land / in-region / in-zone checks of points (for quick tests); zone polygons are still read, and a
+    pool's hub is still checked against the pool's zones. ``max_pool_members``: a pool with more member
+    providers is an error (the partnership rule).
     """
-    result = check_dataset(folder, region_land=region_land, check_geography=check_geography)
+    result = check_dataset(
+        folder, region_land=region_land, check_geography=check_geography, max_pool_members=max_pool_members
+    )
     if result.data is None:
         raise InputError(result.problems)
     return result.data
@@ -83,6 +101,7 @@ def check_dataset(
     *,
     region_land: BaseGeometry | None = None,
     check_geography: bool = True,
+    max_pool_members: int = MAX_POOL_MEMBERS,
 ) -> DatasetCheck:
     """Like :func:`load_dataset` but returns every problem instead of raising."""
     folder = Path(folder)
@@ -117,9 +136,10 @@ def check_dataset(
 
     # A table not read in full cannot say which ids are unknown: its own problems are reported instead.
     zone_ids = {z.zone_id for z in zones} if zones is not None else None
-    providers = parsed["providers"]
-    provider_ids = providers.ids() if providers is not None and providers.complete else None
-    check_references(parsed, zone_ids, provider_ids, problems)
+    provider_ids, pool_ids = _ids(parsed, "providers", problems), _ids(parsed, "pools", problems)
+    check_references(parsed, zone_ids, provider_ids, problems, pool_ids)
+    check_pool_members(parsed["pools"], max_pool_members, problems)
+    check_pool_hubs(parsed["hubs"], parsed["pools"], zones, problems)
 
     if check_geography and zones:
         land = region_land if region_land is not None else embedded_land(dataset)
@@ -127,17 +147,34 @@ def check_dataset(
 
     if error_count(problems):
         return _checked(None, problems, counts)
-    data = Dataset(
-        clients=tuple(Client(**r) for r in parsed["clients"].records),
-        providers=tuple(Provider(**r) for r in parsed["providers"].records),
-        hubs=tuple(Hub(**r) for r in parsed["hubs"].records) if parsed["hubs"] else (),
-        pools=tuple(Pool(**r) for r in parsed["pools"].records) if parsed["pools"] else (),
-        zones=tuple(zones),
-        dataset=dataset,
-        travel_model=travel_model,
-        folder=folder,
-    )
-    return _checked(data, problems, counts)
+    data = dataclasses.replace(_domain(parsed, zones, problems), dataset=dataset, travel_model=travel_model)
+    return _checked(dataclasses.replace(data, folder=folder), problems, counts)
+
+
+def _ids(parsed: dict[str, ParsedTable | None], stem: str, problems: list[Problem]) -> set[str] | None:
+    """The ids of a table read in full; ``None`` when it could not be (then no id counts as unknown). An
+    optional table that is absent, or read as absent with a warning (empty, blank), has no ids: a reference to
+    it is unknown."""
+    table = parsed[stem]
+    if table is not None:
+        return table.ids() if table.complete else None
+    failed = any(p.file.startswith(f"{stem}.") and p.severity == "error" for p in problems)
+    return set() if not TABLES[stem].required and not failed else None
+
+
+def _domain(parsed: dict[str, ParsedTable], zones: list[Zone], problems: list[Problem]) -> Dataset:
+    """The domain objects, once every check has passed; the hubs the files leave out are made here, each
+    assumption with its warning."""
+    clients = tuple(_client(r) for r in parsed["clients"].records)
+    providers = tuple(Provider(**r) for r in parsed["providers"].records)
+    pools = build_pools(parsed["pools"])
+    hubs = build_hubs(parsed, providers, pools, zones, problems)
+    return Dataset(clients=clients, providers=providers, hubs=hubs, pools=pools, zones=tuple(zones))
+
+
+def _client(r: dict) -> Client:
+    fields = {k: v for k, v in r.items() if k not in BAND_VISITS_NAMES}
+    return Client(**fields, band_visits=band_visits(r))
 
 
 def _checked(data: Dataset | None, problems, counts: dict[str, int]) -> DatasetCheck:

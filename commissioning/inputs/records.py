@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from commissioning.errors import Problem
 from commissioning.inputs.cells import INVALID, parse_cell
-from commissioning.inputs.schema import CSV_TABLES, MAX_POOL_MEMBERS, Table, number_text
-from commissioning.vocabulary import LIST_SEPARATOR
+from commissioning.inputs.schema import BAND_VISITS_NAMES, CSV_TABLES, Table, number_text
+from commissioning.inputs.tables import rows_text
+from commissioning.vocabulary import BAND_NAMES, LIST_SEPARATOR
 
 
 @dataclass
@@ -21,6 +22,8 @@ class ParsedTable:
     rows: list[int]  # spreadsheet row numbers
     values: list[dict[str, Any]]  # typed values per row (INVALID where a Problem was recorded)
     complete: bool = True  # False: checking stopped early (too many errors), later rows are left out
+    # Per row, the columns with an ``assumed`` default that the row left empty (or the file left out).
+    assumed: list[tuple[str, ...]] = field(default_factory=list)
 
     def ids(self) -> set[str]:
         key = self.table.id_column
@@ -38,9 +41,11 @@ def parse_table(frame, table: Table, source: str, problems: list[Problem]) -> Pa
     columns = list(table.columns)
     present = set(frame.columns)
     cells = {c.name: frame[c.name].tolist() if c.name in present else None for c in columns}
+    assumable = [c.name for c in columns if c.assumed]
     unparsed = set(frame.attrs.get("unparsed_rows", ()))
     full = getattr(problems, "full", lambda _: False)
     values: list[dict[str, Any]] = []
+    assumed: list[tuple[str, ...]] = []
     for i, row in enumerate(rows):
         if full(source):
             problems.stop_rows(source, row, rows[-1])
@@ -48,6 +53,7 @@ def parse_table(frame, table: Table, source: str, problems: list[Problem]) -> Pa
             break
         if row in unparsed:  # cells shifted by an unquoted comma: its own Problem says so
             values.append(_unparsed_record(table, cells, i, source, row, problems))
+            assumed.append(())
             continue
         record: dict[str, Any] = {}
         for col in columns:
@@ -57,12 +63,43 @@ def parse_table(frame, table: Table, source: str, problems: list[Problem]) -> Pa
                 continue
             record[col.name] = parse_cell(column_cells[i], col, source, row, problems)
         values.append(record)
+        assumed.append(tuple(n for n in assumable if cells[n] is None or cells[n][i] == ""))
     complete = len(values) == len(frame) and source not in getattr(problems, "unchecked", {})
-    parsed = ParsedTable(table, source, rows, values, complete)
+    parsed = ParsedTable(table, source, rows, values, complete, assumed)
     _check_unique(parsed, problems)
     _check_rows(parsed, problems)
     _check_plausible(parsed, problems)
+    _warn_assumed(parsed, {n for n in assumable if cells[n] is None}, problems)
     return parsed
+
+
+def _warn_assumed(parsed: ParsedTable, absent: set[str], problems: list[Problem]) -> None:
+    """One warning per file naming every default assumed (a missing column or empty cells): an old file
+    keeps working, and the commissioner sees which workforce figures were not theirs."""
+    used = [c for c in parsed.table.columns if any(c.name in names for names in parsed.assumed)]
+    if not used:
+        return
+    missing = [c.name for c in used if c.name in absent]
+    where = []
+    if missing:
+        where.append(f"no {' or '.join(missing)} column{'s' if len(missing) > 1 else ''}")
+    for col in used:
+        if col.name not in absent:
+            empty = [row for row, names in zip(parsed.rows, parsed.assumed, strict=True) if col.name in names]
+            where.append(f"{col.name} empty in row{'s' if len(empty) > 1 else ''} {rows_text(empty)}")
+    names = [c.name for c in used]
+    problems.append(
+        Problem(
+            parsed.source,
+            None,
+            ", ".join(names),
+            None,
+            f"{'; '.join(where)}: assumed {' and '.join(c.assumed for c in used)}",
+            f"add {' and '.join(names)} to every row (see the README's {parsed.table.stem}.csv table); if "
+            "the assumption is right, ignore this warning",
+            "warning",
+        )
+    )
 
 
 def _unparsed_record(table: Table, cells, i: int, source: str, row: int, problems) -> dict[str, Any]:
@@ -112,48 +149,133 @@ def _check_unique(parsed: ParsedTable, problems: list[Problem]) -> None:
 
 def _check_rows(parsed: ParsedTable, problems: list[Problem]) -> None:
     """Checks across the cells of one row."""
-    stem = parsed.table.stem
+    check = _ROW_CHECKS.get(parsed.table.stem)
+    if check is None:
+        return
     for row, r in zip(parsed.rows, parsed.values, strict=True):
-        if stem == "clients":
-            if r["pinned"] is True and r["current_provider"] is None:
-                problems.append(
-                    Problem(
-                        parsed.source,
-                        row,
-                        "pinned",
-                        "yes",
-                        "the client is pinned (never moved) but has no current_provider",
-                        "enter the chosen provider's provider_id in current_provider, or set pinned to no",
-                    )
+        check(parsed.source, row, r, problems)
+
+
+def _check_client_row(source: str, row: int, r: dict[str, Any], problems: list[Problem]) -> None:
+    if r["pinned"] is True and r["current_provider"] is None:
+        problems.append(
+            Problem(
+                source,
+                row,
+                "pinned",
+                "yes",
+                "the client is pinned (never moved) but has no current_provider",
+                "enter the chosen provider's provider_id in current_provider, or set pinned to no",
+            )
+        )
+    _check_band_visits(source, row, r, problems)
+
+
+def band_visits(r: dict[str, Any]) -> tuple[int, ...] | None:
+    """Visits per band in BAND_NAMES order from a clients row; None when no band cell is filled (then the
+    visits are spread evenly over time_bands). An empty cell beside filled ones counts 0."""
+    given = [r.get(name) for name in BAND_VISITS_NAMES]
+    if all(v is None for v in given):
+        return None
+    return tuple(v if isinstance(v, int) else 0 for v in given)
+
+
+def _check_band_visits(source: str, row: int, r: dict[str, Any], problems: list[Problem]) -> None:
+    """Visits per band, when given, fall in the client's own bands and add up to visits_per_week."""
+    counts = band_visits(r)
+    bands, visits = r["time_bands"], r["visits_per_week"]
+    if counts is None or any(r[n] is INVALID for n in BAND_VISITS_NAMES) or not isinstance(bands, tuple):
+        return
+    for band, name, count in zip(BAND_NAMES, BAND_VISITS_NAMES, counts, strict=True):
+        if count and band not in bands:
+            problems.append(
+                Problem(
+                    source,
+                    row,
+                    name,
+                    str(count),
+                    f"{name} is {count} but {band} is not in the client's time_bands "
+                    f"({LIST_SEPARATOR.join(bands)})",
+                    f"set {name} to 0 (or leave it empty), or add {band} to time_bands",
                 )
-        elif stem == "providers":
-            lo, hi = r["min_viable_hours"], r["max_weekly_hours"]
-            if isinstance(lo, float | int) and isinstance(hi, float | int) and lo > hi:
-                problems.append(
-                    Problem(
-                        parsed.source,
-                        row,
-                        "min_viable_hours",
-                        f"{lo:g}",
-                        f"min_viable_hours is more than max_weekly_hours ({hi:g})",
-                        "lower min_viable_hours or raise max_weekly_hours",
-                    )
-                )
-        elif stem == "pools":
-            members = r["members"]
-            if isinstance(members, tuple) and len(members) > MAX_POOL_MEMBERS:
-                problems.append(
-                    Problem(
-                        parsed.source,
-                        row,
-                        "members",
-                        LIST_SEPARATOR.join(members),
-                        f"the pool has {len(members)} member providers; more than {MAX_POOL_MEMBERS} makes "
-                        "the partnership complex to run",
-                        f"check that {len(members)} providers really share this pool, or split it",
-                        "warning",
-                    )
-                )
+            )
+            return  # one fault, one error: the sum below would only repeat it
+    if not isinstance(visits, int) or sum(counts) == visits:
+        return
+    filled = [n for n in BAND_VISITS_NAMES if r[n] is not None]
+    problems.append(
+        Problem(
+            source,
+            row,
+            ", ".join(filled),
+            " + ".join(str(r[n]) for n in filled) + f" = {sum(counts)}",
+            f"the visits per band add up to {sum(counts)}, but visits_per_week is {visits}",
+            f"make {' + '.join(BAND_VISITS_NAMES)} equal visits_per_week ({visits}), or leave them all "
+            "empty to spread the visits evenly over time_bands",
+        )
+    )
+
+
+def _check_provider_row(source: str, row: int, r: dict[str, Any], problems: list[Problem]) -> None:
+    lo, hi = r["min_viable_hours"], r["max_weekly_hours"]
+    if isinstance(lo, float | int) and isinstance(hi, float | int) and lo > hi:
+        problems.append(
+            Problem(
+                source,
+                row,
+                "min_viable_hours",
+                f"{lo:g}",
+                f"min_viable_hours is more than max_weekly_hours ({hi:g})",
+                "lower min_viable_hours or raise max_weekly_hours",
+            )
+        )
+
+
+def _check_hub_row(source: str, row: int, r: dict[str, Any], problems: list[Problem]) -> None:
+    """A hub belongs to one provider or one pool, and its drivers are some of its carers."""
+    provider, pool = r["provider_id"], r["pool_id"]
+    if isinstance(provider, str) and isinstance(pool, str):
+        problems.append(
+            Problem(
+                source,
+                row,
+                "pool_id",
+                pool,
+                f"the hub names both provider_id '{provider}' and pool_id '{pool}', but a hub belongs to one "
+                "provider or to one pool",
+                "empty pool_id for the provider's own hub, or provider_id for the pool's hub (its carers "
+                "then serve every member of the pool)",
+            )
+        )
+    elif provider is None and pool is None:
+        problems.append(
+            Problem(
+                source,
+                row,
+                "provider_id",
+                None,
+                "the hub names neither a provider_id nor a pool_id, so nobody's carers live there",
+                "enter the provider_id of the provider whose carers live here, or the pool_id of the shared "
+                "pool whose hub it is",
+            )
+        )
+    carers, drivers = r["carers"], r["drivers"]
+    if isinstance(carers, int) and isinstance(drivers, int) and drivers > carers:
+        problems.append(
+            Problem(
+                source,
+                row,
+                "drivers",
+                str(drivers),
+                f"drivers is {drivers}, more than carers ({carers}): drivers counts the carers who drive, so "
+                f"it is at most carers ({carers})",
+                f"lower drivers to at most {carers}, or raise carers to at least {drivers} (carers counts "
+                "drivers and non-drivers)",
+            )
+        )
+
+
+_ROW_CHECKS = {"clients": _check_client_row, "providers": _check_provider_row, "hubs": _check_hub_row}
 
 
 # Plausible figures: above these a value is possible but almost always a slip (a monthly figure, an extra
@@ -226,8 +348,11 @@ def check_references(
     zone_ids: set[str] | None,
     provider_ids: set[str] | None,
     problems: list[Problem],
+    pool_ids: set[str] | None = None,
 ) -> None:
-    known = {"zones": zone_ids, "providers": provider_ids}
+    """Every id a cell names is in the table it names; ``None`` ids: that table could not be read in full
+    (its own problems are reported instead)."""
+    known = {"zones": zone_ids, "providers": provider_ids, "pools": pool_ids}
     full = getattr(problems, "full", lambda _: False)
     for stem in CSV_TABLES:
         p = parsed[stem]
@@ -237,7 +362,7 @@ def check_references(
             ids = known.get(col.references) if col.references else None
             if ids is None:
                 continue  # the referenced table could not be read: its own problem is reported
-            target = "zones.geojson (zone_id)" if col.references == "zones" else "providers (provider_id)"
+            target = _REFERENCE_TARGETS[col.references]
             for row, record in zip(p.rows, p.values, strict=True):
                 value = record[col.name]
                 members = value if isinstance(value, tuple) else (value,) if isinstance(value, str) else ()
@@ -249,6 +374,7 @@ def check_references(
                     continue
                 listing = ", ".join(sorted(ids)[:12]) + (", ..." if len(ids) > 12 else "")
                 hint = "".join(_suggest_id(u, ids) for u in unknown[:3])
+                use = f"use one of: {listing}" if ids else f"add its row to {col.references}.csv first"
                 problems.append(
                     Problem(
                         p.source,
@@ -258,12 +384,19 @@ def check_references(
                         f"unknown {col.references[:-1]} "
                         + ", ".join(f"'{u}'" for u in unknown)
                         + f": not in {target}",
-                        f"{hint}use one of: {listing}"
+                        f"{hint}{use}"
                         + (
                             " (or leave it empty for a new package)" if col.name == "current_provider" else ""
                         ),
                     )
                 )
+
+
+_REFERENCE_TARGETS = {
+    "zones": "zones.geojson (zone_id)",
+    "providers": "providers (provider_id)",
+    "pools": "pools (pool_id)",
+}
 
 
 def _suggest_id(word: str, ids: set[str]) -> str:
@@ -273,8 +406,6 @@ def _suggest_id(word: str, ids: set[str]) -> str:
         if word.lower() in lowered:
             close = [lowered[word.lower()]]
     return f"did you mean '{close[0]}'? " if close else ""
-
-
 
 
 def error_count(problems: list[Problem]) -> int:

@@ -17,7 +17,14 @@ from commissioning.vocabulary import BAND_NAMES, FUNDERS, NEEDS, PROVIDER_KINDS
 
 ColumnType = Literal["text", "number", "integer", "yesno", "list", "choice"]
 
-MAX_POOL_MEMBERS = 4  # more members than this is a warning (partnership complexity)
+# The partnership rule of the seed documents: a shared staff pool of more than four providers did not hold
+# together. More members is an error; ``load_dataset(max_pool_members=...)`` takes another limit.
+MAX_POOL_MEMBERS = 4
+
+# Workforce defaults, assumed (with one warning per file) when hubs.csv or providers.csv do not say.
+DEFAULT_WEEKLY_HOURS_PER_CARER = 25.0  # contracted hours a week of one carer (DOMAIN.md: 20-30 h)
+MAX_WEEKLY_HOURS_PER_CARER = 60.0  # above the Working Time Regulations' 48 h average: a slip, not a contract
+DEFAULT_NON_DRIVER_SHARE = 0.3  # share of carers who do not drive, when providers.csv does not say
 
 # Hard limits on numbers, far above any real figure. The solver counts hours as whole minutes and money as
 # pence in 64-bit integers, and CP-SAT needs every sum of terms to fit in one too; a value like 1e308 passed
@@ -54,6 +61,9 @@ class Column:
     unique: bool = False
     references: str | None = None
     unit: str = ""  # e.g. "WGS84 degrees": shown in the README type column
+    # What is assumed when the column is missing or a cell empty, e.g. "25 h per carer": the loader then
+    # gives one warning per file saying so, because an assumed workforce figure changes the answer.
+    assumed: str = ""
 
     def type_text(self) -> str:
         """The README's *type* cell, e.g. ``number > 0``, ``list of `morning`, `lunch```."""
@@ -152,6 +162,23 @@ def _lat(name: str, meaning: str) -> Column:
     return Column(name, "number", meaning, min=-90, max=90, unit="WGS84 degrees")
 
 
+def _band_visits(band: str) -> Column:
+    meaning = (
+        f"visits a week in the `{band}` band (see `{BAND_VISITS_NAMES[0]}`)"
+        if band != BAND_NAMES[0]
+        else f"visits a week in the `{band}` band. Given for a row, the four `*_visits` cells add up to "
+        "`visits_per_week` and are 0 for bands not in `time_bands` (an empty cell counts 0); all empty: "
+        "the visits are spread evenly over `time_bands`"
+    )
+    return Column(
+        f"{band}_visits", "integer", meaning, min=0, max=MAX_VISITS_PER_WEEK, required=False, default=None
+    )
+
+
+# One optional column per time band, in BAND_NAMES order (Client.band_visits keeps that order).
+BAND_VISITS_NAMES: tuple[str, ...] = tuple(f"{band}_visits" for band in BAND_NAMES)
+BAND_VISITS_COLUMNS: tuple[Column, ...] = tuple(_band_visits(band) for band in BAND_NAMES)
+
 CLIENTS = Table(
     stem="clients",
     title="one row per client (care package)",
@@ -178,6 +205,7 @@ CLIENTS = Table(
         Column("visits_per_week", "integer", "visits per week", min=1, max=MAX_VISITS_PER_WEEK),
         Column("carers_per_visit", "integer", "2 for a double-up visit", min=1, max=2),
         Column("time_bands", "list", "bands the visits fall in", allowed=BAND_NAMES),
+        *BAND_VISITS_COLUMNS,
         Column("needs", "list", "needs the package calls for", allowed=NEEDS, allow_empty=True, default=()),
         Column("funder", "choice", "who pays (pooled-budget split)", allowed=FUNDERS),
         Column(
@@ -212,9 +240,12 @@ PROVIDERS = Table(
         Column(
             "weekly_staff_hours",
             "number",
-            "paid staff hours per week available for visits and travel",
+            "overall cap on the paid staff hours per week of the provider's own hubs (visits and travel); "
+            "the hubs' carers carry the capacity (empty: no overall cap)",
             min=0,
             max=MAX_HOURS_PER_WEEK,
+            required=False,
+            default=None,
         ),
         Column(
             "hourly_rate_gbp",
@@ -232,7 +263,16 @@ PROVIDERS = Table(
             allow_empty=True,
             default=(),
         ),
-        Column("non_driver_share", "number", "share of carers who do not drive", min=0, max=1),
+        Column(
+            "non_driver_share",
+            "number",
+            "share of carers who do not drive (gives the drivers of hubs that do not say)",
+            min=0,
+            max=1,
+            required=False,
+            default=DEFAULT_NON_DRIVER_SHARE,
+            assumed=f"non_driver_share = {DEFAULT_NON_DRIVER_SHARE:g}",
+        ),
         Column(
             "min_viable_hours",
             "number",
@@ -256,15 +296,72 @@ PROVIDERS = Table(
 
 HUBS = Table(
     stem="hubs",
-    title="where each provider's carers live and start their runs (optional; default: the base)",
+    title=(
+        "where carers live and start their runs: providers' own hubs and shared pools' hubs "
+        "(optional; default: one hub at each provider's base)"
+    ),
     id_column="hub_id",
     required=False,
     columns=(
         Column("hub_id", "text", "reference", unique=True),
-        Column("provider_id", "text", "a `provider_id` of `providers.csv`", references="providers"),
-        _lon("lon", "the hub"),
-        _lat("lat", "the hub"),
-        Column("carers", "integer", "carers living near the hub", min=0, max=MAX_CARERS_PER_HUB),
+        Column(
+            "provider_id",
+            "text",
+            "the `provider_id` (of `providers.csv`) whose carers live here; empty for a pool's hub "
+            "(exactly one of `provider_id` and `pool_id`)",
+            allow_empty=True,
+            default=None,
+            references="providers",
+        ),
+        Column(
+            "pool_id",
+            "text",
+            "the `pool_id` (of `pools.csv`) of a shared pool's hub: its carers serve the pool's members in "
+            "the pool's zones; the hub must lie in one of them",
+            required=False,
+            default=None,
+            references="pools",
+        ),
+        _lon("lon", "where the carers live and start their runs"),
+        _lat("lat", "where the carers live and start their runs"),
+        Column(
+            "carers",
+            "integer",
+            "carers living near the hub (drivers and non-drivers)",
+            min=0,
+            max=MAX_CARERS_PER_HUB,
+        ),
+        Column(
+            "drivers",
+            "integer",
+            "carers who drive, at most `carers` (empty: carers × (1 − the provider's `non_driver_share`), "
+            "for a pool's hub the members' mean; rounded half up)",
+            min=0,
+            max=MAX_CARERS_PER_HUB,
+            required=False,
+            default=None,
+            assumed="drivers = carers × (1 − non_driver_share)",
+        ),
+        Column(
+            "weekly_hours_per_carer",
+            "number",
+            "contracted hours a week of one carer",
+            min=0,
+            min_inclusive=False,
+            max=MAX_WEEKLY_HOURS_PER_CARER,
+            required=False,
+            default=DEFAULT_WEEKLY_HOURS_PER_CARER,
+            assumed=f"{DEFAULT_WEEKLY_HOURS_PER_CARER:g} h per carer",
+        ),
+        Column(
+            "max_recruits",
+            "integer",
+            "most carers that may be recruited at this hub (empty: the scenario's `max_recruits_per_hub`)",
+            min=0,
+            max=MAX_CARERS_PER_HUB,
+            required=False,
+            default=None,
+        ),
     ),
 )
 
@@ -276,12 +373,23 @@ POOLS = Table(
     columns=(
         Column("pool_id", "text", "reference", unique=True),
         Column("zones", "list", "`zone_id`s the pool's staff may work in", references="zones"),
-        Column("weekly_hours", "number", "staff hours per week in the pool", min=0, max=MAX_HOURS_PER_WEEK),
+        Column(
+            "weekly_hours",
+            "number",
+            "staff hours per week in the pool, for a pool with no hub in `hubs.csv` (earlier files): one hub "
+            "per zone is then made with carers = weekly_hours ÷ "
+            f"{DEFAULT_WEEKLY_HOURS_PER_CARER:g} h ÷ zones, at least 1 (warning; 0 hours: no hub); ignored "
+            "when the pool has hubs",
+            min=0,
+            max=MAX_HOURS_PER_WEEK,
+            required=False,
+            default=None,
+        ),
         Column(
             "members",
             "list",
-            f"`provider_id`s that may draw on the pool; more than {MAX_POOL_MEMBERS} is a warning "
-            "(partnership complexity)",
+            f"`provider_id`s that may draw on the pool; at most {MAX_POOL_MEMBERS}, the partnership rule "
+            "(the scenario's `max_pool_members`): more is an error",
             references="providers",
         ),
     ),

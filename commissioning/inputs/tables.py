@@ -718,7 +718,7 @@ def _frame(
                         filled[0],
                         None,
                         data[index.index(filled[0])][k],
-                        f"column {k + 1} has values (rows {_rows_text(filled)}) but no name in the header; "
+                        f"column {k + 1} has values (rows {rows_text(filled)}) but no name in the header; "
                         "they are ignored",
                         "give the column a name in row 1 or delete it",
                         "warning",
@@ -824,7 +824,7 @@ def _cells_text(cells: list[str], limit: int = 8) -> str:
     return shown + (f", ... ({len(cells) - limit:,} more)" if len(cells) > limit else "")
 
 
-def _rows_text(rows: list[int], limit: int = 8) -> str:
+def rows_text(rows: list[int], limit: int = 8) -> str:
     shown = ", ".join(str(r) for r in rows[:limit])
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 

@@ -19,6 +19,15 @@ ZONES_FILE = "zones.geojson"
 M_PER_DEG_LAT = 111_320.0
 
 
+def pool_base(zone_geometry: BaseGeometry) -> tuple[float, float]:
+    """``(lon, lat)`` of a point on the zone's largest land polygon, where a pool's local carers are taken to
+    live when pools.csv gives only weekly hours (earlier files): on the main island, not a skerry."""
+    parts = list(getattr(zone_geometry, "geoms", [zone_geometry]))
+    largest = max(parts, key=lambda g: g.area)
+    point = shapely.point_on_surface(largest)
+    return point.x, point.y
+
+
 def check_zones(frame, problems: list[Problem]) -> list[Zone] | None:
     """Zone objects from the zones GeoDataFrame (index = feature number); ``None`` if any error."""
     table = TABLES["zones"]

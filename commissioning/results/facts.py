@@ -12,7 +12,7 @@ def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float | None:
     return float(np.sum(values * weights) / w) if w > 0 else None
 
 
-def variant_facts(outcome, data, km: dict[str, np.ndarray]) -> dict[str, Any]:
+def variant_facts(outcome, data) -> dict[str, Any]:
     """Per-client and per-provider arrays of one variant, shared by the KPIs and the tables."""
     problem, a = outcome.problem, outcome.assignment
     m = problem.n_providers
@@ -24,9 +24,7 @@ def variant_facts(outcome, data, km: dict[str, np.ndarray]) -> dict[str, Any]:
     travel_h = outcome.per_client(problem.pair_travel_hours, 0.0)
     care_cost = outcome.per_client(problem.pair_care_cost_gbp, 0.0)
     travel_cost = outcome.per_client(problem.pair_travel_cost_gbp, 0.0)
-    from_pool = outcome.per_client(outcome.index.pair_from_pool, False)
-    p = np.maximum(a, 0)
-    km_visit = np.where(from_pool, km["pool"][np.arange(len(a)), p], km["hub"][np.arange(len(a)), p])
+    km_visit = outcome.per_client(outcome.index.pair_km, 0.0)  # road km per visit from the client's hub
     km_visit = np.where(assigned & np.isfinite(km_visit), km_visit, 0.0)
     ap = a[assigned]
 

@@ -46,13 +46,12 @@ def build_kpis(
     scenario,
     data,
     outcomes: dict,
-    km: dict[str, np.ndarray],
     *,
     warnings: list[str],
     travel_approximate: bool = False,
 ) -> dict[str, Any]:
     """The whole ``kpis.json`` document (see the module docstring)."""
-    facts = {name: variant_facts(o, data, km) for name, o in outcomes.items()}
+    facts = {name: variant_facts(o, data) for name, o in outcomes.items()}
     current_name = next((n for n, o in outcomes.items() if o.variant.mode == "current"), None)
     package_hours = mean_package_hours(facts[current_name or next(iter(outcomes))]["care_hours"])
     assumptions = scenario.parameters()

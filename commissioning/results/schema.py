@@ -418,8 +418,10 @@ ALLOCATION = _columns(
     ("current_provider", "Today's provider", "", "the provider serving the client today"),
     ("care_hours_per_week", "Care hours", "hours/week", "billable: assessed hours × carers per visit"),
     ("travel_hours_per_week", "Travel hours", "hours/week", "carers' travel for this client"),
-    ("from_pool", "From a pool", "", "yes when served from a shared pool's local base"),
+    ("from_pool", "From a pool", "", "yes when served from a shared pool's hub"),
     ("remote", "Remote patch", "", "yes for a remote or island patch"),
+    ("hub_id", "Hub", "", "the hub whose carers serve the client (empty if unmet)"),
+    ("walking_reach", "Within walking reach", "", "yes when carers who do not drive can reach the client"),
 )
 
 # providers.csv: per variant and provider (winners and losers against today).
@@ -464,6 +466,40 @@ ZONES = _columns(
     ("clients_assigned", "Clients served", "clients", ""),
     ("clients_unmet", "Clients unmet", "clients", ""),
     ("travel_hours_per_week", "Travel hours", "hours/week", ""),
+)
+
+# hubs.csv: per variant and hub, the carers and how the allocation uses them (hours a week).
+HUBS = _columns(
+    ("variant", "Variant", "", ""),
+    ("hub_id", "Hub", "", ""),
+    ("owner", "Provider or pool", "", "whose carers they are"),
+    ("zone", "Patch", "", "the patch the hub lies in"),
+    ("carers", "Carers", "carers", "carers living near the hub (hubs.csv)"),
+    ("drivers", "Drivers", "carers", ""),
+    ("non_drivers", "Non-drivers", "carers", "serve only clients within walking reach"),
+    ("clients", "Clients", "clients", "clients served from the hub"),
+    ("staff_hours_available", "Staff hours available", "hours/week", "carers × contracted hours"),
+    ("staff_hours_used", "Staff hours used", "hours/week", "care + travel from the hub"),
+    ("use_pct", "Use", "percent", "used ÷ available"),
+    ("driver_hours_used", "Drivers' hours", "hours/week", "what non-drivers cannot take"),
+    ("non_driver_hours_used", "Non-drivers' hours", "hours/week", "visits within walking reach"),
+    ("recruited_drivers", "Drivers recruited", "carers", ""),
+    ("recruited_non_drivers", "Non-drivers recruited", "carers", ""),
+)
+
+# recruitment.csv: where to recruit (kind "recruit": done by the optimiser; "shortfall": still needed).
+RECRUITMENT = _columns(
+    ("variant", "Variant", "", ""),
+    ("kind", "Kind", "", "recruit: recruited by the optimiser; shortfall: needed for the unmet need"),
+    ("hub_id", "Hub", "", ""),
+    ("owner", "Provider or pool", "", ""),
+    ("zone", "Patch", "", "the patch the hub lies in"),
+    ("band", "Band", "", "the time band that runs short (week: only the weekly hours)"),
+    ("drivers", "Drivers", "carers", "carers who drive to recruit"),
+    ("non_drivers", "Non-drivers", "carers", "carers who do not drive to recruit"),
+    ("cost_gbp_per_week", "Cost", "GBP/week", "at the variant's recruitment cost per carer"),
+    ("unmet_clients", "Unmet clients", "clients", "unmet clients this hub could serve"),
+    ("hours_short", "Hours short", "hours/week", "beyond the hub's carers, before recruiting"),
 )
 
 # kpis.csv: one row per KPI (then the solver's figures), one column per variant between family and level.

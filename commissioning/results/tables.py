@@ -21,6 +21,9 @@ def allocation_frame(outcome, data) -> pd.DataFrame:
     minutes = outcome.per_client(problem.pair_travel_minutes, np.nan)
     travel_h = outcome.per_client(problem.pair_travel_hours, 0.0)
     from_pool = outcome.per_client(outcome.index.pair_from_pool, False)
+    hub = outcome.per_client(problem.pair_hub, -1)
+    near = outcome.per_client(problem.pair_near, False)
+    hub_ids = outcome.index.hub_ids
     remote = {z.zone_id: z.remote for z in data.zones}
     current = [c.current_provider or "" for c in data.clients]
     provider = [ids[p] if p >= 0 else "" for p in a]
@@ -46,13 +49,15 @@ def allocation_frame(outcome, data) -> pd.DataFrame:
             "from_pool": np.where(from_pool, "yes", "no"),
             "funder": [c.funder for c in data.clients],
             "remote": ["yes" if remote[c.zone] else "no" for c in data.clients],
+            "hub_id": [hub_ids[h] if h >= 0 else "" for h in hub],
+            "walking_reach": np.where(assigned, np.where(near, "yes", "no"), ""),
         }
     )[schema.names(schema.ALLOCATION)]
 
 
-def provider_table(outcomes: dict, data, km: dict[str, np.ndarray]) -> pd.DataFrame:
+def provider_table(outcomes: dict, data) -> pd.DataFrame:
     """``providers.csv``: per provider and variant, with the change against current (winners and losers)."""
-    facts = {name: variant_facts(o, data, km) for name, o in outcomes.items()}
+    facts = {name: variant_facts(o, data) for name, o in outcomes.items()}
     current = next((n for n, o in outcomes.items() if o.variant.mode == "current"), None)
     frames = []
     for name, outcome in outcomes.items():
@@ -103,11 +108,11 @@ def provider_table(outcomes: dict, data, km: dict[str, np.ndarray]) -> pd.DataFr
     return frame[[c for c in schema.names(schema.PROVIDERS) if c in frame.columns]]
 
 
-def zone_table(outcomes: dict, data, km: dict[str, np.ndarray]) -> pd.DataFrame:
+def zone_table(outcomes: dict, data) -> pd.DataFrame:
     """``zones.csv``: per zone and variant: providers, hours, unmet hours, travel per visit."""
     rows = []
     for name, outcome in outcomes.items():
-        f = variant_facts(outcome, data, km)
+        f = variant_facts(outcome, data)
         ids = outcome.index.provider_ids
         for zone in data.zones:
             sel = f["zone"] == zone.zone_id

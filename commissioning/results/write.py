@@ -11,10 +11,15 @@
                                  revenue_gbp, change_hours_vs_current, change_pct_vs_current, extras...
     OUT/zones.csv               variant, zone_id, name, remote, providers, provider_ids, care_hours,
                                  unmet_hours, travel_minutes_per_visit, extras...
+    OUT/hubs.csv                variant, hub_id, owner, zone, carers, drivers, non_drivers, clients,
+                                 staff hours available and used, drivers' and non-drivers' hours, recruits,
+                                 hours used and available in each band
+    OUT/recruitment.csv         variant, kind (recruit | shortfall), hub_id, owner, zone, band, drivers,
+                                 non_drivers, cost_gbp_per_week, unmet_clients, hours_short
     OUT/<variant>/allocation.csv client_id, provider_id, status, reason, zone, travel_minutes_per_visit,
                                  moved, weekly_hours, visits_per_week, carers_per_visit, funder, extras...
-    OUT/workbook.xlsx           KPIs, Providers, Zones, one Allocation sheet per variant, Assumptions,
-                                 Warnings
+    OUT/workbook.xlsx           KPIs, Providers, Zones, Hubs, Recruitment, one Allocation sheet per variant,
+                                 Assumptions, Warnings
 
 The maps and the report (:mod:`commissioning.report`) read these files afterwards. Every CSV and workbook
 cell is spreadsheet-safe (:mod:`commissioning.results.spreadsheet`).
@@ -29,13 +34,12 @@ from typing import Any
 
 import pandas as pd
 
-from commissioning.inputs.schema import CSV_TABLES
+from commissioning.inputs.schema import CSV_TABLES, DEFAULT_WEEKLY_HOURS_PER_CARER
 from commissioning.inputs.tables import read_table
 from commissioning.results.kpis import kpi_table
 from commissioning.results.spreadsheet import spreadsheet_safe, write_csv
 from commissioning.results.tables import ALLOCATION_FILE, provider_table, zone_table
-
-HOURS_PER_CARER_ESTIMATE = 24.0  # for default hubs only: carers ≈ staff hours ÷ 24 (generator's figure)
+from commissioning.results.workforce import hub_table, recruitment_table
 
 
 def write_inputs(source: Path, inputs: Path, data) -> list[str]:
@@ -54,7 +58,7 @@ def write_inputs(source: Path, inputs: Path, data) -> list[str]:
             write_csv(_default_hubs(data), inputs / "hubs.csv")
             warnings.append(
                 "no hubs.csv given: inputs/hubs.csv has one hub per provider at its base, carers "
-                f"estimated as staff hours ÷ {HOURS_PER_CARER_ESTIMATE:g}"
+                f"estimated as staff hours ÷ {DEFAULT_WEEKLY_HOURS_PER_CARER:g} h per carer"
             )
         elif frame is not None:
             write_csv(frame, inputs / f"{stem}.csv")
@@ -71,18 +75,21 @@ def write_inputs(source: Path, inputs: Path, data) -> list[str]:
 
 
 def _default_hubs(data) -> pd.DataFrame:
-    rows = [h for p in data.providers for h in data.hubs_for(p.provider_id)]
-    staff = {p.provider_id: p.weekly_staff_hours for p in data.providers}
+    """hubs.csv as the run read it when the user gave none: the hubs made at load (see
+    :mod:`commissioning.inputs.workforce`), with every column filled."""
+    rows = [*(h for p in data.providers for h in data.hubs_for(p.provider_id)),
+            *(h for q in data.pools for h in data.hubs_of_pool(q.pool_id))]
     return pd.DataFrame(
         {
             "hub_id": [h.hub_id for h in rows],
-            "provider_id": [h.provider_id for h in rows],
+            "provider_id": [h.provider_id or "" for h in rows],
+            "pool_id": [h.pool_id or "" for h in rows],
             "lon": [h.lon for h in rows],
             "lat": [h.lat for h in rows],
-            "carers": [
-                h.carers if h.carers is not None else round(staff[h.provider_id] / HOURS_PER_CARER_ESTIMATE)
-                for h in rows
-            ],
+            "carers": [h.carers for h in rows],
+            "drivers": [h.drivers for h in rows],
+            "weekly_hours_per_carer": [h.weekly_hours_per_carer for h in rows],
+            "max_recruits": ["" if h.max_recruits is None else h.max_recruits for h in rows],
         }
     )
 
@@ -126,12 +133,8 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def write_outputs(stage: Path, scenario, data, outcomes: dict, kpis: dict[str, Any], km) -> list[Path]:
-    """Write every table, kpis.json/csv and the workbook into ``stage``; returns the files written.
-
-    ``km``: ``{"hub": ..., "pool": ...}`` km per visit, clients × providers (see
-    :mod:`commissioning.running.travel`).
-    """
+def write_outputs(stage: Path, scenario, data, outcomes: dict, kpis: dict[str, Any]) -> list[Path]:
+    """Write every table, kpis.json/csv and the workbook into ``stage``; returns the files written."""
     files: list[Path] = []
     path = stage / "kpis.json"
     path.write_text(
@@ -146,15 +149,19 @@ def write_outputs(stage: Path, scenario, data, outcomes: dict, kpis: dict[str, A
         folder.mkdir(exist_ok=True)
         allocations[name] = outcome.allocation
         files.append(write_csv(outcome.allocation, folder / ALLOCATION_FILE))
-    providers = provider_table(outcomes, data, km)
-    zones = zone_table(outcomes, data, km)
+    providers = provider_table(outcomes, data)
+    zones = zone_table(outcomes, data)
     files.append(write_csv(providers, stage / "providers.csv"))
     files.append(write_csv(zones, stage / "zones.csv"))
+    hubs, recruitment = hub_table(outcomes), recruitment_table(outcomes)
+    files.append(write_csv(hubs, stage / "hubs.csv"))
+    files.append(write_csv(recruitment, stage / "recruitment.csv"))
     if scenario.text:
         path = stage / "scenario.toml"
         path.write_text(scenario.text, encoding="utf-8")
         files.append(path)
-    files.append(write_workbook(stage / "workbook.xlsx", kpis, kpi_frame, providers, zones, allocations))
+    tables = {"Providers": providers, "Zones": zones, "Hubs": hubs, "Recruitment": recruitment}
+    files.append(write_workbook(stage / "workbook.xlsx", kpis, kpi_frame, tables, allocations))
     # Hidden files (a generated folder's marker) are bookkeeping, not outputs.
     files += sorted(p for p in (stage / "inputs").iterdir() if p.is_file() and not p.name.startswith("."))
     return files
@@ -164,7 +171,7 @@ def assumptions_table(kpis: dict[str, Any]) -> pd.DataFrame:
     """Every parameter as (section, name, value): money, downstream, KPI thresholds, variants."""
     rows = []
     params = kpis["assumptions"]
-    for section in ("money", "downstream", "kpis", "routing"):
+    for section in ("money", "downstream", "kpis", "routing", "workforce"):
         for key, value in params[section].items():
             rows.append({"section": section, "name": key, "value": value})
     rows.append(
@@ -197,12 +204,12 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 
 def write_workbook(
-    path: Path, kpis, kpi_frame, providers, zones, allocations: dict[str, pd.DataFrame]
+    path: Path, kpis, kpi_frame, tables: dict[str, pd.DataFrame], allocations: dict[str, pd.DataFrame]
 ) -> Path:
-    """``workbook.xlsx`` with the same tables as the CSV files (openpyxl)."""
+    """``workbook.xlsx`` with the same tables as the CSV files (openpyxl); ``tables``: sheet name → table."""
     used: set[str] = set()
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        sheets = [("KPIs", kpi_frame), ("Providers", providers), ("Zones", zones)]
+        sheets = [("KPIs", kpi_frame), *tables.items()]
         sheets += [(f"Allocation {name}", frame) for name, frame in allocations.items()]
         sheets += [
             ("Assumptions", assumptions_table(kpis)),

@@ -1,14 +1,15 @@
 """Today's allocation, evaluated rather than optimised (variants with ``mode = "current"``).
 
-Clients with a current provider stay with it; the independent validator (:func:`solver.validate_solution`)
-checks capacity, pools and provider limits, and anything today's allocation breaks is reported
+Clients with a current provider stay with it, served from its quickest hub; the independent validator
+(:func:`solver.validate_choice`) checks capacity, hubs' weekly and band hours, drivers, pools and provider
+limits, and anything today's allocation breaks is reported by hub and band
 (``constraint_violations`` KPI and warnings), never raised. New packages with no current provider are
 handled by the variant's ``waiting`` key:
 
 - ``"greedy"`` (the default): spot purchase as it happens today. Largest package first, each goes to the
-  eligible provider with the lowest weekly cost (care + travel) that still has own staff hours (and room
-  under its maximum weekly hours); packages that fit nowhere stay unmet, "waiting for a provider". This is
-  a fair business-as-usual baseline: the optimiser is not credited for placing packages that brokerage
+  eligible provider and hub with the lowest weekly cost (care + travel) whose carers still have room in the
+  package's bands (and room under the provider's maximum weekly hours); packages that fit nowhere stay
+  unmet, "waiting for a provider". This is a fair business-as-usual baseline: the optimiser is not credited for placing packages that brokerage
   would have placed anyway.
 - ``"unmet"``: today's snapshot: every waiting package is unmet, "waiting for a provider".
 
@@ -19,6 +20,8 @@ reason in every variant, so variants compare like with like, and a warning says 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from commissioning.scenario.file import Variant
@@ -26,16 +29,21 @@ from commissioning.scenario.file import Variant
 WAITING_REASON = "waiting for a provider (new package, not yet placed)"
 
 
-def evaluate_current(variant: Variant, problem, index) -> tuple[np.ndarray, list[str]]:
-    """Today's allocation (see the module docstring): ``(assignment, unmet reason per client)``."""
+def evaluate_current(variant: Variant, problem, index, switches) -> tuple[np.ndarray, list[str]]:
+    """Today's allocation (see the module docstring): ``(choice, unmet reason per client)``: each client
+    served by its provider from its current hub (the provider's quickest)."""
+    from solver.placement import Placement
+
     n = problem.n_clients
     current = np.asarray(problem.client_current_provider, dtype=np.int64)
-    assignment = np.full(n, -1, dtype=np.int64)
+    # Spot purchase books today's clients first, whatever rules they break, then admits only what fits.
+    pl = Placement(problem, dataclasses.replace(switches, recruit=False, max_providers_per_zone=None))
     reasons = [""] * n
     for i in range(n):
         p = int(current[i])
-        if p >= 0 and problem.pair_index(i, p) >= 0:
-            assignment[i] = p
+        k = problem.pair_index(i, p, int(problem.client_current_hub[i])) if p >= 0 else -1
+        if k >= 0:
+            pl.place(i, k)
         elif p >= 0:
             reasons[i] = (
                 f"today's provider {index.provider_ids[p]} cannot reach the client in every time "
@@ -45,40 +53,28 @@ def evaluate_current(variant: Variant, problem, index) -> tuple[np.ndarray, list
             reasons[i] = WAITING_REASON
     waiting = np.flatnonzero(current < 0)
     if variant.waiting == "greedy" and len(waiting):
-        _place_waiting_greedily(problem, index, assignment, reasons, waiting)
-    return assignment, reasons
+        _place_waiting_greedily(problem, index, pl, reasons, waiting)
+    return pl.choice.copy(), reasons
 
 
-def _place_waiting_greedily(problem, index, assignment, reasons, waiting) -> None:
-    """Spot purchase: largest package first, to the cheapest eligible provider with own staff hours left."""
-    from solver.validate import provider_loads
-
-    loads = provider_loads(problem, assignment)
-    staff_left = problem.provider_weekly_staff_hours - loads["staff_hours"]
-    care_left = problem.provider_max_weekly_hours - loads["care_hours"]
+def _place_waiting_greedily(problem, index, pl, reasons, waiting) -> None:
+    """Spot purchase: largest package first, to the cheapest eligible provider (and hub) with room: its own
+    staff hours, its hub's carers' hours in each of the client's bands and, beyond walking reach, drivers."""
     order = waiting[np.argsort(-problem.client_care_hours[waiting], kind="stable")]
+    cost = problem.pair_care_cost_gbp + problem.pair_travel_cost_gbp
     for i in order:
-        a, b = problem.client_pair_start[i], problem.client_pair_start[i + 1]
-        ks = [k for k in range(a, b) if problem.pair_eligible[k]]
+        i = int(i)
+        ks = pl.options(i)
         if not ks:
             reasons[i] = f"{WAITING_REASON}: {index.ineligible_reason[i] or 'no eligible provider'}"
             continue
-        cost = problem.pair_care_cost_gbp + problem.pair_travel_cost_gbp
-        fits = [
-            k
-            for k in ks
-            if staff_left[problem.pair_provider[k]] >= problem.pair_staff_hours[k] - 1e-9
-            and care_left[problem.pair_provider[k]] >= problem.client_care_hours[i] - 1e-9
-        ]
+        fits = [k for k in ks if problem.pair_pool[k] < 0 and pl.admits(i, k)]
         if not fits:
-            reasons[i] = f"{WAITING_REASON}: no provider that can reach the client has staff hours to spare"
+            reasons[i] = f"{WAITING_REASON}: no provider that can reach the client has carers to spare"
             continue
-        k = min(fits, key=lambda k: (cost[k], problem.pair_provider[k]))
-        p = int(problem.pair_provider[k])
-        assignment[i] = p
+        k = min(fits, key=lambda k: (cost[k], problem.pair_provider[k], problem.pair_hub[k]))
+        pl.place(i, k)
         reasons[i] = ""
-        staff_left[p] -= problem.pair_staff_hours[k]
-        care_left[p] -= problem.client_care_hours[i]
 
 
 def unreachable_current_warning(data, index) -> list[str]:

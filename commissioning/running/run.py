@@ -30,7 +30,7 @@ from commissioning.running.current import unreachable_current_warning
 from commissioning.running.interrupt import Interrupt
 from commissioning.running.problem import build_problem
 from commissioning.running.router import Router
-from commissioning.running.travel import client_provider_km, pool_km, travel_model_for
+from commissioning.running.travel import travel_model_for
 from commissioning.running.variant import VariantOutcome, run_variant
 from commissioning.scenario.file import ScenarioFile, check_references
 
@@ -120,15 +120,14 @@ class _Run:
                 warnings += write_inputs(source_dir, inputs, data)
             timings["load_s"] = time.perf_counter() - t0 - timings["data_s"]
             base = _build_problems(scenario, data, travel)
-            km = {"hub": client_provider_km(data, travel), "pool": pool_km(data, travel)}
             timings["build_s"] = time.perf_counter() - t0 - timings["data_s"] - timings["load_s"]
             use_routing = scenario.routing.enabled if routing is None else routing
             outcomes, routing_warnings = self.variants(data, travel, base, use_routing)
             warnings += routing_warnings
             warnings += unreachable_current_warning(data, base[True][1])
-            kpis = build_kpis(scenario, data, outcomes, km, warnings=warnings,
+            kpis = build_kpis(scenario, data, outcomes, warnings=warnings,
                               travel_approximate=base[True][1].travel_approximate)
-            files = write_outputs(stage, scenario, data, outcomes, kpis, km)
+            files = write_outputs(stage, scenario, data, outcomes, kpis)
             t_extra = time.perf_counter()
             files += _write_maps_and_report(stage)
             timings["maps_report_s"] = time.perf_counter() - t_extra
@@ -191,7 +190,11 @@ def _prepare_data(scenario: ScenarioFile, inputs: Path) -> tuple[Path, str]:
 
 
 def _build_problems(scenario: ScenarioFile, data, travel) -> dict[bool, tuple]:
-    """(problem, index) with pools on and, if a variant needs it, off (pools change eligibility)."""
+    """(problem, index) with pools on and, if a variant needs it, off (pools change eligibility); the
+    travel from every hub is computed once for both."""
+    from commissioning.running.hubs import hub_travel
+
+    travelled = hub_travel(data, travel, scenario.workforce)
     out = {}
     for pools in sorted({True} | {v.pools for v in scenario.variants}, reverse=True):
         out[pools] = build_problem(
@@ -200,6 +203,8 @@ def _build_problems(scenario: ScenarioFile, data, travel) -> dict[bool, tuple]:
             pools=pools,
             max_travel_minutes_per_visit=scenario.max_travel_minutes_per_visit,
             money=scenario.money,
+            workforce=scenario.workforce,
+            travelled=travelled,
         )
     return out
 

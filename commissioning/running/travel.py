@@ -14,9 +14,9 @@ even when its own hubs are a ferry away, but only when pools are enabled.
 from __future__ import annotations
 
 import numpy as np
-import shapely
 
 from commissioning.inputs.domain import Dataset
+from commissioning.inputs.zones import pool_base  # moved to the inputs layer; re-exported for callers
 from commissioning.vocabulary import BAND_NAMES
 from geodata.geometry import pairwise_haversine_km
 
@@ -34,14 +34,6 @@ def travel_model_for(data: Dataset):
     if data.travel_model == "network" and data.region in REGIONS:
         return load_region(data.region).network()
     return ApproximateTravel()
-
-
-def pool_base(zone_geometry) -> tuple[float, float]:
-    """A point on the zone's largest land polygon, where a pool's local carers are taken to live."""
-    parts = list(getattr(zone_geometry, "geoms", [zone_geometry]))
-    largest = max(parts, key=lambda g: g.area)
-    point = shapely.point_on_surface(largest)
-    return point.x, point.y
 
 
 def client_provider_travel(data: Dataset, travel) -> tuple[np.ndarray, np.ndarray]:

@@ -38,10 +38,11 @@ class VariantOutcome:
     index: Any  # commissioning.running.problem.ProblemIndex
     assignment: np.ndarray  # provider index per client, -1 unmet
     unmet_reason: list[str]
-    pair_of_client: np.ndarray  # pair index per client, -1 unmet
+    pair_of_client: np.ndarray  # pair index per client (its provider and hub), -1 unmet
     provider_pool_hours: np.ndarray
     solver: dict[str, Any]
     violations: list[str]
+    recruits: np.ndarray | None = None  # hubs × 2 (drivers, non-drivers) recruited, None: none
     allocation: pd.DataFrame | None = None
     routed_travel_hours: dict[str, float] | None = None
     routing: Any = None  # commissioning.running.routing.RoutedTravel, when routed
@@ -64,13 +65,16 @@ def restrict_pairs(problem, index, keep: np.ndarray):
     names = (
         "pair_client",
         "pair_provider",
+        "pair_hub",
+        "pair_near",
         "pair_travel_minutes",
         "pair_staff_hours",
         "pair_care_cost_gbp",
         "pair_travel_cost_gbp",
     )
     restricted = dataclasses.replace(problem, **{name: getattr(problem, name)[keep] for name in names})
-    return restricted, dataclasses.replace(index, pair_from_pool=index.pair_from_pool[keep])
+    index = dataclasses.replace(index, pair_from_pool=index.pair_from_pool[keep], pair_km=index.pair_km[keep])
+    return restricted, index
 
 
 def apply_variant_pairs(variant: Variant, problem, index) -> tuple[Any, Any, list[str]]:
@@ -94,16 +98,9 @@ def apply_variant_pairs(variant: Variant, problem, index) -> tuple[Any, Any, lis
     protected = {p_of[pid] for pid in variant.protect}
     current = problem.client_current_provider
     for i in np.flatnonzero(np.isin(current, list(protected))):
-        if problem.pair_index(int(i), int(current[i])) >= 0:
+        if len(problem.pairs_of(int(i), int(current[i]))):
             keep &= ~((pc == i) & (pp != current[i]))
     return (*restrict_pairs(problem, index, keep), notes)
-
-
-def _pair_of(problem, assignment: np.ndarray) -> np.ndarray:
-    return np.array(
-        [problem.pair_index(int(i), int(p)) if p >= 0 else -1 for i, p in enumerate(assignment)],
-        dtype=np.int64,
-    )
 
 
 def run_variant(
@@ -120,34 +117,37 @@ def run_variant(
     problem, index, notes = apply_variant_pairs(variant, problem, index)
     sc = variant.solver_switches(index.provider_ids, index.zone_ids)
     if variant.mode == "current":
-        assignment, reasons, pool_hours, solver_info, violations = _evaluate(variant, problem, index, sc,
-                                                                             quiet, stream)
+        found = _evaluate(variant, problem, index, sc, quiet, stream)
     else:
-        assignment, reasons, pool_hours, solver_info, violations = _solve(variant, problem, index, sc,
-                                                                          quiet, stream, stop, notes)
+        found = _solve(variant, problem, index, sc, quiet, stream, stop, notes)
+    choice, recruits, reasons, solver_info, violations = found
+    from solver.validate import pool_draws, providers_of
+
     return VariantOutcome(
         variant=variant,
         problem=problem,
         index=index,
-        assignment=assignment,
+        assignment=providers_of(problem, choice),
         unmet_reason=reasons,
-        pair_of_client=_pair_of(problem, assignment),
-        provider_pool_hours=pool_hours,
+        pair_of_client=choice,
+        provider_pool_hours=pool_draws(problem, choice).sum(axis=(0, 2)),
         solver=solver_info,
         violations=violations,
+        recruits=recruits,
         notes=notes,
     )
 
 
 def _evaluate(variant: Variant, problem, index, sc, quiet: bool, stream: TextIO | None):
-    """Today's allocation checked by the validator: ``(assignment, reasons, pool hours, solver, broken)``."""
-    from solver.validate import objective_terms, pool_draws, validate_solution
+    """Today's allocation checked by the validator: ``(choice, recruits, reasons, solver, broken)``; today
+    recruits nobody, so the workforce rules it breaks are reported by hub and band."""
+    from solver.validate import objective_terms, validate_choice
 
     t0 = time.perf_counter()
-    assignment, reasons = evaluate_current(variant, problem, index)
-    draws = pool_draws(problem, sc, assignment)
-    violations = validate_solution(problem, sc, assignment, draws)
-    objective = sum(objective_terms(problem, sc, assignment).values())
+    choice, reasons = evaluate_current(variant, problem, index, sc)
+    none = np.zeros((problem.n_hubs, 2), dtype=np.int64)
+    violations = validate_choice(problem, sc, choice, recruits=none)
+    objective = sum(objective_terms(problem, sc, choice, none).values())
     seconds = time.perf_counter() - t0
     solver_info = {
         "status": "EVALUATED",
@@ -165,19 +165,32 @@ def _evaluate(variant: Variant, problem, index, sc, quiet: bool, stream: TextIO 
             f"£{objective:,.0f}  {len(violations)} constraint(s) broken today",
             file=stream or sys.stderr,
         )
-    return assignment, reasons, draws.sum(axis=(0, 2)), solver_info, violations
+    return choice, none, reasons, solver_info, violations
 
 
-def _solve(variant: Variant, problem, index, sc, quiet: bool, stream: TextIO | None,
-           stop: threading.Event | None, notes: list[str]):
-    """CP-SAT's allocation: ``(assignment, reasons, pool hours, solver, broken)``; a note if the clock
+def _solve(
+    variant: Variant,
+    problem,
+    index,
+    sc,
+    quiet: bool,
+    stream: TextIO | None,
+    stop: threading.Event | None,
+    notes: list[str],
+):
+    """CP-SAT's allocation: ``(choice, recruits, reasons, solver, broken)``; a note if the clock
     stopped the search before its work limit. :class:`InfeasibleError` with the diagnosis if none."""
     from solver import solve
 
     # The run handles Ctrl-C itself (see running.interrupt): a search stopped by it must not pass as done.
     params = variant.solve_params(extra_parameters=(("catch_sigint_signal", False),), stop=stop)
-    progress = VariantProgress(variant.name, variant.time_limit_s, stream=stream, quiet=quiet,
-                               work_limit=params.budget if params.deterministic else None)
+    progress = VariantProgress(
+        variant.name,
+        variant.time_limit_s,
+        stream=stream,
+        quiet=quiet,
+        work_limit=params.budget if params.deterministic else None,
+    )
     params = dataclasses.replace(params, progress=progress.callback)
     with progress:
         result = solve(problem, sc, params)
@@ -207,8 +220,13 @@ def _solve(variant: Variant, problem, index, sc, quiet: bool, stream: TextIO | N
             f"limit ({params.budget:g} units), so another run may give a different allocation. Fix: a "
             "longer time_limit_s or a smaller work_limit."
         )
-    pool_hours = np.asarray(result.provider_pool_hours, dtype=float)
-    return assignment, reasons, pool_hours, solver_info, list(result.violations)
+    return (
+        np.asarray(result.choice, dtype=np.int64),
+        result.recruits,
+        reasons,
+        solver_info,
+        list(result.violations),
+    )
 
 
 def _infeasible_message(variant: Variant, result) -> str:
@@ -226,8 +244,10 @@ def _infeasible_message(variant: Variant, result) -> str:
         fixes.append("looser sustainability rules")
     why = "".join(f"\n  - {line}" for line in result.diagnosis) or "\n  - no simple reason found"
     fix = "; ".join(fixes) if fixes else "check the data: the diagnosis above names the short capacity"
-    return (f"variant {variant.name!r} ({variant.mode}) has no feasible allocation (status {result.status}). "
-            f"Why:{why}\nFix: {fix}.")
+    return (
+        f"variant {variant.name!r} ({variant.mode}) has no feasible allocation (status {result.status}). "
+        f"Why:{why}\nFix: {fix}."
+    )
 
 
 def _finite(value: float) -> float | None:

@@ -26,6 +26,13 @@ Format (every key but ``data`` and the variants' ``name`` and ``mode`` is option
     [travel]
     max_travel_minutes_per_visit = 75.0
 
+    [workforce]                               # carers at hubs (hubs.csv)
+    working_days_per_week = 5.0               # a carer works in each band's window on this many days
+    window_hours = { morning = 3.5, lunch = 2.5, tea = 2.5, bed = 3.0 }  # each band's window, hours a day
+    non_driver_reach_minutes = 20.0           # a carer who does not drive walks at most this far from the hub
+    non_driver_speed_kmh = 4.5
+    max_hubs_per_pair = 2                     # a provider serves a client from at most its 2 quickest hubs
+
     [kpis]
     nearby_minutes_per_visit = 30.0           # "spare capacity nearby": within this travel per visit
     spare_staff_hours_per_week = 10.0         # ... and at least this many spare staff hours
@@ -88,7 +95,9 @@ from commissioning.scenario.defaults import (
     KpiParams,
     MoneyParams,
     RoutingParams,
+    WorkforceParams,
 )
+from commissioning.vocabulary import BAND_NAMES
 from solver.data import MAX_SEED, MAX_WORKERS
 
 MODES = ("current", "optimised", "zoned")
@@ -198,6 +207,7 @@ class ScenarioFile:
     routing: RoutingParams
     max_travel_minutes_per_visit: float
     variants: tuple[Variant, ...]
+    workforce: WorkforceParams = field(default_factory=WorkforceParams)
     text: str = field(default="", repr=False)
 
     def variant(self, name: str) -> Variant:
@@ -214,6 +224,7 @@ class ScenarioFile:
             "downstream": vars(self.downstream).copy(),
             "kpis": vars(self.kpis).copy(),
             "routing": vars(self.routing).copy(),
+            "workforce": vars(self.workforce).copy(),
             "max_travel_minutes_per_visit": self.max_travel_minutes_per_visit,
             "variants": {v.name: v.as_dict() for v in self.variants},
         }
@@ -230,6 +241,7 @@ _TOP = {
     "money",
     "downstream",
     "travel",
+    "workforce",
     "kpis",
     "routing",
     "solver",
@@ -246,6 +258,8 @@ _DOWNSTREAM = {
 }
 _TRAVEL = {"max_travel_minutes_per_visit": "positive"}
 _KPIS = {"nearby_minutes_per_visit": "positive", "spare_staff_hours_per_week": "number"}
+_WORKFORCE = {"working_days_per_week": "positive", "non_driver_reach_minutes": "number",
+              "non_driver_speed_kmh": "positive", "max_hubs_per_pair": "count"}
 _ROUTING = {"enabled": "bool", "time_limit_s": "positive"}
 # A variant's own keys, besides the switches (commissioning.scenario.switches).
 _VARIANT_OWN = {"name": "name", "mode": "mode", "description": "str"}
@@ -394,6 +408,7 @@ def parse_scenario(
     kpis = KpiParams(**c.table(doc, "kpis", _KPIS))
     routing = RoutingParams(**c.table(doc, "routing", _ROUTING))
     travel = c.table(doc, "travel", _TRAVEL)
+    workforce = _workforce(c, doc)
     solver_defaults = _solver_table(c, doc)
     variants = _variants(c, doc, solver_defaults)
     return ScenarioFile(
@@ -405,12 +420,32 @@ def parse_scenario(
         downstream=downstream,
         kpis=kpis,
         routing=routing,
+        workforce=workforce,
         max_travel_minutes_per_visit=travel.get(
             "max_travel_minutes_per_visit", DEFAULT_MAX_TRAVEL_MINUTES_PER_VISIT
         ),
         variants=variants,
         text=text,
     )
+
+
+def _workforce(c: _Checker, doc: dict) -> WorkforceParams:
+    """``[workforce]``: its numbers, and ``window_hours`` (hours a day of each band's window, 0 to 24)."""
+    table = doc.get("workforce", {})
+    windows = table.get("window_hours") if isinstance(table, dict) else None
+    plain = {k: v for k, v in table.items() if k != "window_hours"} if isinstance(table, dict) else table
+    params = WorkforceParams(**c.table({"workforce": plain} if "workforce" in doc else {}, "workforce",
+                                       _WORKFORCE))
+    if windows is None:
+        return params
+    fix = "write window_hours = { morning = 3.5, lunch = 2.5, tea = 2.5, bed = 3.0 } (hours a day, 0 to 24)"
+    if not isinstance(windows, dict):
+        c.fail("workforce.window_hours", f"got {windows!r}, expected a table of bands", fix)
+    c.unknown(windows, set(BAND_NAMES), "workforce.window_hours.")
+    for band, hours in windows.items():
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 <= hours <= 24:
+            c.fail(f"workforce.window_hours.{band}", f"got {hours!r}", fix)
+    return dataclasses.replace(params, window_hours={**params.window_hours, **windows})
 
 
 def _data_source(c: _Checker, doc: dict, base: Path) -> DataSource:

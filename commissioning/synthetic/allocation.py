@@ -4,8 +4,8 @@ shared staff pools, and the clients, providers, hubs and pools tables as written
 How the current allocation reproduces how fragmentation arose: three ranked providers per patch took
 60/25/15% of new work (the 2012 model), then packages handed back and re-brokered drifted to any provider
 reaching the patch; a few packages wait for a provider. Every draw comes from the one generator passed to
-:func:`build`, in a fixed order (clients, providers, reach, staff, skills, allocation, provider figures,
-pools): the same seed gives the same tables.
+:func:`build`, in a fixed order (clients, providers, reach, hubs and carers, skills, allocation, provider
+figures, pools and their hubs): the same seed gives the same tables.
 """
 
 from __future__ import annotations
@@ -21,26 +21,30 @@ from commissioning.running.travel import client_provider_travel, travel_model_fo
 from commissioning.synthetic.assumptions import (
     ARGYLL_BUTE_POOLS,
     DRIFT_SHARE,
-    HOURS_PER_CARER,
     IN_HOUSE_SHARE,
     PINNED_SHARE,
     POOL_SHARE,
     RANK_SHARES,
     RATE_GBP,
     REACH_MINUTES,
-    STAFF_TO_DEMAND,
     TRAVEL_MINUTES_PER_VISIT,
     WAITING_SHARE,
 )
-from commissioning.synthetic.clients import client_attributes, place_clients
+from commissioning.synthetic.clients import band_visit_counts, client_attributes, place_clients
 from commissioning.synthetic.geography import Geography
 from commissioning.synthetic.providers import (
     ProviderPlan,
     provider_zone_minutes,
     region_providers,
     snap_sites,
-    split_integer,
     user_providers,
+)
+from commissioning.synthetic.workforce import (
+    HubPlan,
+    hub_table,
+    pool_hubs,
+    provider_hubs,
+    size_provider_hubs,
 )
 from commissioning.vocabulary import BAND_NAMES, LIST_SEPARATOR, NEEDS
 
@@ -80,14 +84,15 @@ def build(geo: Geography, n_clients: int, n_providers: int, max_pool_members: in
                  else user_providers(geo, n_providers, rng))
     kinds = np.array([p.kind for p in providers])
     nearest, ranked, expected = _rank_providers(geo, providers, kinds, clients.demand_by_zone, rng)
-    staff = _staff_hours(providers, kinds, expected, clients.demand_by_zone, rng)
+    hubs = provider_hubs(geo, providers, expected)
+    staff = size_provider_hubs(geo, hubs, kinds, float(clients.demand_by_zone.sum()), rng)
     skills = _skills(kinds, staff, rng)
     current, pinned = _current_allocation(clients, ranked, skills, staff, rng)
     provider_ids = [f"P{i + 1:02d}" for i in range(len(providers))]
-    providers_df = _provider_table(geo, providers, kinds, provider_ids, staff, skills,
+    providers_df = _provider_table(geo, providers, kinds, provider_ids, staff, skills, hubs,
                                    clients.attr["hours"], current, rng)
-    hubs_df = _hub_table(geo, providers, provider_ids, staff)
-    pools_df = _pool_table(geo, clients, current, nearest, provider_ids, max_pool_members, rng)
+    pools_df, pool_hubs_ = _pool_table(geo, clients, current, nearest, provider_ids, max_pool_members, rng)
+    hubs_df = hub_table(hubs + pool_hubs_, provider_ids)
     clients_df = _client_table(clients, current, pinned, provider_ids)
     return GeneratedTables(clients_df, providers_df, hubs_df, pools_df, geo.zones)
 
@@ -108,7 +113,7 @@ def _draw_clients(geo: Geography, n_clients: int, rng: np.random.Generator) -> _
 
 def _rank_providers(geo: Geography, providers: list[ProviderPlan], kinds: np.ndarray, demand_z: np.ndarray,
                     rng: np.random.Generator):
-    """``(nearest minutes provider × zone, ranked providers per zone, expected staff hours per provider)``.
+    """``(nearest minutes provider × zone, ranked providers per zone, expected staff hours provider × zone)``.
 
     A provider reaches a zone when a hub is within ``REACH_MINUTES`` or nearly the closest; the ranking
     uses the demand-weighted minutes with some noise (providers do not choose by travel alone).
@@ -128,38 +133,20 @@ def _rank_providers(geo: Geography, providers: list[ProviderPlan], kinds: np.nda
 
 def _ranked(noisy: np.ndarray, reach: np.ndarray, inh: np.ndarray, demand_z: np.ndarray,
             in_house_factor: float) -> tuple[list[list[int]], np.ndarray]:
-    """Ranked providers per zone and each provider's expected staff hours (60/25/15 plus drift)."""
+    """Ranked providers per zone and each provider's expected staff hours per zone (60/25/15 plus drift)."""
     score = noisy * np.where(inh, in_house_factor, 1.0)[:, None]
     ranked: list[list[int]] = []
-    expected = np.zeros(len(inh))
+    expected = np.zeros(reach.shape)
     for zi in range(reach.shape[1]):
         cand = np.flatnonzero(reach[:, zi])
         order = [int(c) for c in cand[np.argsort(score[cand, zi], kind="stable")]]
         ranked.append(order)
         shares = np.array(RANK_SHARES[: min(3, len(order))])
         for s, pi in zip(shares / shares.sum(), order[:3], strict=False):
-            expected[pi] += demand_z[zi] * (1 - DRIFT_SHARE) * s
+            expected[pi, zi] += demand_z[zi] * (1 - DRIFT_SHARE) * s
         for pi in order:
-            expected[pi] += demand_z[zi] * DRIFT_SHARE / len(order)
+            expected[pi, zi] += demand_z[zi] * DRIFT_SHARE / len(order)
     return ranked, expected
-
-
-def _staff_hours(providers: list[ProviderPlan], kinds: np.ndarray, expected: np.ndarray, demand_z: np.ndarray,
-                 rng: np.random.Generator) -> np.ndarray:
-    """Weekly staff hours: the expected work with a margin (short for island providers), scaled to the
-    region's staff-to-demand ratio with the in-house service's share."""
-    n_prov = len(providers)
-    inh = kinds == "in_house"
-    margin = np.array([rng.uniform(0.82, 0.95) if p.island else rng.uniform(1.05, 1.4) for p in providers])
-    raw = np.maximum(expected, 0.02 * demand_z.sum() / n_prov) * margin
-    total_staff = STAFF_TO_DEMAND * demand_z.sum()
-    staff = raw.copy()
-    if inh.any() and (~inh).any():
-        staff[inh] = raw[inh] / raw[inh].sum() * IN_HOUSE_SHARE * total_staff
-        staff[~inh] = raw[~inh] / raw[~inh].sum() * (1 - IN_HOUSE_SHARE) * total_staff
-    else:
-        staff = raw / raw.sum() * total_staff
-    return np.round(staff, 1)
 
 
 def _skills(kinds: np.ndarray, staff: np.ndarray, rng: np.random.Generator) -> list[set[str]]:
@@ -214,15 +201,20 @@ def _current_allocation(clients: _Clients, ranked: list[list[int]], skills: list
 
 
 def _provider_table(geo: Geography, providers: list[ProviderPlan], kinds: np.ndarray, provider_ids: list[str],
-                    staff: np.ndarray, skills: list[set[str]], hours: np.ndarray, current: np.ndarray,
-                    rng: np.random.Generator) -> pd.DataFrame:
+                    staff: np.ndarray, skills: list[set[str]], hubs: list[HubPlan], hours: np.ndarray,
+                    current: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    """providers.csv. ``weekly_staff_hours`` is the sum of the provider's hubs (an overall cap that never
+    binds on its own: the hubs carry the capacity); ``non_driver_share`` the share of its carers who do not
+    drive."""
     n_prov = len(providers)
-    inh = kinds == "in_house"
     current_care = np.bincount(current[current >= 0], weights=hours[current >= 0], minlength=n_prov)
     rate_lo = np.array([RATE_GBP[k][0] for k in kinds])
     rate_hi = np.array([RATE_GBP[k][1] for k in kinds])
     rate = np.round(rng.uniform(rate_lo, rate_hi), 2)
-    non_driver = np.round(np.where(inh, rng.uniform(0.05, 0.2, n_prov), rng.uniform(0.0, 0.4, n_prov)), 2)
+    owner = np.array([h.owner for h in hubs])
+    carers = np.bincount(owner, weights=[h.carers for h in hubs], minlength=n_prov)
+    drivers = np.bincount(owner, weights=[h.drivers for h in hubs], minlength=n_prov)
+    non_driver = np.round(1.0 - drivers / np.maximum(carers, 1), 2)
     min_viable = np.round(np.minimum(rng.uniform(0.3, 0.4, n_prov) * current_care, 0.5 * staff), 1)
     max_hours = np.round(1.5 * staff, 1)
     sites = geo.hub_sites
@@ -241,30 +233,17 @@ def _provider_table(geo: Geography, providers: list[ProviderPlan], kinds: np.nda
     })
 
 
-def _hub_table(geo: Geography, providers: list[ProviderPlan], provider_ids: list[str],
-               staff: np.ndarray) -> pd.DataFrame:
-    """Each provider's carers (staff hours ÷ ``HOURS_PER_CARER``) split over its hubs by site size."""
-    sites = geo.hub_sites
-    hub_rows = []
-    for pi, p in enumerate(providers):
-        carers_total = max(len(p.hubs), int(round(staff[pi] / HOURS_PER_CARER)))
-        hub_weight = np.sqrt(np.maximum(sites["weight"].to_numpy(float)[p.hubs], 1.0))
-        split = split_integer(carers_total, hub_weight)
-        for hi, (site, carers) in enumerate(zip(p.hubs, split, strict=True)):
-            hub_rows.append({"hub_id": f"{provider_ids[pi]}-H{hi + 1}", "provider_id": provider_ids[pi],
-                             "lon": float(sites["lon"].iloc[site]), "lat": float(sites["lat"].iloc[site]),
-                             "carers": int(carers)})
-    return pd.DataFrame(hub_rows, columns=["hub_id", "provider_id", "lon", "lat", "carers"])
-
-
 def _pool_table(geo: Geography, clients: _Clients, current: np.ndarray, nearest: np.ndarray,
-                provider_ids: list[str], max_pool_members: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Shared staff pools: the providers serving the pool's zones most (at least two), and hours a share of
-    the care there."""
+                provider_ids: list[str], max_pool_members: int,
+                rng: np.random.Generator) -> tuple[pd.DataFrame, list[HubPlan]]:
+    """Shared staff pools: the providers serving the pool's zones most (at least two, at most
+    ``max_pool_members``), and carers at hubs in the pool's zones for a share of the care there. pools.csv
+    leaves ``weekly_hours`` empty: the hubs carry the pool's carers."""
     zone_ids = list(geo.zones["zone_id"])
     zindex = {z: i for i, z in enumerate(zone_ids)}
     zi_client, staff_need, attr = clients.zone_index, clients.staff_need, clients.attr
-    pool_rows = []
+    care_z = np.bincount(zi_client, weights=attr["hours"] * attr["carers"], minlength=len(zone_ids))
+    pool_rows, hubs = [], []
     for pool_id, pool_zones in _pool_specs(geo, zi_client, current, zone_ids):
         zsel = np.isin(zi_client, [zindex[z] for z in pool_zones])
         pool_demand = staff_need[zsel].sum()
@@ -280,11 +259,12 @@ def _pool_table(geo: Geography, clients: _Clients, current: np.ndarray, nearest:
                 break
             if int(extra) not in members:
                 members.append(int(extra))
-        care = float((attr["hours"] * attr["carers"])[zsel].sum())
-        hours = round(float(rng.uniform(*POOL_SHARE) * care), 1)
-        pool_rows.append({"pool_id": pool_id, "zones": LIST_SEPARATOR.join(pool_zones), "weekly_hours": hours,
+        care = care_z[[zindex[z] for z in pool_zones]]
+        hours = float(rng.uniform(*POOL_SHARE) * care.sum())
+        hubs += pool_hubs(geo, pool_id, pool_zones, care, hours, rng)
+        pool_rows.append({"pool_id": pool_id, "zones": LIST_SEPARATOR.join(pool_zones), "weekly_hours": "",
                           "members": LIST_SEPARATOR.join(provider_ids[m] for m in sorted(members))})
-    return pd.DataFrame(pool_rows, columns=["pool_id", "zones", "weekly_hours", "members"])
+    return pd.DataFrame(pool_rows, columns=["pool_id", "zones", "weekly_hours", "members"]), hubs
 
 
 def _client_table(clients: _Clients, current: np.ndarray, pinned: np.ndarray,
@@ -292,6 +272,7 @@ def _client_table(clients: _Clients, current: np.ndarray, pinned: np.ndarray,
     n_clients = len(clients.lon)
     attr = clients.attr
     band_names = np.array(BAND_NAMES)
+    per_band = band_visit_counts(attr["visits"], attr["bands"])
     return pd.DataFrame({
         "client_id": [f"C{i + 1:0{max(4, len(str(n_clients)))}d}" for i in range(n_clients)],
         "lon": clients.lon, "lat": clients.lat, "zone": clients.zone,
@@ -299,6 +280,7 @@ def _client_table(clients: _Clients, current: np.ndarray, pinned: np.ndarray,
         "visits_per_week": attr["visits"],
         "carers_per_visit": attr["carers"],
         "time_bands": [LIST_SEPARATOR.join(band_names[row]) for row in attr["bands"]],
+        **{f"{band}_visits": per_band[:, b] for b, band in enumerate(BAND_NAMES)},
         "needs": [LIST_SEPARATOR.join(np.array(NEEDS)[row]) for row in attr["needs"]],
         "funder": attr["funder"],
         "current_provider": [provider_ids[c] if c >= 0 else "" for c in current],
@@ -318,7 +300,9 @@ def _pinned_staff_hours(sc: GeneratedTables, geo: Geography, rows: np.ndarray) -
     providers = tuple(
         Provider(r.provider_id, r.name, r.kind, r.base_lon, r.base_lat, r.weekly_staff_hours,
                  r.hourly_rate_gbp, (), r.non_driver_share) for r in sc.providers.itertuples())
-    hubs = tuple(Hub(r.hub_id, r.provider_id, r.lon, r.lat, r.carers) for r in sc.hubs.itertuples())
+    hubs = tuple(Hub(hub_id=r.hub_id, provider_id=r.provider_id, lon=r.lon, lat=r.lat, carers=r.carers,
+                     drivers=r.drivers, weekly_hours_per_carer=r.weekly_hours_per_carer)
+                 for r in sc.hubs.itertuples() if r.provider_id)
     data = Dataset(clients, providers, hubs, (), (), {"region": geo.region_key}, geo.travel_model)
     minutes, _ = client_provider_travel(data, travel_model_for(data))
     column = {pid: k for k, pid in enumerate(sc.providers["provider_id"])}

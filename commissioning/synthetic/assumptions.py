@@ -17,7 +17,6 @@ SCATTER_SHARE = 0.30  # rural clients away from the settlement cores
 IN_HOUSE_SHARE = 0.21  # 79% of care at home delivered by the independent sector
 STAFF_TO_DEMAND = 1.22  # staff hours / (care + estimated travel) hours, region-wide
 TRAVEL_MINUTES_PER_VISIT = {False: 7.0, True: 12.0}  # estimate for sizing, by zone remoteness
-HOURS_PER_CARER = 24.0  # average contracted hours of a (mostly part-time) carer
 RANK_SHARES = (0.60, 0.25, 0.15)  # the 2012 model: three ranked providers per area
 DRIFT_SHARE = 0.17  # packages handed back and re-brokered to any provider reaching the patch
 REACH_MINUTES = 75.0  # a provider reaches a patch if a hub is this close (or nearly the closest)
@@ -69,7 +68,7 @@ GENERIC_NAMES = {
                      "Befriending and Care Trust"],
     "in_house": ["Council Home Care"],
 }
-POOL_SHARE = (0.05, 0.10)  # pool weekly hours as a share of the care hours (both carers) in the pool's zones
+POOL_SHARE = (0.05, 0.10)  # pool carers' weekly hours as a share of the care hours (both carers) in its zones
 SIMPLIFY_DEGREES = 0.001  # zones.geojson polygon simplification (~70-110 m)
 MIN_PART_KM2 = 0.02  # islets smaller than this are left out of zones.geojson
 MIN_UNINHABITED_KM2 = 2.0  # embedded region: land parts without a known place must be at least this big
@@ -77,3 +76,32 @@ BORDER_FACTOR = 0.6  # a client's nearest in-region place is at most 0.6x as far
 BORDER_RADIUS_SHARE = 0.15  # scatter radius at most this share of the distance to the nearest outside place
 MAX_WATER_KM = 0.1  # a client is reached from its settlement or road without crossing open water
 COORD_DECIMALS = 5
+
+# Workforce (issue 12; DOMAIN.md *Workforce*): the figures marked assumed there are parameters here.
+# Contracted hours a week per carer, drawn per hub (assumed 20-30): the council employs more full-timers.
+HOURS_PER_CARER_BY_KIND = {"national": (20.0, 27.0), "independent": (20.0, 26.0),
+                           "third_sector": (20.0, 25.0), "in_house": (24.0, 30.0)}
+POOL_HOURS_PER_CARER = (20.0, 25.0)  # pool carers: island and remote part-timers
+# Share of a hub's carers who do not drive, drawn per hub by where it is (assumed; "lots of our carers do
+# not drive" in Oban): towns most, villages some, remote patches and islands almost none (nothing to walk to).
+NON_DRIVER_SHARE_BY_PLACE = {"town": (0.30, 0.45), "village": (0.10, 0.25), "remote": (0.0, 0.10)}
+TOWN_MIN_POPULATION = 2000  # a hub site this populous (or a region's "town") counts as a town
+# Carers a provider keeps for the work it takes in a patch, relative to a town patch (before the region's
+# STAFF_TO_DEMAND scaling): remote and island patches recruit few, tourist patches lose staff to hospitality
+# from June to September (DOMAIN.md). This is what makes them short.
+STAFFING_REMOTE, STAFFING_REMOTE_ISLAND, STAFFING_TOURIST = 0.8, 0.7, 0.85
+STAFFING_MARGIN = (0.95, 1.2)  # a provider's carers for its expected work, drawn per provider, before scaling
+# Carers live where the work is: a provider has a hub in each patch where it expects work for about two carers
+# (LOCAL_HUB_MIN_HOURS staff hours a week) unless one of its hubs is within LOCAL_HUB_MINUTES of the patch's
+# main settlement (a commute); smaller work is covered from its nearest hub. A patch a ferry or a long drive
+# away (over LOCAL_HUB_FAR_MINUTES) has local carers for less work: nobody commutes to Colonsay.
+LOCAL_HUB_MIN_HOURS, LOCAL_HUB_MINUTES = 40.0, 25.0
+LOCAL_HUB_FAR_MIN_HOURS, LOCAL_HUB_FAR_MINUTES = 15.0, 60.0
+ARGYLL_BUTE_TOURIST_ZONES = ("mull_iona", "islay", "jura", "tiree", "coll", "colonsay", "gigha", "arrochar",
+                             "cowal_west", "kintyre_north")  # Kintyre's west coast is in kintyre_north
+# Most carers a remote or island hub may recruit: one per this many residents of its settlement, 1 to the cap
+# (empty elsewhere: the scenario's max_recruits_per_hub). A user's geography has no residents: a fixed figure.
+RESIDENTS_PER_RECRUIT, MAX_RECRUITS_REMOTE, USER_REMOTE_MAX_RECRUITS = 300.0, 5, 2
+# Visits per band: one a day in each listed band first (morning first, then evenly over the others), then a
+# second call in the morning window (the mid-morning medication call) before any other band gets two.
+DAYS_PER_WEEK = 7

@@ -12,6 +12,7 @@ from commissioning.errors import InputError, Problem
 from commissioning.synthetic.assumptions import (
     BAND_PRIORITY,
     COORD_DECIMALS,
+    DAYS_PER_WEEK,
     HOURS_SIGMA,
     MAX_VISITS_PER_WEEK,
     MAX_WATER_KM,
@@ -176,3 +177,38 @@ def client_attributes(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]
     funder = np.where(rng.random(n) < np.where(needs[:, 3], 0.6, 0.13), "nhs", "council")
     return {"hours": hours, "visits": visits, "bands": bands, "carers": carers, "needs": needs,
             "funder": funder}
+
+
+def band_visit_counts(visits: np.ndarray, bands: np.ndarray) -> np.ndarray:
+    """Visits a week per band (n × 4, BAND_NAMES order) of clients with ``visits`` a week in ``bands``
+    (n × 4 bool), by the rule at :data:`~commissioning.synthetic.assumptions.DAYS_PER_WEEK`: one a day in
+    each listed band (morning first, then evenly over the others, bed, tea and lunch first), then a second
+    morning call, then evenly over the others again. Each distinct package is worked out once."""
+    mask = bands.astype(int) @ (1 << np.arange(bands.shape[1]))
+    keys, inverse = np.unique(np.asarray(visits, int) * 16 + mask, return_inverse=True)
+    table = np.array([_split_visits(int(k) // 16, [(int(k) % 16) >> b & 1 == 1 for b in range(4)])
+                      for k in keys], dtype=int).reshape(len(keys), 4)
+    return table[inverse.reshape(-1)]
+
+
+def _split_visits(visits: int, listed: list[bool]) -> list[int]:
+    counts = [0, 0, 0, 0]
+    others = [b for b in np.argsort(-np.array(BAND_PRIORITY[1:]), kind="stable") + 1 if listed[b]]
+    left = visits
+
+    def give(band_list: list[int], cap: int) -> None:
+        nonlocal left
+        while left > 0:
+            open_bands = [b for b in band_list if counts[b] < cap]
+            if not open_bands:
+                return
+            for b in open_bands[:left]:
+                counts[b] += 1
+                left -= 1
+
+    for cap in (DAYS_PER_WEEK, 2 * DAYS_PER_WEEK):
+        if listed[0]:
+            give([0], cap)
+        give(others, cap)
+    give([b for b in range(4) if listed[b]], visits)  # more than two a day: anywhere listed
+    return counts

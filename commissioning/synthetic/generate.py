@@ -10,20 +10,26 @@ How the data are made (every figure below is a labelled default, see DOMAIN.md):
 * Clients live near settlements weighted by older population, plus a rural scatter around small places
   and along roads. Every client is on land and inside a zone (resampled until true).
 * Weekly hours are log-normal (mean 13 h, about 6% over 25 h); visits of 15/30/45/60 minutes average
-  about 29-30 minutes (Oban and Lorn 2017: 258 clients, 3,361 h, about 7,000 visits a week).
+  about 29-30 minutes (Oban and Lorn 2017: 258 clients, 3,361 h, about 7,000 visits a week). Visits per
+  time band: one a day in each of the client's bands (morning first), then a second morning call.
 * Providers: national companies, local independents (some island-based), third sector and the
-  council's in-house service; 79% of staff hours in the independent sector; staff hours about 1.2x the
-  demand (care plus estimated travel), short in some remote patches.
+  council's in-house service; 79% of staff hours in the independent sector.
+* Carers (issue 12, :mod:`~commissioning.synthetic.workforce`) live at hubs in the settlements where their
+  provider works, 20-30 contracted hours each, non-drivers mostly in towns; their hours are about 1.2x the
+  demand (care plus estimated travel) region-wide, short on the islands, remote peninsulas and tourist
+  patches; remote hubs may recruit only a few carers.
 * The current allocation reproduces how fragmentation arose: three ranked providers per patch took
   60/25/15% of new work (the 2012 model), then packages handed back and re-brokered drifted to any
   provider reaching the patch; a few packages wait for a provider.
-* Shared staff pools in remote patches, each with at most ``max_pool_members`` members.
+* Shared staff pools in remote patches, each with at most ``max_pool_members`` members and carers at
+  hubs inside the pool's zones.
 
 The steps have their own modules: the geography (:mod:`~commissioning.synthetic.geography`, the user's files
 in :mod:`~commissioning.synthetic.user_files`), clients (:mod:`~commissioning.synthetic.clients`), providers
-(:mod:`~commissioning.synthetic.providers`), the tables and today's allocation
-(:mod:`~commissioning.synthetic.allocation`) and the files (:mod:`~commissioning.synthetic.writing`); the
-labelled figures are in :mod:`~commissioning.synthetic.assumptions`.
+(:mod:`~commissioning.synthetic.providers`), their carers (:mod:`~commissioning.synthetic.workforce`), the
+tables and today's allocation (:mod:`~commissioning.synthetic.allocation`) and the files
+(:mod:`~commissioning.synthetic.writing`); the labelled figures are in
+:mod:`~commissioning.synthetic.assumptions`.
 """
 
 from __future__ import annotations

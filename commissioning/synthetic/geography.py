@@ -18,12 +18,14 @@ from shapely.geometry.base import BaseGeometry
 
 from commissioning.errors import InputError, Problem
 from commissioning.synthetic.assumptions import (
+    ARGYLL_BUTE_TOURIST_ZONES,
     BORDER_FACTOR,
     BORDER_RADIUS_SHARE,
     COORD_DECIMALS,
     MIN_PART_KM2,
     MIN_UNINHABITED_KM2,
     SIMPLIFY_DEGREES,
+    TOWN_MIN_POPULATION,
 )
 from geodata.geometry import pairwise_haversine_km
 from geodata.land import land_geometry, on_land
@@ -36,14 +38,16 @@ class Geography:
     region_key: str | None
     travel_model: str
     land: BaseGeometry
-    zones: pd.DataFrame  # zone_id, name, locality, remote(bool), geometry (output polygons, EPSG:4326)
+    # zone_id, name, locality, remote, island, tourist (bools), geometry (output polygons, EPSG:4326)
+    zones: pd.DataFrame
     zone_of: Callable[[np.ndarray, np.ndarray], np.ndarray]  # "" outside every zone
     # where clients come from: lon, lat, weight, sd_km (jitter), zone; plus scatter anchors
     demand: pd.DataFrame
     scatter: pd.DataFrame | None  # lon, lat, weight, radius_km
     roads: np.ndarray | None  # (n, 4) lon0, lat0, lon1, lat1 segments for road scatter
     accept: Callable[[np.ndarray, np.ndarray], np.ndarray] | None  # extra acceptance test (borders)
-    hub_sites: pd.DataFrame  # name, lon, lat, weight, zone, locality: candidate staff hub sites
+    # candidate staff hub sites: name, lon, lat, weight, zone, locality, town (bool), residents (nan: unknown)
+    hub_sites: pd.DataFrame
     minutes: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     notes: list[str] = field(default_factory=list)
     # Second coastline (GSHHG): a point must be on land in both, so it is on land by any common reference.
@@ -131,6 +135,10 @@ def region_geography(region_key: str, demand_points: pd.DataFrame | None) -> Geo
         "name": zones_gdf["name"].astype(str).to_numpy(),
         "locality": zones_gdf["locality"].astype(str).to_numpy(),
         "remote": zones_gdf["remote"].astype(bool).to_numpy(),
+        # not written to zones.geojson: they size the workforce (islands and tourist patches are short)
+        "island": (zones_gdf["island_patch"].astype(bool).to_numpy() if "island_patch" in zones_gdf
+                   else np.zeros(len(zone_ids), dtype=bool)),
+        "tourist": np.isin(zone_ids, ARGYLL_BUTE_TOURIST_ZONES if region_key == "argyll-bute" else ()),
     })
     zones["geometry"] = polygons
     written_zone_of = _zone_lookup(zone_ids, polygons)
@@ -193,6 +201,8 @@ def region_geography(region_key: str, demand_points: pd.DataFrame | None) -> Geo
         "lon": s_lon, "lat": s_lat, "weight": pop,
         "zone": settlements["zone_id"].astype(str).to_numpy(),
         "locality": settlements["locality"].astype(str).to_numpy(),
+        "town": (settlements["kind"].astype(str).to_numpy() == "town") | (pop >= TOWN_MIN_POPULATION),
+        "residents": pop,
     })
     notes: list[str] = []
 
@@ -275,14 +285,20 @@ def user_geography(demand: pd.DataFrame, zones_gdf, demand_file: str) -> Geograp
     names = zones_gdf["name"].to_numpy().astype(str) if "name" in zones_gdf.columns else zone_ids
     localities = (zones_gdf["locality"].to_numpy().astype(str) if "locality" in zones_gdf.columns
                   else np.full(len(zone_ids), "", dtype=object))
-    zones = pd.DataFrame({"zone_id": zone_ids, "name": names, "locality": localities, "remote": remote})
+    zones = pd.DataFrame({"zone_id": zone_ids, "name": names, "locality": localities, "remote": remote,
+                          "island": np.zeros(len(zone_ids), dtype=bool),
+                          "tourist": np.zeros(len(zone_ids), dtype=bool)})
     zones["geometry"] = polygons
     zones["density"] = density
     locality_of_zone = dict(zip(zone_ids, localities, strict=True))
+    # The user's weights are not residents: a site is a "town" when its zone is in the denser half.
+    dense = dict(zip(zone_ids, density >= np.median(density), strict=True))
     hub_sites = pd.DataFrame({
         "name": [f"point at row {r}" for r in range(len(demand))],
         "lon": lon, "lat": lat, "weight": demand["weight"].to_numpy(float), "zone": point_zone,
         "locality": [locality_of_zone[z] for z in point_zone],
+        "town": [bool(dense[z]) for z in point_zone],
+        "residents": np.full(len(demand), np.nan),  # unknown: remote hubs get a fixed recruitment limit
     })
     return Geography(None, "approximate", land, zones, zone_of, demand, None, None, None, hub_sites,
                       approx_minutes, notes, coast=land_geometry(tuple(bbox), "Gshhg"))

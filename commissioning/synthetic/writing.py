@@ -41,6 +41,10 @@ class GenerationSummary:
     n_providers: int
     n_hubs: int
     total_staff_hours: float
+    n_carers: int  # at the providers' own hubs
+    driver_share: float  # of those carers
+    n_pool_hubs: int
+    n_pool_carers: int
     independent_share: float
     n_pools: int
     max_pool_members: int
@@ -59,9 +63,11 @@ class GenerationSummary:
             f"  weekly care hours {self.total_weekly_hours:,.1f} (mean {self.mean_weekly_hours:.1f} h, "
             f"{self.share_over_25h:.1%} over 25 h, {self.two_carer_share:.1%} with two carers)",
             f"  visits per week   {self.visits_per_week:,} (mean visit {self.mean_visit_minutes:.1f} min)",
-            f"  providers         {self.n_providers} with {self.n_hubs} staff hubs; "
+            f"  providers         {self.n_providers} with {self.n_hubs - self.n_pool_hubs} staff hubs; "
             f"{self.total_staff_hours:,.0f} staff hours a week, "
             f"{self.independent_share:.1%} independent sector",
+            f"  carers            {self.n_carers:,} at the providers' hubs ({self.driver_share:.0%} drive), "
+            f"{self.n_pool_carers:,} at {self.n_pool_hubs} pool hubs",
             f"  shared pools      {self.n_pools} (at most {self.max_pool_members} members each)",
             f"  zones             {self.n_zones}",
             f"  fragmentation     {self.share_clients_multi_provider_zone:.1%} of clients live in a zone "
@@ -122,8 +128,8 @@ def folder_texts(tables: GeneratedTables, dataset: dict) -> dict[str, str]:
         "providers.csv": csv_text(tables.providers, {
             "base_lon": 5, "base_lat": 5, "weekly_staff_hours": 2, "hourly_rate_gbp": 2,
             "non_driver_share": 2, "min_viable_hours": 2, "max_weekly_hours": 2}),
-        "hubs.csv": csv_text(tables.hubs, {"lon": 5, "lat": 5}),
-        "pools.csv": csv_text(tables.pools, {"weekly_hours": 2}),
+        "hubs.csv": csv_text(tables.hubs, {"lon": 5, "lat": 5, "weekly_hours_per_carer": 1}),
+        "pools.csv": csv_text(tables.pools, {}),
         "zones.geojson": geojson_text(tables.zones),
         "dataset.json": json.dumps(dataset, sort_keys=True, indent=2) + "\n",
     }
@@ -149,6 +155,8 @@ def summarise(out_dir: Path, geo: Geography, sc: GeneratedTables, seed: int,
     remote_counts = [int(per_zone.get(z, 0)) for z in remote_ids if (c["zone"] == z).sum() >= 10]
     staff = p["weekly_staff_hours"].to_numpy(float)
     independent = staff[p["kind"].to_numpy() != "in_house"].sum()
+    own = sc.hubs[sc.hubs["provider_id"] != ""]
+    pool_hubs = sc.hubs[sc.hubs["provider_id"] == ""]
     return GenerationSummary(
         out_dir=Path(out_dir),
         region=geo.region_key,
@@ -166,6 +174,10 @@ def summarise(out_dir: Path, geo: Geography, sc: GeneratedTables, seed: int,
         n_providers=len(p),
         n_hubs=len(sc.hubs),
         total_staff_hours=float(staff.sum()),
+        n_carers=int(own["carers"].sum()),
+        driver_share=float(own["drivers"].sum() / max(1, own["carers"].sum())),
+        n_pool_hubs=len(pool_hubs),
+        n_pool_carers=int(pool_hubs["carers"].sum()),
         independent_share=float(independent / staff.sum()) if staff.sum() else 0.0,
         n_pools=len(sc.pools),
         max_pool_members=max_pool_members,

@@ -1,4 +1,4 @@
-"""Assignment: every client is served by at most one provider, and by exactly one unless unmet need is
+"""Assignment: every client is served through at most one pair, and exactly one unless unmet need is
 allowed; an unmet client costs ``unmet_penalty_gbp_per_hour`` × its care hours (objective term ``unmet``)."""
 
 from __future__ import annotations
@@ -57,12 +57,12 @@ class Assignment(Rule):
         else:
             lpm.rows.add_block(lpm.pc, np.arange(nx), np.ones(nx), np.ones(n), np.ones(n))
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
         for i, u in am.unmet.items():
-            am.model.add_hint(u, int(assignment[i] < 0))
+            am.model.add_hint(u, int(choice[i] < 0))
 
     def check(self, view) -> list[str]:
-        unmet = np.nonzero(view.assignment < 0)[0]
+        unmet = np.nonzero(view.choice < 0)[0]
         if len(unmet) and not view.switches.allow_unmet:
             return [
                 f"assignment: {len(unmet)} client(s) unallocated but unmet need is not allowed "
@@ -71,7 +71,7 @@ class Assignment(Rule):
         return []
 
     def precheck(self, data, switches) -> list[str]:
-        return []  # short supply is the capacity rule's arithmetic; this rule only says who must be served
+        return []  # short supply is the capacity rules' arithmetic; this rule only says who must be served
 
     def start(self, pl) -> bool:
         s = pl.switches

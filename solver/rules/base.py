@@ -43,7 +43,7 @@ class Rule:
     def lp(self, lpm) -> None:
         raise NotImplementedError
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
         raise NotImplementedError
 
     def check(self, view) -> list[str]:

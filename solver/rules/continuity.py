@@ -21,8 +21,8 @@ class Continuity(Rule):
         moved = []
         for i in np.nonzero(d.client_current_provider >= 0)[0]:
             i, cur = int(i), int(d.client_current_provider[i])
-            stay = am.x.get((i, cur))
-            am.moved[i] = m.new_constant(1) if stay is None else stay.negated()
+            stay = am.x_of(i, cur)
+            am.moved[i] = 1 - sum(stay) if stay else m.new_constant(1)
             moved.append(am.moved[i])
         if s.max_moves is not None and moved:
             m.add(sum(moved) <= s.max_moves).only_enforce_if(am.lit(self.name))
@@ -44,7 +44,7 @@ class Continuity(Rule):
         if s.max_moves is not None and n_cur:
             lpm.rows.add(stay, -np.ones(len(stay)), -np.inf, float(s.max_moves - n_cur))
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
         pass  # no variables of its own
 
     def check(self, view) -> list[str]:
@@ -90,8 +90,7 @@ class Continuity(Rule):
 
 
 def _can_stay(d, i: int) -> bool:
-    k = d.pair_index(i, int(d.client_current_provider[i]))
-    return k >= 0 and bool(d.pair_eligible[k])
+    return any(d.pair_eligible[k] for k in d.pairs_of(i, int(d.client_current_provider[i])))
 
 
 def _forced(d) -> list[int]:

@@ -21,15 +21,13 @@ class Costs(Rule):
         care = pence(s.weight_care * d.pair_care_cost_gbp)
         travel = pence(s.weight_travel * d.pair_travel_cost_gbp)
         cv, cc, tv, tc = [], [], [], []
-        for k in range(len(d.pair_client)):
-            key = (int(d.pair_client[k]), int(d.pair_provider[k]))
-            if key in am.x:
-                if care[k]:
-                    cv.append(am.x[key])
-                    cc.append(int(care[k]))
-                if travel[k]:
-                    tv.append(am.x[key])
-                    tc.append(int(travel[k]))
+        for k, v in am.x.items():
+            if care[k]:
+                cv.append(v)
+                cc.append(int(care[k]))
+            if travel[k]:
+                tv.append(v)
+                tc.append(int(travel[k]))
         return {
             "care": cp_model.LinearExpr.weighted_sum(cv, cc),
             "travel": cp_model.LinearExpr.weighted_sum(tv, tc),
@@ -38,7 +36,7 @@ class Costs(Rule):
     def lp(self, lpm) -> None:
         lpm.obj_x += pair_cost_pence(lpm.data, lpm.switches)[lpm.ks]
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
         pass  # no variables of its own
 
     def check(self, view) -> list[str]:

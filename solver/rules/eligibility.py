@@ -1,5 +1,6 @@
-"""Eligibility: a client may be given only a provider it has a pair with (reachable in every one of its time
-bands within the travel limit) whose skills cover the client's needs, or the provider the client chose."""
+"""Eligibility: a client may be served only through one of its pairs (a provider, from one of its hubs or a
+pool's hub it may draw on, reachable in every one of its time bands within the travel limit) whose provider's
+skills cover the client's needs, or the provider the client chose."""
 
 from __future__ import annotations
 
@@ -12,28 +13,27 @@ class Eligibility(Rule):
     name = "eligibility"
     words = ""  # the pairs are the model's variables: nothing to switch off
     params = ()
-    data = ("client_needs", "provider_skills")
+    data = ("client_needs", "provider_skills", "pair_hub")
 
     def add(self, am) -> dict:
-        d = am.data
-        for k in np.nonzero(d.pair_eligible)[0]:
-            i, p = int(d.pair_client[k]), int(d.pair_provider[k])
-            am.x[i, p] = am.model.new_bool_var(f"x_{i}_{p}")
+        for k in np.nonzero(am.data.pair_eligible)[0]:
+            am.x[int(k)] = am.model.new_bool_var(f"x_{k}")
         return {}
 
     def lp(self, lpm) -> None:
         lpm.add_x(np.nonzero(lpm.data.pair_eligible)[0])
 
-    def hint(self, am, assignment) -> None:
-        for (i, p), v in am.x.items():
-            am.model.add_hint(v, int(assignment[i] == p))
+    def hint(self, am, choice) -> None:
+        for k, v in am.x.items():
+            am.model.add_hint(v, int(choice[am.data.pair_client[k]] == k))
 
     def check(self, view) -> list[str]:
-        d, a = view.data, view.assignment
+        d = view.data
         out = list(view.unknown_pairs)
         for i, k in zip(view.clients, view.pairs, strict=True):
             if not d.pair_eligible[k]:
-                out.append(f"eligibility: client {i} needs skills {d.provider_name(int(a[i]))} does not have")
+                out.append(f"eligibility: client {i} needs skills {d.provider_name(int(d.pair_provider[k]))} "
+                           "does not have")
         return out
 
     def precheck(self, data, switches) -> list[str]:

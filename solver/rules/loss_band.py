@@ -24,11 +24,12 @@ class LossBand(Rule):
         if s.max_loss_fraction is None:
             return {}
         care_down = care_minutes_down(d)
-        for p, clients in am.clients_of_provider().items():
+        for p, ks in am.pairs_of_provider().items():
+            clients = [int(am.data.pair_client[k]) for k in ks]
             floor_min = int(minutes_up((1.0 - s.max_loss_fraction) * d.provider_current_care_hours[p]))
             if floor_min > 0:
                 lo = cp_model.LinearExpr.weighted_sum(
-                    [am.x[i, p] for i in clients], [int(care_down[i]) for i in clients]
+                    [am.x[k] for k in ks], [int(care_down[i]) for i in clients]
                 )
                 am.model.add(lo >= floor_min).only_enforce_if(am.lit(self.name))
         return {}
@@ -43,7 +44,7 @@ class LossBand(Rule):
             if floor_min > 0:
                 lpm.rows.add(mine, care_down[mine], floor_min, np.inf)
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
         pass  # no variables of its own
 
     def check(self, view) -> list[str]:

@@ -25,12 +25,13 @@ class MaxWeekly(Rule):
         if not am.switches.max_weekly:
             return {}
         care_up = minutes_up(d.client_care_hours)
-        for p, clients in am.clients_of_provider().items():
+        for p, ks in am.pairs_of_provider().items():
+            clients = [int(am.data.pair_client[k]) for k in ks]
             max_h = d.provider_max_weekly_hours[p]
             total_up = sum(care_up[i] for i in clients)
             if math.isfinite(max_h) and (total_up > minutes_down(max_h) or am.diagnostic):
                 hi = cp_model.LinearExpr.weighted_sum(
-                    [am.x[i, p] for i in clients], [int(care_up[i]) for i in clients]
+                    [am.x[k] for k in ks], [int(care_up[i]) for i in clients]
                 )
                 m.add(hi <= int(minutes_down(max_h))).only_enforce_if(am.lit(self.name))
         return {}
@@ -45,7 +46,7 @@ class MaxWeekly(Rule):
             if math.isfinite(max_h):
                 lpm.rows.add(mine, care_up[mine], -np.inf, float(minutes_down(max_h)))
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
         pass  # no variables of its own
 
     def check(self, view) -> list[str]:

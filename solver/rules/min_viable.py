@@ -24,11 +24,12 @@ class MinViable(Rule):
         if not s.min_viable:
             return {}
         care_down = care_minutes_down(d)
-        for p, clients in am.clients_of_provider().items():
+        for p, ks in am.pairs_of_provider().items():
+            clients = [int(am.data.pair_client[k]) for k in ks]
             min_min = int(minutes_up(d.provider_min_viable_hours[p]))
             if min_min <= 0:
                 continue
-            vs = [am.x[i, p] for i in clients]
+            vs = [am.x[k] for k in ks]
             lo = cp_model.LinearExpr.weighted_sum(vs, [int(care_down[i]) for i in clients])
             if s.allow_provider_exit:
                 act = m.new_bool_var(f"active_{p}")
@@ -63,9 +64,10 @@ class MinViable(Rule):
                 np.zeros(k),
             )
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
+        served = am.data.pair_provider[choice[choice >= 0]]
         for p, v in am.active.items():
-            am.model.add_hint(v, int(np.any(assignment == p)))
+            am.model.add_hint(v, int(np.any(served == p)))
 
     def check(self, view) -> list[str]:
         d, s, care = view.data, view.switches, view.loads["care_hours"]

@@ -17,15 +17,14 @@ class Pinned(Rule):
     def add(self, am) -> dict:
         d = am.data
         for i in np.nonzero(d.client_pinned_provider >= 0)[0]:
-            am.model.add(am.x[int(i), int(d.client_pinned_provider[i])] == 1).only_enforce_if(
-                am.lit(self.name)
-            )
+            xs = am.x_of(int(i), int(d.client_pinned_provider[i]))
+            am.model.add(sum(xs) == 1).only_enforce_if(am.lit(self.name))
         return {}
 
     def lp(self, lpm) -> None:
         lpm.lo_x[lpm.data.client_pinned_provider[lpm.pc] == lpm.pp] = 1.0
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
         pass  # no variables of its own
 
     def check(self, view) -> list[str]:
@@ -38,19 +37,20 @@ class Pinned(Rule):
 
     def precheck(self, data, switches) -> list[str]:
         """Providers whose pinned clients alone need more staff or care hours than they may have."""
+        from solver.rules.capacity import least_pair_hours, provider_supply
+
         out: list[str] = []
-        pools_on = switches.pools and data.n_pools > 0
-        pin, cap = data.client_pinned_provider, data.provider_weekly_staff_hours
+        pin = data.client_pinned_provider
         for p in range(data.n_providers):
             mine = np.nonzero(pin == p)[0]
             if not len(mine):
                 continue
-            load = float(data.pair_staff_hours[[data.pair_index(int(i), p) for i in mine]].sum())
-            pool = float(data.pool_weekly_hours[data.pool_members[:, p]].sum()) if pools_on else 0.0
-            if load > cap[p] + pool + 1e-6:
+            load = least_pair_hours(data, mine, p)
+            cap, pool = provider_supply(data, switches, p)
+            if load > cap + pool + 1e-6:
                 out.append(
                     f"{data.provider_name(p)}: clients pinned to it need {load:.0f} staff h/week, it "
-                    f"has {cap[p]:.0f} h (+{pool:.0f} h from pools)"
+                    f"has {cap:.0f} h (+{pool:.0f} h from pools)"
                 )
             care = float(data.client_care_hours[mine].sum())
             if switches.max_weekly and care > data.provider_max_weekly_hours[p] + 1e-6:

@@ -1,187 +1,109 @@
-"""Shared staff pools: pool q's hours may be drawn by its member providers, only for their clients in the
-pool's zones, with pools on (``pools``). At most four members is the partnership rule of the input
-(a warning there); here a pool is hours that several providers may draw on.
-
-Model: draw[q, p, z] ≤ pool minutes; Σ_{p,z} draw[q, p, z] ≤ pool minutes; Σ_q draw[q, p, z] ≤ the staff
-minutes p spends on clients in z (so draws never pay for work elsewhere, and overlapping pools cannot count
-the same work twice). The capacity rule adds the draws to each provider's own staff minutes.
+"""Shared staff pools: a pool is carers at one or more hubs (``hub_pool``) that its member providers may draw
+on, only for their clients in the pool's zones (the pairs from a pool's hub), and only with pools on
+(``pools``). The hub, band and driver rules count a pool's hubs like any other. At most
+``max_pool_members`` members draw on any one pool (the partnership rule of the seeds): a pool listing more
+members lets the model choose which ones (``use[q, p]``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from ortools.sat.python import cp_model
 
-from solver.rules.base import ALWAYS, Rule
-from solver.units import minutes_down
+from solver.rules.base import Rule
 
-TOL_HOURS = 1e-6
+
+def pool_pairs(data) -> np.ndarray:
+    """Per pair: served from a pool's hub."""
+    return data.pair_pool >= 0
 
 
 class Pools(Rule):
     name = "pools"
-    words = ""  # pools only add hours: never a conflict of their own
-    params = ("pools",)
-    data = ("pool_weekly_hours", "pool_members", "pool_zones")
+    words = "at most the allowed number of member providers draw on each shared staff pool"
+    params = ("pools", "max_pool_members")
+    data = ("pool_members", "pool_zones")
 
     def add(self, am) -> dict:
-        d, m = am.data, am.model
-        if not am.switches.pools or d.n_pools == 0:
+        d, s, m = am.data, am.switches, am.model
+        on_pool = pool_pairs(d)
+        if not s.pools:
+            for k in [k for k in am.x if on_pool[k]]:
+                del am.x[k]  # pools off: no pair from a pool's hub (before any other rule uses x)
             return {}
-        pool_minutes = minutes_down(d.pool_weekly_hours)
-        zone_of_pair = d.client_zone[d.pair_client]
-        per_pz: dict[tuple[int, int], list] = {}
-        for q in range(d.n_pools):
-            if pool_minutes[q] <= 0:
-                continue
-            total = []
+        for q in self._crowded(d, s):
+            members = []
             for p in np.nonzero(d.pool_members[q])[0]:
-                for z in np.nonzero(d.pool_zones[q])[0]:
-                    sel = (d.pair_provider == p) & (zone_of_pair == z)
-                    if not np.any(sel & d.pair_eligible):
-                        continue
-                    v = m.new_int_var(0, int(pool_minutes[q]), f"draw_{q}_{p}_{z}")
-                    am.draw[q, int(p), int(z)] = v
-                    per_pz.setdefault((int(p), int(z)), []).append(v)
-                    total.append(v)
-            if total:
-                m.add(sum(total) <= int(pool_minutes[q]))
-        for (p, z), vs in per_pz.items():
-            ks = np.nonzero((d.pair_provider == p) & (zone_of_pair == z))[0]
-            work = [
-                (am.x[int(d.pair_client[k]), p], int(am.staff_minutes[k]))
-                for k in ks
-                if (int(d.pair_client[k]), p) in am.x
-            ]
-            m.add(sum(vs) <= cp_model.LinearExpr.weighted_sum([w[0] for w in work], [w[1] for w in work]))
+                ks = [k for k in am.x if d.pair_pool[k] == q and d.pair_provider[k] == p]
+                if not ks:
+                    continue
+                am.use[q, int(p)] = use = m.new_bool_var(f"use_{q}_{p}")
+                members.append(use)
+                for k in ks:
+                    m.add_implication(am.x[k], use)
+            m.add(sum(members) <= s.max_pool_members).only_enforce_if(am.lit(self.name))
         return {}
 
-    def lp(self, lpm) -> None:
-        d, inf = lpm.data, np.inf
-        if not lpm.switches.pools or not d.n_pools:
-            return
-        pool_minutes = minutes_down(d.pool_weekly_hours)
-        present = set(zip(lpm.pp.tolist(), lpm.zone_x.tolist(), strict=True))
-        keys = [
-            (q, int(p), int(z))
-            for q in range(d.n_pools)
-            if pool_minutes[q] > 0
-            for p in np.nonzero(d.pool_members[q])[0]
-            for z in np.nonzero(d.pool_zones[q])[0]
-            if (int(p), int(z)) in present
-        ]
-        if not keys:
-            return
-        nd = len(keys)
-        dq = np.array([key[0] for key in keys])
-        d0 = lpm.add_columns("draw", np.zeros(nd), pool_minutes[dq].astype(np.float64), np.zeros(nd), keys)
-        qs = sorted(set(dq.tolist()))
-        qrow = {q: j for j, q in enumerate(qs)}
-        lpm.rows.add_block(
-            [qrow[q] for q in dq],
-            d0 + np.arange(nd),
-            np.ones(nd),
-            np.full(len(qs), -inf),
-            pool_minutes[qs].astype(np.float64),
-        )
-        # Σ_q draw[q, p, z] − Σ_{i in z} staff x[i, p] ≤ 0
-        pz_keys = sorted({(p, z) for _, p, z in keys})
-        pz_row = {key: j for j, key in enumerate(pz_keys)}
-        pp, zx = lpm.pp, lpm.zone_x
-        sel = np.array([(int(a), int(b)) in pz_row for a, b in zip(pp, zx, strict=True)], dtype=bool)
-        xr = [pz_row[int(a), int(b)] for a, b in zip(pp[sel], zx[sel], strict=True)]
-        lpm.rows.add_block(
-            np.concatenate([[pz_row[p, z] for _, p, z in keys], xr]),
-            np.concatenate([d0 + np.arange(nd), np.nonzero(sel)[0]]),
-            np.concatenate([np.ones(nd), -lpm.staff[sel]]),
-            np.full(len(pz_keys), -inf),
-            np.zeros(len(pz_keys)),
-        )
+    @staticmethod
+    def _crowded(d, s) -> list[int]:
+        """Pools with more members than the partnership rule allows."""
+        return [q for q in range(d.n_pools) if d.pool_members[q].sum() > s.max_pool_members]
 
-    def hint(self, am, assignment) -> None:
-        for key, minutes in integer_draws(am.data, assignment, list(am.draw)).items():
-            am.model.add_hint(am.draw[key], minutes)
+    def lp(self, lpm) -> None:
+        d, s = lpm.data, lpm.switches
+        on_pool = pool_pairs(d)[lpm.ks]
+        if not s.pools:
+            lpm.hi_x[on_pool] = 0.0
+            return
+        for q in self._crowded(d, s):
+            uses = []
+            for p in np.nonzero(d.pool_members[q])[0]:
+                mine = np.nonzero((d.pair_pool[lpm.ks] == q) & (lpm.pp == p))[0]
+                if len(mine):
+                    u = lpm.add_columns("use", np.zeros(1), np.ones(1), np.zeros(1), [(q, int(p))])
+                    uses.append(u)
+                    for j in mine:
+                        lpm.rows.add([j, u], [1.0, -1.0], -np.inf, 0.0)
+            if uses:
+                lpm.rows.add(uses, np.ones(len(uses)), -np.inf, float(s.max_pool_members))
+
+    def hint(self, am, choice) -> None:
+        d = am.data
+        used = {(int(d.pair_pool[k]), int(d.pair_provider[k])) for k in choice[choice >= 0]}
+        for key, v in am.use.items():
+            am.model.add_hint(v, int(key in used))
 
     def check(self, view) -> list[str]:
-        """Draws given with the assignment: drawn by members, in the pool's zones, within the pool's hours and
-        the work done there. (Draws the checker finds itself, by max-flow, hold these by construction.)"""
-        if not view.draws_given:
-            return []
-        d, draws, out = view.data, view.draws, []
-        if view.draws_shape_wrong:
-            return [f"pools: draws have shape {view.draws_shape_wrong}, expected (pools, providers, zones)"]
-        if np.any(draws < -TOL_HOURS):
-            out.append("pools: negative draw")
-        allowed = d.pool_members[:, :, None] & d.pool_zones[:, None, :]
-        if not view.switches.pools:
-            allowed = np.zeros_like(allowed)
-        if np.any(draws[~allowed] > TOL_HOURS):
-            out.append("pools: hours drawn by a non-member, for a zone the pool does not cover, or pools off")
-        over_pool = draws.sum(axis=(1, 2)) - d.pool_weekly_hours
-        for q in np.nonzero(over_pool > TOL_HOURS)[0]:
-            out.append(f"pools: pool {q} gives {draws[q].sum():.2f} h, has {d.pool_weekly_hours[q]:.2f} h")
-        over_work = draws.sum(axis=0) - view.work
-        for p, z in zip(*np.nonzero(over_work > TOL_HOURS), strict=True):
-            out.append(
-                f"pools: {d.provider_name(int(p))} draws more pool hours in {d.zone_name(int(z))} "
-                "than it works there"
-            )
+        d, s, ks = view.data, view.switches, view.pairs
+        q = d.pair_pool[ks]
+        if not s.pools and np.any(q >= 0):
+            return [f"pools: {int(np.sum(q >= 0))} client(s) served from a pool's hub but pools are off"]
+        out = []
+        for pool in sorted(set(q[q >= 0].tolist())):
+            members = sorted(set(d.pair_provider[ks[q == pool]].tolist()))
+            if len(members) > s.max_pool_members:
+                out.append(f"pools: {len(members)} providers draw on pool {pool}, at most "
+                           f"{s.max_pool_members} may (partnership rule)")
         return out
 
     def precheck(self, data, switches) -> list[str]:
-        return []  # pools only add hours; the capacity rule counts them in its arithmetic
+        return []  # pools only add carers; the capacity and hub rules count them in their arithmetic
 
     def start(self, pl) -> bool:
-        """The pool minutes a placement may use per (provider, zone): the LP's draws when rounding it (given
-        by the caller as ``pl.pool_allowance``), none for the greedy fall-back (pools are CP-SAT's)."""
-        if pl.pool_allowance is None:
-            pl.pool_allowance = np.zeros((pl.data.n_providers, pl.data.n_zones))
-        return False
+        pl.pool_pair = pool_pairs(pl.data)
+        pl.pool_users = {q: set() for q in self._crowded(pl.data, pl.switches)}
+        return bool(pl.pool_pair.any())
 
-    # The capacity rule counts the allowance; pools never refuse a placement of their own.
-    admits = ALWAYS
+    def admits(self, pl, i: int, k: int) -> bool:
+        if not pl.pool_pair[k]:
+            return True
+        if not pl.switches.pools:
+            return False
+        users = pl.pool_users.get(int(pl.data.pair_pool[k]))
+        if users is None:
+            return True
+        return int(pl.data.pair_provider[k]) in users or len(users) < pl.switches.max_pool_members
 
-
-def integer_draws(
-    data, assignment: np.ndarray, keys: list[tuple[int, int, int]]
-) -> dict[tuple[int, int, int], int]:
-    """Pool draws in the model's integer minutes covering each provider's overload (max-flow); 0 if unused.
-    With these, an assignment is a complete model solution (x, unmet, y and draws) for a solution hint."""
-    from ortools.graph.python import max_flow
-
-    from solver.units import minutes_up
-
-    d = data
-    out = dict.fromkeys(keys, 0)
-    if not keys:
-        return out
-    staff = minutes_up(d.pair_staff_hours)
-    clients = np.nonzero(assignment >= 0)[0]
-    idx = np.array([d.pair_index(int(i), int(assignment[i])) for i in clients], dtype=np.int64)
-    ok = idx >= 0
-    work = np.zeros((d.n_providers, d.n_zones), dtype=np.int64)
-    np.add.at(work, (d.pair_provider[idx[ok]], d.client_zone[clients[ok]]), staff[idx[ok]])
-    over = work.sum(axis=1) - minutes_down(d.provider_weekly_staff_hours)
-    if not np.any(over > 0):
-        return out
-    pool_minutes = minutes_down(d.pool_weekly_hours)
-    g = max_flow.SimpleMaxFlow()
-    q_n, m, z_n = d.n_pools, d.n_providers, d.n_zones
-    source, sink, pool_node, prov_node = 0, 1, 2, 2 + q_n
-    pz_node = prov_node + m
-    arcs = {}
-    for q in range(q_n):
-        g.add_arc_with_capacity(source, pool_node + q, int(max(pool_minutes[q], 0)))
-    for q, p, z in keys:
-        if over[p] > 0 and work[p, z] > 0:
-            arcs[q, p, z] = g.add_arc_with_capacity(
-                pool_node + q, pz_node + p * z_n + z, int(pool_minutes[q])
-            )
-    for p in np.nonzero(over > 0)[0]:
-        for z in np.nonzero(work[p] > 0)[0]:
-            g.add_arc_with_capacity(pz_node + p * z_n + z, prov_node + p, int(work[p, z]))
-        g.add_arc_with_capacity(prov_node + p, sink, int(over[p]))
-    g.solve(source, sink)
-    for key, arc in arcs.items():
-        out[key] = int(g.flow(arc))
-    return out
+    def place(self, pl, i: int, k: int, sign: int) -> None:
+        q = int(pl.data.pair_pool[k])
+        if sign > 0 and q in pl.pool_users:
+            pl.pool_users[q].add(int(pl.data.pair_provider[k]))  # unbooking keeps the member: it joined

@@ -19,9 +19,8 @@ class Protected(Rule):
     def add(self, am) -> dict:
         d = am.data
         for i in protected_clients(d, am.switches):
-            am.model.add(am.x[int(i), int(d.client_current_provider[i])] == 1).only_enforce_if(
-                am.lit(self.name)
-            )
+            xs = am.x_of(int(i), int(d.client_current_provider[i]))
+            am.model.add(sum(xs) == 1).only_enforce_if(am.lit(self.name))
         return {}
 
     def lp(self, lpm) -> None:
@@ -30,7 +29,7 @@ class Protected(Rule):
         stay[protected_clients(d, lpm.switches)] = True
         lpm.lo_x[stay[lpm.pc] & (d.client_current_provider[lpm.pc] == lpm.pp)] = 1.0
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
         pass  # no variables of its own
 
     def check(self, view) -> list[str]:
@@ -45,15 +44,15 @@ class Protected(Rule):
 
     def precheck(self, data, switches) -> list[str]:
         """Protected providers whose current clients alone need more staff hours than they and pools have."""
+        from solver.rules.capacity import least_pair_hours, provider_supply
+
         out = []
         stay = protected_clients(data, switches)
         cur = data.client_current_provider
-        pools_on = switches.pools and data.n_pools > 0
         for p in sorted(set(cur[stay].tolist())):
             mine = stay[cur[stay] == p]
-            load = float(sum(data.pair_staff_hours[data.pair_index(int(i), p)] for i in mine))
-            pool = float(data.pool_weekly_hours[data.pool_members[:, p]].sum()) if pools_on else 0.0
-            cap = float(data.provider_weekly_staff_hours[p])
+            load = least_pair_hours(data, mine, p)
+            cap, pool = provider_supply(data, switches, p)
             if load > cap + pool + 1e-6:
                 out.append(
                     f"{data.provider_name(p)} is protected: its {len(mine)} current clients stay with it "

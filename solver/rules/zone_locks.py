@@ -17,15 +17,14 @@ class ZoneLocks(Rule):
 
     def add(self, am) -> dict:
         for k in np.nonzero(locked_pairs(am.data, am.switches))[0]:
-            key = (int(am.data.pair_client[k]), int(am.data.pair_provider[k]))
-            if key in am.x:
-                am.model.add(am.x[key] == 0).only_enforce_if(am.lit(self.name))
+            if int(k) in am.x:
+                am.model.add(am.x[int(k)] == 0).only_enforce_if(am.lit(self.name))
         return {}
 
     def lp(self, lpm) -> None:
         lpm.hi_x[locked_pairs(lpm.data, lpm.switches)[lpm.ks]] = 0.0
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
         pass  # no variables of its own
 
     def check(self, view) -> list[str]:

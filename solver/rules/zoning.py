@@ -1,7 +1,7 @@
 """Zoning: at most K providers serve any zone (``max_providers_per_zone``; None = no zoning).
 
-Model: x[i, p] ≤ y[zone(i), p] per pair (strong linking), Σ_p y[z, p] ≤ K. A client who chose its provider
-(pinned) keeps it whatever the zoning contract says: that pair neither forces y[zone(i), p] = 1 nor counts
+Model: x[k] ≤ y[zone(i), p] per pair k of client i and provider p (strong linking), Σ_p y[z, p] ≤ K. A
+client who chose its provider (pinned) keeps it whatever the zoning contract says: that pair neither forces y[zone(i), p] = 1 nor counts
 toward the K providers. Clients merely protected (the continuity rules) are not exempt.
 """
 
@@ -23,7 +23,8 @@ class Zoning(Rule):
         if k_max is None:
             return {}
         pinned = d.client_pinned_provider
-        for (i, p), v in am.x.items():
+        for k, v in am.x.items():
+            i, p = int(d.pair_client[k]), int(d.pair_provider[k])
             if pinned[i] == p:
                 continue
             z = int(d.client_zone[i])
@@ -68,8 +69,11 @@ class Zoning(Rule):
             np.full(len(zs), float(k_max)),
         )
 
-    def hint(self, am, assignment) -> None:
+    def hint(self, am, choice) -> None:
+        from solver.measures import providers_of
+
         d = am.data
+        assignment = providers_of(d, choice)
         free = (assignment >= 0) & (assignment != d.client_pinned_provider)
         used = set(zip(d.client_zone[free].tolist(), assignment[free].tolist(), strict=True))
         for key, v in am.y.items():

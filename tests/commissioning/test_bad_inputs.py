@@ -167,6 +167,13 @@ def duplicate_provider_row(folder: Path) -> None:
     path.write_text("\n".join(lines + [lines[2]]) + "\n")
 
 
+def plus_in_pool_id(folder: Path) -> None:
+    """POOL1 renamed '+POOL1', in pools.csv and in its hub's row of hubs.csv (row 5) so the hub still finds
+    its pool. Each renamed cell has its own warning; the case checks the pools.csv one."""
+    set_cell(folder, "pools.csv", 2, "pool_id", "+POOL1")
+    set_cell(folder, "hubs.csv", 5, "pool_id", "+POOL1")
+
+
 CASES = [
     # clients.csv: columns and cells
     Case(
@@ -540,7 +547,7 @@ CASES = [
         "-1",
         contains="at least 0",
     ),
-    Case("ragged_row", ragged_row, "hubs.csv", 3, None, "extra", contains="5 columns"),
+    Case("ragged_row", ragged_row, "hubs.csv", 3, None, "extra", contains="9 columns"),
     Case("duplicate_header_column", duplicate_header, "hubs.csv", 1, "carers", "Carers", contains="twice"),
     # pools.csv
     Case(
@@ -586,8 +593,7 @@ CASES = [
         2,
         "members",
         "P01;P02;P03;P04;P05",
-        "warning",
-        contains="5 member providers",
+        contains="Fix: split the pool, or raise max_pool_members in the scenario file",
     ),
     # zones.geojson
     Case(
@@ -820,7 +826,7 @@ CASES = [
     ),
     Case(
         "plus_in_pool_id",
-        cell("pools.csv", 2, "pool_id", "+POOL1"),
+        plus_in_pool_id,
         "pools.csv",
         2,
         "pool_id",
@@ -1022,7 +1028,7 @@ def test_problems_across_files_all_reported(tmp_path):
     set_cell(folder, "clients.csv", 2, "zone", "iona")
     set_cell(folder, "providers.csv", 2, "kind", "charity")
     set_cell(folder, "hubs.csv", 2, "carers", "many")
-    set_cell(folder, "pools.csv", 2, "weekly_hours", "")
+    set_cell(folder, "pools.csv", 2, "weekly_hours", "-5")  # empty is allowed since issue 12
     result = check_dataset(folder, check_geography=False)
     assert [p.file for p in result.errors] == ["clients.csv", "providers.csv", "hubs.csv", "pools.csv"]
 

@@ -18,7 +18,8 @@ import pytest
 
 from commissioning.errors import CareCommissioningError, InputError
 from commissioning.results.folder import MARKER_FILE
-from commissioning.synthetic.assumptions import TRAVEL_MINUTES_PER_VISIT
+from commissioning.synthetic.assumptions import MAX_RECRUITS_REMOTE, TRAVEL_MINUTES_PER_VISIT
+from commissioning.synthetic.clients import band_visit_counts
 from commissioning.synthetic.generate import generate_scenario
 from commissioning.synthetic.writing import FILES
 
@@ -28,9 +29,14 @@ OUTPUT_AREAS = SHARED / "ab_output_areas2011_census.csv"
 DATA_ZONES = SHARED / "ab_datazones2001_census2011.geojson"
 BOUNDARY = SHARED / "ab_council_boundary_bgc.geojson"
 
+BAND_VISIT_COLUMNS = ["morning_visits", "lunch_visits", "tea_visits", "bed_visits"]
 CLIENT_COLUMNS = [
     "client_id", "lon", "lat", "zone", "weekly_hours", "visits_per_week", "carers_per_visit", "time_bands",
-    "needs", "funder", "current_provider", "pinned",
+    *BAND_VISIT_COLUMNS, "needs", "funder", "current_provider", "pinned",
+]
+HUB_COLUMNS = [
+    "hub_id", "provider_id", "pool_id", "lon", "lat", "carers", "drivers", "weekly_hours_per_carer",
+    "max_recruits",
 ]
 PROVIDER_COLUMNS = [
     "provider_id", "name", "kind", "base_lon", "base_lat", "weekly_staff_hours", "hourly_rate_gbp", "skills",
@@ -51,9 +57,34 @@ def _clients(folder: Path) -> pd.DataFrame:
     c = _read(folder, "clients.csv")
     for col in ("lon", "lat", "weekly_hours"):
         c[col] = c[col].astype(float)
-    for col in ("visits_per_week", "carers_per_visit"):
+    for col in ("visits_per_week", "carers_per_visit", *BAND_VISIT_COLUMNS):
         c[col] = c[col].astype(int)
     return c
+
+
+def _hubs(folder: Path) -> pd.DataFrame:
+    """hubs.csv typed, with each hub's zone (the embedded region's) and weekly hours (carers × hours)."""
+    from geodata.region import load_region
+
+    h = _read(folder, "hubs.csv")
+    for col in ("lon", "lat", "weekly_hours_per_carer"):
+        h[col] = h[col].astype(float)
+    for col in ("carers", "drivers"):
+        h[col] = h[col].astype(int)
+    h["zone"] = load_region("argyll-bute").zone_of(h["lon"].to_numpy(), h["lat"].to_numpy())
+    h["hours"] = h["carers"] * h["weekly_hours_per_carer"]
+    return h
+
+
+def _zone_flags(folder: Path) -> pd.DataFrame:
+    """remote (zones.geojson), island and tourist (the generator's geography) per zone id."""
+    from commissioning.synthetic.geography import region_geography
+
+    zones = json.loads((folder / "zones.geojson").read_text())["features"]
+    remote = {f["properties"]["zone_id"]: f["properties"]["remote"] == "yes" for f in zones}
+    flags = region_geography("argyll-bute", None).zones.set_index("zone_id")[["island", "tourist"]]
+    flags["remote"] = pd.Series(remote)
+    return flags
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +135,10 @@ def test_files_follow_the_readme_contract(default_run):
         assert next(csv.reader(fh)) == CLIENT_COLUMNS
     with open(folder / "providers.csv", newline="", encoding="utf-8") as fh:
         assert next(csv.reader(fh)) == PROVIDER_COLUMNS
-    assert _read(folder, "hubs.csv").columns.tolist() == ["hub_id", "provider_id", "lon", "lat", "carers"]
-    assert _read(folder, "pools.csv").columns.tolist() == ["pool_id", "zones", "weekly_hours", "members"]
+    assert _read(folder, "hubs.csv").columns.tolist() == HUB_COLUMNS
+    pools = _read(folder, "pools.csv")
+    assert pools.columns.tolist() == ["pool_id", "zones", "weekly_hours", "members"]
+    assert (pools["weekly_hours"] == "").all(), "the pools' carers are their hubs"
     dataset = json.loads((folder / "dataset.json").read_text())
     assert dataset == {"region": "argyll-bute", "seed": 1, "n_clients": 1000,
                        "generator": "care-commissioning 0.1.0", "travel_model": "network"}
@@ -198,7 +231,7 @@ def test_statistics_of_a_5000_client_run(big_run):
     rates = p["hourly_rate_gbp"].astype(float)
     assert rates.between(22, 30).all()
     assert rates[p["kind"] == "in_house"].min() > rates[p["kind"] != "in_house"].median()
-    assert p["non_driver_share"].astype(float).between(0, 0.4).all()
+    assert p["non_driver_share"].astype(float).between(0, 0.45).all()
     # staff hours cover care (both carers of a double-up) and the estimated travel, with a margin
     zones = json.loads((folder / "zones.geojson").read_text())["features"]
     remote = {f["properties"]["zone_id"]: f["properties"]["remote"] == "yes" for f in zones}
@@ -213,23 +246,99 @@ def test_statistics_of_a_5000_client_run(big_run):
 def test_hubs_and_providers_are_consistent(big_run):
     _, folder = big_run
     p = _read(folder, "providers.csv")
-    hubs = _read(folder, "hubs.csv")
-    assert hubs["hub_id"].is_unique and set(hubs["provider_id"]) == set(p["provider_id"])
-    per_provider = hubs.groupby("provider_id").size()
-    assert per_provider.between(1, 4).all()
-    assert (hubs["carers"].astype(int) >= 1).all()
+    hubs = _hubs(folder)
+    own = hubs[hubs["provider_id"] != ""]
+    assert hubs["hub_id"].is_unique and set(own["provider_id"]) == set(p["provider_id"])
+    # exactly one owner per hub: a provider or a pool
+    assert ((hubs["provider_id"] == "") != (hubs["pool_id"] == "")).all()
+    assert own.groupby("provider_id").size().between(1, 20).all()
+    assert (hubs["carers"] >= 1).all() and (hubs["drivers"] >= 0).all()
+    assert (hubs["drivers"] <= hubs["carers"]).all()
+    assert hubs["weekly_hours_per_carer"].between(20, 30).all()  # DOMAIN.md: 20-30 contracted hours
+    # the provider's overall cap is its hubs' carers × hours; its non-driver share is theirs
+    staff = own.groupby("provider_id")["hours"].sum()
+    listed = p.set_index("provider_id")["weekly_staff_hours"].astype(float)
+    assert np.allclose(listed.reindex(staff.index), staff, atol=0.01)
+    share = 1 - own.groupby("provider_id")["drivers"].sum() / own.groupby("provider_id")["carers"].sum()
+    nd = p.set_index("provider_id")["non_driver_share"].astype(float)
+    assert np.allclose(nd.reindex(share.index), share, atol=0.006)
     # the in-house service has a hub in every locality
     from geodata.region import load_region
 
     region = load_region("argyll-bute")
     in_house = p.loc[p["kind"] == "in_house", "provider_id"].iloc[0]
-    h = hubs[hubs["provider_id"] == in_house]
-    zones = region.zone_of(h["lon"].astype(float).to_numpy(), h["lat"].astype(float).to_numpy())
     locality = dict(zip(region.zones["zone_id"], region.zones["locality"], strict=True))
-    assert {locality[z] for z in zones} == set(region.zones["locality"])
-    # island-based providers: some hub on Mull and on Islay
-    hub_lon, hub_lat = hubs["lon"].astype(float).to_numpy(), hubs["lat"].astype(float).to_numpy()
-    assert {"mull_iona", "islay", "bute", "tiree"} <= set(region.zone_of(hub_lon, hub_lat))
+    in_house_zones = own.loc[own["provider_id"] == in_house, "zone"]
+    assert {locality[z] for z in in_house_zones} == set(region.zones["locality"])
+    # carers live on the islands: hubs on Mull, Islay, Bute, Tiree, Jura and Coll
+    assert {"mull_iona", "islay", "bute", "tiree", "jura", "coll"} <= set(own["zone"])
+
+
+def test_carers_are_local_and_short_where_the_seeds_say(big_run):
+    """Region-wide the carers' hours cover the demand (STAFF_TO_DEMAND); remote island and tourist patches
+    are short, towns have spare; towns have the non-drivers, remote patches almost none; remote hubs may
+    recruit only a few carers."""
+    _, folder = big_run
+    c = _clients(folder)
+    hubs = _hubs(folder)
+    flags = _zone_flags(folder)
+    travel_minutes = c["zone"].map(flags["remote"]).map(TRAVEL_MINUTES_PER_VISIT)
+    c["demand"] = (c["weekly_hours"] + c["visits_per_week"] * travel_minutes / 60) * c["carers_per_visit"]
+    demand = c.groupby("zone")["demand"].sum()
+    capacity = hubs.groupby("zone")["hours"].sum().reindex(demand.index, fill_value=0.0)
+    own = hubs["provider_id"] != ""
+    assert 1.15 <= hubs.loc[own, "hours"].sum() / demand.sum() <= 1.3
+    remote = flags["remote"].reindex(demand.index)
+    short = remote & (flags["island"] | flags["tourist"]).reindex(demand.index)
+    ratio_short = capacity[short].sum() / demand[short].sum()
+    ratio_towns = capacity[~remote].sum() / demand[~remote].sum()
+    assert ratio_short < 1.0 < 1.3 < ratio_towns, (ratio_short, ratio_towns)
+    for zone in ("islay", "mull_iona", "kintyre_north"):
+        assert capacity[zone] < demand[zone], zone
+    # non-drivers: towns most, remote patches and islands almost none
+    town = hubs["zone"].isin(["helensburgh", "oban", "dunoon", "bute", "mid_argyll", "kintyre_south"])
+    far = hubs["zone"].map(flags["remote"] | flags["island"]).astype(bool) & ~town
+    non_driver = 1 - hubs["drivers"] / hubs["carers"]
+    weighted = {k: np.average(non_driver[m], weights=hubs.loc[m, "carers"]) for k, m in (("town", town),
+                                                                                        ("far", far))}
+    assert weighted["town"] > 0.25 > 0.12 > weighted["far"], weighted
+    # recruitment limits: on remote and island hubs only, 1 to MAX_RECRUITS_REMOTE
+    limited = hubs["max_recruits"] != ""
+    assert (limited == hubs["zone"].map(flags["remote"] | flags["island"]).astype(bool)).all()
+    assert hubs.loc[limited, "max_recruits"].astype(int).between(1, MAX_RECRUITS_REMOTE).all()
+
+
+def test_band_visits_rule():
+    """One a day in each listed band, morning first then bed, tea, lunch; then a second morning call before
+    any other band gets two; nothing outside the client's bands (hand-computed)."""
+    cases = [  # visits, (morning, lunch, tea, bed) listed, expected counts
+        (7, (1, 0, 0, 0), (7, 0, 0, 0)),
+        (5, (0, 0, 0, 1), (0, 0, 0, 5)),
+        (10, (1, 0, 0, 1), (7, 0, 0, 3)),
+        (15, (1, 0, 1, 1), (7, 0, 4, 4)),
+        (16, (1, 1, 1, 0), (7, 4, 5, 0)),
+        (14, (0, 1, 0, 1), (0, 7, 0, 7)),
+        (28, (1, 1, 1, 1), (7, 7, 7, 7)),
+        (30, (1, 1, 1, 1), (9, 7, 7, 7)),
+        (36, (1, 1, 1, 1), (14, 7, 7, 8)),
+        (42, (1, 1, 1, 1), (14, 9, 9, 10)),
+    ]
+    visits = np.array([v for v, _, _ in cases])
+    bands = np.array([b for _, b, _ in cases], dtype=bool)
+    assert band_visit_counts(visits, bands).tolist() == [list(e) for _, _, e in cases]
+
+
+def test_generated_band_visits(big_run):
+    _, folder = big_run
+    c = _clients(folder)
+    counts = c[BAND_VISIT_COLUMNS].to_numpy()
+    assert (counts.sum(axis=1) == c["visits_per_week"]).all()
+    listed = np.array([[b in row.split(";") for b in ("morning", "lunch", "tea", "bed")]
+                       for row in c["time_bands"]])
+    assert (counts[~listed] == 0).all()
+    # most packages have a morning visit, and the morning is the busiest band
+    assert listed[:, 0].mean() > 0.8
+    assert counts[:, 0].sum() > 1.4 * counts[:, 1:].sum(axis=0).max()
 
 
 def test_fragmented_current_allocation(big_run):
@@ -248,8 +357,10 @@ def test_fragmented_current_allocation(big_run):
     care = (served["weekly_hours"] * served["carers_per_visit"]).groupby(served["current_provider"]).sum()
     staff = p.set_index("provider_id")["weekly_staff_hours"].astype(float)
     assert (care <= staff.reindex(care.index) * 1.01).all()
-    # pools are shared by at least two providers, most of whom serve the pool's patches today
+    # pools are shared by at least two providers, most of whom serve the pool's patches today; their carers
+    # live at hubs in the pool's zones, about 5-10% of the care there
     pools = _read(folder, "pools.csv")
+    hubs = _hubs(folder)
     assert {"pool_mull_iona", "pool_islay_jura", "pool_tiree_coll"} <= set(pools["pool_id"])
     for _, pool in pools.iterrows():
         pool_zones = pool["zones"].split(";")
@@ -259,7 +370,11 @@ def test_fragmented_current_allocation(big_run):
         assert len(set(members) & serving) >= len(members) - 1, (pool["pool_id"], members, serving)
         in_pool = c[c["zone"].isin(pool_zones)]
         care = (in_pool["weekly_hours"] * in_pool["carers_per_visit"]).sum()
-        assert 0.05 * care - 0.1 <= float(pool["weekly_hours"]) <= 0.10 * care + 0.1
+        pool_hubs = hubs[hubs["pool_id"] == pool["pool_id"]]
+        assert len(pool_hubs) >= 1 and set(pool_hubs["zone"]) <= set(pool_zones)
+        # whole carers of 20-25 h: within one carer per hub of the share
+        slack = 25.0 * len(pool_hubs)
+        assert 0.05 * care - slack <= pool_hubs["hours"].sum() <= 0.10 * care + slack, pool["pool_id"]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -399,7 +514,19 @@ def test_generated_folders_pass_the_validator(default_run, real_data_run):
         data = inputs_folder.load_dataset(folder, region_land=land)
         errors = [p for p in data.warnings if p.severity == "error"]
         assert not errors
+        # nothing assumed: every hub, pool and band figure is in the files
+        assert not [p for p in data.warnings if "assumed" in p.message or "hub" in p.message], data.warnings
         assert len(data.clients) == 1000
+        assert all(sum(c.band_visits or ()) == c.visits_per_week for c in data.clients)
+        assert {h.hub_id for h in data.hubs} == set(_read(folder, "hubs.csv")["hub_id"])
+        for pool in data.pools:
+            assert pool.weekly_hours is None and data.hubs_of_pool(pool.pool_id)
+            assert len(pool.members) <= 4
+        for provider in data.providers:
+            hubs = data.hubs_for(provider.provider_id)
+            assert not any(h.assumed for h in hubs)
+            capacity = sum(h.carers * h.weekly_hours_per_carer for h in hubs)
+            assert abs(capacity - provider.weekly_staff_hours) < 0.01
 
 
 @pytest.mark.parametrize("seed", [10, 3, 17])

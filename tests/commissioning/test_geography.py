@@ -58,7 +58,7 @@ def test_every_fixture_point_is_on_real_land(land):
 def test_valid_small_passes_with_geography(land):
     data = load_dataset(VALID, region_land=land)
     assert data.warnings == ()
-    assert data.counts() == {"clients": 8, "providers": 3, "hubs": 3, "pools": 1, "zones": 3}
+    assert data.counts() == {"clients": 8, "providers": 3, "hubs": 4, "pools": 1, "zones": 3}
     assert data.travel_model == "approximate" and data.region is None
     assert [z.zone_id for z in data.zones] == ["oban", "mull", "lorn"]
     assert data.zone_by_id["mull"].remote is True

@@ -15,7 +15,7 @@ from commissioning.results.kpis import GROUPS, KPIS, build_kpis, kpi_table
 from commissioning.results.tables import allocation_frame, provider_table, zone_table
 from commissioning.results.write import _clean
 from commissioning.running.run import _build_problems
-from commissioning.running.travel import client_provider_km, pool_km, travel_model_for
+from commissioning.running.travel import travel_model_for
 from commissioning.running.variant import run_variant
 from commissioning.scenario.file import parse_scenario
 
@@ -52,15 +52,14 @@ def world():
     data = load_dataset(VALID_SMALL)
     travel = travel_model_for(data)
     base = _build_problems(scenario, data, travel)
-    km = {"hub": client_provider_km(data, travel), "pool": pool_km(data, travel)}
     outcomes = {}
     for variant in scenario.variants:
         problem, index = base[variant.pools]
         outcome = run_variant(variant, problem, index, data, quiet=True)
         outcome.allocation = allocation_frame(outcome, data)
         outcomes[variant.name] = outcome
-    kpis = build_kpis(scenario, data, outcomes, km, warnings=[], travel_approximate=True)
-    return scenario, data, outcomes, km, kpis
+    kpis = build_kpis(scenario, data, outcomes, warnings=[], travel_approximate=True)
+    return scenario, data, outcomes, kpis
 
 
 UNIT_WORDS = {
@@ -91,7 +90,7 @@ def test_every_kpi_is_declared_with_family_level_and_a_unit_its_name_carries():
 
 
 def test_kpis_json_carries_every_kpi_definition_and_assumption(world):
-    scenario, _, outcomes, _, kpis = world
+    scenario, _, outcomes, kpis = world
     assert set(kpis["definitions"]) == {k.name for k in KPIS}
     for name in outcomes:
         assert {k.name for k in KPIS} <= set(kpis["scenarios"][name])
@@ -102,7 +101,7 @@ def test_kpis_json_carries_every_kpi_definition_and_assumption(world):
 
 
 def test_economy_and_efficiency_follow_their_definitions(world):
-    scenario, data, outcomes, _, kpis = world
+    scenario, data, outcomes, kpis = world
     for name, outcome in outcomes.items():
         k = kpis["scenarios"][name]
         problem, a = outcome.problem, outcome.assignment
@@ -129,7 +128,7 @@ def test_economy_and_efficiency_follow_their_definitions(world):
 
 
 def test_downstream_estimate_uses_the_shown_parameters_and_compares_with_current(world):
-    _, _, outcomes, _, kpis = world
+    _, _, outcomes, kpis = world
     current = kpis["scenarios"]["current"]
     down = kpis["assumptions"]["downstream"]
     package = down["mean_care_hours_per_package_per_week"]
@@ -154,9 +153,9 @@ def test_downstream_estimate_uses_the_shown_parameters_and_compares_with_current
 
 
 def test_equity_kpis_by_hand(world):
-    _, data, outcomes, km, kpis = world
-    providers = provider_table(outcomes, data, km)
-    zones = zone_table(outcomes, data, km)
+    _, data, outcomes, kpis = world
+    providers = provider_table(outcomes, data)
+    zones = zone_table(outcomes, data)
     for name in outcomes:
         k = kpis["scenarios"][name]
         hours = providers[providers["variant"] == name]["care_hours"].to_numpy()
@@ -177,7 +176,7 @@ def test_equity_kpis_by_hand(world):
 
 
 def test_current_snapshot_leaves_waiting_packages_unmet(world):
-    _, data, outcomes, _, kpis = world
+    _, data, outcomes, kpis = world
     waiting = [i for i, c in enumerate(data.clients) if not c.current_provider]
     assert all(outcomes["current"].assignment[i] < 0 for i in waiting)
     assert kpis["scenarios"]["current"]["clients_unmet"] >= len(waiting)
@@ -185,7 +184,7 @@ def test_current_snapshot_leaves_waiting_packages_unmet(world):
 
 
 def test_kpi_table_has_one_row_per_kpi_then_solver_rows(world):
-    _, _, outcomes, _, kpis = world
+    _, _, outcomes, kpis = world
     table = kpi_table(kpis)
     assert list(table.columns) == ["kpi", "unit", "family", *outcomes, "level", "description"]
     assert list(table["kpi"][: len(KPIS)]) == [k.name for k in KPIS]
@@ -197,9 +196,9 @@ def test_kpi_table_has_one_row_per_kpi_then_solver_rows(world):
 
 
 def test_without_a_current_variant_changes_are_empty(world):
-    scenario, data, outcomes, km, _ = world
+    scenario, data, outcomes, _ = world
     only = {"optimised": outcomes["optimised"]}
-    kpis = build_kpis(scenario, data, only, km, warnings=[])
+    kpis = build_kpis(scenario, data, only, warnings=[])
     k = kpis["scenarios"]["optimised"]
     assert kpis["current_variant"] is None
     assert k["cost_per_week_change_vs_current_gbp"] is None
@@ -209,17 +208,17 @@ def test_without_a_current_variant_changes_are_empty(world):
 def test_spare_capacity_nearby_responds_to_its_parameters(world):
     import dataclasses
 
-    scenario, data, outcomes, km, kpis = world
+    scenario, data, outcomes, kpis = world
     strict = dataclasses.replace(
         scenario, kpis=dataclasses.replace(scenario.kpis, spare_staff_hours_per_week=1e9)
     )
-    k = build_kpis(strict, data, outcomes, km, warnings=[])["scenarios"]["optimised"]
+    k = build_kpis(strict, data, outcomes, warnings=[])["scenarios"]["optimised"]
     assert k["remote_patches_with_spare_capacity_nearby"] == 0
     loose = dataclasses.replace(
         scenario,
         kpis=dataclasses.replace(scenario.kpis, spare_staff_hours_per_week=0.0, nearby_minutes_per_visit=1e6),
     )
-    k = build_kpis(loose, data, outcomes, km, warnings=[])["scenarios"]["optimised"]
+    k = build_kpis(loose, data, outcomes, warnings=[])["scenarios"]["optimised"]
     assert k["remote_patches_with_spare_capacity_nearby"] == k["remote_patches"]
 
 

@@ -67,13 +67,15 @@ def test_pool_member_reaches_the_island_only_when_pools_are_on(tmp_path, network
     assert "P01" in _eligible(with_pools, index_on, "C005")
     assert "P01" not in _eligible(without, index_off, "C005")
     i = index_on.client_ids.index("C005")
-    pair = next(
+    pairs = [
         k
         for k, (c, p) in enumerate(zip(with_pools.pair_client, with_pools.pair_provider, strict=True))
         if c == i and index_on.provider_ids[p] == "P01"
-    )
-    assert index_on.pair_from_pool[pair]
-    assert without.pool_weekly_hours.sum() == 0
+    ]
+    # Served from the pool's hub on Mull (HP1), not from P01's own hub in Oban.
+    assert [index_on.hub_ids[with_pools.pair_hub[k]] for k in pairs] == ["HP1"]
+    assert index_on.pair_from_pool[pairs[0]]
+    assert not (without.pair_pool >= 0).any()
 
 
 def test_no_provider_with_the_skills_is_the_reason(tmp_path, network):

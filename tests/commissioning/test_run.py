@@ -77,12 +77,14 @@ def _build_run(root: Path) -> Path:
     providers = pd.read_csv(data / "providers.csv", dtype=str)
     clients = pd.read_csv(data / "clients.csv", dtype=str, keep_default_na=False)
     busiest = clients["current_provider"].replace("", np.nan).value_counts()
-    # Protect the busiest provider with room to spare (care hours under 70 % of its staff hours, leaving
-    # room for travel): protecting one its own clients overload makes the variant infeasible (issue 10).
+    # Protect the busiest provider with room to spare (care hours under 60 % of its carers' hours at its
+    # hubs, leaving room for travel and the time bands): protecting one its own clients overload makes the
+    # variant infeasible (issue 10).
     care = (clients["weekly_hours"].astype(float) * clients["carers_per_visit"].astype(float))
     load = care.groupby(clients["current_provider"]).sum()
-    staff = providers.set_index("provider_id")["weekly_staff_hours"].astype(float)
-    roomy = [pid for pid in busiest.index if load[pid] < 0.7 * staff[pid]]
+    hubs = pd.read_csv(data / "hubs.csv", dtype={"provider_id": str})
+    staff = (hubs["carers"] * hubs["weekly_hours_per_carer"]).groupby(hubs["provider_id"]).sum()
+    roomy = [pid for pid in busiest.index if load[pid] < 0.6 * staff.get(pid, 0.0)]
     protect = roomy[0]
     exclude = next(pid for pid in busiest.index if pid != protect)
     assert set(busiest.index) <= set(providers["provider_id"])

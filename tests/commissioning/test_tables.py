@@ -16,6 +16,7 @@ from tests.commissioning.helpers import (
     errors,
     read_rows,
     set_cell,
+    write_rows,
 )
 
 
@@ -53,8 +54,9 @@ def test_byte_order_mark_is_accepted(tmp_path):
     assert source == "clients.csv"
     assert list(frame.columns)[0] == "client_id"
     data = load_dataset(folder, check_geography=False)
-    assert data.clients == load_dataset(VALID, check_geography=False).clients
-    assert data.warnings == ()
+    valid = load_dataset(VALID, check_geography=False)
+    assert data.clients == valid.clients
+    assert data.warnings == valid.warnings  # the mark adds none (valid_small's are its workforce defaults)
 
 
 def test_valid_xlsx_loads_identically_to_csv(tmp_path):
@@ -64,7 +66,7 @@ def test_valid_xlsx_loads_identically_to_csv(tmp_path):
     from_xlsx = load_dataset(folder, check_geography=False)
     from_csv = load_dataset(VALID, check_geography=False)
     assert from_xlsx.clients == from_csv.clients
-    assert from_xlsx.warnings == ()
+    assert from_xlsx.warnings == from_csv.warnings  # the workbook adds none
     frame, source = read_table(folder, "clients")
     assert source == "clients.xlsx" and list(frame.index) == list(range(2, 10))
 
@@ -141,16 +143,15 @@ def test_headers_and_cells_are_stripped_and_header_case_ignored(tmp_path):
     folder = copy_valid(tmp_path)
     path = folder / "hubs.csv"
     rows = read_rows(path)
-    text = " Hub_ID ,provider_id,  lon,lat ,CARERS\n" + "\n".join(
-        ",".join(f"  {c} " for c in r) for r in rows[1:]
-    )
+    assert rows[0][:6] == ["hub_id", "provider_id", "pool_id", "lon", "lat", "carers"]
+    header = [" Hub_ID ", "provider_id", "Pool_Id", "  lon", "lat ", "CARERS"]
+    header += [f" {c.upper()}" for c in rows[0][6:]]
+    text = ",".join(header) + "\n" + "\n".join(",".join(f"  {c} " for c in r) for r in rows[1:])
     path.write_text(text + "\n")
     frame, _ = read_table(folder, "hubs")
-    assert list(frame.columns) == ["hub_id", "provider_id", "lon", "lat", "carers"]
+    assert list(frame.columns) == rows[0]
     assert frame.loc[2, "hub_id"] == "H01"
-    assert (
-        load_dataset(folder, check_geography=False).hubs == load_dataset(VALID, check_geography=False).hubs
-    )
+    assert load_dataset(folder, check_geography=False).hubs == load_dataset(VALID, check_geography=False).hubs
 
 
 def test_read_table_raises_without_a_problem_list(tmp_path):
@@ -185,20 +186,34 @@ def test_optional_table_absent_is_fine(tmp_path):
     assert read_table(folder, "hubs", problems=problems) == (None, "hubs.csv")
     assert problems == []
     data = load_dataset(folder, check_geography=False)
-    assert data.hubs == () and data.pools == ()
+    assert data.pools == ()
+    # Without hubs.csv every provider gets one hub at its base (issue 12), with a warning naming them.
+    assert [h.hub_id for h in data.hubs] == ["P01-base", "P02-base", "P03-base"]
     (hub,) = data.hubs_for("P02")
-    assert (hub.lon, hub.lat, hub.carers) == (-5.706, 56.469, None)
+    # 180 staff hours / 25 h per carer = 7.2 -> 8 carers; non_driver_share 0.1 -> 7.2 -> 7 drivers.
+    assert (hub.lon, hub.lat, hub.carers, hub.drivers) == (-5.706, 56.469, 8, 7)
+    warning = {"file": "hubs.csv", "row": None, "column": "provider_id", "severity": "warning"}
+    assert_problem(data.warnings, value="P01, P02, P03", **warning)
+
+
+def without_pool_hubs(folder: Path) -> None:
+    """Drop hubs.csv's pool hubs (those with a pool_id), for tests that empty pools.csv."""
+    rows = read_rows(folder / "hubs.csv")
+    k = rows[0].index("pool_id")
+    write_rows(folder / "hubs.csv", [rows[0]] + [r for r in rows[1:] if not r[k]])
 
 
 def test_pools_header_only_means_no_pools(tmp_path):
     folder = copy_valid(tmp_path)
+    without_pool_hubs(folder)
     (folder / "pools.csv").write_text("pool_id,zones,weekly_hours,members\n")
     data = load_dataset(folder, check_geography=False)
-    assert data.pools == () and data.warnings == ()
+    assert data.pools == () and [w for w in data.warnings if w.file == "pools.csv"] == []
 
 
 def test_empty_optional_file_is_a_warning(tmp_path):
     folder = copy_valid(tmp_path)
+    without_pool_hubs(folder)
     (folder / "pools.csv").write_bytes(b"")
     data = load_dataset(folder, check_geography=False)
     assert_problem(

@@ -46,26 +46,26 @@ def test_errors_print_every_problem_and_exit_1(tmp_path, capsys):
 
 
 def test_warnings_only_exit_0(tmp_path, capsys):
+    # A provider with no hub in hubs.csv: a warning (one hub assumed at its base), not an error. (A pool of
+    # five, the warning used before issue 12, is now an error: the partnership rule.)
     folder = copy_valid(tmp_path)
-    for pid in ("P04", "P05"):
-        append_row(
-            folder,
-            "providers.csv",
-            provider_id=pid,
-            name=pid,
-            kind="in_house",
-            base_lon="-5.47",
-            base_lat="56.412",
-            weekly_staff_hours="10",
-            hourly_rate_gbp="30",
-            skills="",
-            non_driver_share="0",
-        )
-    set_cell(folder, "pools.csv", 2, "members", "P01;P02;P03;P04;P05")
+    append_row(
+        folder,
+        "providers.csv",
+        provider_id="P04",
+        name="P04",
+        kind="in_house",
+        base_lon="-5.47",
+        base_lat="56.412",
+        weekly_staff_hours="60",
+        hourly_rate_gbp="30",
+        skills="",
+        non_driver_share="0",
+    )
     assert cli.main(["validate", str(folder)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "OK: 8 clients, 5 providers, 1 pools, 3 zones"
-    assert lines[1].startswith("WARNING: pools.csv, row 2, column 'members'")
+    assert lines[0] == "OK: 8 clients, 4 providers, 1 pools, 3 zones"
+    assert lines[1].startswith("WARNING: hubs.csv, column 'provider_id'") and "P04-base" in lines[1]
     assert len(lines) == 2
 
 
@@ -75,7 +75,7 @@ def test_json_ok(capsys):
     assert doc == {
         "ok": True,
         "problems": [],
-        "counts": {"clients": 8, "providers": 3, "hubs": 3, "pools": 1, "zones": 3},
+        "counts": {"clients": 8, "providers": 3, "hubs": 4, "pools": 1, "zones": 3},
         "totals": {"error": 0, "warning": 0},
     }
 

@@ -7,7 +7,7 @@ import pytest
 
 from solver import SolveParams, Switches, solve, validate_solution
 
-from .helpers import brute_force, covers, tiny
+from .helpers import brute_force, covers, hubbed, tiny
 
 FAST = SolveParams(time_limit_s=10, workers=2, seed=0)
 
@@ -69,7 +69,7 @@ POOL_BASE = dict(hours=[10, 10], providers_staff_hours=[15, 100], rates=[20, 40]
 @pytest.mark.parametrize(
     ("members", "pool_zones", "enabled", "expected"),
     [
-        ([True, False], [True, False, False], True, 400.0),  # p0 draws 5 h for its zone-0 client: both at p0
+        ([True, False], [True, False, False], True, 400.0),  # c0 from the pool's hub, c1 from p0's own
         ([True, False], [True, False, False], False, 600.0),  # pools off
         ([False, True], [True, False, False], True, 600.0),  # p0 not a member
         ([True, False], [False, False, True], True, 600.0),  # pool covers a zone without p0's clients
@@ -77,18 +77,19 @@ POOL_BASE = dict(hours=[10, 10], providers_staff_hours=[15, 100], rates=[20, 40]
 )
 @covers("pools")
 def test_pools(members, pool_zones, enabled, expected):
-    d = tiny(**POOL_BASE, pool_weekly_hours=[5], pool_members=[members], pool_zones=[pool_zones])
+    # p0 has 15 own staff h, the pool 10 h (one hub): a client is served wholly by one or the other.
+    d = tiny(**POOL_BASE, pool_weekly_hours=[10], pool_members=[members], pool_zones=[pool_zones])
     r = run(d, pools=enabled)
     assert r.objective == pytest.approx(expected)
     if expected == 400.0:
-        assert r.provider_pool_hours[0] == pytest.approx(5.0)
+        assert r.provider_pool_hours[0] == pytest.approx(10.0)
         assert r.pool_draw_hours.shape == (1, 2, 3)
 
 
 @covers("pools")
-def test_pool_draw_limited_to_work_in_pool_zones():
-    # p0 has 9.8 h; pool 5 h covers zone 1 only, where c1 needs 1 h. Both at p0 need 11 > 9.8 + 1,
-    # c0 alone needs 10 > 9.8, so only c1 fits: 400 + 20 = 420 (an aggregated pool would give 220).
+def test_pool_serves_only_in_its_zones():
+    # p0 has 9.8 h; the pool 5 h covers zone 1 only, where c1 needs 1 h. c0 (zone 0, 10 h) fits neither
+    # p0's own 9.8 h nor the pool: c0 at p1 (£400), c1 at p0 (£20): 420 (pool hours for c0 would give 220).
     d = tiny([10, 1], [9.8, 100], [20, 40], {(0, 0): 0, (0, 1): 0, (1, 0): 0, (1, 1): 0}, zones=[0, 1],
              pool_weekly_hours=[5], pool_members=[[True, False]], pool_zones=[[False, True]])
     r = run(d)
@@ -290,3 +291,85 @@ def test_zone_locks():
     result = solve(d, both, FAST)
     assert result.status == "INFEASIBLE"
     assert any("locked out" in line for line in result.diagnosis), result.diagnosis
+
+
+# ---------------------------------------------------------------- workforce at hubs (issue 12)
+# p0 (£20/h) serves from its hub h0; p1 (£30/h) has staff at large and room for everyone.
+def _two_providers(hours, hub, near=True, band_share=None, **kw):
+    pairs = [(i, 0, 0, 0, near if isinstance(near, bool) else near[i]) for i in range(len(hours))]
+    pairs += [(i, 1, -1, 0, True) for i in range(len(hours))]
+    return hubbed(hours, [20, 30], pairs, [{"provider": 0, **hub}], provider_staff_hours=[float("inf"), 1000],
+                  band_share=band_share, **kw)
+
+
+@covers("hub_hours")
+def test_hub_hours():
+    # h0 has one carer of 15 h a week: one 10 h client fits, two do not: 200 + 300 = 500 (without the
+    # workforce rules both go to p0: 400).
+    d = _two_providers([10, 10], {"drivers": 1, "week": 15})
+    r = run(d)
+    assert r.objective == pytest.approx(500.0)
+    assert sorted(r.assignment.tolist()) == [0, 1]
+    assert r.hubs[r.assignment == 0].tolist() == [0]
+    assert run(d, workforce=False).objective == pytest.approx(400.0)
+    assert any(v.startswith("hub_hours:") for v in validate_solution(d, Switches(), np.array([0, 0])))
+
+
+@covers("band_hours")
+def test_band_hours_morning_run():
+    # Two bands (morning, rest). h0: 2 carers of 40 h a week, 7.5 h each in the morning window (15 h).
+    # c0 and c1 are morning visits (10 h each), c2 is not. The weekly total fits all three (30 <= 80 h),
+    # the morning window only one morning client: c0 + c2 at p0, c1 at p1: 200 + 200 + 300 = 700.
+    d = _two_providers([10, 10, 10], {"drivers": 2, "week": 40, "bands": [7.5, float("inf")]},
+                       band_share=[[1, 0], [1, 0], [0, 1]], band_names=["morning", "rest"])
+    r = run(d)
+    assert r.objective == pytest.approx(700.0)
+    assert r.assignment[2] == 0 and sorted(r.assignment[:2].tolist()) == [0, 1]
+    # All three at p0 fits the weekly hours of the old single-number capacity but breaks the morning band.
+    broken = validate_solution(d, Switches(), np.array([0, 0, 0]))
+    assert any(v.startswith("band_hours:") and "morning" in v for v in broken), broken
+    assert not any(v.startswith("hub_hours:") for v in broken)
+
+
+@covers("drivers")
+def test_drivers_serve_beyond_walking_reach():
+    # h0: one driver and one non-driver, 25 h a week each (50 h). Three 15 h clients (45 h fit the week).
+    # All within reach: all three at p0, 3 × £300 = 900. c0 and c1 beyond reach: the driver takes one of
+    # them, the non-driver c2; the other goes to p1: 300 + 300 + 450 = 1050.
+    hub = {"drivers": 1, "non_drivers": 1, "week": 25}
+    assert run(_two_providers([15, 15, 15], hub)).objective == pytest.approx(900.0)
+    d = _two_providers([15, 15, 15], hub, near=[False, False, True])
+    r = run(d)
+    assert r.objective == pytest.approx(1050.0)
+    assert r.assignment[2] == 0
+    broken = validate_solution(d, Switches(), np.array([0, 0, 0]))
+    assert any(v.startswith("drivers:") for v in broken), broken
+    assert not any(v.startswith(("hub_hours:", "band_hours:")) for v in broken)
+
+
+@covers("recruitment")
+@pytest.mark.parametrize(("near", "expected", "recruits"), [(True, 460.0, [0, 1]), (False, 490.0, [1, 0])])
+def test_recruitment(near, expected, recruits):
+    # As test_hub_hours, with recruitment: a non-driver (£60 a week) takes c1 for £200 instead of p1's
+    # £300; beyond walking reach it must be a driver (£90).
+    d = _two_providers([10, 10], {"drivers": 1, "week": 15}, near=near)
+    r = run(d, recruit=True, max_recruits_per_hub=2, recruit_cost_gbp_per_carer_week=60.0,
+            recruit_driver_cost_gbp_per_carer_week=90.0)
+    assert r.objective == pytest.approx(expected)
+    assert r.recruits.tolist() == [recruits]
+    assert r.objective_terms["recruitment"] == pytest.approx(expected - 400.0)
+
+
+@covers("pools")
+def test_pool_member_limit():
+    # One pool hub of 100 h serves three members' clients (10 h each, only from the pool). With at most two
+    # members one client is unmet: 400 + 100 £/h × 10 h = 1400; with three, 600.
+    pairs = [(i, i, 0, 0, True) for i in range(3)]
+    d = hubbed([10, 10, 10], [20, 20, 20], pairs, [{"pool": 0, "drivers": 1, "week": 100}],
+               pool_members=[[True, True, True]], pool_zones=[[True]])
+    switches = {"allow_unmet": True, "unmet_penalty_gbp_per_hour": 100.0}
+    assert run(d, **switches, max_pool_members=3).objective == pytest.approx(600.0)
+    r = run(d, **switches, max_pool_members=2)
+    assert r.objective == pytest.approx(1400.0)
+    assert any(v.startswith("pools:") for v in validate_solution(d, Switches(max_pool_members=2),
+                                                                   np.array([0, 1, 2])))

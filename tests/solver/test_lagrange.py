@@ -60,7 +60,8 @@ def test_bound_and_fixing_keep_every_solution_up_to_upper(seed):
     lag, u = lagrangian(s, 100, target=100.0 * (best + 5))
     assert lag <= 100.0 * best + 1e-6
     # Pair k of the structure is x[job, agent]; map it back.
-    pair = {int(am.x[key].index): key for key in am.x}
+    pair = {int(v.index): (int(am.data.pair_client[k]), int(am.data.pair_provider[k]))
+            for k, v in am.x.items()}
     for slack in (0, 1, 3):
         upper = 100.0 * (best + slack)
         bound, zero, one = fixings(s, u, upper)
@@ -80,7 +81,8 @@ def test_agent_cuts_hold_for_every_solution_up_to_upper(seed):
     sols = _all_solutions(inst)
     best = min(v for v, _ in sols)
     am, s = _structure(inst)
-    pair = {int(am.x[key].index): key for key in am.x}
+    pair = {int(v.index): (int(am.data.pair_client[k]), int(am.data.pair_provider[k]))
+            for k, v in am.x.items()}
     _, multipliers = multiplier_set(s, 100.0 * best, 100.0, steps=60)
     tight = 0
     for u in multipliers:

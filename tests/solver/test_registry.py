@@ -18,7 +18,8 @@ from . import test_families
 from .helpers import tiny
 
 PIECES = ("add", "lp", "hint", "check", "precheck", "admits")
-NOT_DATA = {"n_zones", "zone_names", "provider_names"}  # shape and labels, never part of a shared instance
+# Shape and labels, never part of a shared instance.
+NOT_DATA = {"n_zones", "zone_names", "provider_names", "hub_names", "band_names"}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)

@@ -12,9 +12,9 @@ from .helpers import tiny
 ALL = {(i, p): 0 for i in range(2) for p in range(2)}
 
 
-def violations(d, assignment, draws=None, **scenario):
+def violations(d, assignment, **scenario):
     scenario = Switches(**{"allow_unmet": False, **scenario})
-    return validate_solution(d, scenario, np.array(assignment), draws)
+    return validate_solution(d, scenario, np.array(assignment))
 
 
 def families(vs):
@@ -34,8 +34,12 @@ def test_feasible_assignment_has_no_violations():
         ({"client_current_provider": [1, 1]}, {"max_moves": 1}, [0, 0], "continuity"),
         ({}, {"max_providers_per_zone": 1}, [0, 1], "zoning"),
         ({"provider_max_weekly_hours": [15, 100]}, {}, [0, 0], "max_weekly"),
-        ({"provider_min_viable_hours": [0, 15]}, {"min_viable": True, "allow_provider_exit": False},
-         [0, 1], "min_viable"),
+        (
+            {"provider_min_viable_hours": [0, 15]},
+            {"min_viable": True, "allow_provider_exit": False},
+            [0, 1],
+            "min_viable",
+        ),
         ({"client_current_provider": [1, 1]}, {"max_loss_fraction": 0.2}, [0, 1], "loss_band"),
         ({"client_needs": [1, 0], "provider_skills": [0, 1]}, {}, [0, 1], "eligibility"),
     ],
@@ -58,20 +62,30 @@ def test_min_viable_allows_exit_when_scenario_allows_it():
     assert "min_viable" in families(violations(d, [0, 1], min_viable=True, allow_provider_exit=True))
 
 
-def test_validator_checks_given_pool_draws():
-    d = tiny([10, 10], [15, 100], [20, 40], ALL, zones=[0, 1], pool_weekly_hours=[5],
-             pool_members=[[True, False]], pool_zones=[[True, False]])
-    assert violations(d, [0, 0]) == []  # the max-flow finds the 5 h draw
-    good = np.zeros((1, 2, 2))
-    good[0, 0, 0] = 5
-    assert violations(d, [0, 0], good) == []
-    wrong_zone = np.zeros((1, 2, 2))
-    wrong_zone[0, 0, 1] = 5
-    assert "pools" in families(violations(d, [0, 0], wrong_zone))
-    too_much = np.zeros((1, 2, 2))
-    too_much[0, 0, 0] = 8
-    assert "pools" in families(violations(d, [0, 0], too_much))
-    assert "capacity" in families(violations(d, [0, 0], pools=False))
+def test_validator_checks_pools_hubs_and_recruits():
+    # p0 has 15 own staff h; the pool (one hub of 5 h) covers zone 0. c0 (zone 0, 10 h) from the pool's hub
+    # breaks the hub's hours; from p0's own staff with c1 it breaks p0's capacity.
+    d = tiny(
+        [10, 10],
+        [15, 100],
+        [20, 40],
+        ALL,
+        zones=[0, 1],
+        pool_weekly_hours=[5],
+        pool_members=[[True, False]],
+        pool_zones=[[True, False]],
+    )
+    switches = Switches(allow_unmet=False)
+    assert "hub_hours" in families(validate_solution(d, switches, np.array([0, 1]), hubs=np.array([0, -1])))
+    assert "capacity" in families(validate_solution(d, switches, np.array([0, 0])))
+    assert "pools" in families(
+        validate_solution(d, Switches(pools=False), np.array([0, 1]), np.array([0, -1]))
+    )
+    # Recruits given are checked: recruitment off, or beyond the hub's limit.
+    assert "recruitment" in families(validate_solution(d, switches, np.array([1, 1]), recruits=[[1, 0]]))
+    on = Switches(recruit=True, max_recruits_per_hub=1)
+    assert "recruitment" in families(validate_solution(d, on, np.array([1, 1]), recruits=[[1, 1]]))
+    assert validate_solution(d, on, np.array([0, 1]), np.array([0, -1]), recruits=[[1, 0]]) == []
 
 
 @pytest.mark.parametrize(
@@ -100,8 +114,17 @@ def test_duplicate_pair_rejected():
     from dataclasses import replace
 
     with pytest.raises(DataError, match="twice"):
-        replace(d, pair_client=[0, 0], pair_provider=[0, 0], pair_travel_minutes=[0, 0],
-                pair_staff_hours=[1, 1], pair_care_cost_gbp=[1, 1], pair_travel_cost_gbp=[0, 0])
+        replace(
+            d,
+            pair_client=[0, 0],
+            pair_provider=[0, 0],
+            pair_travel_minutes=[0, 0],
+            pair_staff_hours=[1, 1],
+            pair_care_cost_gbp=[1, 1],
+            pair_travel_cost_gbp=[0, 0],
+            pair_hub=[-1, -1],
+            pair_near=[True, True],
+        )
 
 
 def test_arrays_are_read_only():

@@ -306,25 +306,31 @@ def _validate_allocations(scenario, folder: Path, allocations: dict) -> dict[str
                 pools=variant.pools,
                 max_travel_minutes_per_visit=scenario.max_travel_minutes_per_visit,
                 money=money,
+                workforce=scenario.workforce,
             )
         problem, index, _ = apply_variant_pairs(variant, *built[variant.pools])
-        assignment = _assignment(allocations[variant.name], data, index)
-        out[variant.name] = validate_solution(problem, variant.solver_switches(), assignment)
+        assignment, hubs = _assignment(allocations[variant.name], data, index)
+        out[variant.name] = validate_solution(problem, variant.solver_switches(), assignment, hubs)
     return out
 
 
 def _assignment(rows: list[dict[str, str]], data, index):
+    """The provider and the hub of each client, as allocation.csv gives them."""
     import numpy as np
 
     client = {c.client_id: i for i, c in enumerate(data.clients)}
     provider = {pid: p for p, pid in enumerate(index.provider_ids)}
+    hub = {hid: h for h, hid in enumerate(index.hub_ids)}
     assignment = np.full(len(data.clients), -1, dtype=np.int64)
+    hubs = np.full(len(data.clients), -1, dtype=np.int64)
     for row in rows:
         pid = (row.get("provider_id") or "").strip()
         if pid:
+            i = client[row["client_id"].strip()]
             # An unknown provider id is out of range for the validator, which says so.
-            assignment[client[row["client_id"].strip()]] = provider.get(pid, len(provider))
-    return assignment
+            assignment[i] = provider.get(pid, len(provider))
+            hubs[i] = hub.get((row.get("hub_id") or "").strip(), -1)
+    return assignment, hubs
 
 
 # ----------------------------------------------------------------------------------------------------

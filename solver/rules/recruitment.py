@@ -1,0 +1,108 @@
+"""Recruitment: with ``recruit`` on, the optimiser may add carers at hubs (``recruits[h, kind]``: drivers or
+non-drivers) instead of leaving need unmet, each at a weekly cost (``recruit_driver_cost_gbp_per_carer_week``,
+``recruit_cost_gbp_per_carer_week``; objective term ``recruitment``), at most ``max_recruits_per_hub`` (or the
+hub's own ``hub_max_recruits``) at a hub. Recruits are carers like the others: the hub, band and driver rules
+count them (:func:`solver.rules.workforce.staff`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solver.measures import DRIVERS, NON_DRIVERS, least_recruits, recruit_limits
+from solver.rules.base import ALWAYS, Rule
+from solver.rules.workforce import hub_pairs
+from solver.units import pence
+
+
+def recruit_cost_pence(switches) -> tuple[int, int]:
+    """Weekly cost of one recruit, drivers then non-drivers, in the model's pence."""
+    return (
+        int(pence(switches.recruit_driver_cost_gbp_per_carer_week)),
+        int(pence(switches.recruit_cost_gbp_per_carer_week)),
+    )
+
+
+class Recruitment(Rule):
+    name = "recruitment"
+    words = ""  # recruits only add carers: never a conflict of their own
+    params = (
+        "recruit",
+        "recruit_cost_gbp_per_carer_week",
+        "recruit_driver_cost_gbp_per_carer_week",
+        "max_recruits_per_hub",
+    )
+    data = ("hub_max_recruits",)
+
+    def add(self, am) -> dict:
+        d, s, m = am.data, am.switches, am.model
+        if not (s.recruit and s.workforce):
+            return {"recruitment": 0}
+        limits, cost = recruit_limits(d, s), recruit_cost_pence(s)
+        terms = []
+        for h in sorted(hub_pairs(am)):
+            if limits[h] <= 0:
+                continue
+            pair = [
+                m.new_int_var(0, int(limits[h]), f"recruit_{h}_{kind}") for kind in (DRIVERS, NON_DRIVERS)
+            ]
+            am.recruits[h, DRIVERS], am.recruits[h, NON_DRIVERS] = pair
+            m.add(sum(pair) <= int(limits[h]))
+            terms += [cost[DRIVERS] * pair[DRIVERS], cost[NON_DRIVERS] * pair[NON_DRIVERS]]
+        return {"recruitment": cp_model.LinearExpr.sum(terms) if terms else 0}
+
+    def lp(self, lpm) -> None:
+        d, s = lpm.data, lpm.switches
+        if not (s.recruit and s.workforce):
+            return
+        limits, cost = recruit_limits(d, s), recruit_cost_pence(s)
+        from solver.rules.workforce import lp_hub_pairs
+
+        for h in sorted(lp_hub_pairs(lpm)):
+            if limits[h] <= 0:
+                continue
+            keys = [(h, DRIVERS), (h, NON_DRIVERS)]
+            r0 = lpm.add_columns(
+                "recruits", np.zeros(2), np.full(2, float(limits[h])), np.array(cost, dtype=np.float64), keys
+            )
+            lpm.rows.add([r0, r0 + 1], [1.0, 1.0], -np.inf, float(limits[h]))
+
+    def hint(self, am, choice) -> None:
+        if not am.recruits:
+            return
+        recruits = least_recruits(am.data, am.switches, choice)
+        for (h, kind), v in am.recruits.items():
+            am.model.add_hint(v, int(recruits[h, kind]))
+
+    def check(self, view) -> list[str]:
+        d, s, r = view.data, view.switches, view.recruits
+        if not view.recruits_given or not len(r):
+            return []
+        if np.any(r < 0) or np.any(r != np.round(r)):
+            return ["recruitment: recruits must be whole carers, at least 0"]
+        if not (s.recruit and s.workforce) and r.sum() > 0:
+            return [f"recruitment: {int(r.sum())} carers recruited but recruitment is off"]
+        over = r.sum(axis=1) > recruit_limits(d, s)
+        return [
+            f"recruitment: {int(r[h].sum())} carers recruited at {d.hub_name(int(h))}, at most "
+            f"{int(recruit_limits(d, s)[h])} may be"
+            for h in np.nonzero(over)[0]
+        ]
+
+    def precheck(self, data, switches) -> list[str]:
+        return []  # recruits only add carers; the hub rules count them
+
+    def start(self, pl) -> bool:
+        """``pl.recruit_allowance`` (hubs × 2): carers a placement may count on recruiting; the caller's (the
+        LP's recruits, rounded up) or, for the greedy fall-back, the hub's limit as drivers (who can serve
+        anyone): the cheapest mix that the result needs is worked out afterwards
+        (:func:`solver.measures.least_recruits`)."""
+        d = pl.data
+        if pl.recruit_allowance is None:
+            pl.recruit_allowance = np.zeros((d.n_hubs, 2))
+            if pl.switches.recruit and pl.switches.workforce:
+                pl.recruit_allowance[:, DRIVERS] = recruit_limits(d, pl.switches)
+        return False
+
+    # The hub rules count the allowance as carers; recruitment never refuses a placement of its own.
+    admits = ALWAYS
