@@ -21,15 +21,16 @@ Public API (everything else is internal and may change)::
 * :class:`ProblemData` — validated numpy arrays (clients, providers, hubs of carers, pairs, pools). A pair is
   a client, a provider and the hub it is served from (a provider's own hub, a pool's hub its member may draw
   on, or -1: the provider's staff at large); a solution is the pair serving each client (``choice``). Bad
-  input raises :class:`DataError` (a ``CareCommissioningError`` and ``ValueError``). Eligible pairs carry the general form
-  ``pair_staff_hours`` / ``pair_care_cost_gbp`` / ``pair_travel_cost_gbp`` (``build`` computes them).
-* :class:`Switches` — zoning K, pools and their member limit, the workforce rules (hub weekly hours,
-  time-band windows, drivers beyond non-drivers' reach) and recruitment, unmet need and its penalty, move
-  limit and penalty, sustainability (min viable, exit, max weekly, loss band), cost weights. Zoning counts the providers
+  input raises :class:`DataError` (a ``CareCommissioningError`` and ``ValueError``). Eligible pairs carry the
+  general form ``pair_staff_hours`` / ``pair_care_cost_gbp`` / ``pair_travel_cost_gbp`` (``build`` computes
+  them).
+* :class:`Switches` — zoning K, pools and their member limit, the workforce rules (hub weekly hours, time-band
+  windows, drivers beyond non-drivers' reach) and recruitment, unmet need and its penalty, move limit and
+  penalty, sustainability (min viable, exit, max weekly, loss band), cost weights. Zoning counts the providers
   serving a zone's *unpinned* clients: a client who chose its provider (``client_pinned_provider >= 0``,
-  self-directed support option 2) keeps it whatever the zoning contract says, and that choice neither
-  forces the provider into the zone nor counts toward its K. Clients merely protected by the move limit
-  (current provider) are not exempt.
+  self-directed support option 2) keeps it whatever the zoning contract says, and that choice neither forces
+  the provider into the zone nor counts toward its K. Clients merely protected by the move limit (current
+  provider) are not exempt.
 * :class:`SolveParams` — time limit, workers, seed, worker portfolio, deterministic mode, lexicographic
   mode, progress callback, model export, ``lp_hint`` ("auto" | "on" | "off"). With the LP start (default
   from 500 clients) :func:`solve` first solves the LP relaxation (GLOP), rounds it into a complete,

@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from commissioning.errors import CareCommissioningError
+from commissioning.report.workforce import workforce_section
 from commissioning.results.schema import GROUPS, KPI_BY_NAME
 from commissioning.results.spreadsheet import original_text
 
@@ -1051,6 +1052,7 @@ def render_report(out_dir: str | Path) -> str:
         ("kpis", "Measures by the four Es", _kpi_table(run)),
         ("providers", "Winners and losers among providers", _winners_losers(run)),
         ("zones", "Patches", _zones(run) + _unmet_reasons(run)),
+        ("workforce", "Workforce", workforce_section(run.out_dir, run.variants)),
         ("maps", "Maps", _maps(run)),
         ("assumptions", "Assumptions and solver", _assumptions(run)),
         (

@@ -502,6 +502,19 @@ RECRUITMENT = _columns(
     ("hours_short", "Hours short", "hours/week", "beyond the hub's carers, before recruiting"),
 )
 
+# broken_rules.csv: every rule a variant's allocation breaks (today's may), workforce rules by hub and band.
+BROKEN_RULES = _columns(
+    ("variant", "Variant", "", ""),
+    ("rule", "Rule", "", "the rule broken (hub_hours, band_hours, drivers, capacity, ...)"),
+    ("hub_id", "Hub", "", "for a workforce rule"),
+    ("owner", "Provider or pool", "", ""),
+    ("zone", "Patch", "", "the patch the hub lies in"),
+    ("band", "Band", "", "the time band (week: the weekly hours)"),
+    ("needed_hours", "Needed", "hours/week", "staff hours the allocation asks of the hub's carers"),
+    ("available_hours", "Available", "hours/week", "what the carers have"),
+    ("message", "What is broken", "", ""),
+)
+
 # kpis.csv: one row per KPI (then the solver's figures), one column per variant between family and level.
 KPI_TABLE_HEAD = ("kpi", "unit", "family")
 KPI_TABLE_TAIL = ("level", "description")

@@ -239,3 +239,80 @@ def _with_unmet(outcome) -> tuple[np.ndarray, np.ndarray]:
             choice[i] = k
             added[problem.pair_hub[k]] += 1
     return choice, added
+
+
+WORKFORCE_RULES = ("hub_hours", "band_hours", "drivers")
+
+
+def broken_rules_table(outcomes: dict) -> pd.DataFrame:
+    """Every rule each variant's allocation breaks (today's may; an optimised one never should): the workforce
+    rules by hub and band with the hours, the others as the validator words them."""
+    rows = []
+    for name, outcome in outcomes.items():
+        rows += _workforce_breaches(name, outcome)
+        for line in outcome.violations:
+            rule = line.split(":", 1)[0]
+            if rule not in WORKFORCE_RULES:
+                rows.append({"variant": name, "rule": rule, "message": line})
+    return pd.DataFrame(rows, columns=schema.names(schema.BROKEN_RULES))
+
+
+def _workforce_breaches(name: str, outcome) -> list[dict]:
+    from solver.measures import TOL_HOURS, hub_capacity, hub_loads, workforce_shortfalls
+
+    problem = outcome.problem
+    if not problem.n_hubs or not any(line.split(":", 1)[0] in WORKFORCE_RULES for line in outcome.violations):
+        return []
+    loads = hub_loads(problem, outcome.pair_of_client)
+    cap = hub_capacity(problem, _recruits(outcome))
+    short = workforce_shortfalls(loads, cap)
+    rows = []
+
+    def add(h, rule, band, needed, available, message):
+        rows.append(
+            {
+                "variant": name,
+                "rule": rule,
+                "hub_id": outcome.index.hub_ids[h],
+                "owner": _owner(outcome, h),
+                "zone": outcome.index.hub_zones[h],
+                "band": band,
+                "needed_hours": round(float(needed), 1),
+                "available_hours": round(float(available), 1),
+                "message": message,
+            }
+        )
+
+    for h in range(problem.n_hubs):
+        if short["weekly"][h] > TOL_HOURS:
+            add(h, "hub_hours", "week", loads["band"][h].sum(), cap["weekly"][h], "carers' weekly hours")
+        for b in range(problem.n_bands):
+            band = problem.band_name(b)
+            if short["band"][h, b] > TOL_HOURS:
+                add(
+                    h,
+                    "band_hours",
+                    band,
+                    loads["band"][h, b],
+                    cap["band"][h, b],
+                    f"carers' hours in the {band} window",
+                )
+            if short["far"][h, b] > TOL_HOURS:
+                add(
+                    h,
+                    "drivers",
+                    band,
+                    loads["far"][h, b],
+                    cap["driver_band"][h, b],
+                    f"drivers' {band} hours for clients beyond walking reach",
+                )
+        if short["driver_week"][h] > TOL_HOURS:
+            add(
+                h,
+                "drivers",
+                "week",
+                cap["driver_weekly"][h] + short["driver_week"][h],
+                cap["driver_weekly"][h],
+                "drivers' weekly hours for clients beyond walking reach",
+            )
+    return rows

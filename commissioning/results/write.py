@@ -16,6 +16,8 @@
                                  hours used and available in each band
     OUT/recruitment.csv         variant, kind (recruit | shortfall), hub_id, owner, zone, band, drivers,
                                  non_drivers, cost_gbp_per_week, unmet_clients, hours_short
+    OUT/broken_rules.csv        variant, rule, hub_id, owner, zone, band, needed_hours, available_hours,
+                                 message
     OUT/<variant>/allocation.csv client_id, provider_id, status, reason, zone, travel_minutes_per_visit,
                                  moved, weekly_hours, visits_per_week, carers_per_visit, funder, extras...
     OUT/workbook.xlsx           KPIs, Providers, Zones, Hubs, Recruitment, one Allocation sheet per variant,
@@ -39,7 +41,7 @@ from commissioning.inputs.tables import read_table
 from commissioning.results.kpis import kpi_table
 from commissioning.results.spreadsheet import spreadsheet_safe, write_csv
 from commissioning.results.tables import ALLOCATION_FILE, provider_table, zone_table
-from commissioning.results.workforce import hub_table, recruitment_table
+from commissioning.results.workforce import broken_rules_table, hub_table, recruitment_table
 
 
 def write_inputs(source: Path, inputs: Path, data) -> list[str]:
@@ -156,11 +158,14 @@ def write_outputs(stage: Path, scenario, data, outcomes: dict, kpis: dict[str, A
     hubs, recruitment = hub_table(outcomes), recruitment_table(outcomes)
     files.append(write_csv(hubs, stage / "hubs.csv"))
     files.append(write_csv(recruitment, stage / "recruitment.csv"))
+    broken = broken_rules_table(outcomes)
+    files.append(write_csv(broken, stage / "broken_rules.csv"))
     if scenario.text:
         path = stage / "scenario.toml"
         path.write_text(scenario.text, encoding="utf-8")
         files.append(path)
-    tables = {"Providers": providers, "Zones": zones, "Hubs": hubs, "Recruitment": recruitment}
+    tables = {"Providers": providers, "Zones": zones, "Hubs": hubs, "Recruitment": recruitment,
+              "Broken rules": broken}
     files.append(write_workbook(stage / "workbook.xlsx", kpis, kpi_frame, tables, allocations))
     # Hidden files (a generated folder's marker) are bookkeeping, not outputs.
     files += sorted(p for p in (stage / "inputs").iterdir() if p.is_file() and not p.name.startswith("."))

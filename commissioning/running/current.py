@@ -8,9 +8,9 @@ handled by the variant's ``waiting`` key:
 
 - ``"greedy"`` (the default): spot purchase as it happens today. Largest package first, each goes to the
   eligible provider and hub with the lowest weekly cost (care + travel) whose carers still have room in the
-  package's bands (and room under the provider's maximum weekly hours); packages that fit nowhere stay
-  unmet, "waiting for a provider". This is a fair business-as-usual baseline: the optimiser is not credited for placing packages that brokerage
-  would have placed anyway.
+  package's bands (and room under the provider's maximum weekly hours); packages that fit nowhere stay unmet,
+  "waiting for a provider". This is a fair business-as-usual baseline: the optimiser is not credited for
+  placing packages that brokerage would have placed anyway.
 - ``"unmet"``: today's snapshot: every waiting package is unmet, "waiting for a provider".
 
 A client whose current provider cannot reach it in every time band under the travel model (e.g. a bed

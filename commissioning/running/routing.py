@@ -24,15 +24,16 @@ Rounds
     clients with two visits, and so on. A carer does not call at the same house twice in one run.
 
 Runs
-    For each provider × band × round, a vehicle-routing problem: the provider's staffed hubs are the
-    depots (runs start and end at a hub; vehicles per hub in proportion to its carers, at least enough for
-    the visits nearest to it, at least one each), arc costs are the travel minutes of that band
+    For each provider × band × round × hub, a vehicle-routing problem: each visit's runs start and end at
+    the hub the allocation serves the client from (its ``hub_id``: one of the provider's hubs or a shared
+    pool's; an allocation without hubs uses the hub quickest out and back), enough vehicles for the
+    visits (at least one), arc costs are the travel minutes of that band
     (``TravelMatrix.minutes``; unreachable arcs are forbidden), a visit lasts ``weekly_hours /
     visits_per_week``, and a run lasts at most ``max_run_hours`` (travel and visits, back at the hub) with
     at most ``max_visits_per_run`` visits. A two-carer visit doubles every leg into or out of it (both
     carers make it), in the objective and in the figures. Problems with more than
-    ``max_visits_per_problem`` visits are split by nearest hub, then into angular sectors around the hub
-    (cluster first, route second). The matrix is asked for once per provider × band: hubs and all the
+    ``max_visits_per_problem`` visits are split into angular sectors around the hub (cluster first, route
+    second). The matrix is asked for once per provider × band: hubs and all the
     provider's clients, as both origins and destinations.
 
     A visit that alone, out and back from its best hub, exceeds the run limit gets a run of its own (its
@@ -50,8 +51,7 @@ Search
 
 The per-visit comparison
     ``per_visit_model_hours_per_week`` prices the same day's visits as the optimiser does: one way from the
-    provider's nearest hub in that band, × carers, for every visit that is in a run. (Shared-pool local
-    pricing, which the optimiser may use for pool members, is not applied: runs start at hubs.) The
+    client's hub in that band, × carers, for every visit that is in a run. The
     optimiser's own expected figure (every visit of the week, band-averaged, no sampling; clients some
     band cannot reach left out, as the optimiser does) is in the notes.
 """
@@ -141,7 +141,8 @@ def _blank(value) -> bool:
 
 
 def _assigned(allocation: pd.DataFrame, data: Dataset) -> dict[int, str]:
-    """Client index → provider id for every assigned row; unmet rows and blank providers are skipped."""
+    """Client index → provider id for every assigned row; unmet rows and blank providers are skipped (the
+    hub of each is :func:`_hubs_of_allocation`'s)."""
     missing = [c for c in ("client_id", "provider_id", "status") if c not in allocation.columns]
     if missing:
         raise ValueError(
@@ -347,22 +348,36 @@ class _Tally:
     expected_min: float = 0.0  # the optimiser's weekly per-visit minutes (band-averaged, all visits)
 
 
-def _hub_weights(data: Dataset, provider_id: str) -> tuple[list[int], list[float]]:
-    """Indices of the hubs that have carers (all of them if none says so) and their carers as weights."""
-    hubs = data.hubs_for(provider_id)
-    staffed = [k for k, h in enumerate(hubs) if h.carers is None or h.carers > 0] or list(range(len(hubs)))
-    known = [hubs[k].carers for k in staffed if hubs[k].carers is not None]
-    default = float(np.mean(known)) if known else 1.0
-    return staffed, [float(hubs[k].carers) if hubs[k].carers is not None else default for k in staffed]
+def _hubs_of_allocation(allocation: pd.DataFrame) -> dict[str, str]:
+    """Client id → the hub the allocation serves it from ("" when the allocation does not say)."""
+    if "hub_id" not in allocation.columns:
+        return {}
+    return {str(c).strip(): "" if _blank(h) else str(h).strip()
+            for c, h in zip(allocation["client_id"], allocation["hub_id"], strict=True)}
+
+
+def _provider_hubs(data: Dataset, provider_id: str, used: set[str]) -> tuple[list, list[int]]:
+    """The provider's own hubs, then the pools' hubs its clients are served from; and the depots: hubs with
+    carers or clients."""
+    own = list(data.hubs_for(provider_id))
+    pool = [h for q in data.pools for h in data.hubs_of_pool(q.pool_id) if h.hub_id in used]
+    hubs = own + pool
+    staffed = [k for k, h in enumerate(hubs) if h.carers > 0 or h.hub_id in used] or list(range(len(own)))
+    return hubs, staffed
 
 
 def _provider_problems(
     data: Dataset, travel, provider_id: str, clients: list[int], day: np.ndarray, tally: _Tally,
-    limit_min: float, max_visits_per_problem: int,
+    limit_min: float, max_visits_per_problem: int, hub_of: dict[str, str] | None = None,
 ) -> list[_Problem]:
-    """Matrices and routing problems of one provider; unreachable and long visits are settled here."""
-    hubs = data.hubs_for(provider_id)
-    staffed, weight = _hub_weights(data, provider_id)
+    """Matrices and routing problems of one provider; unreachable and long visits are settled here. Each
+    visit's runs start and end at the hub the allocation serves it from (``hub_of``; otherwise the hub
+    quickest out and back), so a hub's carers drive its own clients."""
+    hub_of = hub_of or {}
+    wanted_hubs = [hub_of.get(data.clients[i].client_id, "") for i in clients]
+    hubs, staffed = _provider_hubs(data, provider_id, set(wanted_hubs))
+    row_of_hub = {h.hub_id: k for k, h in enumerate(hubs)}
+    given = np.array([row_of_hub.get(h, -1) for h in wanted_hubs], dtype=np.int64)
     n_h = len(hubs)
     # The same points in every band, so the travel model's access legs are computed once per provider.
     lon = np.array([h.lon for h in hubs] + [data.clients[i].lon for i in clients])
@@ -386,21 +401,21 @@ def _provider_problems(
         matrix = travel.matrix(lon, lat, lon, lat, name)
         band = _Band(provider_id, name, n_h, client_ids, lon, lat, np.asarray(matrix.minutes, dtype=float),
                      np.asarray(matrix.reason, dtype=object), service, carers)
-        one_way = band.minutes[:n_h, n_h:].min(axis=0)  # the optimiser's price: nearest hub, one way
-        band_sum[wanted] += one_way[wanted]
-        band_ok[wanted] &= np.isfinite(one_way[wanted])
         rows = [n_h + k for k in range(len(clients))]
         trips = _round_trips(band, staffed, rows)
-        best_trip = trips.min(axis=0)
-        best_hub = np.asarray(staffed)[np.argmin(trips, axis=0)]
+        best_hub = np.where(given >= 0, given, np.asarray(staffed)[np.argmin(trips, axis=0)])
+        best_trip = _round_trips(band, list(range(n_h)), rows)[best_hub, np.arange(len(clients))]
+        one_way = band.minutes[best_hub, np.arange(n_h, n_h + len(clients))]  # the optimiser's price
+        band_sum[wanted] += one_way[wanted]
+        band_ok[wanted] &= np.isfinite(one_way[wanted])
         counts = day[clients, b]
         for r in range(int(counts.max(initial=0))):
-            routable: list[int] = []
+            routable: dict[int, list[int]] = {}
             for k in np.flatnonzero(counts > r):
                 row = n_h + int(k)
                 tally.visits += 1
                 if not np.isfinite(best_trip[k]):
-                    why = _why(band, staffed, row)
+                    why = _why(band, [int(best_hub[k])], row)
                     tally.unrouted.append(UnroutedVisit(client_ids[k], provider_id, name, why))
                     continue
                 tally.per_visit_min[provider_id] += float(one_way[k]) * carers[row]
@@ -411,10 +426,9 @@ def _provider_problems(
                     tally.runs += 1
                     tally.long_runs += 1
                     continue
-                routable.append(row)
-            if routable:
-                whole = _Problem(band, list(staffed), weight, routable)
-                problems.extend(_split(whole, max_visits_per_problem))
+                routable.setdefault(int(best_hub[k]), []).append(row)
+            for hub, visits in sorted(routable.items()):
+                problems.extend(_split(_Problem(band, [hub], [1.0], visits), max_visits_per_problem))
     for k, i in enumerate(clients):
         c = data.clients[i]
         if band_ok[k] and bands_of[k]:
@@ -456,6 +470,7 @@ def routed_travel_hours_per_week(
             "time_limit_s not negative"
         )
     assigned = _assigned(allocation, data)
+    hub_of = _hubs_of_allocation(allocation)
     day = visits_on_typical_day(data, seed)
     limit_min = float(max_run_hours) * 60.0
     provider_ids = [p.provider_id for p in data.providers]
@@ -468,7 +483,7 @@ def routed_travel_hours_per_week(
     for pid in provider_ids:
         if by_provider.get(pid):
             problems += _provider_problems(
-                data, travel, pid, by_provider[pid], day, tally, limit_min, max_visits_per_problem
+                data, travel, pid, by_provider[pid], day, tally, limit_min, max_visits_per_problem, hub_of
             )
 
     total_visits = sum(len(p.visits) for p in problems) or 1
@@ -486,7 +501,7 @@ def routed_travel_hours_per_week(
         tally.routed_visits += sum(len(path) - 2 for path in runs)
         tally.routed_min[band.provider_id] += sum(_run_minutes(path, band) for path in runs)
         for row in left_out:  # in no run: out of the per-visit figure too
-            one_way = float(band.minutes[: band.n_hubs, row].min())
+            one_way = float(band.minutes[problem.hubs[0], row])
             tally.per_visit_min[band.provider_id] -= one_way * band.carers[row]
             tally.unrouted.append(UnroutedVisit(
                 band.client_ids[row - band.n_hubs], band.provider_id, band.band,

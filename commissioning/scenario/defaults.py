@@ -1,8 +1,8 @@
 """The product's defaults for money, the downstream estimate, KPI thresholds, routing and travel: one home.
 
-A scenario file's ``[money]``, ``[downstream]``, ``[kpis]``, ``[routing]``, ``[travel]`` and
-``[workforce]`` tables override these; the commands that build a problem without a scenario file (``export-instance``) use them as they
-are. Every figure is shown in the report's assumptions, so a commissioner sees which were used.
+A scenario file's ``[money]``, ``[downstream]``, ``[kpis]``, ``[routing]``, ``[travel]`` and ``[workforce]``
+tables override these; the commands that build a problem without a scenario file (``export-instance``) use
+them as they are. Every figure is shown in the report's assumptions, so a commissioner sees which were used.
 """
 
 from __future__ import annotations

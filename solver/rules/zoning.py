@@ -1,8 +1,9 @@
 """Zoning: at most K providers serve any zone (``max_providers_per_zone``; None = no zoning).
 
-Model: x[k] ≤ y[zone(i), p] per pair k of client i and provider p (strong linking), Σ_p y[z, p] ≤ K. A
-client who chose its provider (pinned) keeps it whatever the zoning contract says: that pair neither forces y[zone(i), p] = 1 nor counts
-toward the K providers. Clients merely protected (the continuity rules) are not exempt.
+Model: x[k] ≤ y[zone(i), p] per pair k of client i and provider p (strong linking), Σ_p y[z, p] ≤ K. A client
+who chose its provider (pinned) keeps it whatever the zoning contract says: that pair neither forces
+y[zone(i), p] = 1 nor counts toward the K providers. Clients merely protected (the continuity rules) are not
+exempt.
 """
 
 from __future__ import annotations

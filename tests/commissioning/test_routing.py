@@ -154,10 +154,24 @@ def test_runs_start_at_the_nearest_staffed_hub(network):
         data = Dataset(tuple(clients), providers, hubs, (), ())
         result = routed_travel_hours_per_week(_allocation(data), data, network)
         assert result.runs == 1
-        # From the Dalmally hub a run is a few minutes; with nobody living there it starts in Oban.
+        # From the Dalmally hub a run is a few minutes; with nobody living there it starts in Oban, and
+        # the per-visit price is from the same hub.
         assert (result.total_hours_per_week > 7) is far
-        # The optimiser's per-visit price uses the nearest hub whoever lives there.
-        assert result.per_visit_model_hours_per_week < 1
+        assert (result.per_visit_model_hours_per_week > 1) is far
+
+
+def test_runs_start_at_the_hub_the_allocation_names(network):
+    # Both hubs staffed: without hub ids the runs start in Dalmally (quickest); an allocation that serves
+    # the clients from Oban's carers has them drive from Oban, and prices them from there.
+    cluster = (DALMALLY, (DALMALLY[0] + 0.004, DALMALLY[1]))
+    clients = [_client(f"C{k}", p) for k, p in enumerate(cluster)]
+    hubs = (Hub("P1-oban", "P1", *OBAN, 10), Hub("P1-dalmally", "P1", *DALMALLY, 5))
+    data = Dataset(tuple(clients), (_provider("P1", OBAN),), hubs, (), ())
+    near = routed_travel_hours_per_week(_allocation(data), data, network)
+    named = _allocation(data).assign(hub_id="P1-oban")
+    far = routed_travel_hours_per_week(named, data, network)
+    assert near.total_hours_per_week < 2 < 7 < far.total_hours_per_week
+    assert far.per_visit_model_hours_per_week > 7
 
 
 def test_a_visit_longer_than_a_run_gets_its_own_run(network):
