@@ -255,6 +255,53 @@ def _hubs_layer(hubs: pd.DataFrame, names: dict[str, str], colours: dict[str, st
     return group
 
 
+HUB_USE_COLOURS = (("#1a9850", "under 80 % of carers' hours used"), ("#fdae61", "80-100 %"),
+                   ("#d73027", "over 100 %: more than the carers can cover"))
+
+
+def _hub_use_colour(use_pct: float) -> str:
+    if not math.isfinite(use_pct) or use_pct > 100.0 + 1e-6:
+        return HUB_USE_COLOURS[2][0]
+    return HUB_USE_COLOURS[1][0] if use_pct >= 80.0 else HUB_USE_COLOURS[0][0]
+
+
+def _hub_load_tip(row) -> str:
+    bands = [c[: -len("_hours_used")] for c in row.index if c.endswith("_hours_used") and c[0] != "s"]
+    lines = [f"<b>Hub {esc(row['hub_id'])}</b> ({esc(row['owner'])}, {esc(row['zone'])})",
+             f"Carers: {int(row['carers'])} ({int(row['drivers'])} drive)",
+             f"Hours used: {fmt(row['staff_hours_used'])} of {fmt(row['staff_hours_available'])} a week "
+             f"({fmt(row['use_pct'], 0)} %)"]
+    bands = [b for b in bands if b not in ("driver", "non_driver")]
+    lines += [f"{esc(b)}: {fmt(row[f'{b}_hours_used'])} of {fmt(row[f'{b}_hours_available'])} h"
+              for b in bands]
+    for kind, words in (("recruit", "Recruited"), ("shortfall", "Still short")):
+        d, n = int(row.get(f"{kind}_drivers", 0)), int(row.get(f"{kind}_non_drivers", 0))
+        if d or n:
+            cost = fmt(row.get(f"{kind}_cost_gbp_per_week", 0.0), 0)
+            lines.append(f"{words}: {d} drivers, {n} non-drivers (£{cost} a week)")
+    return "<br>".join(lines)
+
+
+def hub_load_layer(loads: pd.DataFrame, name: str = "Hub load and recruitment") -> folium.FeatureGroup:
+    """Each hub as a circle sized by carers and coloured by the share of its carers' hours used; the tooltip
+    gives each band's hours and the carers recruited or still short there."""
+    group = folium.FeatureGroup(name=esc(name), show=False)
+    for _, row in loads.iterrows():
+        use = float(row["use_pct"]) if str(row["use_pct"]) not in ("", "inf") else math.inf
+        short = int(row.get("shortfall_drivers", 0)) + int(row.get("shortfall_non_drivers", 0))
+        folium.CircleMarker(
+            [round(float(row["lat"]), 5), round(float(row["lon"]), 5)],
+            radius=min(5 + 2 * math.sqrt(max(float(row["carers"]), 0.0)), 16),
+            weight=3 if short else 1,
+            color="#000000" if short else "#333333",
+            fill=True,
+            fill_color=_hub_use_colour(use),
+            fill_opacity=0.85,
+            tooltip=folium.Tooltip(_hub_load_tip(row)),
+        ).add_to(group)
+    return group
+
+
 def _markers_legend(providers: pd.DataFrame, colours: dict[str, str], ids=None) -> str:
     ids = list(providers["provider_id"]) if ids is None else list(ids)
     names = dict(zip(providers["provider_id"], providers["name"], strict=True))
@@ -288,11 +335,14 @@ def coverage_map(
     *,
     ferries=None,
     land=None,
+    hub_loads: pd.DataFrame | None = None,
     title: str = "Coverage",
     subtitle: str | None = None,
     tiles: str | None = None,
 ) -> folium.Map:
-    """Zones by number of providers (fragmentation), by lead provider and by unmet hours; bases, hubs."""
+    """Zones by number of providers (fragmentation), by lead provider and by unmet hours; bases, hubs; with
+    ``hub_loads`` (:meth:`commissioning.results.read.RunOutput.hub_loads`) a layer of each hub's load and
+    the carers recruited or still short there."""
     providers = _providers(providers)
     hubs = _hubs(hubs, providers)
     zones, _, m = _base(zones, tiles, land)
@@ -333,6 +383,10 @@ def coverage_map(
     if ferry is not None:
         ferry.add_to(m)
     _add_with_legend(m, _hubs_layer(hubs, names, colours), _markers_legend(providers, colours))
+    if hub_loads is not None and len(hub_loads):
+        _add_with_legend(m, hub_load_layer(hub_loads), legend_html(
+            "Hub load (carers' hours used)", list(HUB_USE_COLOURS),
+            "Circles sized by carers; a thick black ring: the hub is short of carers (see the tooltip)."))
     _bases_layer(providers, colours).add_to(m)
     finish_map(m, title=title, subtitle=subtitle)
     return m

@@ -52,6 +52,7 @@ def write_run_maps(out_dir: str | Path, *, tiles: str | None = None) -> list[Pat
             allocations[variant],
             run.providers,
             run.hubs,
+            hub_loads=run.hub_loads(variant),
             title=f"Coverage: {variant}",
             subtitle=run.subtitle(variant),
             **common,

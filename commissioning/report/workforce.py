@@ -163,7 +163,7 @@ def workforce_section(out_dir: Path, variants: list[str]) -> str:
         + "<h3>Rules broken, by hub and band</h3>"
         + _broken(broken, variants)
         + "<h3>Where to recruit</h3><p>Recruited: carers the optimiser added (variants with recruit = true), "
-        "at the variant's weekly cost per carer. Still short: the carers each hub would need, beyond those, to "
-        "serve the clients left unmet that it could reach and, for today's allocation, to deliver what it "
-        "already serves.</p>" + _recruitment(recruitment, variants)
+        "at the variant's weekly cost per carer. Still short: the carers each hub would need, beyond those, "
+        "to serve the clients left unmet that it could reach and, for today's allocation, to deliver what "
+        "it already serves.</p>" + _recruitment(recruitment, variants)
     )

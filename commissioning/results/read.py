@@ -133,6 +133,28 @@ class RunOutput:
     def region_title(self) -> str:
         return self._region.title if self._region is not None else "your region"
 
+    def hub_loads(self, variant: str) -> pd.DataFrame | None:
+        """The variant's rows of hubs.csv with each hub's place (inputs/hubs.csv) and its recruitment.csv
+        rows summed (``recruit_*`` and ``short_*`` drivers, non-drivers and cost); None without hubs.csv."""
+        path = self.out_dir / "hubs.csv"
+        if not path.is_file() or self.hubs is None or not len(self.hubs):
+            return None
+        loads = pd.read_csv(path, dtype={"variant": str, "hub_id": str, "owner": str, "zone": str},
+                            keep_default_na=False)
+        loads = loads[loads["variant"] == variant]
+        places = self.hubs[["hub_id", "lon", "lat"]].astype({"hub_id": str})
+        loads = loads.merge(places, on="hub_id", how="inner")
+        extra = self.out_dir / "recruitment.csv"
+        rows = pd.read_csv(extra, dtype={"variant": str, "hub_id": str}) if extra.is_file() else None
+        for kind in ("recruit", "shortfall"):
+            mine = None if rows is None else rows[(rows["variant"] == variant) & (rows["kind"] == kind)]
+            sums = (mine.groupby("hub_id")[["drivers", "non_drivers", "cost_gbp_per_week"]].sum()
+                    if mine is not None and len(mine) else pd.DataFrame(columns=["drivers", "non_drivers",
+                                                                                  "cost_gbp_per_week"]))
+            sums = sums.add_prefix(f"{kind}_").reset_index().rename(columns={"index": "hub_id"})
+            loads = loads.merge(sums, on="hub_id", how="left")
+        return loads.fillna({c: 0 for c in loads.columns if c.startswith(("recruit_", "shortfall_"))})
+
     def subtitle(self, variant: str | None = None) -> str:
         parts = [self.region_title]
         if variant:
