@@ -52,6 +52,7 @@ class Pinned(Rule):
                     f"{data.provider_name(p)}: clients pinned to it need {load:.0f} staff h/week, it "
                     f"has {cap:.0f} h (+{pool:.0f} h from pools)"
                 )
+            out += _short_hubs(data, switches, p, mine)
             care = float(data.client_care_hours[mine].sum())
             if switches.max_weekly and care > data.provider_max_weekly_hours[p] + 1e-6:
                 out.append(
@@ -66,3 +67,27 @@ class Pinned(Rule):
 
     # Placement offers a pinned client its chosen provider only (Placement.fixed): nothing left to refuse.
     admits = ALWAYS
+
+
+def _short_hubs(data, switches, p: int, clients: np.ndarray) -> list[str]:
+    """Pinned clients who can only be served from one hub, beyond its carers' hours in some band or week."""
+    if not (switches.workforce and data.n_hubs):
+        return []
+    need = np.zeros((data.n_hubs, data.n_bands))
+    for i in clients:
+        hubs = {int(data.pair_hub[k]) for k in data.pairs_of(int(i), p) if data.pair_eligible[k]}
+        if len(hubs) == 1 and min(hubs) >= 0:  # tied to that hub: its hours must cover the client
+            k = data.pair_index(int(i), p, min(hubs))
+            need[min(hubs)] += data.pair_band_staff_hours[k]
+    out = []
+    for h in np.flatnonzero(need.sum(axis=1) > 0):
+        week = data.hub_carers[h] * data.hub_carer_weekly_hours[h]
+        band = data.hub_carers[h] * data.hub_carer_band_hours[h]
+        short = [b for b in range(data.n_bands) if need[h, b] > band[b] + 1e-6]
+        if need[h].sum() > week + 1e-6:
+            out.append(f"{data.hub_name(int(h))} ({data.provider_name(p)}): clients pinned to it need "
+                       f"{need[h].sum():.0f} staff h/week, its {data.hub_carers[h]} carers have {week:.0f} h")
+        out += [f"{data.hub_name(int(h))} ({data.provider_name(p)}): clients pinned to it need "
+                f"{need[h, b]:.0f} staff h/week of {data.band_name(b)} visits, its carers have "
+                f"{band[b]:.0f} h in the {data.band_name(b)} window" for b in short]
+    return out

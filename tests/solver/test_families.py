@@ -373,3 +373,15 @@ def test_pool_member_limit():
     assert r.objective == pytest.approx(1400.0)
     assert any(v.startswith("pools:") for v in validate_solution(d, Switches(max_pool_members=2),
                                                                    np.array([0, 1, 2])))
+
+
+@covers("pinned", "band_hours")
+def test_infeasible_variant_names_the_hub_and_the_band():
+    # Both morning clients chose p0, whose hub has 15 morning hours for their 20: no allocation, and the
+    # diagnosis says which hub and which band cannot be covered.
+    d = _two_providers([10, 10, 10], {"drivers": 2, "week": 40, "bands": [7.5, float("inf")]},
+                       band_share=[[1, 0], [1, 0], [0, 1]], band_names=["morning", "rest"],
+                       client_pinned_provider=[0, 0, -1], hub_names=["Bowmore"])
+    r = solve(d, Switches(allow_unmet=True), FAST)
+    assert r.status == "INFEASIBLE"
+    assert any("Bowmore" in line and "morning" in line for line in r.diagnosis), r.diagnosis
