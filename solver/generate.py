@@ -32,7 +32,7 @@ def random_instance(
     n_skills: int = 3,
     current_share: float = 0.8,
     workforce: bool = False,
-    near_minutes: float = 10.0,
+    near_minutes: float = 12.0,
 ) -> ProblemData:
     rng = np.random.default_rng(seed)
     side = int(np.ceil(np.sqrt(n_zones)))
@@ -91,7 +91,7 @@ def random_instance(
         pool_zones=np.array(pzones).reshape(n_pools, n_zones),
     )
     if workforce:
-        hubs = _hubs(rng, xy, base, cap, reach, common, zc, pools_h, near_minutes)
+        hubs = _hubs(rng, xy, base, cap, reach, common, zc, pools_h, near_minutes, capacity_ratio)
         return ProblemData.build(**common, **hubs, provider_weekly_staff_hours=np.full(n_providers, np.inf))
     return ProblemData.build(
         **common,
@@ -111,11 +111,12 @@ WEEKLY_HOURS_PER_CARER = 25.0
 
 
 def _minutes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Travel minutes per visit between points (km): 40 km/h, × 1.3 circuity, 3 minutes to park."""
-    return 3.0 + np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2) * 1.3 / 40.0 * 60.0
+    """Travel minutes per visit from hubs (km): 40 km/h, × 1.3 circuity, 3 minutes to park; halved, as a
+    hub's carers live around it, not at one point."""
+    return 3.0 + 0.5 * np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2) * 1.3 / 40.0 * 60.0
 
 
-def _hubs(rng, xy, base, cap, reach, common: dict, zc, pools_h, near_minutes) -> dict:
+def _hubs(rng, xy, base, cap, reach, common: dict, zc, pools_h, near_minutes, ratio: float) -> dict:
     """Hubs of carers, pairs from them and the clients' bands (see the module doc)."""
     n, m = reach.shape
     pool_zones, zone = common["pool_zones"], common["client_zone"]
@@ -128,15 +129,19 @@ def _hubs(rng, xy, base, cap, reach, common: dict, zc, pools_h, near_minutes) ->
             owner.append(p)
     hub_xy, owner = np.array(sites), np.array(owner)
     travel = _minutes(xy, hub_xy)
-    nearest = np.where(reach[:, owner], travel, np.inf).argmin(axis=1)  # each client's quickest reachable hub
-    share = np.bincount(nearest, minlength=len(owner)) + 1.0
-    share /= np.bincount(owner, weights=share, minlength=m)[owner]
-    carers = np.maximum(np.round(cap[owner] * share / WEEKLY_HOURS_PER_CARER), 1).astype(int)
+    quickest = np.where(reach[:, owner], travel, np.inf)
+    nearest = quickest.argmin(axis=1)  # each client's quickest reachable hub: sized for its staff hours
+    c = common
+    need = c["client_carers_per_visit"] * (c["client_weekly_hours"]
+                                          + c["client_visits_per_week"] * quickest.min(axis=1) / 60.0)
+    spread = rng.uniform(0.8, 1.2, len(owner))
+    hours = np.bincount(nearest, weights=need, minlength=len(owner)) * ratio * spread
+    carers = np.maximum(np.round(hours / WEEKLY_HOURS_PER_CARER), 1).astype(int)
     pool_hubs = [zc[np.nonzero(row)[0][len(np.nonzero(row)[0]) // 2]] for row in pool_zones]
     pool_carers = [max(1, round(h / WEEKLY_HOURS_PER_CARER)) for h in pools_h]
     all_xy = np.array([*hub_xy, *pool_hubs]).reshape(-1, 2)
     all_carers = np.array([*carers, *pool_carers])
-    non = np.round(all_carers * rng.uniform(0.15, 0.45, len(all_carers))).astype(int)
+    non = np.round(all_carers * rng.uniform(0.05, 0.25, len(all_carers))).astype(int)
     pc, pp, ph = _hub_pairs(reach, owner, common["pool_members"], pool_zones, zone)
     minutes = _minutes(xy, all_xy)[pc, ph]
     bands = rng.random((n, 4)) < np.array([0.9, 0.5, 0.5, 0.6])

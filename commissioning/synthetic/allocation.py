@@ -32,6 +32,7 @@ from commissioning.synthetic.assumptions import (
 )
 from commissioning.synthetic.clients import band_visit_counts, client_attributes, place_clients
 from commissioning.synthetic.geography import Geography
+from commissioning.synthetic.hub_work import ClientWork, near_share, today_work
 from commissioning.synthetic.providers import (
     ProviderPlan,
     provider_zone_minutes,
@@ -41,6 +42,8 @@ from commissioning.synthetic.providers import (
 )
 from commissioning.synthetic.workforce import (
     HubPlan,
+    cap_non_drivers,
+    fit_hubs_to_work,
     hub_table,
     pool_hubs,
     provider_hubs,
@@ -73,6 +76,7 @@ class _Clients:
     zone_index: np.ndarray  # position of the client's zone in the zones table
     staff_need: np.ndarray  # staff hours per week including estimated travel (both carers)
     demand_by_zone: np.ndarray  # staff_need summed per zone
+    work: ClientWork  # for the run's own travel from hubs
 
 
 def build(geo: Geography, n_clients: int, n_providers: int, max_pool_members: int,
@@ -88,6 +92,12 @@ def build(geo: Geography, n_clients: int, n_providers: int, max_pool_members: in
     staff = size_provider_hubs(geo, hubs, kinds, float(clients.demand_by_zone.sum()), rng)
     skills = _skills(kinds, staff, rng)
     current, pinned = _current_allocation(clients, ranked, skills, staff, rng)
+    # The providers have the carers for the work they hold today (short where the seeds say): sized on the
+    # run's own travel from each hub, once today's allocation is known.
+    work = today_work(geo, [(h.lon, h.lat) for h in hubs], np.array([h.owner for h in hubs]), current,
+                      clients.work)
+    waiting = float(clients.staff_need[current < 0].sum())
+    staff = fit_hubs_to_work(geo, hubs, work, float(work.week.sum()) + waiting, len(providers), rng)
     provider_ids = [f"P{i + 1:02d}" for i in range(len(providers))]
     providers_df = _provider_table(geo, providers, kinds, provider_ids, staff, skills, hubs,
                                    clients.attr["hours"], current, rng)
@@ -108,7 +118,9 @@ def _draw_clients(geo: Geography, n_clients: int, rng: np.random.Generator) -> _
     travel_h = attr["visits"] * per_visit[zi_client] / 60
     staff_need = (attr["hours"] + travel_h) * attr["carers"]  # staff hours incl. estimated travel
     demand_z = np.bincount(zi_client, weights=staff_need, minlength=len(zone_ids))
-    return _Clients(lon, lat, zone, attr, zi_client, staff_need, demand_z)
+    per_band = band_visit_counts(attr["visits"], attr["bands"])
+    work = ClientWork(lon, lat, attr["bands"], per_band, attr["hours"], attr["carers"])
+    return _Clients(lon, lat, zone, attr, zi_client, staff_need, demand_z, work)
 
 
 def _rank_providers(geo: Geography, providers: list[ProviderPlan], kinds: np.ndarray, demand_z: np.ndarray,
@@ -261,7 +273,11 @@ def _pool_table(geo: Geography, clients: _Clients, current: np.ndarray, nearest:
                 members.append(int(extra))
         care = care_z[[zindex[z] for z in pool_zones]]
         hours = float(rng.uniform(*POOL_SHARE) * care.sum())
-        hubs += pool_hubs(geo, pool_id, pool_zones, care, hours, rng)
+        mine = pool_hubs(geo, pool_id, pool_zones, care, hours, rng)
+        rows = [np.flatnonzero(zi_client == zindex[h.zone]) for h in mine]
+        share = near_share(geo, [(h.lon, h.lat) for h in mine], clients.work, rows)
+        cap_non_drivers(mine, share * np.array([h.capacity for h in mine]))
+        hubs += mine
         pool_rows.append({"pool_id": pool_id, "zones": LIST_SEPARATOR.join(pool_zones), "weekly_hours": "",
                           "members": LIST_SEPARATOR.join(provider_ids[m] for m in sorted(members))})
     return pd.DataFrame(pool_rows, columns=["pool_id", "zones", "weekly_hours", "members"]), hubs
@@ -272,7 +288,7 @@ def _client_table(clients: _Clients, current: np.ndarray, pinned: np.ndarray,
     n_clients = len(clients.lon)
     attr = clients.attr
     band_names = np.array(BAND_NAMES)
-    per_band = band_visit_counts(attr["visits"], attr["bands"])
+    per_band = clients.work.band_visits
     return pd.DataFrame({
         "client_id": [f"C{i + 1:0{max(4, len(str(n_clients)))}d}" for i in range(n_clients)],
         "lon": clients.lon, "lat": clients.lat, "zone": clients.zone,

@@ -90,6 +90,10 @@ TOWN_MIN_POPULATION = 2000  # a hub site this populous (or a region's "town") co
 # STAFF_TO_DEMAND scaling): remote and island patches recruit few, tourist patches lose staff to hospitality
 # from June to September (DOMAIN.md). This is what makes them short.
 STAFFING_REMOTE, STAFFING_REMOTE_ISLAND, STAFFING_TOURIST = 0.8, 0.7, 0.85
+HUB_STAFFING_SPREAD = (0.9, 1.1)  # a hub's carers for its work today, drawn per hub, before scaling
+# A hub's non-drivers carry at most this share of its work within their reach (on foot, no ferry; the run's
+# own reach, WorkforceParams): nobody keeps walkers where there is nothing to walk to.
+NON_DRIVER_NEAR_WORK_SHARE = 0.8
 STAFFING_MARGIN = (0.95, 1.2)  # a provider's carers for its expected work, drawn per provider, before scaling
 # Carers live where the work is: a provider has a hub in each patch where it expects work for about two carers
 # (LOCAL_HUB_MIN_HOURS staff hours a week) unless one of its hubs is within LOCAL_HUB_MINUTES of the patch's

@@ -20,15 +20,18 @@ import numpy as np
 import pandas as pd
 
 from commissioning.inputs.zones import pool_base
+from commissioning.scenario.defaults import WorkforceParams
 from commissioning.synthetic.assumptions import (
     COORD_DECIMALS,
     HOURS_PER_CARER_BY_KIND,
+    HUB_STAFFING_SPREAD,
     IN_HOUSE_SHARE,
     LOCAL_HUB_FAR_MIN_HOURS,
     LOCAL_HUB_FAR_MINUTES,
     LOCAL_HUB_MIN_HOURS,
     LOCAL_HUB_MINUTES,
     MAX_RECRUITS_REMOTE,
+    NON_DRIVER_NEAR_WORK_SHARE,
     NON_DRIVER_SHARE_BY_PLACE,
     POOL_HOURS_PER_CARER,
     RESIDENTS_PER_RECRUIT,
@@ -40,8 +43,11 @@ from commissioning.synthetic.assumptions import (
     USER_REMOTE_MAX_RECRUITS,
 )
 from commissioning.synthetic.geography import Geography
+from commissioning.synthetic.hub_work import HubWork
 from commissioning.synthetic.providers import ProviderPlan, split_integer
+from commissioning.vocabulary import BAND_NAMES
 
+WORKFORCE = WorkforceParams()  # the product's band windows: what the generated carers are sized against
 HUB_COLUMNS = ["hub_id", "provider_id", "pool_id", "lon", "lat", "carers", "drivers",
                "weekly_hours_per_carer", "max_recruits"]
 
@@ -62,6 +68,7 @@ class HubPlan:
     carers: int = 0
     drivers: int = 0
     max_recruits: int | None = None  # None: the scenario's limit
+    non_driver_share: float = 0.0  # drawn by place: at most this share of its carers do not drive
 
     @property
     def capacity(self) -> float:
@@ -198,9 +205,61 @@ def set_carers(geo: Geography, hubs: list[HubPlan], hour_ranges: list[tuple[floa
     non_driver = rng.uniform(nd_lo, nd_hi)
     for hub, hours, share, far in zip(hubs, per_carer, non_driver, remote, strict=True):
         hub.hours_per_carer = float(hours)
+        hub.non_driver_share = float(share)
         hub.carers = max(1, int(round(hub.hours / hours)))
         hub.drivers = hub.carers - int(round(hub.carers * share))
         hub.max_recruits = _max_recruits(hub.residents) if far else None
+
+
+def fit_hubs_to_work(geo: Geography, hubs: list[HubPlan], work: HubWork, demand: float, n_prov: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Carers at each provider hub for the work it has today (in place), and each provider's weekly staff
+    hours (their sum).
+
+    A hub keeps its work (care plus travel from it, :mod:`~commissioning.synthetic.hub_work`) times its zone's
+    staffing (:func:`zone_staffing`) times a draw per hub (``HUB_STAFFING_SPREAD``), scaled so that the region
+    has ``STAFF_TO_DEMAND`` × ``demand``: towns have spare, remote, island and tourist patches are short. The
+    morning window is the one that runs out: the carers cover each band's work within the band's window
+    hours. Non-drivers carry at most ``NON_DRIVER_NEAR_WORK_SHARE`` of the work within their reach; the
+    drivers the rest.
+    """
+    zone_ids = geo.zones["zone_id"].astype(str).tolist()
+    staffing = zone_staffing(geo.zones)
+    factor = np.array([staffing[zone_ids.index(h.zone)] if h.zone in zone_ids else 1.0 for h in hubs])
+    factor *= rng.uniform(*HUB_STAFFING_SPREAD, size=len(hubs))
+    factor *= STAFF_TO_DEMAND * demand / max(float((factor * work.week).sum()), 1e-9)
+    for h, hub in enumerate(hubs):
+        _size_hub(hub, float(factor[h]), work.band[h], work.near[h])
+    owner = np.array([h.owner for h in hubs])
+    return np.bincount(owner, weights=[h.capacity for h in hubs], minlength=n_prov)
+
+
+def _size_hub(hub: HubPlan, factor: float, band: np.ndarray, near: np.ndarray) -> None:
+    """Carers and drivers of one hub for its work (staff hours a week by band, ``near`` within reach) times
+    ``factor``: whole carers, rounded up where the hub is not meant to be short."""
+    per_carer = hub.hours_per_carer
+    window = np.array([WORKFORCE.band_hours_per_carer(b, per_carer) for b in BAND_NAMES])
+    need = factor * max(float(band.sum()), float(np.max(band / window)) * per_carer)
+    far = band - near
+    need_drivers = factor * max(float(far.sum()), float(np.max(far / window)) * per_carer) / per_carer
+    hub.hours = need
+    carers = need / per_carer
+    hub.carers = max(1, int(np.ceil(carers - 1e-9)) if factor >= 1.0 else int(round(carers)))
+    non_drivers = min(int(round(hub.carers * hub.non_driver_share)),
+                      _non_drivers_for(float(near.sum()), per_carer),
+                      hub.carers - int(np.ceil(need_drivers - 1e-9)))
+    hub.drivers = hub.carers - max(0, non_drivers)
+
+
+def _non_drivers_for(near_hours: float, per_carer: float) -> int:
+    """Most non-drivers for ``near_hours`` a week of work within their reach."""
+    return int(np.floor(NON_DRIVER_NEAR_WORK_SHARE * near_hours / per_carer + 1e-9))
+
+
+def cap_non_drivers(hubs: list[HubPlan], near_hours: np.ndarray) -> None:
+    """At most as many non-drivers at each hub as its work within their reach (``near_hours``) keeps busy."""
+    for hub, hours in zip(hubs, near_hours, strict=True):
+        hub.drivers = max(hub.drivers, hub.carers - _non_drivers_for(float(hours), hub.hours_per_carer))
 
 
 def _remote(zones: pd.DataFrame, zone: str) -> bool:
