@@ -67,7 +67,9 @@ def test_a_provider_serves_a_client_from_its_two_quickest_hubs_priced_from_each(
 
 
 def test_hub_carers_reach_the_solver_with_band_windows(tmp_path, network):
-    problem, index = build_problem(_data(tmp_path), network, workforce=WorkforceParams(working_days_per_week=4))
+    problem, index = build_problem(
+        _data(tmp_path), network, workforce=WorkforceParams(working_days_per_week=4)
+    )
     h = index.hub_ids.index("H01")
     assert (problem.hub_drivers[h], problem.hub_non_drivers[h]) == (14, 4)
     assert problem.hub_carer_weekly_hours[h] == 22
