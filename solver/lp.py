@@ -121,6 +121,15 @@ class LpModel:
         """``(first column, keys)`` of block ``name``; an absent block is empty."""
         return self._blocks.get(name, (self.n_col, []))
 
+    def serve_by(self, mask: np.ndarray) -> None:
+        """Each client with a column in ``mask`` (x columns) is served through one of those columns: a row
+        Σ x = 1 per client (a client may have several hubs with one provider, so no single x is fixed)."""
+        cols = np.flatnonzero(mask)
+        if not len(cols):
+            return
+        clients, row = np.unique(self.pc[cols], return_inverse=True)
+        self.rows.add_block(row, cols, np.ones(len(cols)), np.ones(len(clients)), np.ones(len(clients)))
+
     def pairs_of_provider(self):
         """``(provider, x columns)`` for every provider with at least one pair."""
         for p in range(self.data.n_providers):
@@ -284,13 +293,14 @@ def _swap(pl: Placement, pair_of: dict, options, i: int, k: int, o: int) -> bool
     ko = pair_of[o]
     pl.unplace(o, ko)
     if pl.admits(i, k):
-        alt = [kk for kk in options(o) if int(d.pair_provider[kk]) != p and pl.admits(o, kk)]
-        if alt:
-            pl.place(i, k)
+        pl.place(i, k)  # before looking for o's new place: both must fit together (a hub may be shared)
+        alt = next((kk for kk in options(o) if int(d.pair_provider[kk]) != p and pl.admits(o, kk)), None)
+        if alt is not None:
             pair_of[i] = k
-            pl.place(o, alt[0])
-            pair_of[o] = alt[0]
+            pl.place(o, alt)
+            pair_of[o] = alt
             return True
+        pl.unplace(i, k)
     pl.place(o, ko)
     return False
 

@@ -22,7 +22,7 @@ class Pinned(Rule):
         return {}
 
     def lp(self, lpm) -> None:
-        lpm.lo_x[lpm.data.client_pinned_provider[lpm.pc] == lpm.pp] = 1.0
+        lpm.serve_by(lpm.data.client_pinned_provider[lpm.pc] == lpm.pp)
 
     def hint(self, am, choice) -> None:
         pass  # no variables of its own

@@ -27,7 +27,7 @@ class Protected(Rule):
         d = lpm.data
         stay = np.zeros(d.n_clients, dtype=bool)
         stay[protected_clients(d, lpm.switches)] = True
-        lpm.lo_x[stay[lpm.pc] & (d.client_current_provider[lpm.pc] == lpm.pp)] = 1.0
+        lpm.serve_by(stay[lpm.pc] & (d.client_current_provider[lpm.pc] == lpm.pp))
 
     def hint(self, am, choice) -> None:
         pass  # no variables of its own
