@@ -385,3 +385,30 @@ def test_infeasible_variant_names_the_hub_and_the_band():
     r = solve(d, Switches(allow_unmet=True), FAST)
     assert r.status == "INFEASIBLE"
     assert any("Bowmore" in line and "morning" in line for line in r.diagnosis), r.diagnosis
+
+
+def test_lp_serves_a_pinned_client_through_any_of_its_providers_hubs():
+    # Regression: the LP fixed every pair of a pinned client's provider to 1 (two hubs: two pairs), which
+    # made it infeasible, so the LP start and bound were lost.
+    from solver.lp import solve_lp
+
+    pairs = [(0, 0, 0, 10, True), (0, 0, 1, 20, True), (0, 1, -1, 0, True)]
+    hubs = [{"provider": 0, "drivers": 1, "week": 40}, {"provider": 0, "drivers": 1, "week": 40}]
+    d = hubbed([10], [20, 30], pairs, hubs, provider_staff_hours=[float("inf"), 100],
+               client_pinned_provider=[0])
+    lp = solve_lp(d, Switches())
+    assert lp.status == "OPTIMAL"
+    assert lp.x.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lp_rounding_is_validator_clean_with_carers_at_hubs(seed):
+    # Regression: the rounding's repair checked a swapped client's new pair before placing the client that
+    # took its place, so two clients could overfill one hub together.
+    from solver.generate import random_instance
+    from solver.lp import round_lp, solve_lp
+    from solver.validate import validate_choice
+
+    d = random_instance(300, seed=seed, workforce=True, capacity_ratio=0.9)
+    sc = Switches(max_providers_per_zone=2)
+    assert validate_choice(d, sc, round_lp(d, sc, solve_lp(d, sc))) == []
