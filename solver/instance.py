@@ -194,7 +194,8 @@ def from_json(source: str | Path) -> tuple[ProblemData, Switches]:
 
 
 def solve_instance(source: str | Path, time_limit_s: float = 30.0, workers: int = 2, seed: int = 0) -> dict:
-    """``{"status","objective","bound","gap","seconds","assignment"}`` (NaN as null) for one JSON instance."""
+    """``{"status","objective","bound","gap","seconds","assignment","hubs","recruits"}`` (NaN as null) for one
+    JSON instance: the provider and the hub of each client (-1: unmet or no hub), the carers recruited."""
     data, switches = from_json(source)
     r = solve(data, switches, SolveParams(time_limit_s=time_limit_s, workers=workers, seed=seed))
 
@@ -208,6 +209,8 @@ def solve_instance(source: str | Path, time_limit_s: float = 30.0, workers: int 
         "gap": num(r.gap),
         "seconds": round(r.seconds, 3),
         "assignment": r.assignment.tolist(),
+        "hubs": r.hubs.tolist(),
+        "recruits": r.recruits.tolist(),
     }
 
 

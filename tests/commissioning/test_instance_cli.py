@@ -28,7 +28,7 @@ def test_solve_instance_prints_the_documented_json(tmp_path, capsys):
     code = main(["solve-instance", str(out), "--time-limit", "5", "--workers", "1", "--seed", "3", "--json"])
     result = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert set(result) == {"status", "objective", "bound", "gap", "seconds", "assignment"}
+    assert set(result) == {"status", "objective", "bound", "gap", "seconds", "assignment", "hubs", "recruits"}
     assert result["status"] in {"OPTIMAL", "FEASIBLE"}
     assert len(result["assignment"]) == 8
     assert result["objective"] >= result["bound"] - 1e-6

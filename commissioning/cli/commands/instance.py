@@ -27,7 +27,8 @@ def register(subparsers) -> None:
         "solve-instance",
         help="solve an anonymised JSON instance",
         description=(
-            "Solve one exported instance and print status, objective, bound, gap, seconds and assignment."
+            "Solve one exported instance and print status, objective, bound, gap, seconds, assignment, "
+            "hubs and recruits."
         ),
     )
     solve.add_argument("file", help="instance JSON (from export-instance)")
@@ -168,6 +169,8 @@ def run_solve(args) -> int:
                 "gap": number(result.gap),
                 "seconds": round(result.seconds, 3),
                 "assignment": result.assignment.tolist(),
+                "hubs": result.hubs.tolist(),
+                "recruits": result.recruits.tolist(),
             },
             sys.stdout,
         )

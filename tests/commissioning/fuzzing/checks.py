@@ -368,7 +368,7 @@ def solve_findings(result: CommandResult, instance: Path) -> list[Finding]:
         return [
             Finding("clients_lost", "solve-instance", f"{len(assignment)} assignments for {data.n_clients}")
         ]
-    violations = validate_solution(data, scenario, assignment)
+    violations = validate_solution(data, scenario, assignment, answer.get("hubs"), answer.get("recruits"))
     if violations:
         return [Finding("validator", "solve-instance", f"{len(violations)} violation(s): {violations[:3]}")]
     return []
