@@ -188,12 +188,16 @@ def _fixed_zones_phase(am: AllocationModel, params: SolveParams, choice: np.ndar
     for key, dom in domains.items():
         dom.clear()
         dom.extend([int(key in used)] * 2)
-    sub = SolveParams(**{**params.__dict__, "relative_gap_limit": max(params.relative_gap_limit, 1e-4)})
+    # One worker when several would interleave (deterministic mode): a lone worker may keep the hint, which
+    # is what this phase improves on (solver.search.hints_are_safe).
+    workers = params.workers if hints_are_safe(params) else 1
+    sub = SolveParams(**{**params.__dict__, "relative_gap_limit": max(params.relative_gap_limit, 1e-4),
+                         "workers": workers})
     solver, status = run_search(am, sub, budget_s, offset_s)
     for dom in domains.values():
         dom.clear()
         dom.extend([0, 1])
-    stage = {"stage": "fixed zones", "status": status, "seconds": solver.wall_time,
+    stage = {"stage": "fixed zones" if am.y else "polish", "status": status, "seconds": solver.wall_time,
              "stopped_by_clock": solver.stopped_by_clock}
     if status in ("OPTIMAL", "FEASIBLE"):
         stage["objective_gbp"] = solver.objective_value / 100.0
@@ -304,7 +308,8 @@ class _Solve:
         if params.deterministic:
             # Work units must not depend on the clock: equal shares of the limit (less the LP's).
             lp_used = bool(self.stages) and self.stages[0]["stage"] == "lp"
-            fixed = FIXED_ZONES_SHARE if any(st["stage"] == "fixed zones" for st in self.stages) else 0.0
+            polished = any(st["stage"] in ("fixed zones", "polish") for st in self.stages)
+            fixed = FIXED_ZONES_SHARE if polished else 0.0
             share = 1.0 - (LP_ROUNDING_SHARE + fixed if lp_used else 0.0)
             left = params.budget * share * (1 - idx / len(order))
         # Later stages share what is left; the first stages get at least a fair share.
@@ -402,7 +407,7 @@ def _result(am, status, seconds, stages, params, bound_pence, choice, recruits=N
     terms = objective_terms(d, s, choice, recruits)
     objective = sum(terms.values())
     if params.lexicographic:
-        cp_stages = [st for st in stages if st["stage"] not in ("lp", "fixed zones")]
+        cp_stages = [st for st in stages if st["stage"] not in ("lp", "fixed zones", "polish")]
         bound = objective if all(st["status"] == "OPTIMAL" for st in cp_stages) else math.nan
     else:
         bound = bound_pence / 100.0
