@@ -79,7 +79,7 @@ def test_solve_instance_output(tmp_path):
     path = tmp_path / "inst.json"
     path.write_text(to_json(d))
     out = solve_instance(path, time_limit_s=5)
-    assert set(out) == {"status", "objective", "bound", "gap", "seconds", "assignment"}
+    assert set(out) == {"status", "objective", "bound", "gap", "seconds", "assignment", "hubs", "recruits"}
     assert out["status"] == "OPTIMAL" and out["assignment"] == [0, 0]
     assert out["objective"] == pytest.approx(300.0)
     json.dumps(out)  # serialisable
