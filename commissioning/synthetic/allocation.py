@@ -4,8 +4,8 @@ shared staff pools, and the clients, providers, hubs and pools tables as written
 How the current allocation reproduces how fragmentation arose: three ranked providers per patch took
 60/25/15% of new work (the 2012 model), then packages handed back and re-brokered drifted to any provider
 reaching the patch; a few packages wait for a provider. Every draw comes from the one generator passed to
-:func:`build`, in a fixed order (clients, providers, reach, hubs and carers, skills, allocation, provider
-figures, pools and their hubs): the same seed gives the same tables.
+:func:`build`, in a fixed order (clients, providers, reach, hubs and carers, skills, allocation, carers
+refitted to today's work, provider figures, pools and their hubs): the same seed gives the same tables.
 """
 
 from __future__ import annotations

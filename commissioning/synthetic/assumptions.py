@@ -15,8 +15,10 @@ WAITING_SHARE = 0.025  # new packages waiting for a provider
 SCATTER_SHARE = 0.30  # rural clients away from the settlement cores
 
 IN_HOUSE_SHARE = 0.21  # 79% of care at home delivered by the independent sector
-STAFF_TO_DEMAND = 1.22  # staff hours / (care + estimated travel) hours, region-wide
-TRAVEL_MINUTES_PER_VISIT = {False: 7.0, True: 12.0}  # estimate for sizing, by zone remoteness
+STAFF_TO_DEMAND = 1.22  # staff hours / (care + travel from the hubs on the network) hours, region-wide
+# Estimated travel per visit for sizing, by zone remoteness: about what the road network gives (measured on
+# the default scenario: 8.8 minutes in towns, 23 in remote patches, from the provider's quickest hub).
+TRAVEL_MINUTES_PER_VISIT = {False: 9.0, True: 22.0}
 RANK_SHARES = (0.60, 0.25, 0.15)  # the 2012 model: three ranked providers per area
 DRIFT_SHARE = 0.17  # packages handed back and re-brokered to any provider reaching the patch
 REACH_MINUTES = 75.0  # a provider reaches a patch if a hub is this close (or nearly the closest)
@@ -86,11 +88,12 @@ POOL_HOURS_PER_CARER = (20.0, 25.0)  # pool carers: island and remote part-timer
 # not drive" in Oban): towns most, villages some, remote patches and islands almost none (nothing to walk to).
 NON_DRIVER_SHARE_BY_PLACE = {"town": (0.30, 0.45), "village": (0.10, 0.25), "remote": (0.0, 0.10)}
 TOWN_MIN_POPULATION = 2000  # a hub site this populous (or a region's "town") counts as a town
-# Carers a provider keeps for the work it takes in a patch, relative to a town patch (before the region's
-# STAFF_TO_DEMAND scaling): remote and island patches recruit few, tourist patches lose staff to hospitality
-# from June to September (DOMAIN.md). This is what makes them short.
-STAFFING_REMOTE, STAFFING_REMOTE_ISLAND, STAFFING_TOURIST = 0.8, 0.7, 0.85
-HUB_STAFFING_SPREAD = (0.9, 1.1)  # a hub's carers for its work today, drawn per hub, before scaling
+# Carers a hub keeps for its work, relative to a town patch (before the region's STAFF_TO_DEMAND scaling,
+# which gives a town hub about 1.3-1.4 times its work today): remote and island patches recruit few, tourist
+# patches lose staff to hospitality from June to September (DOMAIN.md). This is what makes them short: a
+# remote island tourist patch ends at about 0.9 of its work today, before its shared pool.
+STAFFING_REMOTE, STAFFING_REMOTE_ISLAND, STAFFING_TOURIST = 0.8, 0.75, 0.9
+HUB_STAFFING_SPREAD = (0.85, 1.15)  # a hub's carers for its work today, drawn per hub, before scaling
 # A hub's non-drivers carry at most this share of its work within their reach (on foot, no ferry; the run's
 # own reach, WorkforceParams): nobody keeps walkers where there is nothing to walk to.
 NON_DRIVER_NEAR_WORK_SHARE = 0.8

@@ -15,9 +15,11 @@ How the data are made (every figure below is a labelled default, see DOMAIN.md):
 * Providers: national companies, local independents (some island-based), third sector and the
   council's in-house service; 79% of staff hours in the independent sector.
 * Carers (issue 12, :mod:`~commissioning.synthetic.workforce`) live at hubs in the settlements where their
-  provider works, 20-30 contracted hours each, non-drivers mostly in towns; their hours are about 1.2x the
-  demand (care plus estimated travel) region-wide, short on the islands, remote peninsulas and tourist
-  patches; remote hubs may recruit only a few carers.
+  provider works, 20-30 contracted hours each; each hub has carers for its work today (care plus travel from
+  it on the road network), with the morning window covered; their hours are about 1.2x the demand
+  region-wide, with spare in towns and short on the islands, remote peninsulas and tourist patches.
+  Non-drivers only where there is work within walking reach of their hub (so mostly in towns); remote hubs
+  may recruit only a few carers.
 * The current allocation reproduces how fragmentation arose: three ranked providers per patch took
   60/25/15% of new work (the 2012 model), then packages handed back and re-brokered drifted to any
   provider reaching the patch; a few packages wait for a provider.

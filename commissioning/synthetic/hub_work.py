@@ -4,8 +4,8 @@ carers are sized by (:func:`commissioning.synthetic.workforce.fit_hubs_to_work`)
 A client is served today from its provider's quickest hub (as a run serves it: the mean minutes over its
 bands, :mod:`commissioning.running.problem`); its staff time is its care plus the travel from that hub, times
 its carers per visit, spread over its bands by its visits. The part within a non-driver's reach of the hub
-(:func:`commissioning.running.hubs.hub_travel`: on foot over road km, no ferry) is the work a non-driver can
-do. Clients are taken in blocks, so a large scenario never holds a full hubs × clients matrix.
+(as :func:`commissioning.running.hubs.hub_travel` has it: on foot over road km, no ferry) is the work a
+non-driver can do. Clients are taken in blocks, so a large scenario never holds a full hubs × clients matrix.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from commissioning.inputs.domain import Client, Dataset, Hub, Provider
-from commissioning.running.hubs import HubTravel, hub_travel
+from commissioning.inputs.domain import Dataset
 from commissioning.running.travel import travel_model_for
+from commissioning.scenario.defaults import WorkforceParams
 from commissioning.synthetic.geography import Geography
 from commissioning.vocabulary import BAND_NAMES
 
 BLOCK = 5000  # clients per travel matrix
+WORKFORCE = WorkforceParams()  # the product's band windows and non-drivers' reach: what carers are sized by
 
 
 @dataclass
@@ -58,21 +59,31 @@ class ClientWork:
         return weekly[:, None] * visits / np.maximum(total, 1)[:, None]
 
 
-def hub_travel_blocks(geo: Geography, places: list[tuple[float, float]], clients: ClientWork,
-                      rows: np.ndarray):
-    """``(rows of the block, HubTravel from places to them)`` for blocks of clients ``rows``."""
-    provider = Provider("X", "", "independent", 0.0, 0.0, None, 0.0, (), 0.0)
-    hubs = tuple(Hub(f"H{j}", "X", float(lon), float(lat), 1, 1) for j, (lon, lat) in enumerate(places))
-    travel = None
+def travel_blocks(geo: Geography, places: list[tuple[float, float]], clients: ClientWork, rows: np.ndarray):
+    """``(block, minutes, near)`` for blocks of clients ``rows``: places × clients minutes per visit (the
+    mean over the client's bands, ``inf`` when a band is unreachable) and within a non-driver's reach in every
+    band. The figures of :func:`commissioning.running.hubs.hub_travel` (the same travel model, reach and
+    rule), with each block's clients located on the network once for all bands."""
+    travel = travel_model_for(Dataset((), (), (), (), (), {"region": geo.region_key}, geo.travel_model))
+    walk_km = WORKFORCE.non_driver_reach_minutes * WORKFORCE.non_driver_speed_kmh / 60.0
+    hub_lon = np.array([p[0] for p in places], dtype=float)
+    hub_lat = np.array([p[1] for p in places], dtype=float)
     for start in range(0, len(rows), BLOCK):
         block = rows[start:start + BLOCK]
-        people = tuple(
-            Client(f"C{i}", float(clients.lon[i]), float(clients.lat[i]), "", 0.0, 1, 1,
-                   tuple(b for b, on in zip(BAND_NAMES, clients.bands[i], strict=True) if on), (), "", None)
-            for i in block)
-        data = Dataset(people, (provider,), hubs, (), (), {"region": geo.region_key}, geo.travel_model)
-        travel = travel or travel_model_for(data)
-        yield block, hub_travel(data, travel)
+        lon, lat, bands = clients.lon[block], clients.lat[block], clients.bands[block]
+        minutes = np.zeros((len(places), len(block)))
+        near = np.ones((len(places), len(block)), dtype=bool)
+        for b, band in enumerate(BAND_NAMES):
+            used = np.flatnonzero(bands[:, b])
+            if not len(used) or not len(places):
+                continue
+            matrix = travel.matrix(hub_lon, hub_lat, lon, lat, band)  # every client: located once
+            ferries = getattr(matrix, "ferry_crossings", np.zeros(matrix.minutes.shape, dtype=int))
+            minutes[:, used] += matrix.minutes[:, used]
+            near[:, used] &= (matrix.km[:, used] <= walk_km) & (ferries[:, used] == 0)
+        with np.errstate(invalid="ignore"):
+            minutes /= np.maximum(bands.sum(axis=1), 1)[None, :]
+        yield block, minutes, near & np.isfinite(minutes)
 
 
 def today_work(geo: Geography, places: list[tuple[float, float]], owner: np.ndarray, current: np.ndarray,
@@ -82,38 +93,34 @@ def today_work(geo: Geography, places: list[tuple[float, float]], owner: np.ndar
     nowhere (a run reports it unmet)."""
     n_hubs, n_bands = len(places), len(BAND_NAMES)
     band, near = np.zeros((n_hubs, n_bands)), np.zeros((n_hubs, n_bands))
-    served = np.flatnonzero(current >= 0)
-    for block, travel in hub_travel_blocks(geo, places, clients, served):
-        minutes = _own_minutes(travel, owner, current[block])
-        hub = np.argmin(minutes, axis=0)
-        cols = np.arange(len(block))
-        best = minutes[hub, cols]
-        ok = np.isfinite(best)
-        staff = clients.staff(block[ok], best[ok])
-        np.add.at(band, hub[ok], staff)
-        within = travel.near[hub[ok], cols[ok]]
-        np.add.at(near, hub[ok][within], staff[within])
+    for p in np.unique(current[current >= 0]):
+        hubs = np.flatnonzero(owner == p)  # each client against its own provider's hubs only
+        if not len(hubs):
+            continue
+        rows = np.flatnonzero(current == p)
+        for block, minutes, reach in travel_blocks(geo, [places[h] for h in hubs], clients, rows):
+            quickest = np.argmin(minutes, axis=0)  # the first of the quickest, as a run picks it
+            cols = np.arange(len(block))
+            best = minutes[quickest, cols]
+            ok = np.isfinite(best)
+            staff = clients.staff(block[ok], best[ok])
+            np.add.at(band, hubs[quickest[ok]], staff)
+            within = reach[quickest[ok], cols[ok]]
+            np.add.at(near, hubs[quickest[ok]][within], staff[within])
     return HubWork(band, near)
-
-
-def _own_minutes(travel: HubTravel, owner: np.ndarray, provider: np.ndarray) -> np.ndarray:
-    """Minutes from each hub to each client of the block, ``inf`` from hubs not of the client's provider."""
-    mine = owner[:, None] == provider[None, :]
-    return np.where(mine & np.isfinite(travel.minutes), travel.minutes, np.inf)
 
 
 def near_share(geo: Geography, places: list[tuple[float, float]], clients: ClientWork,
                rows_of: list[np.ndarray]) -> np.ndarray:
     """For each place, the share of the care hours of its clients (``rows_of[j]``) within a non-driver's
     reach of it (0 without clients)."""
-    out = np.zeros(len(places))
-    for j, place in enumerate(places):
-        rows = rows_of[j]
-        care = clients.hours * clients.carers
-        if not len(rows) or care[rows].sum() <= 0:
-            continue
-        within = 0.0
-        for block, travel in hub_travel_blocks(geo, [place], clients, rows):
-            within += float(care[block][travel.near[0]].sum())
-        out[j] = within / care[rows].sum()
-    return out
+    care = clients.hours * clients.carers
+    within, total = np.zeros(len(places)), np.zeros(len(places))
+    mine = np.zeros((len(places), len(clients.hours)), dtype=bool)
+    for j, rows in enumerate(rows_of):
+        mine[j, rows] = True
+        total[j] = care[rows].sum()
+    rows = np.flatnonzero(mine.any(axis=0))
+    for block, _, reach in travel_blocks(geo, places, clients, rows):
+        within += ((reach & mine[:, block]) * care[block][None, :]).sum(axis=1)
+    return np.where(total > 0, within / np.maximum(total, 1e-9), 0.0)

@@ -1,13 +1,20 @@
 """The workforce of a generated scenario (issue 12): carers where they live, drivers or not, part-time.
 
 Carers are recruited locally: a provider has a hub in each patch where it expects enough work, unless one of
-its hubs is a commute away, and covers smaller work from its nearest hub. Each hub's carers carry the work
-expected of it, staffed by where the work is (remote, island and tourist patches keep fewer carers for it,
-:data:`~commissioning.synthetic.assumptions.STAFFING_REMOTE` and its neighbours), scaled so that the region
-as a whole has ``STAFF_TO_DEMAND`` times the demand. Contracted hours are drawn per hub (20-30 h), and the
-share of non-drivers by place: towns most, villages some, remote patches and islands almost none. Remote and
-island hubs may recruit only a few carers (one per ``RESIDENTS_PER_RECRUIT`` residents). A shared pool's
-carers are hubs in the pool's own zones.
+its hubs is a commute away, and covers smaller work from its nearest hub. The hubs are sized twice. First for
+the work expected of them (:func:`size_provider_hubs`): the providers' capacity that today's allocation was
+brokered against. Then, once today's allocation is known, for the work each hub has today on the run's own
+travel from it (:func:`fit_hubs_to_work`, :mod:`~commissioning.synthetic.hub_work`): its work times where it
+is (remote, island and tourist patches keep fewer carers for it,
+:data:`~commissioning.synthetic.assumptions.STAFFING_REMOTE` and its neighbours) times a draw per hub, scaled
+so that the region as a whole has ``STAFF_TO_DEMAND`` times the demand. Towns have spare; in remote, island
+and tourist patches some hubs have less than their work today (today's allocation breaks the workforce rules
+there, and the shared pools make up most of it). The carers cover each band's work within that band's
+window, the morning peak included. Contracted hours are drawn per hub (20-30 h). Non-drivers: at most a share
+drawn by place (towns most, villages some, remote patches and islands almost none), and at most as many as
+``NON_DRIVER_NEAR_WORK_SHARE`` of the hub's work within their reach keeps busy. Remote and island hubs may
+recruit only a few carers (one per ``RESIDENTS_PER_RECRUIT`` residents). A shared pool's carers are hubs in
+the pool's own zones.
 
 Every draw comes from the generator passed in, in a fixed order: the same seed gives the same hubs.
 """
@@ -20,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from commissioning.inputs.zones import pool_base
-from commissioning.scenario.defaults import WorkforceParams
 from commissioning.synthetic.assumptions import (
     COORD_DECIMALS,
     HOURS_PER_CARER_BY_KIND,
@@ -43,11 +49,10 @@ from commissioning.synthetic.assumptions import (
     USER_REMOTE_MAX_RECRUITS,
 )
 from commissioning.synthetic.geography import Geography
-from commissioning.synthetic.hub_work import HubWork
+from commissioning.synthetic.hub_work import WORKFORCE, HubWork
 from commissioning.synthetic.providers import ProviderPlan, split_integer
 from commissioning.vocabulary import BAND_NAMES
 
-WORKFORCE = WorkforceParams()  # the product's band windows: what the generated carers are sized against
 HUB_COLUMNS = ["hub_id", "provider_id", "pool_id", "lon", "lat", "carers", "drivers",
                "weekly_hours_per_carer", "max_recruits"]
 
@@ -160,7 +165,9 @@ def _site_zone_minutes(geo: Geography, providers: list[ProviderPlan], tops: list
 
 def size_provider_hubs(geo: Geography, hubs: list[HubPlan], kinds: np.ndarray, demand_total: float,
                        rng: np.random.Generator) -> np.ndarray:
-    """Carers at each provider hub (in place) and each provider's weekly staff hours (their sum).
+    """Carers at each provider hub (in place) and each provider's weekly staff hours (their sum), for the work
+    expected of it: what today's allocation is brokered against (:func:`fit_hubs_to_work` then sizes the hubs
+    for the work they have).
 
     A provider's expected work times a margin drawn per provider (at least a small floor, so that no provider
     is empty), scaled to ``STAFF_TO_DEMAND`` × the demand, ``IN_HOUSE_SHARE`` of it the council's."""
@@ -219,9 +226,9 @@ def fit_hubs_to_work(geo: Geography, hubs: list[HubPlan], work: HubWork, demand:
     A hub keeps its work (care plus travel from it, :mod:`~commissioning.synthetic.hub_work`) times its zone's
     staffing (:func:`zone_staffing`) times a draw per hub (``HUB_STAFFING_SPREAD``), scaled so that the region
     has ``STAFF_TO_DEMAND`` × ``demand``: towns have spare, remote, island and tourist patches are short. The
-    morning window is the one that runs out: the carers cover each band's work within the band's window
-    hours. Non-drivers carry at most ``NON_DRIVER_NEAR_WORK_SHARE`` of the work within their reach; the
-    drivers the rest.
+    carers also cover each band's work within the band's window hours (the product's windows; the morning is
+    the busiest band). Non-drivers carry at most ``NON_DRIVER_NEAR_WORK_SHARE`` of the work within their
+    reach; the drivers the rest, in the week and in each band's window.
     """
     zone_ids = geo.zones["zone_id"].astype(str).tolist()
     staffing = zone_staffing(geo.zones)
@@ -236,15 +243,17 @@ def fit_hubs_to_work(geo: Geography, hubs: list[HubPlan], work: HubWork, demand:
 
 def _size_hub(hub: HubPlan, factor: float, band: np.ndarray, near: np.ndarray) -> None:
     """Carers and drivers of one hub for its work (staff hours a week by band, ``near`` within reach) times
-    ``factor``: whole carers, rounded up where the hub is not meant to be short."""
+    ``factor``: whole carers, at least the work where the hub is not meant to be short."""
     per_carer = hub.hours_per_carer
     window = np.array([WORKFORCE.band_hours_per_carer(b, per_carer) for b in BAND_NAMES])
     need = factor * max(float(band.sum()), float(np.max(band / window)) * per_carer)
     far = band - near
     need_drivers = factor * max(float(far.sum()), float(np.max(far / window)) * per_carer) / per_carer
     hub.hours = need
-    carers = need / per_carer
-    hub.carers = max(1, int(np.ceil(carers - 1e-9)) if factor >= 1.0 else int(round(carers)))
+    carers = int(round(need / per_carer))
+    if factor >= 1.0:  # not meant to be short: at least its work
+        carers = max(carers, int(np.ceil(need / factor / per_carer - 1e-9)))
+    hub.carers = max(1, carers)
     non_drivers = min(int(round(hub.carers * hub.non_driver_share)),
                       _non_drivers_for(float(near.sum()), per_carer),
                       hub.carers - int(np.ceil(need_drivers - 1e-9)))
