@@ -266,6 +266,7 @@ def _workforce_breaches(name: str, outcome) -> list[dict]:
     loads = hub_loads(problem, outcome.pair_of_client)
     cap = hub_capacity(problem, _recruits(outcome))
     short = workforce_shortfalls(loads, cap)
+    mixed = cap["non_driver_weekly"] > 0  # elsewhere the drivers' conditions are the hub's and band's
     rows = []
 
     def add(h, rule, band, needed, available, message):
@@ -297,7 +298,7 @@ def _workforce_breaches(name: str, outcome) -> list[dict]:
                     cap["band"][h, b],
                     f"carers' hours in the {band} window",
                 )
-            if short["far"][h, b] > TOL_HOURS:
+            if short["far"][h, b] > TOL_HOURS and mixed[h]:
                 add(
                     h,
                     "drivers",
@@ -306,7 +307,7 @@ def _workforce_breaches(name: str, outcome) -> list[dict]:
                     cap["driver_band"][h, b],
                     f"drivers' {band} hours for clients beyond walking reach",
                 )
-        if short["driver_week"][h] > TOL_HOURS:
+        if short["driver_week"][h] > TOL_HOURS and mixed[h]:
             add(
                 h,
                 "drivers",

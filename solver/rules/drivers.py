@@ -94,6 +94,9 @@ class Drivers(Rule):
         from solver.measures import workforce_shortfalls
 
         short = workforce_shortfalls(view.hub, view.capacity)
+        # At a hub with no non-drivers these conditions are exactly the hub and band hours: said once, there.
+        mixed = view.capacity["non_driver_weekly"] > 0
+        short = {key: value * (mixed if value.ndim == 1 else mixed[:, None]) for key, value in short.items()}
         out = [
             f"drivers: {d.hub_name(int(h))} serves {view.hub['far'][h, b]:.2f} staff h/week of "
             f"{d.band_name(int(b))} visits beyond non-drivers' reach but its drivers have "

@@ -412,3 +412,12 @@ def test_lp_rounding_is_validator_clean_with_carers_at_hubs(seed):
     d = random_instance(300, seed=seed, workforce=True, capacity_ratio=0.9)
     sc = Switches(max_providers_per_zone=2)
     assert validate_choice(d, sc, round_lp(d, sc, solve_lp(d, sc))) == []
+
+
+@covers("drivers")
+def test_a_hub_of_drivers_only_is_reported_once():
+    # h0 has one driver of 15 h and no non-driver: two 10 h clients beyond walking reach break its weekly
+    # hours, said once by hub_hours (the drivers' conditions are the same hours there).
+    d = _two_providers([10, 10], {"drivers": 1, "week": 15}, near=False)
+    broken = validate_solution(d, Switches(), np.array([0, 0]))
+    assert [v.split(":")[0] for v in broken] == ["hub_hours"], broken
