@@ -265,7 +265,11 @@ def round_lp(data: ProblemData, switches: Switches, lp: LpSolution,
     return pl.choice
 
 
-REPAIR_CANDIDATES = 3  # clients tried per option of an unplaced client (the largest): bounds the work
+# Clients tried per option of an unplaced client (the largest first), and swaps tried in all per client of
+# the instance: bound the work (measured on the demo: 3 candidates leave 32 zoned clients unmet, 30 leave 25,
+# in 0.1 s; more change nothing).
+REPAIR_CANDIDATES = 30
+REPAIR_SWAPS_PER_CLIENT = 20
 
 
 def _repair(pl: Placement, pair_of: dict[int, int], options) -> None:
@@ -275,13 +279,16 @@ def _repair(pl: Placement, pair_of: dict[int, int], options) -> None:
     by_ph: dict[tuple[int, int], list[int]] = {}  # (provider, hub) -> clients placed there, largest first
     for i, k in sorted(pair_of.items(), key=lambda item: -pl.staff[item[1]]):
         by_ph.setdefault((int(d.pair_provider[k]), int(d.pair_hub[k])), []).append(i)
+    budget = REPAIR_SWAPS_PER_CLIENT * d.n_clients
     for i in np.nonzero(pl.assignment < 0)[0]:
         i = int(i)
         for k in options(i):
             key = (int(d.pair_provider[k]), int(d.pair_hub[k]))
             same = [o for o in by_ph.get(key, ()) if pair_of.get(o) is not None and pl.choice[o] == pair_of[o]
                     and (int(d.pair_provider[pair_of[o]]), int(d.pair_hub[pair_of[o]])) == key]
-            if any(_swap(pl, pair_of, options, i, k, o) for o in same[:REPAIR_CANDIDATES]):
+            same = same[:min(REPAIR_CANDIDATES, max(budget, 0))]
+            budget -= len(same)
+            if any(_swap(pl, pair_of, options, i, k, o) for o in same):
                 break
 
 
