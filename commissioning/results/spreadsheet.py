@@ -45,6 +45,25 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def workbook_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`spreadsheet_safe`, and every control character a worksheet cannot hold (openpyxl refuses them:
+    a tab is fine, a \\x1d from a pasted cell is not) shown as U+FFFD, so one odd character in a zone's name
+    never stops the workbook; the CSV files keep the text as it was."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    safe = spreadsheet_safe(frame)
+
+    def clean(value: Any) -> Any:
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+    safe = safe.rename(columns=clean)
+    for column in range(safe.shape[1]):
+        values = safe.iloc[:, column]
+        if not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            safe.isetitem(column, values.map(clean))
+    return safe
+
+
 def read_output_csv(path: str | Path) -> pd.DataFrame:
     """A CSV of the output folder as text, with the spreadsheet escape undone (:func:`original_text`)."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

@@ -39,7 +39,7 @@ import pandas as pd
 from commissioning.inputs.schema import CSV_TABLES, DEFAULT_WEEKLY_HOURS_PER_CARER
 from commissioning.inputs.tables import read_table
 from commissioning.results.kpis import kpi_table
-from commissioning.results.spreadsheet import spreadsheet_safe, write_csv
+from commissioning.results.spreadsheet import workbook_safe, write_csv
 from commissioning.results.tables import ALLOCATION_FILE, provider_table, zone_table
 from commissioning.results.workforce import broken_rules_table, hub_table, recruitment_table
 
@@ -223,7 +223,7 @@ def write_workbook(
         for title, frame in sheets:
             sheet = _sheet_name(title, used)
             # Safe text also keeps openpyxl from storing a text starting with "=" as a formula.
-            spreadsheet_safe(frame).to_excel(writer, sheet_name=sheet, index=False)
+            workbook_safe(frame).to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
             ws.freeze_panes = "A2"
             for column in ws.columns:

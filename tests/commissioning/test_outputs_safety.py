@@ -446,3 +446,18 @@ def test_a_closed_stdout_ends_quietly(tmp_path):
     err = process.stderr.read().decode()
     assert process.wait(timeout=120) == 1
     assert err == ""  # quietly: no traceback, no "Exception ignored", no error line about the pipe
+
+
+def test_a_control_character_in_the_data_does_not_stop_the_workbook(tmp_path):
+    # Regression (fuzz, seed 202): a zone's locality holding "\x1d" made openpyxl refuse the workbook, a
+    # traceback at the end of a run. The worksheet shows U+FFFD there; the CSV keeps the text.
+    import openpyxl
+
+    frame = pd.DataFrame({"zone": ["mull"], "locality": ["Oban\x1dLorn\tIsles"], "hours": [3.5]})
+    kpis = {"assumptions": {"money": {}, "downstream": {}, "kpis": {}, "routing": {}, "workforce": {},
+                            "max_travel_minutes_per_visit": 75.0, "variants": {}},
+            "travel_model": "network", "warnings": ["odd\x1dwarning"]}
+    path = write.write_workbook(tmp_path / "workbook.xlsx", kpis, frame, {"Zones": frame}, {})
+    sheet = openpyxl.load_workbook(path)["Zones"]
+    assert sheet["B2"].value == "Oban\ufffdLorn\tIsles"
+    assert openpyxl.load_workbook(path)["Warnings"]["A2"].value == "odd\ufffdwarning"
