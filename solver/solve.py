@@ -299,6 +299,17 @@ class _Solve:
                  ("moves", [t["moves"]])]
         return [(n, ts) for n, ts in order if any(not isinstance(term, int) for term in ts)]
 
+    def _search_params(self) -> SolveParams:
+        """The stages' CP-SAT parameters. Deterministic several-worker search is interleaved and may not keep
+        a hint (solver.search.hints_are_safe); when the LP start gave a validated solution, one worker doing
+        large-neighbourhood search from it does better (measured on the demo with carers at hubs: optimised
+        £654,745 against £657,905, zoned £834,119 against £922,102, BENCHMARKS.md) and is deterministic."""
+        params = self.params
+        if self.start is None or hints_are_safe(params):
+            return params
+        return SolveParams(**{**params.__dict__, "workers": 1,
+                              "extra_parameters": (*params.extra_parameters, ("use_lns_only", True))})
+
     def _stage(self, idx: int, order: list, name: str, terms: list) -> bool:
         """One CP-SAT stage; False when it found nothing (the later stages are then skipped)."""
         params, am = self.params, self.am
@@ -313,7 +324,7 @@ class _Solve:
             share = 1.0 - (LP_ROUNDING_SHARE + fixed if lp_used else 0.0)
             left = params.budget * share * (1 - idx / len(order))
         # Later stages share what is left; the first stages get at least a fair share.
-        s, st = run_search(am, params, max(left / (len(order) - idx), 0.05), self.elapsed())
+        s, st = run_search(am, self._search_params(), max(left / (len(order) - idx), 0.05), self.elapsed())
         stage = {"stage": name, "status": st, "seconds": s.wall_time, "stopped_by_clock": s.stopped_by_clock}
         if st not in ("OPTIMAL", "FEASIBLE"):
             self.stages.append(stage)
