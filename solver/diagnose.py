@@ -88,7 +88,7 @@ def unmet_reasons(
     data: ProblemData, switches: Switches, choice: np.ndarray, recruits: np.ndarray | None = None
 ) -> dict[int, str]:
     """One sentence per unmet client saying why nobody took it, naming the hub and band that are short."""
-    from solver.measures import provider_loads, recruit_limits, zone_providers
+    from solver.measures import provider_loads, providers_of, recruit_limits, zone_providers
 
     unmet = np.nonzero(np.asarray(choice) < 0)[0]
     if not len(unmet):
@@ -97,14 +97,8 @@ def unmet_reasons(
     room = recruits.copy()  # carers the limit still allows count as room: recruiting them is a choice
     room[:, 0] += np.maximum(recruit_limits(data, switches) - recruits.sum(axis=1), 0)
     state = _Room(data, switches, choice, room, provider_loads(data, choice))
-    served = zone_providers(data, providers_of_choice(data, choice), exempt_pinned=True)
+    served = zone_providers(data, providers_of(data, choice), exempt_pinned=True)
     return {int(i): _unmet_reason(data, switches, state, served, int(i)) for i in unmet}
-
-
-def providers_of_choice(data: ProblemData, choice: np.ndarray) -> np.ndarray:
-    from solver.measures import providers_of
-
-    return providers_of(data, choice)
 
 
 class _Room:

@@ -174,7 +174,7 @@ def _hours_short(short: dict, h: int) -> float:
 
 def _shortfall_rows(name, outcome, switches) -> list[dict]:
     """The carers each hub would need to serve its unmet clients (at their quickest hub) too."""
-    from solver.measures import hub_capacity, hub_loads, workforce_shortfalls
+    from solver.measures import hub_capacity, hub_loads, hubs_short, workforce_shortfalls
 
     problem = outcome.problem
     wanted, added = _with_unmet(outcome)
@@ -183,7 +183,7 @@ def _shortfall_rows(name, outcome, switches) -> list[dict]:
     short = workforce_shortfalls(loads, hub_capacity(problem, recruits))
     rows = []
     unlimited = dataclasses.replace(switches, workforce=True)
-    for h in np.flatnonzero(_short_hubs(short)):
+    for h in np.flatnonzero(hubs_short(short)):
         h = int(h)
         more = _more_carers(problem, unlimited, loads, recruits, h)
         rows.append(
@@ -200,12 +200,6 @@ def _shortfall_rows(name, outcome, switches) -> list[dict]:
             )
         )
     return rows
-
-
-def _short_hubs(short: dict) -> np.ndarray:
-    from solver.measures import hubs_short
-
-    return hubs_short(short)
 
 
 def _more_carers(problem, switches, loads: dict, recruits: np.ndarray, h: int) -> tuple[int, int]:

@@ -1,14 +1,8 @@
-"""From places to travel figures: the travel model of a scenario and its clients × providers matrices.
-
-This is the one place where geography becomes numbers: for every client and provider it asks the travel
-model how long a carer takes (:func:`client_provider_travel`) and how far it drives
-(:func:`client_provider_km`) from the provider's quickest staff hub at each of the client's time bands.
+"""From places to travel figures: the travel model of a scenario, and clients × providers minutes from each
+provider's quickest hub (:func:`client_provider_travel`, what the generator brokers today's allocation with).
+A run prices every pair from its own hub, providers' and pools' alike: :mod:`commissioning.running.hubs`.
 Travel is priced per visit, one way, from a hub: the carer drives on to the next visit rather than home
 (:mod:`commissioning.running.routing` gives a routed, chained estimate for comparison).
-
-Shared staff pools: a pool's carers live in the pool's zones. A pool member may therefore serve a client in
-those zones from the pool's local base (:func:`pool_base`: a point on the zone's largest land polygon)
-even when its own hubs are a ferry away, but only when pools are enabled.
 """
 
 from __future__ import annotations
@@ -16,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from commissioning.inputs.domain import Dataset
-from commissioning.inputs.zones import pool_base  # moved to the inputs layer; re-exported for callers
 from commissioning.vocabulary import BAND_NAMES
 from geodata.geometry import pairwise_haversine_km
 
@@ -89,79 +82,4 @@ def nearest_hub_km(data: Dataset) -> np.ndarray:
         hubs = data.hubs_for(provider.provider_id)
         km = pairwise_haversine_km([h.lon for h in hubs], [h.lat for h in hubs], lon, lat)
         out[:, p] = km.min(axis=0)
-    return out
-
-
-def pool_travel(data: Dataset, travel, p_index: dict[str, int]) -> np.ndarray:
-    """Minutes per visit for pool members serving clients in the pool's zones from the pool's local base."""
-    n, m = len(data.clients), len(data.providers)
-    result = np.full((n, m), np.inf)
-    for pool in data.pools:
-        for zid in pool.zones:
-            rows = np.array([i for i, c in enumerate(data.clients) if c.zone == zid], dtype=int)
-            if not len(rows):
-                continue
-            zone = data.zone_by_id[zid]
-            base_lon, base_lat = pool_base(zone.geometry)
-            lon = np.array([data.clients[i].lon for i in rows])
-            lat = np.array([data.clients[i].lat for i in rows])
-            # Pool carers live locally: price the visit at the worst of the client's bands' local travel,
-            # which on one island is the same in every band (no ferry involved).
-            per_band = [
-                travel.matrix([base_lon], [base_lat], lon, lat, band).minutes[0] for band in BAND_NAMES
-            ]
-            local = np.max(per_band, axis=0)
-            for pid in pool.members:
-                p = p_index[pid]
-                result[rows, p] = np.minimum(result[rows, p], local)
-    return result
-
-
-def client_provider_km(data, travel) -> np.ndarray:
-    """Road + access km per visit (one way), clients × providers, from the hub quickest in each band.
-
-    Mean over the client's time bands, like :func:`client_provider_travel`; ``inf``
-    where a band is unreachable. Pool pairs (local pool base) are priced by :func:`pool_km`.
-    """
-    n, m = len(data.clients), len(data.providers)
-    lon = np.array([c.lon for c in data.clients])
-    lat = np.array([c.lat for c in data.clients])
-    hubs = [(p, h) for p, prov in enumerate(data.providers) for h in data.hubs_for(prov.provider_id)]
-    hub_provider = np.array([p for p, _ in hubs])
-    hub_lon = np.array([h.lon for _, h in hubs])
-    hub_lat = np.array([h.lat for _, h in hubs])
-    total = np.zeros((n, m))
-    count = np.zeros(n)
-    for band in BAND_NAMES:
-        used = np.array([band in c.time_bands for c in data.clients])
-        if not used.any():
-            continue
-        matrix = travel.matrix(hub_lon, hub_lat, lon[used], lat[used], band)
-        best = np.full((m, int(used.sum())), np.inf)
-        for p in range(m):
-            rows = np.flatnonzero(hub_provider == p)
-            minutes = matrix.minutes[rows]
-            pick = np.argmin(minutes, axis=0)
-            best[p] = matrix.km[rows][pick, np.arange(minutes.shape[1])]
-        total[used] += best.T
-        count[used] += 1
-    return total / np.maximum(count, 1)[:, None]
-
-
-def pool_km(data, travel) -> np.ndarray:
-    """Km per visit from a pool's local base to clients in the pool's zones (clients × providers; inf)."""
-    n, m = len(data.clients), len(data.providers)
-    out = np.full((n, m), np.inf)
-    p_index = {p.provider_id: k for k, p in enumerate(data.providers)}
-    for pool in data.pools:
-        for zid in pool.zones:
-            rows = np.array([i for i, c in enumerate(data.clients) if c.zone == zid], dtype=int)
-            if not len(rows):
-                continue
-            base_lon, base_lat = pool_base(data.zone_by_id[zid].geometry)
-            lon = np.array([data.clients[i].lon for i in rows])
-            lat = np.array([data.clients[i].lat for i in rows])
-            km = travel.matrix([base_lon], [base_lat], lon, lat, "morning").km[0]
-            for pid in pool.members:
-                out[rows, p_index[pid]] = np.minimum(out[rows, p_index[pid]], km)
     return out

@@ -149,9 +149,9 @@ def least_pair_hours(data, clients, p: int) -> float:
     return float(sum(min(data.pair_staff_hours[k] for k in data.pairs_of(int(i), p)) for i in clients))
 
 
-def provider_supply(data, switches, p: int) -> tuple[float, float]:
-    """Staff hours a week of provider p's own carers, and of the pools it is a member of (when on)."""
-    supply = staff_supply(data, switches)
+def provider_supply(data, switches, p: int, supply: dict) -> tuple[float, float]:
+    """Staff hours a week of provider p's own carers, and of the pools it is a member of (when on), from
+    :func:`staff_supply`."""
     pools = np.nonzero(data.pool_members[:, p])[0] if switches.pools else []
     pool = float(supply["pool_hub"][np.isin(data.hub_pool, pools)].sum()) if len(pools) else 0.0
     return float(supply["provider"][p]), pool

@@ -169,27 +169,12 @@ def times(carers: float, per_carer: np.ndarray) -> np.ndarray:
     return np.where(carers > 0, per_carer * max(carers, 1), 0.0)
 
 
-def split_fits(
-    band: np.ndarray,
-    near: np.ndarray,
-    drivers: float,
-    non_drivers: float,
-    week: float,
-    per_carer_band: np.ndarray,
-) -> bool:
-    """Whether visits (minutes per band, ``near`` of them within reach) can be shared between the drivers and
-    non-drivers: the closed form of the split (see the module doc)."""
-    lo = np.maximum(band - times(drivers, per_carer_band), 0.0)
-    hi = np.minimum(times(non_drivers, per_carer_band), near)
-    return bool(
-        np.all(lo <= hi) and lo.sum() <= week * non_drivers and band.sum() - hi.sum() <= week * drivers
-    )
-
-
 def split_fits_lists(
     band: list, near: list, drivers: float, non_drivers: float, week: float, per_carer_band: list
 ) -> bool:
-    """:func:`split_fits` on plain lists (the placement's hot path)."""
+    """Whether visits (minutes per band, ``near`` of them within reach) can be shared between the drivers and
+    non-drivers: the closed form of the split (see the module doc; the validator's, in hours, is
+    :func:`solver.measures.workforce_shortfalls`), on plain lists for the placement's hot path."""
     lo_sum = hi_sum = 0.0
     for used, close, cap in zip(band, near, per_carer_band, strict=True):
         lo = max(used - (cap * drivers if drivers > 0 else 0.0), 0.0)

@@ -37,16 +37,17 @@ class Pinned(Rule):
 
     def precheck(self, data, switches) -> list[str]:
         """Providers whose pinned clients alone need more staff or care hours than they may have."""
-        from solver.rules.capacity import least_pair_hours, provider_supply
+        from solver.rules.capacity import least_pair_hours, provider_supply, staff_supply
 
         out: list[str] = []
+        supply = staff_supply(data, switches)  # once: every provider below reads it
         pin = data.client_pinned_provider
         for p in range(data.n_providers):
             mine = np.nonzero(pin == p)[0]
             if not len(mine):
                 continue
             load = least_pair_hours(data, mine, p)
-            cap, pool = provider_supply(data, switches, p)
+            cap, pool = provider_supply(data, switches, p, supply)
             if load > cap + pool + 1e-6:
                 out.append(
                     f"{data.provider_name(p)}: clients pinned to it need {load:.0f} staff h/week, it "

@@ -44,15 +44,16 @@ class Protected(Rule):
 
     def precheck(self, data, switches) -> list[str]:
         """Protected providers whose current clients alone need more staff hours than they and pools have."""
-        from solver.rules.capacity import least_pair_hours, provider_supply
+        from solver.rules.capacity import least_pair_hours, provider_supply, staff_supply
 
         out = []
+        supply = staff_supply(data, switches)  # once: every provider below reads it
         stay = protected_clients(data, switches)
         cur = data.client_current_provider
         for p in sorted(set(cur[stay].tolist())):
             mine = stay[cur[stay] == p]
             load = least_pair_hours(data, mine, p)
-            cap, pool = provider_supply(data, switches, p)
+            cap, pool = provider_supply(data, switches, p, supply)
             if load > cap + pool + 1e-6:
                 out.append(
                     f"{data.provider_name(p)} is protected: its {len(mine)} current clients stay with it "
