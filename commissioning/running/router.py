@@ -116,7 +116,12 @@ class Router:
 
     def close(self) -> None:
         if self.pool is not None:
-            # After an interrupt or error, do not wait for routing nobody will read.
-            self.pool.shutdown(wait=sys.exc_info()[0] is None, cancel_futures=True)
+            if sys.exc_info()[0] is not None:
+                # After an interrupt or error, do not wait for routing nobody will read: end the workers,
+                # then wait for the pool's manager thread. Returning while it still closes its wake-up pipe
+                # races Python's exit hook, which writes to that pipe (a traceback, EBADF, on Python 3.11).
+                for process in list((self.pool._processes or {}).values()):
+                    process.kill()
+            self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         _ROUTING_INPUTS.clear()

@@ -103,3 +103,35 @@ def test_routing_workers_die_with_a_killed_run(busy_scenario, tmp_path):
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in workers)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork start method")
+def test_routing_pool_closed_on_an_interrupt_leaves_no_thread_or_worker_behind():
+    """Regression (CI, stop 17): after SIGTERM the routing pool was shut down without waiting, so its manager
+    thread was still closing its wake-up pipe when the interpreter's exit hook wrote to it: a traceback
+    ("OSError: Bad file descriptor") on a run that had stopped cleanly. Closing on an interrupt must end the
+    workers and the manager thread before it returns."""
+    from types import SimpleNamespace
+
+    from commissioning.running.router import Router
+    from commissioning.scenario.defaults import RoutingParams
+
+    two_variants = (SimpleNamespace(workers=2), SimpleNamespace(workers=2))  # what the router reads of them
+    scenario = SimpleNamespace(variants=two_variants, routing=RoutingParams())
+    router = Router(data=None, travel=None, scenario=scenario, enabled=True)
+    assert router.pool is not None
+    job = router.pool.submit(time.sleep, 60)
+    while not job.running():
+        time.sleep(0.05)
+    workers = [p.pid for p in router.pool._processes.values()]
+    manager_thread = router.pool._executor_manager_thread
+    assert manager_thread is not None and manager_thread.is_alive()
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        started = time.monotonic()
+        router.close()
+        assert time.monotonic() - started < 30, "close waited for routing nobody will read"
+    assert not manager_thread.is_alive()
+    time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
