@@ -1,0 +1,42 @@
+"""The recommended variant: one rule (whole-system weekly cost, unmet need priced), used by every output."""
+
+from __future__ import annotations
+
+from commissioning.results.recommend import recommend, recommend_from_table, whole_system_cost
+
+
+def _kpis(cost, bed_cost, status="OPTIMAL"):
+    return {"cost_per_week_gbp": cost, "delayed_discharge_cost_per_week_gbp": bed_cost,
+            "solver_status": status}
+
+
+def test_unmet_need_is_priced_so_leaving_people_without_care_never_looks_cheapest():
+    # "cheap" saves £1,000 a week of care by leaving need unmet that costs £3,000 a week in bed-days.
+    kpis = {"current": _kpis(10_000, 500), "cheap": _kpis(9_000, 3_500), "fair": _kpis(10_000, 500)}
+    chosen = recommend(kpis, ["current", "cheap", "fair"], current="current")
+    assert chosen.variant == "fair"
+    assert chosen.whole_system_cost_gbp_per_week == {"current": 10_500, "cheap": 12_500, "fair": 10_500}
+    assert "bed-days" in chosen.rule
+
+
+def test_today_is_never_recommended_and_a_failed_solve_is_skipped():
+    kpis = {"current": _kpis(1, 0), "broken": _kpis(2, 0, status="INFEASIBLE"), "ok": _kpis(5, 0, "FEASIBLE")}
+    assert recommend(kpis, ["current", "broken", "ok"], current="current").variant == "ok"
+    assert recommend({"current": _kpis(1, 0)}, ["current"], current="current").variant is None
+
+
+def test_ties_go_to_the_variant_listed_first_and_missing_values_are_not_guessed():
+    blank = {"cost_per_week_gbp": "", "solver_status": "FEASIBLE"}
+    kpis = {"b": _kpis(5, 0), "a": _kpis(5, 0), "none": blank}
+    assert recommend(kpis, ["b", "a", "none"], current=None).variant == "b"
+    assert whole_system_cost({"cost_per_week_gbp": "nan"}) is None
+    assert whole_system_cost({"cost_per_week_gbp": "7"}) == 7.0  # no bed-day cost: nothing added
+
+
+def test_from_kpis_csv_rows():
+    rows = [
+        {"kpi": "cost_per_week_gbp", "current": "100", "x": "90", "y": "95"},
+        {"kpi": "delayed_discharge_cost_per_week_gbp", "current": "0", "x": "20", "y": "0"},
+        {"kpi": "solver_status", "current": "EVALUATED", "x": "FEASIBLE", "y": "OPTIMAL"},
+    ]
+    assert recommend_from_table(rows, ["current", "x", "y"], current="current").variant == "y"
