@@ -51,8 +51,28 @@ def allocation_frame(outcome, data) -> pd.DataFrame:
             "remote": ["yes" if remote[c.zone] else "no" for c in data.clients],
             "hub_id": [hub_ids[h] if h >= 0 else "" for h in hub],
             "walking_reach": np.where(assigned, np.where(near, "yes", "no"), ""),
+            "exemption": _exemptions(outcome, data, provider, minutes),
         }
     )[schema.names(schema.ALLOCATION)]
+
+
+OWN_CHOICE = "own choice"
+TRAVEL_LIMIT = "travel limit"
+
+
+def _exemptions(outcome, data, provider: list[str], minutes: np.ndarray) -> list[str]:
+    """Why a client's allocation may look as if it breaks a rule: served by the provider it chose (zoning
+    leaves such clients out), or by today's provider beyond the travel limit (kept eligible)."""
+    limit = outcome.index.max_travel_minutes_per_visit
+    out = []
+    for client, prov, travel in zip(data.clients, provider, minutes, strict=True):
+        if prov and client.pinned and prov == client.current_provider:
+            out.append(OWN_CHOICE)
+        elif prov and prov == client.current_provider and travel > limit + 1e-6:
+            out.append(TRAVEL_LIMIT)
+        else:
+            out.append("")
+    return out
 
 
 def provider_table(outcomes: dict, data) -> pd.DataFrame:

@@ -40,6 +40,8 @@ class ProblemIndex:
     travel_approximate: bool = False
     hub_ids: tuple[str, ...] = ()
     hub_zones: tuple[str, ...] = ()  # the zone each hub lies in ("" outside every zone)
+    # The scenario's travel limit: a pair beyond it exists only for today's provider or the client's choice.
+    max_travel_minutes_per_visit: float = float("inf")
 
 
 def _bitmask(words) -> int:
@@ -130,6 +132,7 @@ def build_problem(
         travel_approximate=bool(getattr(travel, "approximate", False)),
         hub_ids=tuple(h.hub_id for h in ht.hubs),
         hub_zones=_hub_zones(data, ht),
+        max_travel_minutes_per_visit=float(max_travel_minutes_per_visit),
     )
     return problem, index
 

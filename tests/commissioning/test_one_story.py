@@ -1,0 +1,113 @@
+"""One story: every number the outputs print for a run agrees with kpis.json and the tables (issue 13).
+
+"Care hours" are billable hours (assessed weekly hours × carers per visit) everywhere. Checked on a small
+demo and on a scenario with many double-up visits and pinned clients, where billable and assessed hours
+differ most.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from commissioning.cli import main
+from commissioning.synthetic.generate import generate_scenario
+
+pytestmark = pytest.mark.slow
+TOLERANCE_HOURS = 0.051  # outputs print one decimal
+
+
+def _double_ups_and_pins(folder: Path) -> Path:
+    """A generated scenario whose clients have three times the double-up visits and pins of the default."""
+    data = folder / "data"
+    generate_scenario(data, n_clients=250, seed=7)
+    clients = pd.read_csv(data / "clients.csv", dtype=str, keep_default_na=False)
+    every_third = clients.index % 3 == 0
+    clients.loc[every_third, "carers_per_visit"] = "2"
+    every_ninth = (clients.index % 9 == 4) & (clients["current_provider"] != "")
+    clients.loc[every_ninth, "pinned"] = "yes"
+    clients.to_csv(data / "clients.csv", index=False)
+    scenario = folder / "scenario.toml"
+    scenario.write_text(textwrap.dedent("""\
+        data = "data"
+        [routing]
+        enabled = false
+        [[variants]]
+        name = "current"
+        mode = "current"
+        [[variants]]
+        name = "optimised"
+        mode = "optimised"
+        time_limit_s = 5.0
+        [[variants]]
+        name = "zoned"
+        mode = "zoned"
+        max_providers_per_zone = 2
+        time_limit_s = 5.0
+    """), encoding="utf-8")
+    return scenario
+
+
+@pytest.fixture(scope="module", params=["demo", "double_ups_and_pins"])
+def run(request, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp(request.param)
+    out = folder / "out"
+    if request.param == "demo":
+        assert main(["demo", "--clients", "300", "--time-limit", "5", "--out", str(out), "--quiet"]) == 0
+    else:
+        assert main(["run", str(_double_ups_and_pins(folder)), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def _allocation(out: Path, variant: str) -> pd.DataFrame:
+    return pd.read_csv(out / variant / "allocation.csv", dtype={"client_id": str, "provider_id": str},
+                       keep_default_na=False)
+
+
+def test_care_hours_are_billable_in_every_table(run):
+    kpis = json.loads((run / "kpis.json").read_text())
+    providers = pd.read_csv(run / "providers.csv", dtype={"provider_id": str})
+    zones = pd.read_csv(run / "zones.csv", dtype={"zone_id": str})
+    for variant in kpis["variants"]:
+        frame = _allocation(run, variant)
+        billable = frame["weekly_hours"] * frame["carers_per_visit"]
+        assert (frame["care_hours_per_week"] - billable).abs().max() < 1e-6
+        assigned = frame[frame["status"] == "assigned"]
+        by_provider = assigned.groupby("provider_id")["care_hours_per_week"].sum()
+        mine = providers[providers["variant"] == variant].set_index("provider_id")["care_hours"]
+        assert (mine.reindex(by_provider.index) - by_provider).abs().max() < TOLERANCE_HOURS
+        scenario = kpis["scenarios"][variant]
+        assert abs(scenario["care_hours_assigned"] - assigned["care_hours_per_week"].sum()) < TOLERANCE_HOURS
+        unmet = frame[frame["status"] != "assigned"]["care_hours_per_week"].sum()
+        assert abs(scenario["unmet_hours_per_week"] - unmet) < TOLERANCE_HOURS
+        patches = zones[zones["variant"] == variant]
+        assert abs(patches["care_hours"].sum() - scenario["care_hours_assigned"]) < TOLERANCE_HOURS
+        assert abs(patches["unmet_hours"].sum() - scenario["unmet_hours_per_week"]) < TOLERANCE_HOURS
+
+
+def test_exemptions_are_marked_so_zoning_and_the_travel_limit_do_not_look_broken(run):
+    """Clients served by the provider they chose are exempt from zoning; today's provider may stay beyond the
+    travel limit. allocation.csv says which, so the zoning limit holds on the rest and every client beyond
+    the limit is explained."""
+    kpis = json.loads((run / "kpis.json").read_text())
+    limit = kpis["assumptions"]["max_travel_minutes_per_visit"]
+    clients = pd.read_csv(run / "inputs" / "clients.csv", dtype=str, keep_default_na=False)
+    clients = clients.set_index("client_id")
+    for variant in kpis["variants"]:
+        frame = _allocation(run, variant)
+        frame["exemption"] = frame["exemption"].astype(str).replace("nan", "")
+        served = frame[frame["status"] == "assigned"]
+        beyond = served[pd.to_numeric(served["travel_minutes_per_visit"]) > limit + 0.01]
+        assert set(beyond["exemption"]) <= {"own choice", "travel limit"}, variant
+        marked = served[served["exemption"] != ""]
+        assert (marked["provider_id"] == marked["current_provider"]).all()
+        chose = clients.loc[served["client_id"], "pinned"].eq("yes").to_numpy()
+        assert ((served["exemption"] == "own choice").to_numpy() == chose).all()
+        k = kpis["assumptions"]["variants"][variant].get("max_providers_per_zone")
+        if k:
+            rest = served[served["exemption"] != "own choice"]
+            assert rest.groupby("zone")["provider_id"].nunique().max() <= k
