@@ -5,8 +5,8 @@
 Builds a run output folder per size without the solver (``tests/maps/run_fixture.py``: variants
 ``current`` = the generator's current allocation and ``zoned`` = nearest hub's provider per zone), writes
 every map with ``commissioning.report.run_maps.write_run_maps`` plus the provider view of the largest
-provider, and opens each file in headless Chromium (Debian's /usr/bin/chromium through PyPI playwright, CDN
-files answered from the npm copies of ``tests/fixtures/web/fetch_assets.sh``). Load time: from navigation
+provider, and opens each file in headless Chromium (Debian's /usr/bin/chromium through PyPI playwright; the
+pages inline their libraries, so every outside request is aborted). Load time: from navigation
 to the first drawn shapes of every map on the page. Exit status 1 if a file is over its limit.
 """
 
@@ -38,10 +38,11 @@ def load_times(paths: list[Path]) -> dict[Path, float]:
     """Seconds from navigation to drawn shapes, per file (empty if chromium or the assets are missing)."""
     from playwright.sync_api import sync_playwright
 
-    from tests.maps.web_assets import ensure_packages, npm_source, page_urls, serve
+    from tests.maps.web_assets import page_urls, serve
 
-    urls = set().union(*(page_urls(p.read_text(encoding="utf-8")) for p in paths))
-    ensure_packages({npm_source(u)[0] for u in urls if npm_source(u)})
+    outside = set().union(*(page_urls(p.read_text(encoding="utf-8")) for p in paths))
+    if outside:
+        raise SystemExit(f"pages must not load outside libraries: {sorted(outside)}")
     times, served, aborted = {}, [], []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -86,7 +87,7 @@ def main() -> int:
             if not args.no_browser:
                 try:
                     times = load_times(paths)
-                except Exception as error:  # no chromium, no npm: sizes are still worth printing
+                except Exception as error:  # no chromium: sizes are still worth printing
                     print(f"(no load times: {type(error).__name__}: {error})")
             print(f"\n{n:,} clients (scenario + run folder {built:.1f} s, maps written in {written:.1f} s)")
             print(f"{'file':<36} {'size':>9} {'load':>8}")

@@ -5,6 +5,7 @@ GeoDataFrames and plain values; nothing here reads or writes files. Writing a ru
 job (:mod:`commissioning.report.run_maps`).
 """
 
-from maps.render import comparison_map, coverage_map, provider_map, travel_map
+from maps.provider import provider_map
+from maps.render import comparison_map, coverage_map, travel_map
 
 __all__ = ["comparison_map", "coverage_map", "provider_map", "travel_map"]

@@ -25,15 +25,14 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from maps.offline import make_offline
+
 WGS84 = "EPSG:4326"
 SEA_COLOUR = "#dbe9f4"
 LAND_STYLE = {"fillColor": "#f4f1e8", "color": "#c8c2b0", "weight": 0.5, "fillOpacity": 1.0}
 NO_DATA = "#e0e0e0"
 LAND_ATTRIBUTION = "Coastline &copy; OpenStreetMap contributors (ODbL)"
 
-# folium's default page resources that only serve features these maps never use (glyphicon icons and
-# rotated awesome-markers); they are not on npm and would be one more request to fail offline.
-UNUSED_CSS = {"glyphicons_css", "awesome_rotate_css"}
 
 
 def esc(value: object) -> str:
@@ -101,11 +100,11 @@ PROVIDER_HOURS = BinnedScale(
     ("none", "under 10", "10–25", "25–50", "50–100", "100–200", "200 or more"),
     missing_label="no clients of yours",
 )
-GRID_CLIENTS = BinnedScale(
+GRID_CLIENTS = BinnedScale(  # squares of fewer than 3 clients are never drawn (maps.privacy)
     "Your clients per square (count)",
-    (1, 2, 4, 8, 16, math.inf),
-    ("#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177"),
-    ("1", "2–3", "4–7", "8–15", "16 or more"),
+    (3, 4, 8, 16, math.inf),
+    ("#f768a1", "#dd3497", "#ae017e", "#7a0177"),
+    ("3", "4–7", "8–15", "16 or more"),
 )
 
 # 20 distinguishable colours (Tableau 20); providers keep theirs across maps by their table order.
@@ -242,29 +241,68 @@ def zone_style(colour_property: str = "fill", opacity: float = 0.75) -> Callable
 # ----------------------------------------------------------------------------------------------------
 
 
+FADE_STEPS = 4
+
+
 @lru_cache(maxsize=8)
-def _land_geojson(wkb: bytes, tolerance: float, min_area: float) -> str:
-    land = shapely.from_wkb(wkb)
+def _land_geojson(land_wkb: bytes, focus_wkb: bytes | None, tolerance: float, near: float,
+                  fade: float) -> str:
+    """The land as a GeoJSON FeatureCollection with no clipping frame: the land within ``near`` degrees
+    of ``focus`` (the patches) drawn solid with its coastline, then bands out to ``near + fade`` degrees
+    drawn ever more transparent, and nothing beyond: the land fades out around the region instead of
+    ending in the straight edges of a bounding box. Without ``focus``, the land is drawn solid and only
+    its coastline is outlined (no stroke along the edges where the data was cut)."""
+    land = shapely.from_wkb(land_wkb)
+    minx, miny, maxx, maxy = land.bounds
     land = shapely.simplify(land, tolerance, preserve_topology=True)
-    parts = [g for g in getattr(land, "geoms", [land]) if g.geom_type == "Polygon" and g.area >= min_area]
-    land = shapely.set_precision(shapely.MultiPolygon(parts), 1e-4) if parts else shapely.MultiPolygon()
-    return shapely.to_geojson(land)
+    parts = [
+        g for g in getattr(land, "geoms", [land]) if g.geom_type == "Polygon" and g.area >= 2 * tolerance**2
+    ]
+    land = shapely.MultiPolygon(parts) if parts else shapely.MultiPolygon()
+    cut = shapely.box(minx, miny, maxx, maxy).exterior.buffer(tolerance)
+    bands = [(land, 1.0)]
+    if focus_wkb is not None:
+        focus = shapely.simplify(shapely.from_wkb(focus_wkb), tolerance)
+        rings = [focus.buffer(near + fade * i / FADE_STEPS, 4) for i in range(FADE_STEPS + 1)]
+        bands = [(land.intersection(rings[0]), 1.0)] + [
+            (land.intersection(outer.difference(inner)), round(1.0 - (i + 1) / (FADE_STEPS + 1), 2))
+            for i, (inner, outer) in enumerate(zip(rings, rings[1:], strict=False))
+        ]
+        cut = cut.union(rings[0].exterior.buffer(tolerance) if rings[0].geom_type == "Polygon"
+                        else rings[0].boundary.buffer(tolerance))
+    fill = dict(LAND_STYLE, stroke=False)
+    features = [
+        {"type": "Feature", "properties": {"style": dict(fill, fillOpacity=opacity)},
+         "geometry": json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-4)))}
+        for geom, opacity in bands if not geom.is_empty
+    ]
+    coast = shapely.set_precision(bands[0][0].boundary.difference(cut), 1e-4)
+    line = {"color": LAND_STYLE["color"], "weight": LAND_STYLE["weight"], "fill": False}
+    features.append({"type": "Feature", "properties": {"style": line},
+                     "geometry": json.loads(shapely.to_geojson(coast))})
+    return json.dumps({"type": "FeatureCollection", "features": features})
 
 
-def land_layer(land, bounds=None, *, tolerance: float = 0.002, margin: float = 0.15):
-    """The land polygons (simplified, clipped to ``bounds`` + ``margin``) as the map's background."""
+def land_layer(land, bounds=None, *, focus=None, tolerance: float = 0.002, near: float = 0.03,
+               fade: float = 0.09):
+    """The land polygons (simplified) as the map's background, without a clipping frame: with ``focus``
+    (the patches' outline, WGS84) the land fades out from ``near`` to ``near + fade`` degrees around it;
+    ``bounds`` (minx, miny, maxx, maxy) only cuts away land far off the map (2 degrees beyond)."""
     if land is None or shapely.is_empty(land):
         return None
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
-        land = shapely.clip_by_rect(land, minx - margin, miny - margin, maxx + margin, maxy + margin)
-    geometry = json.loads(_land_geojson(shapely.to_wkb(land), tolerance, (tolerance**2) * 2))
-    data = {
-        "type": "FeatureCollection",
-        "features": [{"type": "Feature", "properties": {}, "geometry": geometry}],
-    }
+        land = shapely.clip_by_rect(land, minx - 2.0, miny - 2.0, maxx + 2.0, maxy + 2.0)
+        if shapely.is_empty(land):
+            return None
+    focus_wkb = None if focus is None or shapely.is_empty(focus) else shapely.to_wkb(focus)
+    data = json.loads(_land_geojson(shapely.to_wkb(land), focus_wkb, tolerance, near, fade))
     return folium.GeoJson(
-        data, name=esc("Land"), style_function=lambda _f: dict(LAND_STYLE), control=False, interactive=False
+        data,
+        name=esc("Land"),
+        style_function=lambda f: f["properties"]["style"],
+        control=False,
+        interactive=False,
     )
 
 
@@ -372,8 +410,9 @@ def new_map(bounds, *, tiles: str | None = None, **kwargs) -> folium.Map:
     return m
 
 
-def strip_unused_resources(m: folium.Map) -> None:
-    m.default_css = [(name, url) for name, url in m.default_css if name not in UNUSED_CSS]
+def strip_unused_resources(m: folium.Map, *, sync: bool = False) -> None:
+    """No CDN links: the shipped Leaflet (and Leaflet.Sync if ``sync``) is inlined into the page."""
+    make_offline(m, sync=sync)
 
 
 def finish_map(m: folium.Map, *, title: str, subtitle: str | None = None) -> None:
@@ -393,13 +432,28 @@ def normalise_allocation(allocation: pd.DataFrame) -> pd.DataFrame:
     for column in ("client_id", "provider_id", "status", "zone", "moved", "reason", "funder"):
         if column in a.columns:
             a[column] = a[column].astype(object).where(a[column].notna(), "").astype(str).str.strip()
-    for column in ("weekly_hours", "visits_per_week", "travel_minutes_per_visit", "carers_per_visit"):
+    for column in ("weekly_hours", "visits_per_week", "travel_minutes_per_visit", "carers_per_visit",
+                   "care_hours_per_week"):
         if column in a.columns:
             a[column] = pd.to_numeric(a[column], errors="coerce").astype(float)
+    a["care_hours"] = care_hours(a)
     if "status" not in a.columns:
         a["status"] = np.where(a["provider_id"] != "", "assigned", "unmet")
     a["assigned"] = (a["status"].str.lower() == "assigned") & (a["provider_id"] != "")
     return a
+
+
+def care_hours(a: pd.DataFrame) -> pd.Series:
+    """Billable care hours per week of each row: ``care_hours_per_week`` where the table has it, else
+    assessed ``weekly_hours`` × ``carers_per_visit`` (1 where missing): what "care hours" means in every
+    output (commissioning/results/schema.py)."""
+    weekly = pd.to_numeric(a.get("weekly_hours", pd.Series(np.nan, index=a.index)), errors="coerce")
+    carers = pd.to_numeric(a.get("carers_per_visit", pd.Series(1.0, index=a.index)), errors="coerce")
+    derived = weekly.astype(float) * carers.fillna(1.0).astype(float)
+    if "care_hours_per_week" not in a.columns:
+        return derived.fillna(0.0)
+    given = pd.to_numeric(a["care_hours_per_week"], errors="coerce").astype(float)
+    return given.where(given.notna(), derived).fillna(0.0)
 
 
 def zone_summary(zones, allocation: pd.DataFrame, providers: pd.DataFrame) -> pd.DataFrame:
@@ -432,7 +486,7 @@ def zone_summary(zones, allocation: pd.DataFrame, providers: pd.DataFrame) -> pd
             )
             continue
         assigned = g[g["assigned"]]
-        hours = assigned.groupby("provider_id")["weekly_hours"].sum().sort_index()
+        hours = assigned.groupby("provider_id")["care_hours"].sum().sort_index()
         hours = hours.sort_values(ascending=False, kind="stable")
         visits = assigned["visits_per_week"].fillna(0.0)
         minutes = assigned["travel_minutes_per_visit"]
@@ -446,7 +500,7 @@ def zone_summary(zones, allocation: pd.DataFrame, providers: pd.DataFrame) -> pd
                 "clients": int(len(g)),
                 "clients_unmet": int((~g["assigned"]).sum()),
                 "care_hours": care,
-                "unmet_hours": float(g.loc[~g["assigned"], "weekly_hours"].sum()),
+                "unmet_hours": float(g.loc[~g["assigned"], "care_hours"].sum()),
                 "providers": int(len(hours)),
                 "provider_hours": {str(p): float(h) for p, h in hours.items()},
                 "lead_provider": str(hours.index[0]) if len(hours) else "",

@@ -5,7 +5,8 @@ out; nothing is read or written here. Inputs:
 
 * ``zones``: GeoDataFrame with ``zone_id`` and ``name`` (any CRS; reprojected to WGS84).
 * ``allocation``: a ``<variant>/allocation.csv`` table (``client_id, provider_id, status, zone,
-  travel_minutes_per_visit, moved, weekly_hours, visits_per_week, ...``).
+  travel_minutes_per_visit, moved, weekly_hours, care_hours_per_week, visits_per_week, ...``). Every
+  "care hours" figure is billable: ``care_hours_per_week`` (weekly hours × carers per visit).
 * ``providers``: ``provider_id, name, base_lon, base_lat`` (``providers.csv`` of the scenario).
 * ``hubs``: ``hub_id, provider_id, lon, lat, carers`` or ``None`` (a hub at each base).
 * ``ferries``: GeoDataFrame of lines with ``name`` (see :func:`geodata.region.ferry_routes`), optional.
@@ -26,12 +27,11 @@ import shapely
 from folium.plugins import DualMap
 
 from geodata.geometry import haversine_km
+from maps.changes import changed_patches_layer, moved_clients, moved_grid_layer, moved_per_zone, patch_changes
 from maps.errors import MapError
 from maps.layers import (
     FRAGMENTATION,
-    GRID_CLIENTS,
     LAND_ATTRIBUTION,
-    PROVIDER_HOURS,
     TRAVEL,
     UNMET,
     WGS84,
@@ -49,13 +49,14 @@ from maps.layers import (
     provider_colours,
     representative_points,
     scale_legend,
-    strip_unused_resources,
     title_html,
     zone_style,
     zone_summary,
 )
+from maps.offline import make_offline
+from maps.places import place_labels_layer
+from maps.privacy import MIN_COUNT, check_min_count, count_text
 
-SYNC_JS = "https://cdn.jsdelivr.net/npm/leaflet.sync@0.2.4/L.Map.Sync.js"
 ZONE_TOLERANCE = 0.0003  # degrees (~30 m): display simplification of zone polygons
 ZONE_PRECISION = 1e-4  # degrees (~10 m)
 
@@ -316,10 +317,15 @@ def _base(zones, tiles, land):
     zones = _zones_wgs84(zones)
     bounds = _bounds(zones)
     m = new_map(bounds, tiles=tiles)
-    background = land_layer(land, bounds)
+    background = land_layer(land, bounds, focus=_outline(zones))
     if background is not None:
         background.add_to(m)
     return zones, bounds, m
+
+
+def _outline(zones: gpd.GeoDataFrame):
+    """All the patches as one shape: the land background fades out around it."""
+    return shapely.union_all(shapely.simplify(np.asarray(zones.geometry.values, dtype=object), 0.002))
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -333,6 +339,7 @@ def coverage_map(
     providers,
     hubs=None,
     *,
+    places=None,
     ferries=None,
     land=None,
     hub_loads: pd.DataFrame | None = None,
@@ -388,6 +395,7 @@ def coverage_map(
             "Hub load (carers' hours used)", list(HUB_USE_COLOURS),
             "Circles sized by carers; a thick black ring: the hub is short of carers (see the tooltip)."))
     _bases_layer(providers, colours).add_to(m)
+    place_labels_layer(zones, places).add_to(m)
     finish_map(m, title=title, subtitle=subtitle)
     return m
 
@@ -402,11 +410,11 @@ def hub_zone_flows(zones, allocation, providers, hubs) -> pd.DataFrame:
     hub nearest to the zone (by straight line to a point inside the zone)."""
     points = representative_points(zones)
     a = allocation[allocation["assigned"]]
-    hours = a.groupby(["provider_id", "zone"], sort=True)["weekly_hours"].sum().reset_index()
+    hours = a.groupby(["provider_id", "zone"], sort=True)["care_hours"].sum().reset_index()
     rows = []
     for row in hours.itertuples(index=False):
         own = hubs[hubs["provider_id"] == row.provider_id]
-        if own.empty or row.zone not in points or row.weekly_hours <= 0:
+        if own.empty or row.zone not in points or row.care_hours <= 0:
             continue
         lon, lat = points[row.zone]
         km = haversine_km(own["lon"], own["lat"], lon, lat)
@@ -416,7 +424,7 @@ def hub_zone_flows(zones, allocation, providers, hubs) -> pd.DataFrame:
                 "hub_id": hub["hub_id"],
                 "provider_id": row.provider_id,
                 "zone_id": row.zone,
-                "hours": float(row.weekly_hours),
+                "hours": float(row.care_hours),
                 "km": float(np.min(km)),
                 "hub_lon": float(hub["lon"]),
                 "hub_lat": float(hub["lat"]),
@@ -445,6 +453,7 @@ def travel_map(
     hubs=None,
     *,
     clients=None,
+    places=None,
     ferries=None,
     land=None,
     title: str = "Travel",
@@ -513,6 +522,11 @@ def travel_map(
                 "opacity": 0.7,
             },
         )
+        shown = [p for p in providers["provider_id"] if p in set(flows["provider_id"])]
+        key = legend_html(
+            "Provider key (colour of lines, hubs and bases)",
+            [(colours[p], f"{names[p]} ({p})") for p in shown],
+        )
         _add_with_legend(
             m,
             layer,
@@ -520,14 +534,16 @@ def travel_map(
                 "Hub-to-zone flows",
                 [("#555555", "line width ∝ √ care hours per week")],
                 f"Widest line: {fmt(top)} hours per week. Each provider's hours in a zone are drawn from "
-                "its nearest staff hub; colour = provider.",
-            ),
+                "its nearest staff hub; colour = provider (key below).",
+            )
+            + f"<div style='margin-top:6px'>{key}</div>",
         )
     ferry = _ferry_layer(ferries)
     if ferry is not None:
         ferry.add_to(m)
     _hubs_layer(hubs, names, colours).add_to(m)
     _bases_layer(providers, colours).add_to(m)
+    place_labels_layer(zones, places).add_to(m)
     finish_map(m, title=title, subtitle=subtitle)
     return m
 
@@ -586,232 +602,97 @@ def comparison_map(
     providers,
     hubs=None,
     *,
+    clients=None,
+    places=None,
     ferries=None,
     land=None,
     title: str | None = None,
     tiles: str | None = None,
+    grid_km: float = 2.0,
+    min_count: int = MIN_COUNT,
 ) -> DualMap:
     """Two variants side by side, panning and zooming together, with the same layers, colour scales and
-    legends on both sides (fixed bins, so equal values always get equal colours)."""
+    legends on both sides (fixed bins, so equal values always get equal colours), plus what changes: the
+    patches that change hands (lead provider or provider set), the clients whose provider differs (per
+    ``grid_km`` square if ``clients`` gives homes; squares under ``min_count`` clients not drawn) and
+    place labels (patch names and ``places``: ``name, lon, lat``)."""
+    min_count = check_min_count(min_count)
     providers = _providers(providers)
     zones = _zones_wgs84(zones)
     minx, miny, maxx, maxy = _bounds(zones)
     names = dict(zip(providers["provider_id"], providers["name"], strict=True))
-    colours = provider_colours(providers)
+    left_a, right_a = normalise_allocation(left_allocation), normalise_allocation(right_allocation)
+    moved = moved_clients(left_a, right_a, clients)
+    changes = patch_changes(zones["zone_id"], left_a, right_a)
+    common = {
+        "zones": zones, "providers": providers, "names": names, "places": places, "ferries": ferries,
+        "land": land, "bounds": (minx, miny, maxx, maxy), "min_count": min_count,
+        "moved_per_zone": moved_per_zone(moved), "pair": (left_name, right_name),
+        "changes": lambda: changed_patches_layer(zones, changes, names, left_name, right_name,
+                                                 ZONE_TOLERANCE, ZONE_PRECISION),
+        "moved": lambda: moved_grid_layer(moved, grid_km, min_count, left_name, right_name)
+        if clients is not None else (None, ""),
+    }  # layers are built once per side: a folium element belongs to one map
     dual = DualMap(
         location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=tiles, control_scale=True
     )
     dual.fit_bounds([[miny, minx], [maxy, maxx]])
-    # A pinned npm release of Leaflet.Sync instead of folium's unversioned GitHub URL.
-    dual.default_js = [("Leaflet.Sync", SYNC_JS)]
-    for side, name, allocation in (
-        (dual.m1, left_name, left_allocation),
-        (dual.m2, right_name, right_allocation),
-    ):
-        strip_unused_resources(side)
-        background = land_layer(land, (minx, miny, maxx, maxy))
-        if background is not None:
-            background.add_to(side)
-        allocation = normalise_allocation(allocation)
-        frame = _zone_frame(zones, zone_summary(zones, allocation, providers), names)
-        frame["tooltip"] = [f"<div style='color:#444'><b>{esc(name)}</b></div>{t}" for t in frame["tooltip"]]
-        fragmentation = [
-            FRAGMENTATION.colour(v) if c else FRAGMENTATION.colour(None)
-            for v, c in zip(frame["providers"], frame["clients"], strict=True)
-        ]
-        _add_with_legend(
-            side,
-            _choropleth(frame, fragmentation, name="Providers per zone (fragmentation)", show=True),
-            scale_legend(FRAGMENTATION),
-        )
-        unmet = [
-            UNMET.colour(v) if c else UNMET.colour(None)
-            for v, c in zip(frame["unmet_hours"], frame["clients"], strict=True)
-        ]
-        _add_with_legend(
-            side,
-            _choropleth(frame, unmet, name="Unmet care per zone (hours per week)", show=False),
-            scale_legend(UNMET),
-        )
-        travel = [TRAVEL.colour(v) for v in frame["travel_minutes_per_visit"]]
-        _add_with_legend(
-            side,
-            _choropleth(frame, travel, name="Travel per visit by zone (minutes)", show=False),
-            scale_legend(TRAVEL),
-        )
-        ferry = _ferry_layer(ferries)
-        if ferry is not None:
-            ferry.add_to(side)
-        _bases_layer(providers, colours).add_to(side)
-        heading = f"{title}: {name}" if title else name
-        MapControl(title_html(heading), position="bottomleft", attribution=LAND_ATTRIBUTION).add_to(side)
-        folium.LayerControl(collapsed=False, position="topright").add_to(side)
+    dual.default_js = []  # Leaflet.Sync is inlined with Leaflet (maps/assets), not fetched from GitHub
+    for side, name, allocation in ((dual.m1, left_name, left_a), (dual.m2, right_name, right_a)):
+        _comparison_side(side, name, allocation, title=title, **common)
     return dual
 
 
-# ----------------------------------------------------------------------------------------------------
-# Provider view
-# ----------------------------------------------------------------------------------------------------
+def _comparison_choropleths(side, frame) -> None:
+    fragmentation = [
+        FRAGMENTATION.colour(v) if c else FRAGMENTATION.colour(None)
+        for v, c in zip(frame["providers"], frame["clients"], strict=True)
+    ]
+    _add_with_legend(
+        side,
+        _choropleth(frame, fragmentation, name="Providers per zone (fragmentation)", show=True),
+        scale_legend(FRAGMENTATION),
+    )
+    unmet = [
+        UNMET.colour(v) if c else UNMET.colour(None)
+        for v, c in zip(frame["unmet_hours"], frame["clients"], strict=True)
+    ]
+    _add_with_legend(
+        side,
+        _choropleth(frame, unmet, name="Unmet care per zone (hours per week)", show=False),
+        scale_legend(UNMET),
+    )
+    travel = [TRAVEL.colour(v) for v in frame["travel_minutes_per_visit"]]
+    _add_with_legend(
+        side,
+        _choropleth(frame, travel, name="Travel per visit by zone (minutes)", show=False),
+        scale_legend(TRAVEL),
+    )
 
 
-def provider_map(
-    provider_id: str,
-    zones,
-    allocation,
-    providers,
-    hubs=None,
-    clients=None,
-    *,
-    ferries=None,
-    land=None,
-    variant: str | None = None,
-    grid_km: float = 1.0,
-    tiles: str | None = None,
-) -> folium.Map:
-    """One provider's own clients (counts per ``grid_km`` square and per zone) and coverage.
-
-    Nothing of any other provider reaches the page: the tables are cut down to this provider's rows
-    before anything is drawn (no other client ids, names, hubs or hours), and client positions are
-    only ever shown as counts per grid square, never as points.
-    """
-    providers = _providers(providers)
-    provider_id = str(provider_id)
-    if provider_id not in set(providers["provider_id"]):
-        valid = ", ".join(sorted(providers["provider_id"]))
-        raise MapError(f"unknown provider {provider_id!r}; valid provider ids: {valid}")
-    # --- cut everything down to this provider first ---
-    me = providers[providers["provider_id"] == provider_id].reset_index(drop=True)
-    own_hubs = _hubs(None if hubs is None else hubs[hubs["provider_id"].astype(str) == provider_id], me)
-    allocation = normalise_allocation(allocation)
-    own = allocation[allocation["assigned"] & (allocation["provider_id"] == provider_id)].copy()
-    own_positions = None
-    if clients is not None:
-        wanted = set(own["client_id"])
-        mine = clients[clients["client_id"].astype(str).isin(wanted)]
-        own_positions = _client_positions(own, mine)
-    del allocation, clients, providers, hubs  # from here on, only this provider's rows exist
-    # --- draw ---
-    name = str(me.loc[0, "name"])
-    zones = _zones_wgs84(zones)
-    colours = {provider_id: "#08519c"}
-    frame = _own_zone_frame(zones, own)
-    m = new_map(_own_bounds(frame, own_hubs), tiles=tiles)
-    background = land_layer(land, _bounds(zones))
+def _comparison_side(side, name, allocation, *, zones, providers, names, places, ferries, land, bounds,
+                     min_count, moved_per_zone, pair, changes, moved, title) -> None:
+    make_offline(side, sync=True)
+    background = land_layer(land, bounds, focus=_outline(zones))
     if background is not None:
-        background.add_to(m)
-    data = feature_collection(
-        frame,
-        html_columns=("tooltip", "popup"),
-        columns=["zone_id", "name", "clients", "hours", "fill", "tooltip", "popup"],
-        tolerance=ZONE_TOLERANCE,
-        precision=ZONE_PRECISION,
-    )
-    zone_layer = geojson_layer(
-        data,
-        name="Your care hours per zone (hours per week)",
-        style=zone_style("fill"),
-        popup_field="popup",
-        highlight=True,
-    )
-    _add_with_legend(m, zone_layer, scale_legend(PROVIDER_HOURS))
-    if own_positions is not None and len(own_positions):
-        _add_own_grid(m, own_positions, grid_km)
+        background.add_to(side)
+    frame = _zone_frame(zones, zone_summary(zones, allocation, providers), names)
+    differs = f"Clients whose provider differs ({esc(pair[0])} → {esc(pair[1])})"
+    frame["tooltip"] = [
+        f"<div style='color:#444'><b>{esc(name)}</b></div>{t}{differs}: "
+        f"{count_text(moved_per_zone.get(z, 0), min_count)}"
+        for z, t in zip(frame["zone_id"], frame["tooltip"], strict=True)
+    ]
+    _comparison_choropleths(side, frame)
+    for build in (changes, moved):
+        layer, legend = build()
+        if layer is not None:
+            _add_with_legend(side, layer, legend)
     ferry = _ferry_layer(ferries)
     if ferry is not None:
-        ferry.add_to(m)
-    _hubs_layer(own_hubs, {provider_id: name}, colours, name="Your staff hubs").add_to(m)
-    _bases_layer(me, colours, name="Your office base").add_to(m)
-    subtitle = f"{len(own)} clients, {fmt(float(own['weekly_hours'].sum()))} care hours per week" + (
-        f" ({variant})" if variant else ""
-    )
-    finish_map(m, title=f"{name} ({provider_id})", subtitle=subtitle)
-    return m
-
-
-def _own_zone_stats(g: pd.DataFrame | None) -> dict:
-    """One provider's clients, hours, gains and visit-weighted travel in one zone (``g``: its rows)."""
-    if g is None:
-        return {"clients": 0, "hours": 0.0, "gained": 0, "travel": math.nan, "ids": ""}
-    visits = g["visits_per_week"].fillna(0.0)
-    ok = g["travel_minutes_per_visit"].notna() & (visits > 0)
-    travel = (
-        float((g.loc[ok, "travel_minutes_per_visit"] * visits[ok]).sum() / visits[ok].sum())
-        if ok.any()
-        else math.nan
-    )
-    gained = int((g["moved"].str.lower().isin({"yes", "true", "1"})).sum()) if "moved" in g else 0
-    return {
-        "clients": len(g),
-        "hours": float(g["weekly_hours"].sum()),
-        "gained": gained,
-        "travel": travel,
-        "ids": ", ".join(esc(c) for c in sorted(g["client_id"])),
-    }
-
-
-def _own_zone_frame(zones: gpd.GeoDataFrame, own: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Every zone with the provider's own figures, fill colour, tooltip and popup (its client ids)."""
-    per_zone = {z: g for z, g in own.groupby("zone", sort=False)}
-    rows = [_own_zone_stats(per_zone.get(zone.zone_id)) for zone in zones.itertuples(index=False)]
-    frame = zones[["zone_id", "name", "geometry"]].copy()
-    stats = pd.DataFrame(rows)
-    for column in stats.columns:
-        frame[column] = stats[column].to_numpy()
-    frame["fill"] = [
-        PROVIDER_HOURS.colour(h) if c else PROVIDER_HOURS.colour(None)
-        for h, c in zip(frame["hours"], frame["clients"], strict=True)
-    ]
-    frame["tooltip"] = [
-        f"<b>{esc(r.name)}</b> <span style='color:#666'>({esc(r.zone_id)})</span><br>"
-        + (
-            f"Your clients: {r.clients} ({r.gained} new to you vs current)<br>"
-            f"Your care: {fmt(r.hours)} hours per week<br>"
-            f"Your travel: {fmt(r.travel)} minutes per visit<br><i>Click for the client list</i>"
-            if r.clients
-            else "No clients of yours"
-        )
-        for r in frame.itertuples(index=False)
-    ]
-    frame["popup"] = [
-        f"<b>Your clients in {esc(r.name)}</b><br>{r.ids}" if r.clients else f"<b>{esc(r.name)}</b>"
-        for r in frame.itertuples(index=False)
-    ]
-    return frame
-
-
-def _own_bounds(frame: gpd.GeoDataFrame, own_hubs: pd.DataFrame) -> tuple[float, float, float, float]:
-    """The zones the provider serves (all zones if none) and its hubs: where its map opens."""
-    served = frame[frame["clients"] > 0]
-    focus = served if len(served) else frame
-    minx, miny, maxx, maxy = (float(v) for v in focus.total_bounds)
-    if len(own_hubs):
-        minx, maxx = min(minx, own_hubs["lon"].min()), max(maxx, own_hubs["lon"].max())
-        miny, maxy = min(miny, own_hubs["lat"].min()), max(maxy, own_hubs["lat"].max())
-    return minx, miny, maxx, maxy
-
-
-def _add_own_grid(m: folium.Map, own_positions: pd.DataFrame, grid_km: float) -> None:
-    """The provider's client homes as counts per ``grid_km`` square (never as points)."""
-    cells = grid_cells(
-        own_positions["lon"],
-        own_positions["lat"],
-        grid_km,
-        {"hours": own_positions["weekly_hours"].fillna(0.0)},
-    )
-    cells["fill"] = [GRID_CLIENTS.colour(c) for c in cells["count"]]
-    cells["tooltip"] = [
-        f"{r.count} client{'s' if r.count != 1 else ''} of yours<br>{fmt(r.hours)} care hours per week"
-        for r in cells.itertuples(index=False)
-    ]
-    grid = geojson_layer(
-        feature_collection(
-            cells[["count", "fill", "tooltip", "geometry"]], html_columns=("tooltip",), precision=1e-5
-        ),
-        name=f"Your clients ({grid_km:g} km squares)",
-        style=zone_style("fill", opacity=0.9),
-    )
-    _add_with_legend(
-        m,
-        grid,
-        scale_legend(GRID_CLIENTS, f"Client homes are shown only as counts per {grid_km:g} km square."),
-    )
+        ferry.add_to(side)
+    _bases_layer(providers, provider_colours(providers)).add_to(side)
+    place_labels_layer(zones, places).add_to(side)
+    heading = f"{title}: {name}" if title else name
+    MapControl(title_html(heading), position="bottomleft", attribution=LAND_ATTRIBUTION).add_to(side)
+    folium.LayerControl(collapsed=False, position="topright").add_to(side)

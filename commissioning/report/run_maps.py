@@ -6,14 +6,21 @@ render functions of :mod:`maps` and written here.
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pandas as pd
 
 from commissioning.errors import CareCommissioningError
 from commissioning.results.folder import write_text_file
 from commissioning.results.read import CURRENT, load_run
+from commissioning.results.recommend import recommend_from_table
+from maps import comparison_map, coverage_map, provider_map, travel_map
+from maps.errors import MapError
 from maps.layers import esc
-from maps.render import comparison_map, coverage_map, provider_map, travel_map
+from maps.privacy import MIN_COUNT
 
 
 def safe_slug(name: str) -> str:
@@ -36,13 +43,29 @@ def comparison_pairs(variants: list[str]) -> list[tuple[str, str]]:
     return [(variants[0], variants[1])] if len(variants) >= 2 else []
 
 
+def place_names(run) -> pd.DataFrame | None:
+    """The towns of the run's region (``name, lon, lat``) for the maps' place labels; None if the run
+    has no embedded region."""
+    if not run.region_key:
+        return None
+    from geodata.errors import GeodataError
+    from geodata.region import load_region
+
+    try:
+        places = load_region(run.region_key).places
+    except GeodataError:
+        return None
+    towns = places[places["in_region"] & (places["kind"].astype(str) == "town")]
+    return towns[["name", "lon", "lat"]].reset_index(drop=True)
+
+
 def write_run_maps(out_dir: str | Path, *, tiles: str | None = None) -> list[Path]:
     """Write ``OUT/maps/coverage_<v>.html``, ``travel_<v>.html`` for every variant and
     ``compare_<a>_vs_<b>.html`` (current against each other variant, or the first two variants if there
     is no ``current``). Returns the paths written, in that order."""
     run = load_run(out_dir)
     maps_dir = run.out_dir / "maps"
-    common = {"ferries": run.ferries, "land": run.land, "tiles": tiles}
+    common = {"ferries": run.ferries, "land": run.land, "tiles": tiles, "places": place_names(run)}
     allocations = {v: run.allocation(v) for v in run.variants}
     written: list[Path] = []
     for variant in run.variants:
@@ -78,6 +101,7 @@ def write_run_maps(out_dir: str | Path, *, tiles: str | None = None) -> list[Pat
             run.zones,
             run.providers,
             run.hubs,
+            clients=run.clients,
             title=None,
             **common,
         )
@@ -86,8 +110,41 @@ def write_run_maps(out_dir: str | Path, *, tiles: str | None = None) -> list[Pat
     return written
 
 
-def default_variant(variants: list[str]) -> str:
+def default_variant(variants: list[str], out_dir: str | Path | None = None) -> str:
+    """The variant the run recommends (:func:`commissioning.results.recommend.recommend_from_table` over
+    ``OUT/kpis.csv``); without kpis.csv or a recommendation: ``zoned`` if present, else the last."""
+    recommended = recommended_variant(out_dir, variants) if out_dir is not None else None
+    if recommended:
+        return recommended
     return "zoned" if "zoned" in variants else variants[-1]
+
+
+def recommended_variant(out_dir: str | Path, variants: list[str]) -> str | None:
+    path = Path(out_dir) / "kpis.csv"
+    if not path.is_file():
+        return None
+    try:
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")
+    except (OSError, ValueError, pd.errors.ParserError):
+        return None
+    current = CURRENT if CURRENT in variants else None
+    return recommend_from_table(rows, variants, current).variant
+
+
+def run_date(out_dir: str | Path) -> str:
+    """The day of the run: kpis.json's ``run_date`` (or ``run_at``, ``created``), else the day kpis.json
+    (or the folder) was last written, in UTC."""
+    out_dir = Path(out_dir)
+    path = out_dir / "kpis.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = {}
+    for key in ("run_date", "run_at", "created"):
+        if isinstance(doc, dict) and isinstance(doc.get(key), str) and doc[key].strip():
+            return doc[key].strip()[:10]
+    stamp = (path if path.is_file() else out_dir).stat().st_mtime
+    return datetime.fromtimestamp(stamp, tz=UTC).strftime("%Y-%m-%d")
 
 
 def write_provider_map(
@@ -97,29 +154,42 @@ def write_provider_map(
     *,
     variant: str | None = None,
     grid_km: float = 1.0,
+    min_count: int = MIN_COUNT,
     tiles: str | None = None,
 ) -> Path:
-    """Write one provider's own view of ``variant`` (default: ``zoned`` if present, else the last)."""
+    """Write one provider's own view of ``variant`` (default: the variant the run recommends) with its
+    gains and losses against today's allocation (``current``), the run date in the title, and client
+    counts under ``min_count`` suppressed."""
     run = load_run(out_dir)
     ids = sorted(run.providers["provider_id"].astype(str))
     if str(provider_id) not in ids:
         raise CareCommissioningError(
             f"unknown provider {provider_id!r}; valid provider ids: {', '.join(ids)}"
         )
-    variant = variant or default_variant(run.variants)
-    m = provider_map(
-        provider_id,
-        run.zones,
-        run.allocation(variant),
-        run.providers,
-        run.hubs,
-        run.clients,
-        ferries=run.ferries,
-        land=run.land,
-        variant=variant,
-        grid_km=grid_km,
-        tiles=tiles,
-    )
+    recommended = recommended_variant(run.out_dir, run.variants)
+    variant = variant or default_variant(run.variants, run.out_dir)
+    baseline = run.allocation(CURRENT) if CURRENT in run.variants and variant != CURRENT else None
+    try:
+        m = provider_map(
+            provider_id,
+            run.zones,
+            run.allocation(variant),
+            run.providers,
+            run.hubs,
+            run.clients,
+            baseline=baseline,
+            baseline_name=CURRENT,
+            places=place_names(run),
+            ferries=run.ferries,
+            land=run.land,
+            variant=f"{variant} (recommended)" if variant == recommended else variant,
+            run_date=run_date(run.out_dir),
+            grid_km=grid_km,
+            min_count=min_count,
+            tiles=tiles,
+        )
+    except MapError as error:
+        raise CareCommissioningError(str(error)) from None
     name = dict(zip(run.providers["provider_id"], run.providers["name"], strict=True))[str(provider_id)]
     root = m.get_root()
     root.title = esc(f"{name}: {variant}")

@@ -21,6 +21,7 @@ week per such client; cost per week = bed-days × bed-day cost (unconfirmed: set
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,7 @@ def build_kpis(
         "scenario_name": scenario.name,
         "description": scenario.description,
         "software": f"care-commissioning {__version__}",
+        "run_date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),  # measured: never repeats
         "travel_model": "approximate" if travel_approximate else "network",
         "data": {"region": data.region, **data.counts(), "dataset": dict(data.dataset)},
         "current_variant": current_name,

@@ -111,3 +111,48 @@ def test_exemptions_are_marked_so_zoning_and_the_travel_limit_do_not_look_broken
         if k:
             rest = served[served["exemption"] != "own choice"]
             assert rest.groupby("zone")["provider_id"].nunique().max() <= k
+
+
+def _visible_text(path: Path) -> str:
+    """The page's text, including what its scripts write (map titles and legends are JSON strings there)."""
+    import html
+    import re
+
+    page = re.sub(r"<style\b.*?</style>", " ", path.read_text(encoding="utf-8"), flags=re.S)
+    page = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page).replace('\\"', '"')
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _shown(value: float, text: str) -> bool:
+    return any(f"{value:,.{d}f}" in text for d in (0, 1, 2))
+
+
+def test_the_report_prints_the_tables_figures(run):
+    """Every variant's headline figures and every provider's care hours in the report are kpis.csv's and
+    providers.csv's (billable hours)."""
+    text = _visible_text(run / "report.html")
+    kpis = pd.read_csv(run / "kpis.csv").set_index("kpi")
+    variants = json.loads((run / "kpis.json").read_text())["variants"]
+    for kpi in ("care_hours_assigned", "cost_per_week_gbp", "unmet_hours_per_week", "travel_hours_per_week",
+                "clients_unmet", "clients_moved", "delayed_discharge_cost_per_week_gbp"):
+        for variant in variants:
+            assert _shown(float(kpis.loc[kpi, variant]), text), (kpi, variant)
+    providers = pd.read_csv(run / "providers.csv", dtype={"provider_id": str})
+    for row in providers.itertuples():
+        assert _shown(float(row.care_hours), text), (row.variant, row.provider_id)
+
+
+def test_every_provider_view_prints_its_providers_csv_care_hours(run, tmp_path):
+    from commissioning.report.run_maps import write_provider_map
+    from commissioning.results.recommend import recommend_from_table
+
+    kpis = json.loads((run / "kpis.json").read_text())
+    rows = pd.read_csv(run / "kpis.csv", dtype=str, keep_default_na=False).to_dict("records")
+    chosen = recommend_from_table(rows, kpis["variants"], kpis["current_variant"]).variant
+    providers = pd.read_csv(run / "providers.csv", dtype={"provider_id": str})
+    for row in providers[providers["variant"] == chosen].itertuples():
+        view = write_provider_map(run, row.provider_id, tmp_path / f"{row.provider_id}.html")
+        text = _visible_text(view)
+        assert f"variant {chosen}" in text
+        if row.care_hours > 0:
+            assert f"{row.care_hours:,.1f} care hours" in text, row.provider_id

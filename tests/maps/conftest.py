@@ -45,3 +45,24 @@ def region():
     from geodata.region import load_region
 
     return load_region("argyll-bute")
+
+
+@pytest.fixture(scope="session")
+def demo_run_dir(tmp_path_factory) -> Path:
+    """A demo-sized run output folder (1,000 clients, the demo's seed): current and zoned variants."""
+    root = tmp_path_factory.mktemp("maps-demo-run")
+    return build_run_output(root / "out", n_clients=1000, seed=1)
+
+
+@pytest.fixture(scope="session")
+def demo_inputs(demo_run_dir):
+    """(zones, providers, hubs, clients, {variant: allocation}) of :func:`demo_run_dir`."""
+    folder = demo_run_dir / "inputs"
+    zones = gpd.read_file(folder / "zones.geojson")
+    read = lambda name: pd.read_csv(folder / name, dtype=str, keep_default_na=False)  # noqa: E731
+    variants = json.loads((demo_run_dir / "kpis.json").read_text())["variants"]
+    allocations = {
+        v: pd.read_csv(demo_run_dir / v / "allocation.csv", dtype=str, keep_default_na=False)
+        for v in variants
+    }
+    return zones, read("providers.csv"), read("hubs.csv"), read("clients.csv"), allocations

@@ -19,6 +19,7 @@ import shapely
 
 from geodata.geometry import haversine_km
 
+RUN_DATE = "2026-03-14"
 HOSTILE_PROVIDER = "<script>alert(1)</script>"
 HOSTILE_ZONE = "<img src=x onerror=alert(2)>"
 HOSTILE_HUB = "H`${alert(3)}`\\u0041</script><svg onload=alert(4)>"
@@ -31,6 +32,7 @@ ALLOCATION_COLUMNS = [
     "travel_minutes_per_visit",
     "moved",
     "weekly_hours",
+    "care_hours_per_week",
     "visits_per_week",
     "carers_per_visit",
     "funder",
@@ -76,6 +78,9 @@ def _allocation(clients: pd.DataFrame, provider_ids: pd.Series, hubs: pd.DataFra
                 assigned & (provider_ids != clients["current_provider"].fillna("")), "yes", "no"
             ),
             "weekly_hours": clients["weekly_hours"].map(lambda v: f"{v:.2f}"),
+            "care_hours_per_week": (clients["weekly_hours"] * clients["carers_per_visit"]).map(
+                lambda v: f"{v:.2f}"
+            ),
             "visits_per_week": clients["visits_per_week"],
             "carers_per_visit": clients["carers_per_visit"],
             "funder": clients["funder"],
@@ -125,18 +130,35 @@ def build_run_output(
     zoned = clients["zone"].map(nearest).fillna("")
     zoned.iloc[:3] = ""  # a few clients nobody can take, so the unmet layers have something to show
     variants = {"current": clients["current_provider"], "zoned": zoned}
-    kpis = {"variants": list(variants), "scenarios": {}, "assumptions": {}, "travel_model": "network"}
+    kpis = {"variants": list(variants), "scenarios": {}, "assumptions": {}, "travel_model": "network",
+            "run_date": RUN_DATE}
+    billable = clients["weekly_hours"] * clients["carers_per_visit"]  # care hours: billable
+    provider_rows = []
     for variant, provider_ids in variants.items():
         allocation = _allocation(clients, provider_ids, hubs)
         (out / variant).mkdir(parents=True, exist_ok=True)
         _write_csv(out / variant / "allocation.csv", allocation)
-        unmet = allocation["status"] == "unmet"
+        unmet = (allocation["status"] == "unmet").to_numpy()
         kpis["scenarios"][variant] = {
             "clients_total": len(allocation),
             "clients_assigned": int((~unmet).sum()),
             "clients_unmet": int(unmet.sum()),
-            "unmet_hours_per_week": float(clients.loc[unmet.to_numpy(), "weekly_hours"].sum()),
-            "care_hours_assigned": float(clients.loc[~unmet.to_numpy(), "weekly_hours"].sum()),
+            "unmet_hours_per_week": float(billable[unmet].sum()),
+            "care_hours_assigned": float(billable[~unmet].sum()),
         }
+        for pid, name in zip(providers["provider_id"], providers["name"], strict=True):
+            mine = (provider_ids.fillna("").to_numpy() == pid) & ~unmet
+            provider_rows.append({"variant": variant, "provider_id": pid, "name": name,
+                                  "care_hours": round(float(billable[mine].sum()), 2),
+                                  "clients": int(mine.sum())})
     (out / "kpis.json").write_text(json.dumps(kpis, indent=2), encoding="utf-8")
+    _write_csv(out / "providers.csv", pd.DataFrame(provider_rows))
+    # the run's recommendation reads these rows (commissioning.results.recommend): zoned costs less
+    costs = {"current": 1000.0 * len(clients), "zoned": 900.0 * len(clients)}
+    kpi_rows = [
+        {"kpi": "cost_per_week_gbp", **costs},
+        {"kpi": "delayed_discharge_cost_per_week_gbp", "current": 0.0, "zoned": 500.0},
+        {"kpi": "solver_status", "current": "EVALUATED", "zoned": "FEASIBLE"},
+    ]
+    _write_csv(out / "kpis.csv", pd.DataFrame(kpi_rows, columns=["kpi", *variants]))
     return out

@@ -1,12 +1,10 @@
 """End to end: every map the demo and ``write_run_maps`` write, and provider views, open in real Chromium.
 
 Debian's ``/usr/bin/chromium`` driven by PyPI's ``playwright`` (never ``playwright install``). The
-machines are offline: the CDN files folium pages load are answered from npm tarballs unpacked by
-``tests/fixtures/web/fetch_assets.sh`` into ``~/.cache/care-commissioning/web-assets``; every other
-outside request is aborted (and fails the test).
+pages carry their libraries inline (``maps/assets``): every request that is not to a local file is
+aborted (and fails the test), so the maps must draw with no internet at all.
 
-Without chromium (or without npm and a cached copy of the packages) the test is skipped locally and
-fails under ``CI=true``.
+Without chromium the test is skipped locally and fails under ``CI=true``.
 """
 
 from __future__ import annotations
@@ -17,17 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.maps.run_fixture import HOSTILE_PROVIDER, HOSTILE_ZONE
-from tests.maps.web_assets import ensure_packages, npm_source, page_urls, serve
+from tests.maps.web_assets import page_urls, serve
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
-NEEDS = (
-    "Debian's chromium (apt-get install -y chromium), PyPI playwright (pip install '.[test]') "
-    "and node/npm with access to the npm registry (apt-get install -y npm) or a filled "
-    "~/.cache/care-commissioning/web-assets (tests/fixtures/web/fetch_assets.sh)"
-)
+NEEDS = "Debian's chromium (apt-get install -y chromium) and PyPI playwright (pip install '.[test]')"
 
 
 def _unavailable(reason: str):
@@ -61,7 +55,22 @@ def demo_maps(tmp_path_factory) -> list[Path]:
     written = sorted((out / "maps").glob("*.html"))
     assert written, "the demo wrote no maps"
     view = write_provider_map(out, "P01", out / "provider_P01.html", variant="zoned")
-    return [*written, view]
+    loser = _provider_losing_a_patch(out, "zoned")
+    losses = write_provider_map(out, loser, out / f"provider_losses_{loser}.html", variant="zoned")
+    return [*written, view, losses]
+
+
+def _provider_losing_a_patch(out: Path, variant: str) -> str:
+    import pandas as pd
+
+    read = lambda v: pd.read_csv(out / v / "allocation.csv", dtype=str, keep_default_na=False)  # noqa: E731
+    before, after = read("current"), read(variant)
+    for pid in sorted(set(before["provider_id"]) - {""}):
+        then = set(before.loc[(before["provider_id"] == pid) & (before["status"] == "assigned"), "zone"])
+        now = set(after.loc[(after["provider_id"] == pid) & (after["status"] == "assigned"), "zone"])
+        if then - now:
+            return pid
+    raise AssertionError(f"no provider loses a patch in {variant}")
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +83,9 @@ def pages(run_dir, run_maps, demo_maps, tmp_path_factory) -> list[Path]:
     return [*run_maps, view, *demo_maps]
 
 
-@pytest.fixture(scope="module")
-def assets(pages):
-    urls = set().union(*(page_urls(p.read_text(encoding="utf-8")) for p in pages))
-    unknown = sorted(u for u in urls if npm_source(u) is None)
-    assert not unknown, f"pages load files with no npm source mapped in tests/maps/web_assets.py: {unknown}"
-    try:
-        ensure_packages({npm_source(u)[0] for u in urls})
-    except (RuntimeError, OSError) as error:
-        _unavailable(f"could not fetch the web libraries with npm: {error}")
-    return urls
+def test_pages_load_no_outside_script_or_style(pages):
+    outside = {p.name: sorted(page_urls(p.read_text(encoding="utf-8"))) for p in pages}
+    assert not {k: v for k, v in outside.items() if v}, outside
 
 
 # Render every tooltip and popup the way Leaflet does (a function of the feature layer, or a string set
@@ -119,7 +121,27 @@ COUNT_SHAPES = """(index) => document.querySelectorAll('.leaflet-container')[ind
                                     .querySelectorAll('.leaflet-overlay-pane path').length"""
 
 
-def test_every_map_opens_in_headless_chromium(browser, pages, assets, run_dir):
+STROKES = """(colour) => Array.from(document.querySelectorAll('.leaflet-overlay-pane path'))
+                   .filter(p => p.getAttribute('stroke') === colour).length"""
+LABELS = "() => document.querySelectorAll('.leaflet-tooltip.cc-label').length"
+
+
+def _check_what_changes(page, path: Path, text: str) -> None:
+    """Comparison pages draw the changed patches, moved-client squares and labels; a provider view of a
+    provider losing patches draws them outlined "lost"; every map names places."""
+    assert page.evaluate(LABELS) > 0, f"{path.name}: no place labels"
+    if path.name.startswith("compare_"):
+        assert page.evaluate(STROKES, "#d7191c") + page.evaluate(STROKES, "#2c7bb6") > 0, path.name
+        assert page.evaluate(STROKES, "#7f2704") > 0, f"{path.name}: no moved-client squares"
+        assert "whose provider differs" in text and "Changes hands" in text
+    if path.name.startswith("provider_losses_"):
+        assert page.evaluate(STROKES, "#d73027") > 0, f"{path.name}: no lost patch outlined"
+        assert "You lose this patch" in text and "losses" in text and "run of" in text
+    if path.name.startswith("travel_"):
+        assert "Provider key" in text
+
+
+def test_every_map_opens_in_headless_chromium(browser, pages, run_dir):
     served, aborted, console, errors, dialogs, not_text = [], [], [], [], [], []
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.route("**/*", lambda route: serve(route, served, aborted))
@@ -137,6 +159,7 @@ def test_every_map_opens_in_headless_chromium(browser, pages, assets, run_dir):
                 f"document.querySelectorAll('.leaflet-container').length === {expected_maps}"
             )
             assert page.locator(".leaflet-control-layers").count() == expected_maps
+            assert page.evaluate("() => L.version") == "1.9.3", path.name  # the inlined copy drew it
 
             # layers toggle: switching the first overlay of the first map changes what is drawn
             before = page.evaluate(COUNT_SHAPES, 0)
@@ -159,6 +182,7 @@ def test_every_map_opens_in_headless_chromium(browser, pages, assets, run_dir):
             text = page.evaluate(RENDER_ALL)
             if path.name.startswith("coverage_") and run_dir in path.parents:  # the hostile-name fixture
                 not_text += [f"{path.name}: {n}" for n in (HOSTILE_PROVIDER, HOSTILE_ZONE) if n not in text]
+            _check_what_changes(page, path, text)
             if path.name.startswith("compare_"):  # the two sides move together
                 page.evaluate(
                     f"() => {{ const m = {MAPS}; m[0].setZoom(m[0].getZoom() + 1, {{animate: false}}); }}"
@@ -181,7 +205,47 @@ def test_every_map_opens_in_headless_chromium(browser, pages, assets, run_dir):
     print("\n".join(report))
     assert dialogs == ["control: control"], f"an injected script ran: {dialogs}"
     assert not not_text, f"injected names not shown as text: {not_text}"
-    assert not aborted, f"outside requests with no local copy: {sorted(set(aborted))}"
+    assert not aborted, f"outside requests (all aborted): {sorted(set(aborted))}"
     assert not console, console
     assert not errors, errors
-    assert served, "no CDN request was answered from the local copies"
+
+
+def test_demo_provider_views_say_the_care_hours_of_providers_csv(demo_maps):
+    """The real demo: every provider view's hours are providers.csv's billable care hours (issue 13)."""
+    import re
+
+    import pandas as pd
+
+    out = demo_maps[0].parent.parent
+    table = pd.read_csv(out / "providers.csv", dtype={"provider_id": str})
+    for path in demo_maps:
+        if not path.name.startswith("provider_"):
+            continue
+        pid = re.search(r"(P\d+)\.html$", path.name).group(1)
+        page = path.read_text(encoding="utf-8")
+        found = re.search(r"clients?, ([\d,]+\.\d) care hours per week", page)
+        hours = float(found.group(1).replace(",", ""))
+        expected = table.loc[(table["variant"] == "zoned") & (table["provider_id"] == pid), "care_hours"]
+        assert hours == pytest.approx(float(expected.iloc[0]), abs=0.05), pid
+
+
+def test_demo_provider_view_of_every_provider_has_no_small_count(demo_maps, tmp_path):
+    """Issue 13 acceptance: the provider view of every provider in the (real) demo shows no grid square
+    of fewer than 3 clients and no client count under 3 as a number."""
+    import re
+
+    import pandas as pd
+
+    from commissioning.report.run_maps import write_provider_map
+
+    out = demo_maps[0].parent.parent
+    ids = pd.read_csv(out / "inputs" / "providers.csv", dtype=str)["provider_id"]
+    squares = 0
+    for pid in ids:
+        page = write_provider_map(out, pid, tmp_path / f"{pid}.html").read_text(encoding="utf-8")
+        counts = [int(c) for c in re.findall(r'"count": (\d+)', page)]
+        assert all(c >= 3 for c in counts), pid
+        squares += len(counts)
+        shown = [int(n.replace(",", "")) for n in re.findall(r"(\d[\d,]*) (?:clients?|of yours)\b", page)]
+        assert all(n >= 3 for n in shown), (pid, sorted(shown)[:5])
+    assert squares > 0  # positive control: some squares of 3 or more are drawn
