@@ -7,6 +7,10 @@
 * :func:`conflicting_families` — after an INFEASIBLE solve: the model is rebuilt with one enforcement literal
   per constraint family, passed to CP-SAT as assumptions; ``sufficient_assumptions_for_infeasibility`` names
   a conflicting subset, which is then shrunk by deletion (each family dropped in turn, kept if still needed).
+* :func:`diagnose` — all of it, with the figures behind the conflict (providers that must keep clients their
+  own carers cannot cover, :func:`forced_load`; patches no K providers can serve, :func:`zoning_cover`) and
+  the fixes not already in force (lines starting with :data:`FIX`, from :func:`fixes`); :func:`explained`
+  turns it into the message a command prints.
 * :func:`unmet_reasons` — for each unmet client of a solution: no eligible provider, capacity short, zoning
   limit, max weekly hours, or cheaper to leave unmet; a hub short names the hub and the time band.
 """
@@ -69,10 +73,15 @@ def conflicting_families(
 
 
 def diagnose(data: ProblemData, switches: Switches, params: SolveParams | None = None) -> list[str]:
-    """Sentences explaining infeasibility: arithmetic findings first, then the conflicting rules."""
+    """Sentences explaining infeasibility: arithmetic findings first, then the conflicting rules, then the
+    fixes not already in force (lines starting with ``FIX``)."""
     out = precheck(data, switches)
+    forced = forced_load(data, switches, out)
+    out += [line for _, line in forced]
     limit = min(params.time_limit_s if params else 10.0, 20.0)
     fams = conflicting_families(data, switches, time_limit_s=limit, seed=params.seed if params else 0)
+    if fams and "zoning" in fams:
+        out += zoning_cover(data, switches)
     if fams:
         from solver.rules import RULE_BY_NAME
 
@@ -81,6 +90,175 @@ def diagnose(data: ProblemData, switches: Switches, params: SolveParams | None =
     elif fams is None and not out:
         out.append("No simple reason found within the time limit; try a longer time limit or relax the "
                    "zoning limit, move limit or sustainability rules one at a time.")
+    out += [FIX + line for line in fixes(data, switches, fams or [], [p for p, _ in forced], out)]
+    return out
+
+
+FIX = "Fix: "  # the diagnosis lines that say what to change (each one not already in force)
+HUB_RULES = frozenset({"hub_hours", "band_hours", "drivers"})
+STAFF_RULES = frozenset({"capacity", "hub_hours", "band_hours", "drivers", "pinned", "protected"})
+
+
+def explained(diagnosis: list[str]) -> str:
+    """The diagnosis as a message: "Why:" and its findings, then "Fix" and the fixes not in force."""
+    why = [line for line in diagnosis if not line.startswith(FIX)]
+    fixes = [line[len(FIX):] for line in diagnosis if line.startswith(FIX)]
+    said = "".join(f"\n  - {line}" for line in why) or "\n  - no simple reason found within the time limit"
+    todo = "".join(f"\n  - {line}" for line in fixes) or "\n  - check the data: the lines above say what"
+    return f"Why:{said}\nFix (one of these; none is in force now):{todo}"
+
+
+MAX_COVER_TRIALS = 20_000  # provider sets tried per zone when looking for the fewest that serve it
+
+
+def zoning_cover(data: ProblemData, switches: Switches) -> list[str]:
+    """Zones whose clients (those who did not choose their provider) no K providers can serve between them,
+    by skills and reach alone, when every client must be served: the fewest that can, if found quickly."""
+    k_max = switches.max_providers_per_zone
+    if k_max is None or switches.allow_unmet:
+        return []
+    ok = data.pair_eligible & ((data.pair_pool < 0) | switches.pools)
+    can = np.zeros((data.n_clients, data.n_providers), dtype=bool)
+    can[data.pair_client[ok], data.pair_provider[ok]] = True
+    protect = ", and protected providers' clients staying" if switches.protect else ""
+    out = []
+    for z in range(data.n_zones):
+        rows = can[(data.client_zone == z) & (data.client_pinned_provider < 0)]
+        if not len(rows) or not rows.any(axis=1).all():
+            continue  # nobody at all for some client: eligibility's precheck says so
+        fewest = _fewest_cover(rows, k_max)
+        if fewest is None:
+            continue
+        least = f"at least {fewest} are needed" if fewest > k_max else f"more than {k_max} are needed"
+        out.append(f"Zone {data.zone_label(z)}: no {k_max} provider{'s' if k_max != 1 else ''} can serve all "
+                   f"{len(rows)} of its clients who did not choose their provider (their needs, the "
+                   f"providers' skills and reach{protect}); {least}, above max_providers_per_zone = {k_max}")
+    return out
+
+
+def _fewest_cover(rows: np.ndarray, k_max: int) -> int | None:
+    """None when some ``k_max`` providers serve every row; else the fewest that do (``k_max`` when the search
+    gave up first)."""
+    import itertools
+
+    providers = np.flatnonzero(rows.any(axis=0))
+    trials = 0
+    for k in range(k_max, len(providers) + 1):
+        for chosen in itertools.combinations(providers, k):
+            trials += 1
+            if trials > MAX_COVER_TRIALS:
+                return None if k == k_max else k_max
+            if rows[:, list(chosen)].any(axis=1).all():
+                return None if k == k_max else k
+    return None
+
+
+def forced_load(data: ProblemData, switches: Switches, said: list[str] = ()) -> list[tuple[int, str]]:
+    """``(provider, sentence)`` for providers whose own carers cannot cover the clients who must stay with
+    them: pinned to them (their own choice) or, when every client must be served, able to go nowhere else,
+    counting only the clients the pools they draw on cannot take. Providers a line of ``said`` already
+    names for their pinned clients are left out."""
+    from solver.rules.capacity import provider_supply, staff_supply
+
+    supply = staff_supply(data, switches)
+    only_provider = _only_provider(data, switches)
+    out = []
+    for p in range(data.n_providers):
+        name = data.provider_name(p)
+        if any(line.startswith(f"{name}: clients pinned") for line in said):
+            continue
+        pinned = np.flatnonzero(data.client_pinned_provider == p)
+        only = np.flatnonzero((only_provider == p) & (data.client_pinned_provider != p))
+        cap, pool = provider_supply(data, switches, p, supply)
+        need, pooled = _own_hours(data, switches, np.concatenate([pinned, only]), p, pool)
+        if need <= cap + 1e-6:
+            continue
+        who = [f"{_clients(len(pinned))} pinned to it by their own choice"] if len(pinned) else []
+        who += [f"{_clients(len(only))} no other provider may serve"] if len(only) else []
+        pools = f" (the pools it draws on, {pool:.0f} h/week, cannot take them)" if pooled else ""
+        out.append((p, f"{name} must keep {' and '.join(who)}: they need at least {need:.0f} staff h/week "
+                       f"(care plus travel) from its own carers{pools}, it has {cap:.0f} h"))
+    return out
+
+
+def _clients(n: int) -> str:
+    return f"{n} client{'s' if n != 1 else ''}"
+
+
+def _only_provider(data: ProblemData, switches: Switches) -> np.ndarray:
+    """Each client's one eligible provider when it has exactly one and must be served, else -1."""
+    out = np.full(data.n_clients, -1, dtype=np.int64)
+    if switches.allow_unmet:
+        return out
+    ok = data.pair_eligible & ((data.pair_pool < 0) | switches.pools)
+    pairs = np.unique(np.stack([data.pair_client[ok], data.pair_provider[ok]]), axis=1)
+    clients, counts = np.unique(pairs[0], return_counts=True)
+    single = np.isin(pairs[0], clients[counts == 1])
+    out[pairs[0][single]] = pairs[1][single]
+    return out
+
+
+def _own_hours(data: ProblemData, switches: Switches, clients, p: int, pool: float) -> tuple[float, bool]:
+    """Least staff hours a week p's own carers need for those of ``clients`` no pool of p can take, and
+    whether a pool pair was ruled out as too large."""
+    need, pooled = 0.0, False
+    for i in clients:
+        ks = [k for k in data.pairs_of(int(i), p) if data.pair_eligible[k]]
+        own = [data.pair_staff_hours[k] for k in ks if data.pair_pool[k] < 0]
+        shared = [data.pair_staff_hours[k] for k in ks if data.pair_pool[k] >= 0 and switches.pools]
+        if shared and min(shared) <= pool + 1e-6:
+            continue  # a pool might serve it
+        pooled = pooled or bool(shared)
+        need += min(own) if own else 0.0  # no own pair: eligibility's precheck says so
+    return need, pooled
+
+
+def fixes(data: ProblemData, switches: Switches, families: list[str], short: list[int],
+          findings: list[str]) -> list[str]:
+    """What to change, each not already in force: the switch behind each conflicting rule (with its value
+    now), and more staff for the providers ``short`` names."""
+    s, fams = switches, set(families)
+    staff = bool(short) or bool(fams & STAFF_RULES) or any("staff h/week" in f for f in findings)
+    out = []
+    if not s.allow_unmet and (staff or "assignment" in fams):
+        out.append(f"allow_unmet = true (what does not fit is left unmet, priced at "
+                   f"£{s.unmet_penalty_gbp_per_hour:,.0f} per care hour)")
+    out += _switch_fixes(data, s, fams)
+    if staff:
+        out += _staff_fixes(data, s, short, hubs=bool(fams & HUB_RULES) and "capacity" not in fams)
+    return out
+
+
+def _switch_fixes(data: ProblemData, s: Switches, fams: set[str]) -> list[str]:
+    names = ", ".join(data.provider_name(p) for p in s.protect)
+    wanted = [
+        ("zoning", s.max_providers_per_zone is not None,
+         f"a larger max_providers_per_zone (now {s.max_providers_per_zone})"),
+        ("zoning", bool(getattr(s, "zone_max_providers", ())), "larger per-patch limits on providers"),
+        ("continuity", s.max_moves is not None, f"a larger max_moves (now {s.max_moves})"),
+        ("protected", bool(s.protect), f"fewer protected providers (protect now: {names})"),
+        ("min_viable", s.min_viable,
+         "min_viable = false" + ("" if s.allow_provider_exit else ", or allow_provider_exit = true")),
+        ("loss_band", s.max_loss_fraction is not None,
+         f"a larger max_loss_fraction (now {s.max_loss_fraction})"),
+        ("max_weekly", s.max_weekly, "max_weekly = false, or larger max_weekly_hours in providers.csv"),
+        ("zone_locks", bool(s.lock_out or s.reserve), "fewer lock_out or reserve entries"),
+        ("pools", True, f"a larger max_pool_members (now {s.max_pool_members})"),
+    ]
+    # protect keeps clients by removing their other pairs, so it binds without being in the conflict
+    fams = fams | ({"protected"} if fams else set())
+    return [fix for fam, on, fix in wanted if fam in fams and on]
+
+
+def _staff_fixes(data: ProblemData, s: Switches, short: list[int], hubs: bool) -> list[str]:
+    """More staff for the providers short of it; recruits when hubs' carers (not providers' contracted
+    hours) bind; the pools when off."""
+    who = ", ".join(data.provider_name(p) for p in short) if short else "the providers named above"
+    out = [f"more staff hours for {who} (weekly_staff_hours in providers.csv, carers in hubs.csv)"]
+    if hubs and s.workforce and not s.recruit and data.n_hubs:
+        out.append("recruit = true (hubs may then recruit carers, up to max_recruits in hubs.csv)")
+    if not s.pools and data.n_pools:
+        out.append("pools = true (shared staff pools add their carers' hours)")
     return out
 
 

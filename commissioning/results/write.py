@@ -20,8 +20,8 @@
                                  message
     OUT/<variant>/allocation.csv client_id, provider_id, status, reason, zone, travel_minutes_per_visit,
                                  moved, weekly_hours, visits_per_week, carers_per_visit, funder, extras...
-    OUT/workbook.xlsx           KPIs, Providers, Zones, Hubs, Recruitment, one Allocation sheet per variant,
-                                 Assumptions, Warnings
+    OUT/workbook.xlsx           KPIs, Providers, Zones, Hubs, Recruitment, Broken rules, one Allocation sheet
+                                 per variant, Parameters (setting × variant), Warnings: labels with units
 
 The maps and the report (:mod:`commissioning.report`) read these files afterwards. Every CSV and workbook
 cell is spreadsheet-safe (:mod:`commissioning.results.spreadsheet`).
@@ -38,6 +38,7 @@ import pandas as pd
 
 from commissioning.inputs.schema import CSV_TABLES, DEFAULT_WEEKLY_HOURS_PER_CARER
 from commissioning.inputs.tables import read_table
+from commissioning.results import schema
 from commissioning.results.kpis import kpi_table
 from commissioning.results.spreadsheet import workbook_safe, write_csv
 from commissioning.results.tables import ALLOCATION_FILE, provider_table, zone_table
@@ -172,29 +173,43 @@ def write_outputs(stage: Path, scenario, data, outcomes: dict, kpis: dict[str, A
     return files
 
 
-def assumptions_table(kpis: dict[str, Any]) -> pd.DataFrame:
-    """Every parameter as (section, name, value): money, downstream, KPI thresholds, variants."""
-    rows = []
+def _setting(value: Any) -> Any:
+    """A setting's value as one cell: numbers stay numbers, lists and tables become short text."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_setting(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(_setting(v)) for v in value) or "none"
+    return value
+
+
+PARAMETER_SECTIONS = ("money", "downstream", "kpis", "routing", "workforce")
+ALL_VARIANTS = "All variants"
+
+
+def parameters_table(kpis: dict[str, Any]) -> pd.DataFrame:
+    """Every parameter once, as a variant-by-setting table: one row per setting (its scenario-file key), the
+    scenario-wide value under "All variants", each variant's own value under its name ("" where a setting
+    does not apply, e.g. solver settings for today's allocation)."""
     params = kpis["assumptions"]
-    for section in ("money", "downstream", "kpis", "routing", "workforce"):
-        for key, value in params[section].items():
-            rows.append({"section": section, "name": key, "value": value})
-    rows.append(
-        {
-            "section": "travel",
-            "name": "max_travel_minutes_per_visit",
-            "value": params["max_travel_minutes_per_visit"],
-        }
-    )
-    rows.append({"section": "travel", "name": "travel_model", "value": kpis["travel_model"]})
-    for variant, values in params["variants"].items():
-        for key, value in values.items():
-            if isinstance(value, list):
-                value = ";".join(value)
-            rows.append({"section": f"variant {variant}", "name": key, "value": value})
-    frame = pd.DataFrame(rows, columns=["section", "name", "value"])
-    frame["value"] = frame["value"].map(lambda v: "" if v is None else str(v))
-    return frame
+    variants = params.get("variants", {})
+    rows = []
+    for section in PARAMETER_SECTIONS:
+        for key, value in params.get(section, {}).items():
+            rows.append({"Section": section, "Setting": key, ALL_VARIANTS: _setting(value)})
+    rows.append({"Section": "travel", "Setting": "max_travel_minutes_per_visit",
+                 ALL_VARIANTS: params.get("max_travel_minutes_per_visit")})
+    rows.append({"Section": "travel", "Setting": "travel_model", ALL_VARIANTS: kpis.get("travel_model", "")})
+    keys = list(dict.fromkeys(k for values in variants.values() for k in values if k != "name"))
+    for key in keys:
+        row = {"Section": "variant", "Setting": key, ALL_VARIANTS: ""}
+        row.update({name: _setting(values[key]) if key in values else ""
+                    for name, values in variants.items()})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Section", "Setting", ALL_VARIANTS, *variants])
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -211,22 +226,131 @@ def _sheet_name(name: str, used: set[str]) -> str:
 def write_workbook(
     path: Path, kpis, kpi_frame, tables: dict[str, pd.DataFrame], allocations: dict[str, pd.DataFrame]
 ) -> Path:
-    """``workbook.xlsx`` with the same tables as the CSV files (openpyxl); ``tables``: sheet name → table."""
+    """``workbook.xlsx``: the same tables as the CSV files, one sheet each, for people: headers are the
+    schema's labels with units (:mod:`commissioning.results.schema`), numbers formatted by unit (thousands
+    separators, £, %), the header row frozen and filtered; then a variant-by-setting Parameters sheet and
+    the warnings. ``tables``: sheet name → table. No cell is a formula (spreadsheet-safe text)."""
     used: set[str] = set()
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        sheets = [("KPIs", kpi_frame), *tables.items()]
-        sheets += [(f"Allocation {name}", frame) for name, frame in allocations.items()]
+        sheets = [("KPIs", *_kpi_sheet(kpi_frame))]
+        sheets += [(title, *_table_sheet(frame, SHEET_COLUMNS.get(title, ())))
+                   for title, frame in tables.items()]
+        sheets += [(f"Allocation {name}", *_table_sheet(frame, schema.ALLOCATION))
+                   for name, frame in allocations.items()]
         sheets += [
-            ("Assumptions", assumptions_table(kpis)),
-            ("Warnings", pd.DataFrame({"warning": kpis["warnings"]}, columns=["warning"])),
+            ("Parameters", parameters_table(kpis), {}),
+            ("Warnings", pd.DataFrame({"Warning": kpis["warnings"]}, columns=["Warning"]), {}),
         ]
-        for title, frame in sheets:
+        for title, frame, formats in sheets:
             sheet = _sheet_name(title, used)
             # Safe text also keeps openpyxl from storing a text starting with "=" as a formula.
             workbook_safe(frame).to_excel(writer, sheet_name=sheet, index=False)
-            ws = writer.sheets[sheet]
-            ws.freeze_panes = "A2"
-            for column in ws.columns:
-                width = max((len(str(c.value)) for c in list(column)[:200] if c.value is not None), default=8)
-                ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
+            _dress(writer.sheets[sheet], formats)
     return path
+
+
+# ----------------------------------------------------------------------------------------------------
+# The workbook for people: labels with units and number formats from the output schema
+# ----------------------------------------------------------------------------------------------------
+
+SHEET_COLUMNS = {"Providers": schema.PROVIDERS, "Zones": schema.ZONES, "Hubs": schema.HUBS,
+                 "Recruitment": schema.RECRUITMENT, "Broken rules": schema.BROKEN_RULES}
+UNIT_TEXT = {"GBP/week": "£/week", "GBP/hour": "£/hour", "hours/week": "h/week", "share 0-1": "%",
+             "percent": "%", "minutes/visit": "min/visit", "minutes": "min", "index 0-10000": "0-10,000",
+             "s": "seconds"}
+COUNT_UNITS = ("clients", "patches", "count", "providers", "carers", "visits/week", "visits/day",
+               "index 0-10000")
+PLAIN_UNITS = ("clients", "patches", "providers", "carers")  # "Clients", not "Clients (clients)"
+WHOLE, ONE_DECIMAL, TWO_DECIMALS = "#,##0", "#,##0.0", "#,##0.00"
+
+
+def number_format(unit: str, values: pd.Series | None = None) -> str | None:
+    """The Excel number format for a unit (None: leave as it is): £ with thousands for money, % for shares,
+    one decimal for hours, km and minutes, whole numbers for counts (one decimal if some are fractions)."""
+    fractional = values is not None and bool((pd.to_numeric(values, errors="coerce").dropna() % 1 != 0).any())
+    if unit.startswith("GBP"):
+        return "£#,##0.00" if unit == "GBP/hour" else "£#,##0"
+    if unit == "share 0-1":
+        return "0.0%"
+    if unit == "percent":
+        return '0.0"%"'  # the value is already in percent (the CSV's)
+    if unit in COUNT_UNITS:
+        return ONE_DECIMAL if fractional else WHOLE
+    if unit:
+        return ONE_DECIMAL
+    numeric = values is not None and pd.api.types.is_numeric_dtype(values)
+    if numeric and not pd.api.types.is_bool_dtype(values):
+        return TWO_DECIMALS if fractional else WHOLE
+    return None
+
+
+def header(label: str, unit: str) -> str:
+    """A column's heading: its label and unit, e.g. "Care hours (h/week)"."""
+    unit = UNIT_TEXT.get(unit, unit)
+    return f"{label} ({unit})" if unit and unit not in PLAIN_UNITS else label
+
+
+def _table_sheet(frame: pd.DataFrame, columns) -> tuple[pd.DataFrame, dict]:
+    """A table with the schema's labels as headings and a number format per column; columns the schema does
+    not declare (extra input columns) keep their names."""
+    known = {c.name: c for c in columns}
+    headings, formats = [], {"columns": {}}
+    for j, name in enumerate(frame.columns):
+        column = known.get(name) or _band_column(str(name), columns)
+        unit = column.unit if column else ""
+        heading = header(column.label, unit) if column else str(name)
+        headings.append(heading if heading not in headings else f"{heading} [{name}]")
+        if (number := number_format(unit, frame.iloc[:, j])) is not None:
+            formats["columns"][j] = number
+    out = frame.copy()
+    out.columns = headings
+    return out, formats
+
+
+def _band_column(name: str, columns) -> schema.Column | None:
+    """hubs.csv's columns per time band (``morning_hours_used``, ...), which the schema cannot list."""
+    band, _, rest = name.partition("_hours_")
+    if columns is not schema.HUBS or rest not in ("used", "available") or not band:
+        return None
+    return schema.Column(name, f"{band.capitalize()} hours {rest}", "hours/week", "")
+
+
+def _kpi_sheet(kpi_frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """kpis.csv for people: the measure's label and unit first, a column per variant (formatted row by row
+    by the measure's unit), then its family, level, key and how it is computed."""
+    if not set(schema.KPI_TABLE_HEAD) <= set(kpi_frame.columns):
+        return _table_sheet(kpi_frame, ())
+    variants = [c for c in kpi_frame.columns if c not in (*schema.KPI_TABLE_HEAD, *schema.KPI_TABLE_TAIL)]
+    groups = {g.key: g.title for g in schema.GROUPS} | {"solver": "Solver"}
+    labels = {k.name: k.label for k in schema.KPIS}
+    solver = {f"solver_{f}": f"Solver: {f}" for f in schema.SOLVER_FIELDS}
+    out = pd.DataFrame({
+        "Measure": [labels.get(k, solver.get(k, k)) for k in kpi_frame["kpi"]],
+        "Unit": [UNIT_TEXT.get(u, u) for u in kpi_frame["unit"].fillna("")],
+        **{v: kpi_frame[v] for v in variants},
+        "Family": [groups.get(f, f) for f in kpi_frame["family"]],
+        "Level": kpi_frame["level"],
+        "Key": kpi_frame["kpi"],
+        "How it is computed": kpi_frame["description"],
+    })
+    rows = {i: number_format(u) or TWO_DECIMALS for i, u in enumerate(kpi_frame["unit"].fillna(""))}
+    return out, {"rows": rows, "row_columns": range(2, 2 + len(variants)), "freeze": "C2"}
+
+
+def _dress(ws, formats: dict) -> None:
+    """Number formats, the header row frozen (and the labels of a KPI sheet), filters, column widths."""
+    for j, number in formats.get("columns", {}).items():
+        for (cell,) in ws.iter_rows(min_row=2, min_col=j + 1, max_col=j + 1):
+            if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                cell.number_format = number
+    for i, number in formats.get("rows", {}).items():
+        for j in formats["row_columns"]:
+            cell = ws.cell(row=i + 2, column=j + 1)
+            if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                cell.number_format = number
+    ws.freeze_panes = formats.get("freeze", "A2")
+    if ws.max_row >= 1 and ws.max_column >= 1:
+        ws.auto_filter.ref = ws.dimensions
+    for column in ws.columns:
+        width = max((len(str(c.value)) for c in list(column)[:200] if c.value is not None), default=8)
+        ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)

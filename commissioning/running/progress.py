@@ -1,9 +1,10 @@
 """A progress bar per variant on stderr: elapsed time against the time limit, objective and bound.
 
-The solver calls ``progress(objective_gbp, bound_gbp, seconds)`` on each improving solution; a small
-thread redraws the bar a few times a second in between, so it moves while CP-SAT searches. Nothing is
-drawn when the stream is not a terminal (logs, CI, pipes) or with ``--quiet``: then one line per variant
-is printed when it finishes, unless quiet.
+The solver calls ``progress(objective_gbp, bound_gbp, seconds)`` on each improving solution; on a terminal a
+`rich <https://rich.readthedocs.io>`_ progress bar, redrawn a few times a second by a small thread, moves
+while CP-SAT searches and is replaced by the final figures. Nothing is drawn when the stream is not a
+terminal (logs, CI, pipes) or with ``--quiet``: then one plain line per variant is printed when it finishes,
+unless quiet.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from typing import TextIO
 
 BAR_WIDTH = 24
+REDRAW_S = 0.25
 
 
 def _money(value: float) -> str:
@@ -47,6 +49,8 @@ class VariantProgress:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._bar = None  # rich.progress.Progress while live
+        self._task = None
 
     def callback(self, objective: float, bound: float, seconds: float) -> bool:
         with self._lock:
@@ -54,29 +58,62 @@ class VariantProgress:
             self.solutions += 1
         return False  # never stop the search
 
-    def line(self, elapsed_s: float | None = None) -> str:
-        elapsed = time.perf_counter() - self._t0 if elapsed_s is None else elapsed_s
-        done = min(elapsed / self.time_limit_s, 1.0)
-        filled = int(round(done * BAR_WIDTH))
-        bar = "█" * filled + "·" * (BAR_WIDTH - filled)
+    def clock(self, elapsed: float) -> str:
+        """Seconds elapsed against the time limit (wall-clock seconds), and the work limit if any."""
+        work = f" (work limit {self.work_limit:g})" if self.work_limit is not None else ""
+        return f"{elapsed:5.1f}s/{self.time_limit_s:g}s{work}"
+
+    def figures(self) -> str:
         with self._lock:
             obj, bound = self.objective, self.bound
         gap = (obj - bound) / max(1.0, abs(obj)) if math.isfinite(obj) and math.isfinite(bound) else math.nan
         gap_text = f"{100 * gap:.2f}%" if math.isfinite(gap) else "—"
-        work = f" (work limit {self.work_limit:g})" if self.work_limit is not None else ""
-        return (
-            f"{self.name[:14]:<14} {bar} {elapsed:5.1f}s/{self.time_limit_s:g}s{work}  objective "
-            f"{_money(obj)}  bound {_money(bound)}  gap {gap_text}"
+        return f"objective {_money(obj)}  bound {_money(bound)}  gap {gap_text}"
+
+    def line(self, elapsed_s: float | None = None) -> str:
+        """The plain line (off a terminal, and the final figures on one)."""
+        elapsed = time.perf_counter() - self._t0 if elapsed_s is None else elapsed_s
+        return f"{self.name[:14]:<14} {self.clock(elapsed)}  {self.figures()}"
+
+    def _start_bar(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn
+        from rich.table import Column
+
+        def fixed(width: int) -> Column:
+            return Column(no_wrap=True, min_width=width)
+
+        console = Console(file=self.stream, highlight=False, soft_wrap=False)
+        # Not redirecting stdout/stderr: the run's own messages (an interrupt) keep going where they go.
+        # On a narrow terminal the figures wrap onto a second line (never cut mid-number); the name, the bar
+        # and the clock keep their width.
+        self._bar = Progress(
+            TextColumn("{task.description}", markup=False, table_column=fixed(14)),
+            BarColumn(bar_width=BAR_WIDTH, table_column=fixed(BAR_WIDTH)),
+            TextColumn("{task.fields[clock]}", markup=False, table_column=fixed(len(self.clock(0.0)))),
+            TextColumn("{task.fields[figures]}", markup=False,
+                       table_column=Column(ratio=1)),
+            console=console,
+            auto_refresh=False,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
+        self._task = self._bar.add_task(f"{self.name[:14]:<14}", total=self.time_limit_s,
+                                        clock=self.clock(0.0), figures=self.figures())
+        self._bar.start()
 
     def _draw(self) -> None:
-        while not self._stop.wait(0.25):
-            self.stream.write("\r" + self.line() + "\x1b[K")
-            self.stream.flush()
+        while not self._stop.wait(REDRAW_S):
+            elapsed = time.perf_counter() - self._t0
+            self._bar.update(self._task, completed=min(elapsed, self.time_limit_s), clock=self.clock(elapsed),
+                             figures=self.figures())
+            self._bar.refresh()
 
     def __enter__(self) -> VariantProgress:
         self._t0 = time.perf_counter()
         if self.live:
+            self._start_bar()
             self._thread = threading.Thread(target=self._draw, daemon=True)
             self._thread.start()
         return self
@@ -88,8 +125,7 @@ class VariantProgress:
         self._close()
         if self.quiet:
             return
-        text = self.line(elapsed_s=seconds) + f"  {status}"
-        self.stream.write(("\r" + text + "\x1b[K\n") if self.live else text + "\n")
+        self.stream.write(self.line(elapsed_s=seconds) + f"  {status}\n")
         self.stream.flush()
 
     def _close(self) -> None:
@@ -97,6 +133,9 @@ class VariantProgress:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        if self._bar is not None:
+            self._bar.stop()  # transient: the bar goes, the final line takes its place
+            self._bar = None
 
     def __exit__(self, *exc) -> None:
         self._close()

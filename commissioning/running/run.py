@@ -12,13 +12,14 @@ stop the run and leave nothing (:mod:`commissioning.running.interrupt`).
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from commissioning.errors import ScenarioError
+from commissioning.errors import InfeasibleError, ScenarioError
 from commissioning.inputs.folder import load_dataset
 from commissioning.report.page import write_report
 from commissioning.report.run_maps import write_run_maps
@@ -145,8 +146,13 @@ class _Run:
             # Evaluate current variants first: their routing overlaps the solves of the others.
             for variant in sorted(scenario.variants, key=lambda v: v.mode != "current"):
                 problem, index = base[variant.pools]
-                outcome = run_variant(variant, problem, index, data, quiet=self.quiet, stream=self.stream,
-                                      stop=interrupt.stop)
+                try:
+                    outcome = run_variant(variant, problem, index, data, quiet=self.quiet,
+                                          stream=self.stream, stop=interrupt.stop)
+                except InfeasibleError as error:
+                    status = re.search(r"\(status (\w+)\)", str(error))
+                    words = infeasible_words(variant, error.diagnosis, status[1] if status else "INFEASIBLE")
+                    raise InfeasibleError(words, error.diagnosis) from None
                 interrupt.check()
                 outcome.allocation = allocation_frame(outcome, data)
                 outcomes[variant.name] = outcome
@@ -167,6 +173,18 @@ class _Run:
     def say(self, text: str) -> None:
         if not self.quiet:
             print(text, file=self.stream, flush=True)
+
+
+def infeasible_words(variant, diagnosis: list[str], status: str = "INFEASIBLE") -> str:
+    """Why a variant has no allocation, in commissioner words: the binding limits with their numbers and the
+    providers or zones concerned, then the fixes not already in force (the solver's diagnosis says which).
+    ``status``: the solver's; only INFEASIBLE proves that no allocation keeps every rule."""
+    what = ("no allocation keeps every rule of this variant" if status == "INFEASIBLE" else
+            f"none was found within its time limit (status {status}); a longer time_limit_s may find one")
+    from solver.diagnose import explained
+
+    head = f"variant {variant.name!r} ({variant.mode}) has no feasible allocation: {what}."
+    return f"{head} {explained(diagnosis)}"
 
 
 def _prepare_data(scenario: ScenarioFile, inputs: Path) -> tuple[Path, str]:

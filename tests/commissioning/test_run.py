@@ -271,25 +271,26 @@ def test_tables_agree_with_kpis_json_and_kpis_csv(run_dir, kpis, variant):
 
 def test_the_workbook_reads_back_and_matches_the_csv_files(run_dir, kpis):
     book = openpyxl.load_workbook(run_dir / "workbook.xlsx", read_only=True)
-    assert {"KPIs", "Providers", "Zones", "Assumptions", "Warnings"} <= set(book.sheetnames)
+    assert {"KPIs", "Providers", "Zones", "Parameters", "Warnings"} <= set(book.sheetnames)
     assert {f"Allocation {v}" for v in VARIANTS} <= set(book.sheetnames)
     rows = list(book["KPIs"].iter_rows(values_only=True))
     header = list(rows[0])
-    assert header[:3] == ["kpi", "unit", "family"]
-    by_kpi = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert header[:2] == ["Measure", "Unit"]  # labels for people; the key is a column (issue 13)
+    by_kpi = {r[header.index("Key")]: dict(zip(header, r, strict=True)) for r in rows[1:]}
     for variant in VARIANTS:
         for name in ("cost_per_week_gbp", "travel_hours_per_week", "unmet_hours_per_week", "clients_unmet"):
             assert math.isclose(by_kpi[name][variant], kpis["scenarios"][variant][name], abs_tol=1e-6)
     sheet = list(book["Allocation zoned"].iter_rows(values_only=True))
     assert len(sheet) == N_CLIENTS + 1
     workbook_frame = pd.DataFrame(sheet[1:], columns=sheet[0])
-    assert sorted(workbook_frame["client_id"]) == sorted(allocation(run_dir, "zoned")["client_id"])
+    assert sorted(workbook_frame["Client"]) == sorted(allocation(run_dir, "zoned")["client_id"])
     providers = pd.DataFrame(
         list(book["Providers"].iter_rows(values_only=True))[1:],
         columns=list(book["Providers"].iter_rows(values_only=True))[0],
     )
     csv_providers = pd.read_csv(run_dir / "providers.csv")
-    assert math.isclose(providers["care_hours"].sum(), csv_providers["care_hours"].sum(), abs_tol=1e-6)
+    hours = providers["Care hours (h/week)"].sum()
+    assert math.isclose(hours, csv_providers["care_hours"].sum(), abs_tol=1e-6)
 
 
 def test_optimised_and_zoned_travel_less_than_current(kpis):
@@ -396,13 +397,16 @@ def test_progress_bar_is_quiet_off_a_terminal_and_draws_on_one():
     assert "\r" not in plain.getvalue() and plain.getvalue().count("\n") == 1
     assert "zoned" in plain.getvalue() and "£1,100" in plain.getvalue() and "bound £1,000" in plain.getvalue()
     assert "\r" in tty.getvalue() and "FEASIBLE" in tty.getvalue()
+    # Issue 13: the bar is rich's (it used to be hand-drawn "██··"); the final line is the plain one.
+    assert "━" in tty.getvalue() and "█" not in tty.getvalue()
+    assert tty.getvalue().rstrip("\n").rsplit("\x1b[2K", 1)[-1] == plain.getvalue().rstrip("\n")
     assert quiet.getvalue() == ""
 
 
 @pytest.mark.slow
 def test_demo_end_to_end(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--clients", "300", "--time-limit", "5", "--quiet"]) == 0
+    assert main(["demo", "--out", str(out), "--clients", "300", "--work-limit", "4", "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "report:" in printed and str(out / "report.html") in printed
     assert "current" in printed and "optimised" in printed and "zoned" in printed

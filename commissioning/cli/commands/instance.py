@@ -151,8 +151,9 @@ def run_solve(args) -> int:
     params = SolveParams(**chosen, export_model=args.export_model)
     result = solve(data, scenario, params)
     if not len(result.assignment):
-        why = "".join(f"\n  - {line}" for line in result.diagnosis)
-        message = f"{path}: no feasible allocation (status {result.status}).{why}"
+        from solver.diagnose import explained
+
+        message = f"{path}: no feasible allocation (status {result.status}). {explained(result.diagnosis)}"
         raise InfeasibleError(message, result.diagnosis)
     if result.violations:
         raise CareCommissioningError(f"{path}: the allocation found breaks rules: {result.violations[:3]}")

@@ -1,0 +1,57 @@
+"""``--time-limit`` is always wall-clock seconds; deterministic work units are ``--work-limit`` /
+``work_limit`` (issue 13, part 7). It used to be read as work units in deterministic variants
+("5.3s/2 det")."""
+
+import json
+import textwrap
+import time
+
+from commissioning.cli import build_parser, main
+from commissioning.cli.commands.run import solver_overrides
+
+
+def test_the_two_options_set_two_different_limits():
+    command = ["run", "s.toml", "--out", "o", "--time-limit", "3", "--work-limit", "7"]
+    args = build_parser().parse_args(command)
+    assert solver_overrides(args) == {"time_limit_s": 3.0, "work_limit": 7.0}
+    args = build_parser().parse_args(["run", "s.toml", "--out", "o", "--time-limit", "3"])
+    assert solver_overrides(args) == {"time_limit_s": 3.0}  # seconds never become work units
+
+
+def test_time_limit_stops_a_deterministic_search_in_seconds_whatever_the_work_limit(tmp_path, capsys):
+    from commissioning.synthetic.generate import generate_scenario
+
+    # Lead-provider zoning (K = 1) on 300 clients keeps CP-SAT busy far beyond 2 s or 2 work units.
+    generate_scenario(tmp_path / "data", n_clients=300, seed=3)
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(
+        textwrap.dedent("""\
+        data = "data"
+        [routing]
+        enabled = false
+        [solver]
+        deterministic = true
+        [[variants]]
+        name = "zoned"
+        mode = "zoned"
+        max_providers_per_zone = 1
+        time_limit_s = 60.0
+        work_limit = 1.0
+        """),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    t0 = time.perf_counter()
+    code = main(["run", str(scenario), "--out", str(out), "--time-limit", "2", "--work-limit", "500"])
+    assert code == 0
+    assert time.perf_counter() - t0 < 60  # the scenario's 60 s were overridden
+    solver = json.loads((out / "kpis.json").read_text())["scenarios"]["zoned"]["solver"]
+    assert solver["time_limit_s"] == 2.0 and solver["work_limit"] == 500.0 and solver["deterministic"]
+    assert solver["seconds"] < 2.0 + 1.5, solver  # wall-clock seconds, a hard stop (LP start, checks)
+    assert solver["stopped_by_clock"], solver
+    err = capsys.readouterr().err
+    # The progress line names both limits, seconds as seconds.
+    assert "s/2s (work limit 500)" in err, err
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert any("stopped by its time limit (2 s) before its work limit (500 units)" in w
+               for w in kpis["warnings"]), kpis["warnings"]
