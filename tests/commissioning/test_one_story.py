@@ -156,3 +156,18 @@ def test_every_provider_view_prints_its_providers_csv_care_hours(run, tmp_path):
         assert f"variant {chosen}" in text
         if row.care_hours > 0:
             assert f"{row.care_hours:,.1f} care hours" in text, row.provider_id
+
+
+def test_the_workbook_holds_the_tables_figures(run):
+    """The workbook's Providers sheet gives each provider's care hours as providers.csv does."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(run / "workbook.xlsx", read_only=True)["Providers"]
+    rows = list(sheet.iter_rows(values_only=True))
+    head = [str(h) for h in rows[0]]
+    labels = (("variant", "Variant"), ("provider_id", "Provider"), ("care_hours", "Care hours"))
+    column = {name: next(i for i, h in enumerate(head) if h.startswith(label)) for name, label in labels}
+    found = {(r[column["variant"]], r[column["provider_id"]]): r[column["care_hours"]] for r in rows[1:]}
+    providers = pd.read_csv(run / "providers.csv", dtype={"provider_id": str})
+    for row in providers.itertuples():
+        assert found[(row.variant, row.provider_id)] == pytest.approx(row.care_hours, abs=1e-6)
