@@ -41,7 +41,7 @@ from commissioning.inputs.tables import ProblemLog, read_table, read_zones
 from commissioning.inputs.workforce import build_hubs, build_pools, check_pool_hubs, check_pool_members
 from commissioning.inputs.zones import ZONES_FILE, check_zones
 
-_FILE_ORDER = {DATASET_FILE: 0, ZONES_FILE: 1}
+_FILE_ORDER = {DATASET_FILE: 0, ZONES_FILE: 1, "zones.gpkg": 1, "zones.shp": 1}
 
 
 @dataclass
@@ -166,15 +166,21 @@ def _domain(parsed: dict[str, ParsedTable], zones: list[Zone], problems: list[Pr
     """The domain objects, once every check has passed; the hubs the files leave out are made here, each
     assumption with its warning."""
     clients = tuple(_client(r) for r in parsed["clients"].records)
-    providers = tuple(Provider(**r) for r in parsed["providers"].records)
+    providers = tuple(Provider(**_located(r)) for r in parsed["providers"].records)
     pools = build_pools(parsed["pools"])
     hubs = build_hubs(parsed, providers, pools, zones, problems)
     return Dataset(clients=clients, providers=providers, hubs=hubs, pools=pools, zones=tuple(zones))
 
 
 def _client(r: dict) -> Client:
-    fields = {k: v for k, v in r.items() if k not in BAND_VISITS_NAMES}
+    fields = {k: v for k, v in _located(r).items() if k not in BAND_VISITS_NAMES}
     return Client(**fields, band_visits=band_visits(r))
+
+
+def _located(r: dict) -> dict:
+    """The record without its postcode: the coordinates (given, or found from the postcode) stand for it,
+    and postcodes, personal data, go no further than the inputs."""
+    return {k: v for k, v in r.items() if k not in ("postcode", "base_postcode")}
 
 
 def _checked(data: Dataset | None, problems, counts: dict[str, int]) -> DatasetCheck:

@@ -131,7 +131,7 @@ def _check_unique(parsed: ParsedTable, problems: list[Problem]) -> None:
                             f"remove '{LIST_SEPARATOR}' from the reference",
                         )
                     )
-        unit = "feature" if parsed.source.endswith(".geojson") else "row"
+        unit = "feature" if parsed.source.endswith((".geojson", ".gpkg", ".shp")) else "row"
         for value, rows in where.items():
             for later in rows[1:]:
                 problems.append(

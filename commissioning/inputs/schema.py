@@ -154,12 +154,31 @@ class Table:
         return tuple(self.stem + ext for ext in self.extensions)
 
 
-def _lon(name: str, meaning: str) -> Column:
-    return Column(name, "number", meaning, min=-180, max=180, unit="WGS84 degrees")
+def _lon(name: str, meaning: str, postcode: str | None = None) -> Column:
+    """A longitude column; with ``postcode``, optional: a row may give its postcode instead."""
+    return Column(name, "number", meaning + _or_postcode(postcode), min=-180, max=180, unit="WGS84 degrees",
+                  required=postcode is None)
 
 
-def _lat(name: str, meaning: str) -> Column:
-    return Column(name, "number", meaning, min=-90, max=90, unit="WGS84 degrees")
+def _lat(name: str, meaning: str, postcode: str | None = None) -> Column:
+    return Column(name, "number", meaning + _or_postcode(postcode), min=-90, max=90, unit="WGS84 degrees",
+                  required=postcode is None)
+
+
+def _or_postcode(postcode: str | None) -> str:
+    return f"; may be left out (column or cell) where `{postcode}` is given" if postcode else ""
+
+
+def _postcode(name: str, what: str) -> Column:
+    return Column(
+        name,
+        "text",
+        f"UK postcode of {what}, e.g. `PA34 4AB` (case and spaces do not matter): where the coordinates are "
+        "empty, its centre from the postcode lookup (see below) is used; where they are given, they are "
+        "used and the postcode is only checked",
+        required=False,
+        default=None,
+    )
 
 
 def _band_visits(band: str) -> Column:
@@ -186,8 +205,9 @@ CLIENTS = Table(
     min_rows=1,
     columns=(
         Column("client_id", "text", "the package's reference (no names needed)", unique=True),
-        _lon("lon", "where the visits happen; must be on land inside the region"),
-        _lat("lat", "where the visits happen; must be on land inside the region"),
+        _lon("lon", "where the visits happen; must be on land inside the region", "postcode"),
+        _lat("lat", "where the visits happen; must be on land inside the region", "postcode"),
+        _postcode("postcode", "the client's home"),
         Column(
             "zone",
             "text",
@@ -235,8 +255,9 @@ PROVIDERS = Table(
         Column("provider_id", "text", "short reference, e.g. `P01`", unique=True),
         Column("name", "text", "the provider's name"),
         Column("kind", "choice", "sector", allowed=PROVIDER_KINDS),
-        _lon("base_lon", "office base"),
-        _lat("base_lat", "office base"),
+        _lon("base_lon", "office base", "base_postcode"),
+        _lat("base_lat", "office base", "base_postcode"),
+        _postcode("base_postcode", "the office base"),
         Column(
             "weekly_staff_hours",
             "number",
@@ -322,8 +343,9 @@ HUBS = Table(
             default=None,
             references="pools",
         ),
-        _lon("lon", "where the carers live and start their runs"),
-        _lat("lat", "where the carers live and start their runs"),
+        _lon("lon", "where the carers live and start their runs", "postcode"),
+        _lat("lat", "where the carers live and start their runs", "postcode"),
+        _postcode("postcode", "the hub"),
         Column(
             "carers",
             "integer",
@@ -398,10 +420,13 @@ POOLS = Table(
 # zones.geojson: feature properties (the geometry is the polygon).
 ZONES = Table(
     stem="zones",
-    title="the patches (polygons, any CRS with a `crs` member; WGS84 if none)",
+    title=(
+        "the patches (polygons, any CRS with a `crs` member; WGS84 if none), or `zones.gpkg` or `zones.shp` "
+        "(any CRS, which the file must name)"
+    ),
     id_column="zone_id",
     min_rows=1,
-    extensions=(".geojson",),
+    extensions=(".geojson", ".gpkg", ".shp"),
     columns=(
         Column("zone_id", "text", "patch reference used by `clients.zone` and `pools.zones`", unique=True),
         Column("name", "text", "display name"),

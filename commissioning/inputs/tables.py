@@ -267,6 +267,10 @@ def read_table(
     for row in rows or ():
         row[:] = [(unescaped(cell) if cell[:1] == "'" else cell).strip() for cell in row]
     frame = None if rows is None else _frame(rows, source, table, found, required=required)
+    if frame is not None and table is not None:
+        from commissioning.inputs.postcodes import locate
+
+        frame = locate(frame, folder, stem, source, found)  # lon/lat from postcodes
     _finish(found, problems)
     return frame, source
 
@@ -835,7 +839,7 @@ def rows_text(rows: list[int], limit: int = 8) -> str:
 
 
 def _property_text(value: object) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):  # NaN: an empty shapefile field
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -874,7 +878,10 @@ def read_zones(folder: str | Path, *, problems: list[Problem] | None = None):
     if path is None:
         _finish(found, problems)
         return None
-    result = _read_zones_file(path, table, found)
+    reader = _read_zones_file if path.suffix.lower() == ".geojson" else _read_zones_layer
+    result = reader(path, table, found)
+    if result is not None:
+        result.attrs["source"] = path.name
     _finish(found, problems)
     return result
 
@@ -951,20 +958,12 @@ def _geojson_document(path: Path, source: str, problems: list[Problem]) -> tuple
     return doc, features
 
 
-def _read_zones_file(path: Path, table: Table, problems: list[Problem]):
-    import geopandas as gpd
-    import pyproj
-
-    source = path.name
-    read = _geojson_document(path, source, problems)
-    if read is None:
-        return None
-    doc, features = read
-
-    # A feature or its properties may be any JSON value in a broken file: read only objects.
-    properties = [f.get("properties") if isinstance(f, dict) else None for f in features]
-    properties = [props if isinstance(props, dict) else {} for props in properties]
-    present = {key.strip().lower(): key for props in properties for key in props}
+def _zone_properties(
+    properties: list[dict], table: Table, source: str, problems: list[Problem]
+) -> dict[str, list[str]] | None:
+    """The zone table's columns as text, one value per feature (``""`` when absent), or ``None`` after an
+    error (a required property missing). Property names ignore case and surrounding spaces."""
+    present = {str(key).strip().lower(): key for props in properties for key in props}
     columns: dict[str, list[str]] = {}
     for col in table.columns:
         key = present.get(col.name)
@@ -983,17 +982,37 @@ def _read_zones_file(path: Path, table: Table, problems: list[Problem]):
                         col.name,
                         None,
                         f"the features have no '{col.name}' property"
-                        + (f" (properties found: {', '.join(sorted(present.values()))})" if present else ""),
+                        + (f" (properties found: {', '.join(sorted(map(str, present.values())))})"
+                           if present else ""),
                         fix,
                     )
                 )
-            columns[col.name] = [""] * len(features)
+            columns[col.name] = [""] * len(properties)
         else:
             columns[col.name] = [_property_text(props.get(key)) for props in properties]
             if col.type == "text":
                 cells = ((k, col.name, props.get(key)) for k, props in enumerate(properties, start=1))
                 formula_warnings(cells, source, problems)
     if any(p.file == source and p.severity == "error" for p in problems):
+        return None
+    return columns
+
+
+def _read_zones_file(path: Path, table: Table, problems: list[Problem]):
+    import geopandas as gpd
+    import pyproj
+
+    source = path.name
+    read = _geojson_document(path, source, problems)
+    if read is None:
+        return None
+    doc, features = read
+
+    # A feature or its properties may be any JSON value in a broken file: read only objects.
+    properties = [f.get("properties") if isinstance(f, dict) else None for f in features]
+    properties = [props if isinstance(props, dict) else {} for props in properties]
+    columns = _zone_properties(properties, table, source, problems)
+    if columns is None:
         return None
 
     try:
@@ -1079,3 +1098,114 @@ def _read_zones_file(path: Path, table: Table, problems: list[Problem]):
         index=pd.Index(range(1, len(features) + 1), name="feature"),
     )
     return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# zones.gpkg, zones.shp
+# ----------------------------------------------------------------------------------------------------
+
+_EXPORT_AGAIN = "export the zones again from the GIS (e.g. QGIS: Export > Save Features As > GeoPackage)"
+
+
+def _zone_layer_name(path: Path, source: str, problems: list[Problem]) -> str | None:
+    """The GeoPackage layer to read: the only one, the one named ``zones``, or the first (warning)."""
+    import pyogrio
+
+    layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    if not layers:
+        problems.append(Problem(source, None, None, None, "the GeoPackage has no layers", _EXPORT_AGAIN))
+        return None
+    if len(layers) == 1:
+        return layers[0]
+    if "zones" in layers:
+        return "zones"
+    problems.append(
+        Problem(
+            source,
+            None,
+            None,
+            ", ".join(layers),
+            f"the GeoPackage has {len(layers)} layers; the first, {layers[0]!r}, is read",
+            "name the zones layer 'zones', or keep only the zones layer in the file",
+            "warning",
+        )
+    )
+    return layers[0]
+
+
+def _read_zones_layer(path: Path, table: Table, problems: list[Problem]):
+    """A GeoPackage or shapefile of zones: the same GeoDataFrame as :func:`_read_zones_file`. The file must
+    say its CRS (a shapefile's ``.prj``); polygons are reprojected to WGS84."""
+    import geopandas as gpd
+
+    source = path.name
+    if not _size_ok(path, source, MAX_ZONES_BYTES, problems):
+        return None
+    layer = None
+    try:
+        if path.suffix.lower() == ".gpkg":
+            layer = _zone_layer_name(path, source, problems)
+            if layer is None:
+                return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = gpd.read_file(path, layer=layer)
+    except Exception as error:  # pyogrio/GDAL errors: not a GeoPackage, a shapefile without .shx, ...
+        kind = "GeoPackage" if layer is not None or path.suffix.lower() == ".gpkg" else "shapefile"
+        problems.append(
+            Problem(source, None, None, None, f"the file cannot be read as a {kind} ({error})", _EXPORT_AGAIN)
+        )
+        return None
+    if frame.empty:
+        problems.append(
+            Problem(source, None, None, None, "the file has no features (no zones)", "add a polygon per zone")
+        )
+        return None
+    records = frame.drop(columns=frame.geometry.name).to_dict("records")
+    columns = _zone_properties(records, table, source, problems)
+    if columns is None:
+        return None
+    frame = _zones_in_wgs84(frame, path, source, problems)
+    if frame is None:
+        return None
+    return gpd.GeoDataFrame(
+        columns,
+        geometry=list(frame.geometry),
+        crs="EPSG:4326",
+        index=pd.Index(range(1, len(frame) + 1), name="feature"),
+    )
+
+
+def _zones_in_wgs84(frame, path: Path, source: str, problems: list[Problem]):
+    """The layer reprojected to WGS84; ``None`` (an error) when it has no CRS: without one its numbers
+    could be degrees or metres, and guessing would put the zones in the wrong place."""
+    if frame.crs is None:
+        sidecar = path.with_suffix(".prj").name
+        where = f" ({sidecar} is missing beside it)" if path.suffix.lower() == ".shp" else ""
+        problems.append(
+            Problem(
+                source,
+                None,
+                "crs",
+                None,
+                f"the file has no coordinate reference system (CRS){where}, so its coordinates cannot be "
+                "placed on the map",
+                "export the zones again with their CRS (e.g. British National Grid, EPSG:27700), or in QGIS "
+                "set the layer's CRS (Layer Properties > Source) and save it",
+            )
+        )
+        return None
+    try:
+        return frame.to_crs("EPSG:4326")
+    except Exception as error:  # pyproj: a CRS without a transformation to WGS84
+        problems.append(
+            Problem(
+                source,
+                None,
+                "crs",
+                str(frame.crs)[:200],
+                f"the CRS cannot be converted to WGS84 ({error})",
+                "reproject the file to WGS84 (EPSG:4326) or British National Grid (EPSG:27700)",
+            )
+        )
+        return None

@@ -32,13 +32,14 @@ def check_zones(frame, problems: list[Problem]) -> list[Zone] | None:
     """Zone objects from the zones GeoDataFrame (index = feature number); ``None`` if any error."""
     table = TABLES["zones"]
     before = error_count(problems)
-    parsed = parse_table(frame.drop(columns="geometry"), table, ZONES_FILE, problems)
+    source = frame.attrs.get("source", ZONES_FILE)
+    parsed = parse_table(frame.drop(columns="geometry"), table, source, problems)
     zones: list[Zone] = []
     for feature, record, geom in zip(parsed.rows, parsed.values, frame.geometry, strict=True):
         label = f"feature {feature}" + (
             f" (zone_id '{record['zone_id']}')" if isinstance(record["zone_id"], str) else ""
         )
-        geom = _zone_geometry(geom, label, feature, problems)
+        geom = _zone_geometry(geom, label, (source, feature), problems)
         if geom is None or any(v is INVALID for v in record.values()):
             continue
         zones.append(Zone(record["zone_id"], record["name"], record["locality"], record["remote"], geom))
@@ -46,11 +47,12 @@ def check_zones(frame, problems: list[Problem]) -> list[Zone] | None:
 
 
 
-def _zone_geometry(geom, label: str, feature: int, problems: list[Problem]) -> BaseGeometry | None:
-    """The zone's polygon (repaired with a warning if invalid), or ``None`` after recording an error."""
+def _zone_geometry(geom, label: str, where: tuple[str, int], problems: list[Problem]) -> BaseGeometry | None:
+    """The zone's polygon (repaired with a warning if invalid), or ``None`` after recording an error.
+    ``where``: (file name, feature number)."""
 
     def error(value: object, message: str, fix: str) -> None:
-        problems.append(Problem(ZONES_FILE, feature, "geometry", value, f"{label} {message}", fix))
+        problems.append(Problem(*where, "geometry", value, f"{label} {message}", fix))
 
     if geom is None or geom.is_empty:
         return error(None, "has no geometry", "draw the zone's polygon, or delete the feature")
@@ -73,10 +75,10 @@ def _zone_geometry(geom, label: str, feature: int, problems: list[Problem]) -> B
             "check the coordinates and the file's CRS (WGS84 degrees if it has no 'crs' member)",
         )
     if not geom.is_valid:
-        geom = _repair(geom, label, feature, problems)
+        geom = _repair(geom, label, where, problems)
         if geom is None:
             return None
-    return _zone_area_ok(geom, label, feature, problems)
+    return _zone_area_ok(geom, label, where, problems)
 
 
 REDRAW_ZONE = "redraw the zone's polygon in a GIS (e.g. QGIS) and export it again"
@@ -91,7 +93,9 @@ def _bounds_text(bounds: tuple[float, float, float, float]) -> str:
     return "bounds " + ", ".join(f"{v:g}" for v in bounds)
 
 
-def _repair(geom: BaseGeometry, label: str, feature: int, problems: list[Problem]) -> BaseGeometry | None:
+def _repair(
+    geom: BaseGeometry, label: str, where: tuple[str, int], problems: list[Problem]
+) -> BaseGeometry | None:
     """make_valid's polygon parts, with a warning; ``None`` (and an error) when nothing valid with area is
     left: make_valid can return lines, points, a collection, or raise on degenerate input."""
     reason = shapely.is_valid_reason(geom)
@@ -103,8 +107,7 @@ def _repair(geom: BaseGeometry, label: str, feature: int, problems: list[Problem
         repaired = None
     problems.append(
         Problem(
-            ZONES_FILE,
-            feature,
+            *where,
             "geometry",
             reason,
             f"{label} has an invalid polygon; it was repaired automatically",
@@ -114,9 +117,7 @@ def _repair(geom: BaseGeometry, label: str, feature: int, problems: list[Problem
     )
     if repaired is None:
         problems.append(
-            Problem(
-                ZONES_FILE, feature, "geometry", reason, f"{label} has no area left after repair", REDRAW_ZONE
-            )
+            Problem(*where, "geometry", reason, f"{label} has no area left after repair", REDRAW_ZONE)
         )
     return repaired
 
@@ -138,7 +139,7 @@ def _zone_area_km2(geom: BaseGeometry) -> float:
 
 
 def _zone_area_ok(
-    geom: BaseGeometry, label: str, feature: int, problems: list[Problem]
+    geom: BaseGeometry, label: str, where: tuple[str, int], problems: list[Problem]
 ) -> BaseGeometry | None:
     area_km2 = _zone_area_km2(geom)
     minx, miny, maxx, maxy = geom.bounds
@@ -154,7 +155,7 @@ def _zone_area_ok(
     else:
         return geom
     problems.append(
-        Problem(ZONES_FILE, feature, "geometry", _bounds_text(geom.bounds), f"{label} {message}", fix)
+        Problem(*where, "geometry", _bounds_text(geom.bounds), f"{label} {message}", fix)
     )
     return None
 

@@ -50,6 +50,9 @@ def _read_json(path: Path) -> dict:
     return doc if isinstance(doc, dict) else {}  # a hand-edited output folder
 
 
+POSTCODE_COLUMNS = ("postcode", "base_postcode")
+
+
 def _read_table(folder: Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
     csv, xlsx = folder / f"{name}.csv", folder / f"{name}.xlsx"
     if csv.exists():
@@ -63,6 +66,8 @@ def _read_table(folder: Path, name: str, *, required: bool = True) -> pd.DataFra
     else:
         return None
     frame.columns = [str(c).strip() for c in frame.columns]
+    # Postcodes are personal data the maps never need: they stay in the inputs copy only.
+    frame = frame.drop(columns=[c for c in POSTCODE_COLUMNS if c in frame.columns])
     for column in frame.columns:
         frame[column] = frame[column].astype(str).str.strip()
     return frame

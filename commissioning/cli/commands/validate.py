@@ -10,7 +10,8 @@ def register(subparsers) -> None:
         "validate",
         help="check every file of a dataset folder and list every problem",
         description=(
-            "Check clients, providers, hubs, pools (CSV or .xlsx), zones.geojson and dataset.json. "
+            "Check clients, providers, hubs, pools (CSV or .xlsx), zones (.geojson, .gpkg or .shp) and "
+            "dataset.json. "
             "Every problem names the file, row, column, value and the fix. Exit status 1 if any error."
         ),
     )
