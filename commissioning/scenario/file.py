@@ -585,7 +585,7 @@ def check_references(scenario: ScenarioFile, provider_ids, zone_ids) -> None:
                       if f.name in v.switches})
         for key, (pids, zids) in named.items():
             _known(c, f"variants[{v.index}].{key}", pids, providers, "provider", "providers.csv")
-            _known(c, f"variants[{v.index}].{key}", zids, zones, "zone", "zones.geojson")
+            _known(c, f"variants[{v.index}].{key}", zids, zones, "zone", "the zones file")
         both = set(v.protect) & set(v.exclude)
         if both:
             c.fail(f"variants[{v.index}].exclude", f"{sorted(both)} are both protected and excluded",
