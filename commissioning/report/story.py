@@ -417,11 +417,20 @@ def exemptions(run: Run) -> Exemptions:
     return Exemptions(has, rows, totals, note if rows else "No client is exempt in any variant.")
 
 
+def _region_words(key: str | None) -> str:
+    """The region's name, with its key: "Argyll and Bute (argyll-bute)"; a user's own region as given."""
+    from geodata.regions import REGIONS
+
+    if not key:
+        return "not stated"
+    return f"{REGIONS[key][2]} ({key})" if key in REGIONS else key
+
+
 def read_first(run: Run) -> ReadFirst:
     """What a board must know before reading the figures."""
     return ReadFirst(
         data_source=_data_source(run),
-        region=run.region or "not stated",
+        region=_region_words(run.region),
         scenario=run.scenario_name or "not named",
         run_date=run.run_date or "not recorded",
         unconfirmed=unconfirmed(run),
