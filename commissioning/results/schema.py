@@ -423,8 +423,8 @@ ALLOCATION = _columns(
     ("hub_id", "Hub", "", "the hub whose carers serve the client (empty if unmet)"),
     ("walking_reach", "Within walking reach", "", "yes when carers who do not drive can reach the client"),
     ("exemption", "Exempt", "",
-     "own choice: served by the provider the client chose, exempt from zoning; travel limit: today's provider "
-     "kept beyond max_travel_minutes_per_visit; empty otherwise"),
+     "own choice: served by the provider the client chose, exempt from zoning; travel limit: today's "
+     "provider kept beyond max_travel_minutes_per_visit; empty otherwise"),
 )
 
 # providers.csv: per variant and provider (winners and losers against today).
