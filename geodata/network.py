@@ -390,6 +390,7 @@ class TravelNetwork:
         pairs = zip(self.ferry_from, self.ferry_to, strict=True)
         names = [f"{self.node_name[a]}–{self.node_name[b]}" for a, b in pairs]
         self.ferry_name = np.array(names, dtype=object)
+        self._tables = (roads, ferries)  # as built, for :meth:`without_ferries`
 
         # Adjacency for the time-dependent search: per node a list of (neighbour, edge), where edge
         # >= 0 is a road row and edge < 0 is ferry row ~edge.
@@ -534,6 +535,36 @@ class TravelNetwork:
 
     def ferry_index(self, route_id: str) -> int:
         return int(np.flatnonzero(self.ferry_route_id == route_id)[0])
+
+    def ferry_route_of(self, text: str) -> str | None:
+        """The ``route_id`` a ferry is called by: its route id or its name as journeys name it
+        (``Oban–Craignure``), either way round, any case, a hyphen for the dash; ``None`` if no route."""
+
+        def key(value: str) -> str:
+            return re.sub(r"\s*[-–—]\s*", "–", " ".join(str(value).casefold().split()))
+
+        wanted = key(text)
+        for route_id, a, b in zip(self.ferry_route_id, self.ferry_from, self.ferry_to, strict=True):
+            names = {key(route_id), key(f"{self.node_name[a]}–{self.node_name[b]}"),
+                     key(f"{self.node_name[b]}–{self.node_name[a]}")}
+            if wanted in names:
+                return str(route_id)
+        return None
+
+    def without_ferries(self, route_ids) -> TravelNetwork:
+        """The same network with these ferry routes (``route_id``) out of service: travel recomputed without
+        them. Unknown ids raise :class:`RegionError`. Landmasses and access legs are shared (they do not
+        depend on ferries)."""
+        out_ids = set(route_ids)
+        unknown = sorted(out_ids - set(self.ferry_route_id))
+        if unknown:
+            raise RegionError(f"unknown ferry route(s): {', '.join(unknown)}")
+        roads, ferries = self._tables
+        kept = ferries[~ferries["route_id"].astype(str).isin(out_ids)].reset_index(drop=True)
+        network = TravelNetwork(self.places, self.node_ids, roads, kept, land=self.land)
+        network._landmasses, network._node_label = self._landmasses, self._node_label
+        network._access_cache = self._access_cache  # access legs: nodes and land only
+        return network
 
     # -- access legs ---------------------------------------------------------------------------
 

@@ -81,7 +81,10 @@ class ProblemData:
     ``client_current_provider`` (-1 = none), ``client_pinned_provider`` (-1 = not pinned; a pinned client
     must have an eligible pair with that provider and is never moved; the client's choice overrides skills),
     ``client_current_hub`` (the hub it is served from today, -1 = not known or no hubs),
-    ``client_band_share`` (n × B: the share of its visits in each time band, rows summing to 1).
+    ``client_band_share`` (n × B: the share of its visits in each time band, rows summing to 1),
+    ``client_zone_max_providers`` (the zoning limit of the client's zone when that zone has its own, over
+    the switch ``max_providers_per_zone``; -1 = none of its own; equal for every client of a zone: a zone's
+    figure kept per client so it travels with the clients in the instance JSON).
 
     Providers (length m): ``provider_weekly_staff_hours`` (≥0, visits plus travel, an overall cap on the work
     of its own staff; ``inf`` = no cap beyond its hubs), ``provider_hourly_rate_gbp``, ``provider_skills``
@@ -130,6 +133,7 @@ class ProblemData:
     pair_near: np.ndarray | None = None
     client_current_hub: np.ndarray | None = None
     client_band_share: np.ndarray | None = None
+    client_zone_max_providers: np.ndarray | None = None
     hub_provider: np.ndarray | None = None
     hub_pool: np.ndarray | None = None
     hub_drivers: np.ndarray | None = None
@@ -396,6 +400,7 @@ def _normalise(d: ProblemData) -> None:
         "pair_hub": np.full(k, -1),
         "pair_near": np.ones(k, bool),
         "client_current_hub": np.full(n, -1),
+        "client_zone_max_providers": np.full(n, -1),
         "hub_provider": np.zeros(0, np.int64),
         "hub_carer_weekly_hours": np.zeros(0),
     }
@@ -423,6 +428,7 @@ def _normalise(d: ProblemData) -> None:
         "pair_provider",
         "pair_hub",
         "client_current_hub",
+        "client_zone_max_providers",
         *_HUB_INT,
     ):
         _one_dim(d, name, np.int64)
@@ -463,7 +469,7 @@ def _validate_lengths(d: ProblemData) -> None:
         if got != expected:
             raise DataError(f"{name}: expected {expected} entries (one per {what}), got {got}")
 
-    for name in (*_CLIENT_INT, "client_current_hub"):
+    for name in (*_CLIENT_INT, "client_current_hub", "client_zone_max_providers"):
         length(name, n, "client")
     for name in (
         "provider_hourly_rate_gbp",
@@ -520,10 +526,21 @@ def _validate_values(d: ProblemData) -> None:
     _finite(d, "pair_care_cost_gbp", lo=-MAX_GBP, hi=MAX_GBP)
     _finite(d, "pair_travel_cost_gbp", lo=-MAX_GBP, hi=MAX_GBP)
     _finite(d, "client_band_share", lo=0.0, hi=1.0)
+    _check_zone_limits(d)
     off = np.abs(d.client_band_share.sum(axis=1) - 1.0) > 1e-6
     if np.any(off):
         i = int(np.nonzero(off)[0][0])
         raise DataError(f"client_band_share[{i}] sums to {d.client_band_share[i].sum():.6f}, not 1")
+
+
+def _check_zone_limits(d: ProblemData) -> None:
+    limit, zone = d.client_zone_max_providers, d.client_zone
+    _check_range(limit, -1, 1_000_000, "client_zone_max_providers")
+    for z in np.unique(zone[limit >= 0]):
+        values = np.unique(limit[zone == z])
+        if len(values) > 1:
+            raise DataError(f"client_zone_max_providers: the clients of zone {d.zone_label(int(z))} hold "
+                            f"different limits {values.tolist()}; a zone has one")
 
 
 def _validate_hubs(d: ProblemData) -> None:

@@ -261,6 +261,7 @@ def anonymised(data: ProblemData, seed: int = 0, precision: Precision = Precisio
         client_pinned_provider=moved(data.client_pinned_provider[ci], new_p),
         client_current_hub=moved(data.client_current_hub[ci], new_h),
         client_band_share=data.client_band_share[ci],
+        client_zone_max_providers=data.client_zone_max_providers[ci],
         provider_weekly_staff_hours=_round_to(data.provider_weekly_staff_hours[pi], staff_step),
         provider_hourly_rate_gbp=rate,
         provider_skills=data.provider_skills[pi],

@@ -33,6 +33,7 @@ from commissioning.running.problem import build_problem
 from commissioning.running.router import Router
 from commissioning.running.travel import travel_model_for
 from commissioning.running.variant import VariantOutcome, run_variant
+from commissioning.running.whatif import build_whatif_problem
 from commissioning.scenario.file import ScenarioFile, check_references
 
 
@@ -120,10 +121,10 @@ class _Run:
             if source_dir != inputs:
                 warnings += write_inputs(source_dir, inputs, data)
             timings["load_s"] = time.perf_counter() - t0 - timings["data_s"]
-            base = _build_problems(scenario, data, travel)
+            base, travelled = _build_problems(scenario, data, travel)
             timings["build_s"] = time.perf_counter() - t0 - timings["data_s"] - timings["load_s"]
             use_routing = scenario.routing.enabled if routing is None else routing
-            outcomes, routing_warnings = self.variants(data, travel, base, use_routing)
+            outcomes, routing_warnings = self.variants(data, travel, (base, travelled), use_routing)
             warnings += routing_warnings
             warnings += unreachable_current_warning(data, base[True][1])
             kpis = build_kpis(scenario, data, outcomes, warnings=warnings,
@@ -137,24 +138,40 @@ class _Run:
         files = [out_dir / f.relative_to(stage) for f in files]
         return RunResult(scenario, data, out_dir, outcomes, kpis, files, kpis["warnings"], seconds, timings)
 
-    def variants(self, data, travel, base: dict[bool, tuple], use_routing: bool):
+    def problem_of(self, variant, data, travel, built: tuple) -> tuple:
+        """``(data, problem, index, warnings)`` of a variant: the shared build, or its own when the variant
+        changes the data (its what-if: staff loss, demand change, prices, per-patch limits, ferries out)."""
+        base, travelled = built
+        problem, index = base[variant.pools]
+        if not variant.whatif:
+            return data, problem, index, []
+        scenario = self.scenario
+        vdata, _, problem, index, notes = build_whatif_problem(
+            variant.whatif, data, travel, base[variant.pools], travelled=travelled, fail=scenario.fail,
+            pools=variant.pools, max_travel_minutes_per_visit=scenario.max_travel_minutes_per_visit,
+            money=scenario.money, workforce=scenario.workforce)
+        return vdata, problem, index, [f"variant {variant.name!r}: {n}" for n in notes]
+
+    def variants(self, data, travel, built: tuple, use_routing: bool):
         """Every variant's outcome (in the file's order) with its routed travel; routing warnings."""
         scenario, interrupt = self.scenario, self.interrupt
         outcomes: dict[str, VariantOutcome] = {}
         router = Router(data, travel, scenario, use_routing)
+        warnings: list[str] = []
         try:
             # Evaluate current variants first: their routing overlaps the solves of the others.
             for variant in sorted(scenario.variants, key=lambda v: v.mode != "current"):
-                problem, index = base[variant.pools]
+                vdata, problem, index, notes = self.problem_of(variant, data, travel, built)
+                warnings += notes
                 try:
-                    outcome = run_variant(variant, problem, index, data, quiet=self.quiet,
+                    outcome = run_variant(variant, problem, index, vdata, quiet=self.quiet,
                                           stream=self.stream, stop=interrupt.stop)
                 except InfeasibleError as error:
                     status = re.search(r"\(status (\w+)\)", str(error))
                     words = infeasible_words(variant, error.diagnosis, status[1] if status else "INFEASIBLE")
                     raise InfeasibleError(words, error.diagnosis) from None
                 interrupt.check()
-                outcome.allocation = allocation_frame(outcome, data)
+                outcome.allocation = allocation_frame(outcome, vdata)
                 outcomes[variant.name] = outcome
                 if variant.mode == "current":
                     router.submit(variant.name, outcome.allocation)
@@ -163,7 +180,7 @@ class _Run:
             for name, outcome in outcomes.items():
                 if outcome.variant.mode != "current":
                     router.submit(name, outcome.allocation)
-            warnings = router.collect(outcomes)
+            warnings += router.collect(outcomes)
             interrupt.check()
         finally:
             router.close()
@@ -207,7 +224,7 @@ def _prepare_data(scenario: ScenarioFile, inputs: Path) -> tuple[Path, str]:
     return source.path, str(source.path)
 
 
-def _build_problems(scenario: ScenarioFile, data, travel) -> dict[bool, tuple]:
+def _build_problems(scenario: ScenarioFile, data, travel) -> tuple[dict[bool, tuple], object]:
     """(problem, index) with pools on and, if a variant needs it, off (pools change eligibility); the
     travel from every hub is computed once for both."""
     from commissioning.running.hubs import hub_travel
@@ -224,7 +241,7 @@ def _build_problems(scenario: ScenarioFile, data, travel) -> dict[bool, tuple]:
             workforce=scenario.workforce,
             travelled=travelled,
         )
-    return out
+    return out, travelled
 
 
 def _write_maps_and_report(stage: Path) -> list[Path]:

@@ -97,6 +97,7 @@ from commissioning.scenario.defaults import (
     RoutingParams,
     WorkforceParams,
 )
+from commissioning.scenario.whatif import WHATIF_KEYS, WhatIf, parse_whatif
 from commissioning.vocabulary import BAND_NAMES
 from solver.data import MAX_SEED, MAX_WORKERS
 
@@ -150,6 +151,7 @@ class Variant:
     waiting: str = "greedy"  # mode "current": new packages placed by spot purchase, or left unmet
     description: str = ""
     index: int = 0  # position in the file's [[variants]] list (0-based)
+    whatif: WhatIf = field(default_factory=WhatIf)  # changes to the data (staff_loss, ferries_out, ...)
 
     def __getattr__(self, name: str) -> Any:
         known = switches.by_name()
@@ -192,6 +194,7 @@ class Variant:
             out["waiting"] = self.waiting
         else:
             out["exclude"] = list(self.exclude)
+        out.update(self.whatif.as_dict())
         return out
 
 
@@ -212,6 +215,10 @@ class ScenarioFile:
 
     def variant(self, name: str) -> Variant:
         return next(v for v in self.variants if v.name == name)
+
+    def fail(self, key: str, message: str, fix: str):
+        """One clear error about a key of this file (e.g. a what-if naming a hub the data do not have)."""
+        _Checker(self.text, str(self.path or "scenario")).fail(key, message, fix)
 
     def line_of(self, key: str) -> int | None:
         return lines.line_of(self.text, key)
@@ -544,9 +551,10 @@ def _variant(c: _Checker, v: dict, k: int, solver_defaults: dict, seen: set[str]
         c.fail(f"{prefix}max_providers_per_zone", 'an "optimised" variant has no zoning',
                'remove the key, or use mode = "zoned"')
     defaults = {} if mode == "current" else solver_defaults
+    whatif = parse_whatif(v, f"variants[{k}]", fail=c.fail)
     return Variant(name=name, mode=mode, switches={**defaults, **set_here}, index=k,
                    exclude=values.get("exclude", ()), waiting=values.get("waiting", "greedy"),
-                   description=values.get("description", ""))
+                   description=values.get("description", ""), whatif=whatif)
 
 
 def _check_keys(c: _Checker, v: dict, mode: str, own: dict, names: list[str], prefix: str) -> None:
@@ -559,7 +567,7 @@ def _check_keys(c: _Checker, v: dict, mode: str, own: dict, names: list[str], pr
             fix = ('remove it, or use mode = "optimised" or "zoned"' if mode == "current"
                    else 'remove it (it applies to mode = "current" only)')
             c.fail(f"{prefix}{key}", f'has no effect in mode "{mode}"', fix)
-    c.unknown(v, [*own, *names], prefix)
+    c.unknown(v, [*own, *names, *WHATIF_KEYS], prefix)
 
 
 def _checked_name(c: _Checker, name: str, prefix: str, seen: set[str]) -> str:

@@ -78,6 +78,10 @@ class BandHours(Rule):
             if (line := _short_band(data, switches, z, b))
         ]
 
+    def start(self, pl) -> bool:
+        # The hub state it reads is set up by hub_hours' start, which runs only with the workforce on.
+        return workforce_on(pl.data, pl.switches)
+
     def admits(self, pl, i: int, k: int) -> bool:
         h = pl.pair_hub[k]
         if h < 0:

@@ -115,6 +115,10 @@ class Drivers(Rule):
     def precheck(self, data, switches) -> list[str]:
         return []  # no client is tied to one hub; a client no driver can reach is unmet, with its reason
 
+    def start(self, pl) -> bool:
+        # The hub state it reads is set up by hub_hours' start, which runs only with the workforce on.
+        return workforce_on(pl.data, pl.switches)
+
     def admits(self, pl, i: int, k: int) -> bool:
         h = pl.pair_hub[k]
         if h < 0 or pl.hub_non_drivers[h] <= 0:

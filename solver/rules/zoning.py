@@ -1,4 +1,6 @@
-"""Zoning: at most K providers serve any zone (``max_providers_per_zone``; None = no zoning).
+"""Zoning: at most K providers serve any zone (``max_providers_per_zone``; None = no zoning), or a zone's
+own limit (``client_zone_max_providers``, the same for every client of the zone, set from a scenario's
+per-patch or per-locality what-if; such a zone is limited even when ``max_providers_per_zone`` is None).
 
 Model: x[k] ≤ y[zone(i), p] per pair k of client i and provider p (strong linking), Σ_p y[z, p] ≤ K. A client
 who chose its provider (pinned) keeps it whatever the zoning contract says: that pair neither forces
@@ -13,40 +15,51 @@ import numpy as np
 from solver.rules.base import Rule
 
 
+def zone_limits(data, switches) -> np.ndarray | None:
+    """Each zone's limit on providers (-1: none), or None when no zone is limited."""
+    k_max, own = switches.max_providers_per_zone, data.client_zone_max_providers
+    has_own = own >= 0
+    if k_max is None and not has_own.any():
+        return None
+    out = np.full(data.n_zones, -1 if k_max is None else int(k_max), dtype=np.int64)
+    out[data.client_zone[has_own]] = own[has_own]
+    return out
+
+
 class Zoning(Rule):
     name = "zoning"
     words = "at most K providers may serve each zone (clients who chose their provider are not counted)"
     params = ("max_providers_per_zone",)
-    data = ()
+    data = ("client_zone_max_providers",)
 
     def add(self, am) -> dict:
-        d, m, k_max = am.data, am.model, am.switches.max_providers_per_zone
-        if k_max is None:
+        d, m, limits = am.data, am.model, zone_limits(am.data, am.switches)
+        if limits is None:
             return {}
         pinned = d.client_pinned_provider
         for k, v in am.x.items():
             i, p = int(d.pair_client[k]), int(d.pair_provider[k])
-            if pinned[i] == p:
-                continue
             z = int(d.client_zone[i])
+            if pinned[i] == p or limits[z] < 0:
+                continue
             if (z, p) not in am.y:
                 am.y[z, p] = m.new_bool_var(f"y_{z}_{p}")
             m.add_implication(v, am.y[z, p])
         by_zone: dict[int, list] = {}
         for (z, _p), v in am.y.items():
             by_zone.setdefault(z, []).append(v)
-        for _z, vs in sorted(by_zone.items()):
-            if len(vs) > k_max or am.diagnostic:
-                m.add(sum(vs) <= k_max).only_enforce_if(am.lit(self.name))
+        for z, vs in sorted(by_zone.items()):
+            if len(vs) > limits[z] or am.diagnostic:
+                m.add(sum(vs) <= int(limits[z])).only_enforce_if(am.lit(self.name))
         return {}
 
     def lp(self, lpm) -> None:
-        """x ≤ y (pairs not chosen by their client), Σ_p y[z, p] ≤ K."""
-        k_max, inf = lpm.switches.max_providers_per_zone, np.inf
-        if k_max is None:
+        """x ≤ y (pairs not chosen by their client, in limited zones), Σ_p y[z, p] ≤ K (the zone's)."""
+        limits, inf = zone_limits(lpm.data, lpm.switches), np.inf
+        if limits is None:
             return
         zone_x, pp = lpm.zone_x, lpm.pp
-        free = np.nonzero(lpm.data.client_pinned_provider[lpm.pc] != pp)[0]
+        free = np.nonzero((lpm.data.client_pinned_provider[lpm.pc] != pp) & (limits[zone_x] >= 0))[0]
         keys = sorted(set(zip(zone_x[free].tolist(), pp[free].tolist(), strict=True)))
         index = {key: j for j, key in enumerate(keys)}
         ny = len(keys)
@@ -67,7 +80,7 @@ class Zoning(Rule):
             y0 + np.arange(ny),
             np.ones(ny),
             np.full(len(zs), -inf),
-            np.full(len(zs), float(k_max)),
+            limits[zs].astype(float),
         )
 
     def hint(self, am, choice) -> None:
@@ -83,14 +96,14 @@ class Zoning(Rule):
     def check(self, view) -> list[str]:
         from solver.measures import zone_providers
 
-        d, k_max = view.data, view.switches.max_providers_per_zone
-        if k_max is None:
+        d, limits = view.data, zone_limits(view.data, view.switches)
+        if limits is None:
             return []
         return [
-            f"zoning: {d.zone_name(z)} is served by {len(provs)} providers, limit {k_max} (not counting "
+            f"zoning: {d.zone_name(z)} is served by {len(provs)} providers, limit {limits[z]} (not counting "
             "providers chosen by pinned clients)"
             for z, provs in enumerate(zone_providers(d, view.assignment, exempt_pinned=True))
-            if len(provs) > k_max
+            if 0 <= limits[z] < len(provs)
         ]
 
     def precheck(self, data, switches) -> list[str]:
@@ -98,8 +111,10 @@ class Zoning(Rule):
 
     def start(self, pl) -> bool:
         """``pl.zone_allowed`` (zones × providers): the providers a caller chose for each zone (the LP
-        rounding's zone choice), or none; ``pl.zone_counted``: providers serving a zone so far."""
-        if pl.switches.max_providers_per_zone is None:
+        rounding's zone choice), or none; ``pl.zone_counted``: providers serving a zone so far;
+        ``pl.zone_limit``: each zone's limit (-1: none)."""
+        pl.zone_limit = zone_limits(pl.data, pl.switches)
+        if pl.zone_limit is None:
             pl.zone_allowed = None
             return False
         shape = (pl.data.n_zones, pl.data.n_providers)
@@ -109,16 +124,19 @@ class Zoning(Rule):
         return True
 
     def admits(self, pl, i: int, k: int) -> bool:
-        """A provider chosen for the zone, one already serving it, or any while fewer than K are chosen or
-        serving; a client's own choice always."""
+        """A provider already serving the zone; one chosen for it while fewer than the zone's K serve it; any
+        while fewer than K are chosen or serving; a client's own choice and an unlimited zone always."""
         d = pl.data
         p, z = int(d.pair_provider[k]), int(d.client_zone[i])
-        if d.client_pinned_provider[i] == p:
+        limit = pl.zone_limit[z]
+        if d.client_pinned_provider[i] == p or limit < 0:
             return True
         allowed, counted = pl.zone_allowed[z], pl.zone_counted[z]
-        if allowed[p] or counted[p]:
+        if counted[p]:
             return True
-        return (counted | allowed).sum() < pl.switches.max_providers_per_zone
+        if allowed[p]:  # a plan of more providers than the zone's own limit keeps the limit too
+            return counted.sum() < limit
+        return (counted | allowed).sum() < limit
 
     def place(self, pl, i: int, k: int, sign: int) -> None:
         p = int(pl.data.pair_provider[k])

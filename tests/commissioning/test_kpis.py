@@ -51,7 +51,7 @@ def world():
     scenario = parse_scenario(TEXT, base=VALID_SMALL.parent)
     data = load_dataset(VALID_SMALL)
     travel = travel_model_for(data)
-    base = _build_problems(scenario, data, travel)
+    base, _travelled = _build_problems(scenario, data, travel)
     outcomes = {}
     for variant in scenario.variants:
         problem, index = base[variant.pools]

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from solver import SolveParams, Switches, solve, validate_solution
+from solver.errors import DataError
+from solver.instance import from_json, to_json
 
 from .helpers import brute_force, covers, hubbed, tiny
 
@@ -132,6 +134,39 @@ def test_pinned_clients_are_exempt_from_zoning():
     # K = 0: only the pinned clients may be served.
     r0 = solve(d, Switches(max_providers_per_zone=0, allow_unmet=True), FAST)
     assert r0.assignment.tolist() == [0, 1, 2, -1, -1, -1] and r0.violations == []
+
+
+@covers("zoning")
+def test_zoning_per_zone_limits():
+    # Two zones of three 10 h clients. Zone 0 reaches p0 (£20, room for two) and p1 (£25); zone 1 reaches p2
+    # (£20, room for two) and p1. Unzoned each zone is 2 × 200 + 250 = 650: 1300. Zone 0 limited to one
+    # provider (its own limit, no overall K): its three clients all go to p1, 750, zone 1 stays 650: 1400.
+    # K = 1 overall with zone 1's own limit of 2: the same 1400; K = 1 everywhere: 1500.
+    zones = [0, 0, 0, 1, 1, 1]
+    travel = {(i, p): 0 for i in range(6) for p in ((0, 1) if i < 3 else (1, 2))}
+    d = tiny([10] * 6, [20, 100, 20], [20, 25, 20], travel, zones=zones)
+    assert run(d).objective == pytest.approx(1300.0)
+    d = tiny([10] * 6, [20, 100, 20], [20, 25, 20], travel, zones=zones,
+             client_zone_max_providers=[1, 1, 1, -1, -1, -1])
+    r = run(d)
+    assert r.objective == pytest.approx(1400.0)
+    assert r.assignment.tolist()[:3] == [1, 1, 1] and len(r.zone_providers[1]) == 2
+    d2 = tiny([10] * 6, [20, 100, 20], [20, 25, 20], travel, zones=zones,
+              client_zone_max_providers=[-1, -1, -1, 2, 2, 2])
+    r2 = run(d2, max_providers_per_zone=1)
+    assert r2.objective == pytest.approx(1400.0) and r2.zone_providers[0] == (1,)
+    assert run(d2, max_providers_per_zone=None).objective == pytest.approx(1300.0)
+    assert run(d, max_providers_per_zone=1).objective == pytest.approx(1500.0)
+    sc = Switches()
+    assert brute_force(d, sc)[0] == pytest.approx(1400.0)
+    broken = validate_solution(d, sc, np.array([0, 0, 1, 2, 2, 1]))
+    assert any(v.startswith("zoning") and "limit 1" in v for v in broken)
+    assert validate_solution(d, sc, np.array([1, 1, 1, 2, 2, 1])) == []
+    again, _ = from_json(to_json(d))  # the instance JSON keeps a zone's own limit
+    assert again.client_zone_max_providers.tolist() == [1, 1, 1, -1, -1, -1]
+    with pytest.raises(DataError, match="a zone has one"):
+        tiny([10] * 6, [20, 100, 20], [20, 25, 20], travel, zones=zones,
+             client_zone_max_providers=[1, 2, 1, -1, -1, -1])
 
 
 def test_current_provider_is_not_exempt_from_zoning():

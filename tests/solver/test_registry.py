@@ -66,3 +66,16 @@ def test_every_rule_that_can_conflict_has_words_and_its_own_switch_in_diagnosis(
     assert set(am.enforce) <= set(RULE_BY_NAME)
     for name in am.enforce:
         assert RULE_BY_NAME[name].words, f"{name} can conflict: say in words what it asks"
+
+
+def test_workforce_rules_stay_out_of_a_placement_without_the_workforce():
+    """Regression (issue 14 review): band_hours and drivers took part in the greedy placement with the
+    workforce switched off and read hub state nobody had set up (AttributeError: 'pair_hub')."""
+    from solver import Switches
+    from solver.generate import random_instance
+    from solver.placement import Placement
+
+    data = random_instance(30, seed=1)
+    placement = Placement(data, Switches(workforce=False, allow_unmet=True))
+    assert not {"hub_hours", "band_hours", "drivers"} & {rule.name for rule in placement.rules}
+    assert placement.admits(0, int(data.client_pair_start[0]))
