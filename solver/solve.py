@@ -86,12 +86,13 @@ class Result:
     diagnosis: list[str] = field(default_factory=list)
     stages: list[dict] = field(default_factory=list)
     provider_names: tuple[str, ...] | None = None
+    clock_ended: bool = False  # a deterministic run used its whole wall-clock limit, not proven optimal
 
     @property
     def stopped_by_clock(self) -> bool:
         """A deterministic search was stopped by the wall-clock limit before its work limit: this answer may
         differ on another run or machine (raise ``time_limit_s`` or lower ``work_limit``)."""
-        return any(st.get("stopped_by_clock") for st in self.stages)
+        return self.clock_ended or any(st.get("stopped_by_clock") for st in self.stages)
 
     def is_feasible(self) -> bool:
         """A solution exists and passed the independent validator."""
@@ -157,7 +158,10 @@ def _lp_start(am: AllocationModel, params: SolveParams) -> tuple[np.ndarray | No
     lp = solve_lp(d, s, time_limit_s=params.budget * LP_TIME_SHARE, deterministic=params.deterministic,
                   wall_limit_s=params.time_limit_s * LP_TIME_SHARE)
     stage = {"stage": "lp", "status": lp.status, "objective_gbp": lp.objective_pence / 100.0,
-             "seconds": lp.seconds}
+             "seconds": lp.seconds,
+             # GLOP's work limit, or the clock's hard stop (which may differ from one run to the next)
+             "stopped_by_clock": (params.deterministic and lp.status != "OPTIMAL"
+                                  and lp.seconds >= 0.98 * params.time_limit_s * LP_TIME_SHARE)}
     if lp.status != "OPTIMAL":
         return None, stage
     budget = params.time_limit_s * LP_ROUNDING_SHARE
@@ -413,6 +417,9 @@ def _worse(a: str, b: str) -> str:
 
 def _result(am, status, seconds, stages, params, bound_pence, choice, recruits=None) -> Result:
     d, s = am.data, am.switches
+    # The clock ended the run, whichever stage it stopped (the LP's hard stop, a search left no time): the
+    # work limit did not, so the answer may differ on another run or machine.
+    clock_ended = params.deterministic and status != "OPTIMAL" and seconds >= 0.98 * params.time_limit_s
     if recruits is None:
         recruits = least_recruits(d, s, choice)
     terms = objective_terms(d, s, choice, recruits)
@@ -440,6 +447,7 @@ def _result(am, status, seconds, stages, params, bound_pence, choice, recruits=N
 
     return Result(
         status=status,
+        clock_ended=clock_ended,
         objective=objective,
         bound=bound,
         gap=max(gap, 0.0) if math.isfinite(gap) else gap,
