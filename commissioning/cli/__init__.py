@@ -15,7 +15,7 @@ import sys
 from commissioning import __version__
 
 # Modules under commissioning/cli/commands, in the order --help shows them.
-COMMANDS = ["generate", "validate", "travel", "instance", "run", "demo", "map", "compare"]
+COMMANDS = ["generate", "validate", "travel", "instance", "run", "demo", "map", "sweep", "compare"]
 
 
 def build_parser() -> argparse.ArgumentParser:
