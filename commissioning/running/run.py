@@ -174,12 +174,12 @@ class _Run:
                 outcome.allocation = allocation_frame(outcome, vdata)
                 outcomes[variant.name] = outcome
                 if variant.mode == "current":
-                    router.submit(variant.name, outcome.allocation)
+                    warnings += _route(router, variant, outcome)
             outcomes = {v.name: outcomes[v.name] for v in scenario.variants}
             t_route = time.perf_counter()
-            for name, outcome in outcomes.items():
+            for outcome in outcomes.values():
                 if outcome.variant.mode != "current":
-                    router.submit(name, outcome.allocation)
+                    warnings += _route(router, outcome.variant, outcome)
             warnings += router.collect(outcomes)
             interrupt.check()
         finally:
@@ -190,6 +190,16 @@ class _Run:
     def say(self, text: str) -> None:
         if not self.quiet:
             print(text, file=self.stream, flush=True)
+
+
+def _route(router: Router, variant, outcome) -> list[str]:
+    """Submit a variant's allocation for routed travel, unless its ferries are out: the routing workers hold
+    the run's full network, so their chained runs would cross the missing ferries."""
+    if variant.whatif.ferries_out:
+        return [f"{variant.name}: routed travel not computed (ferries out in this variant; the chained-run "
+                "router uses the full network); travel_hours_per_week is recomputed without them"]
+    router.submit(variant.name, outcome.allocation)
+    return []
 
 
 def infeasible_words(variant, diagnosis: list[str], status: str = "INFEASIBLE") -> str:

@@ -338,7 +338,7 @@ def test_a_scenario_file_with_what_if_keys_runs_end_to_end(tmp_path):
     scenario.write_text(textwrap.dedent(f"""\
         data = "{folder}"
         [routing]
-        enabled = false
+        enabled = true
         [[variants]]
         name = "current"
         mode = "current"
@@ -347,6 +347,7 @@ def test_a_scenario_file_with_what_if_keys_runs_end_to_end(tmp_path):
         mode = "optimised"
         demand_change = {{ by_zone = {{ oban = 0.1 }} }}
         prices = {{ P03 = 24.5 }}
+        ferries_out = ["Oban–Craignure"]
         work_limit = 1.0
         [[variants]]
         name = "same"
@@ -358,6 +359,10 @@ def test_a_scenario_file_with_what_if_keys_runs_end_to_end(tmp_path):
     kpis = json.loads((out / "kpis.json").read_text())
     assert kpis["assumptions"]["variants"]["winter"]["demand_change"]
     assert kpis["assumptions"]["variants"]["winter"]["prices"] == {"P03": 24.5}
+    # Regression: the routing workers hold the full network; a variant with ferries out is not routed on it.
+    assert kpis["scenarios"]["winter"]["travel_hours_per_week_routed"] is None
+    assert kpis["scenarios"]["same"]["travel_hours_per_week_routed"] is not None
+    assert any("winter: routed travel not computed (ferries out" in w for w in kpis["warnings"])
 
     def oban_hours(variant):
         frame = pd.read_csv(out / variant / "allocation.csv", dtype={"zone": str})
