@@ -59,11 +59,13 @@ def run_scenario(
     quiet: bool = False,
     stream: TextIO | None = None,
     routing: bool | None = None,
+    pages: bool = True,
 ) -> RunResult:
     """Solve every variant of ``scenario``; write ``out_dir`` atomically (see :mod:`commissioning.results`).
 
     ``overrides``: solver switches (``time_limit_s``, ``work_limit``, ``workers``, ``seed``, ...) set over
-    every optimised variant's own values (command-line options).
+    every optimised variant's own values (command-line options). ``pages``: write the maps and the report
+    (a sweep that keeps only the KPIs skips them).
     """
     t0 = time.perf_counter()
     stream = stream if stream is not None else sys.stderr
@@ -74,7 +76,7 @@ def run_scenario(
     _refuse_to_overwrite_inputs(scenario, out_dir, force)
     interrupt = Interrupt(stream)
     interrupt.arm()
-    run = _Run(scenario, stream, quiet, interrupt, t0)
+    run = _Run(scenario, stream, quiet, interrupt, t0, pages=pages)
     try:
         return run.staged(out_dir, force, routing)
     finally:
@@ -104,6 +106,7 @@ class _Run:
     quiet: bool
     interrupt: Interrupt
     t0: float
+    pages: bool = True
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def staged(self, out_dir: Path, force: bool, routing: bool | None) -> RunResult:
@@ -131,7 +134,7 @@ class _Run:
                               travel_approximate=base[True][1].travel_approximate)
             files = write_outputs(stage, scenario, data, outcomes, kpis)
             t_extra = time.perf_counter()
-            files += _write_maps_and_report(stage)
+            files += _write_maps_and_report(stage) if self.pages else []
             timings["maps_report_s"] = time.perf_counter() - t_extra
             self.interrupt.check()  # last chance: an interrupt while writing still leaves no folder
         seconds = time.perf_counter() - t0

@@ -85,7 +85,7 @@ def _solve(task: RunTask, folder: Path) -> float:
                               path=Path(task.scenario_path))
     with open(os.devnull, "w") as devnull:
         result = run_scenario(scenario, folder, overrides=task.overrides, quiet=True, routing=False,
-                              force=folder.exists(), stream=devnull)
+                              force=folder.exists(), stream=devnull, pages=task.keep_runs)
     if not task.keep_runs:
         cache.prune(folder)
     return float(result.seconds)
