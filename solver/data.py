@@ -726,6 +726,13 @@ class Switches:
         "with recruit: most carers recruited at any one hub (a hub's own max_recruits may be lower)",
         high=10_000,
     )
+    recruit_budget_gbp_per_week: int | None = switch(
+        None,
+        "natural",
+        "with recruit: the most all recruits together may cost, £ per week (whole pounds); absent: no "
+        "budget beyond each hub's limit",
+        high=100_000_000,
+    )
     allow_unmet: bool = switch(
         True,
         "bool",
@@ -789,6 +796,8 @@ class Switches:
             raise DataError("max_loss_fraction must be in [0, 1] or None")
         for f in fields(self):
             high, v = f.metadata["high"], getattr(self, f.name)
+            if v is None and f.metadata["kind"] in ("count", "natural", "fraction"):
+                continue  # absent: the rule's "no limit"
             if high is not None and not (isinstance(v, int | float) and math.isfinite(v) and 0 <= v <= high):
                 raise DataError(f"{f.name} must be a number from 0 to {high:g}, got {v!r}")
 

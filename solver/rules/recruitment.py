@@ -23,6 +23,14 @@ def recruit_cost_pence(switches) -> tuple[int, int]:
     )
 
 
+def recruit_spend_gbp(switches, recruits: np.ndarray) -> float:
+    """Weekly cost of ``recruits`` (hubs × drivers, non-drivers), £."""
+    if not len(recruits):
+        return 0.0
+    return float(recruits[:, DRIVERS].sum() * switches.recruit_driver_cost_gbp_per_carer_week
+                 + recruits[:, NON_DRIVERS].sum() * switches.recruit_cost_gbp_per_carer_week)
+
+
 class Recruitment(Rule):
     name = "recruitment"
     words = ""  # recruits only add carers: never a conflict of their own
@@ -31,6 +39,7 @@ class Recruitment(Rule):
         "recruit_cost_gbp_per_carer_week",
         "recruit_driver_cost_gbp_per_carer_week",
         "max_recruits_per_hub",
+        "recruit_budget_gbp_per_week",
     )
     data = ("hub_max_recruits",)
 
@@ -49,6 +58,8 @@ class Recruitment(Rule):
             am.recruits[h, DRIVERS], am.recruits[h, NON_DRIVERS] = pair
             m.add(sum(pair) <= int(limits[h]))
             terms += [cost[DRIVERS] * pair[DRIVERS], cost[NON_DRIVERS] * pair[NON_DRIVERS]]
+        if terms and s.recruit_budget_gbp_per_week is not None:
+            m.add(cp_model.LinearExpr.sum(terms) <= int(pence(s.recruit_budget_gbp_per_week)))
         return {"recruitment": cp_model.LinearExpr.sum(terms) if terms else 0}
 
     def lp(self, lpm) -> None:
@@ -58,6 +69,7 @@ class Recruitment(Rule):
         limits, cost = recruit_limits(d, s), recruit_cost_pence(s)
         from solver.rules.workforce import lp_hub_pairs
 
+        columns = []
         for h in sorted(lp_hub_pairs(lpm)):
             if limits[h] <= 0:
                 continue
@@ -66,6 +78,10 @@ class Recruitment(Rule):
                 "recruits", np.zeros(2), np.full(2, float(limits[h])), np.array(cost, dtype=np.float64), keys
             )
             lpm.rows.add([r0, r0 + 1], [1.0, 1.0], -np.inf, float(limits[h]))
+            columns += [r0, r0 + 1]
+        if columns and s.recruit_budget_gbp_per_week is not None:
+            lpm.rows.add(columns, [float(c) for c in cost] * (len(columns) // 2), -np.inf,
+                         float(pence(s.recruit_budget_gbp_per_week)))
 
     def hint(self, am, choice) -> None:
         if not am.recruits:
@@ -83,11 +99,16 @@ class Recruitment(Rule):
         if not (s.recruit and s.workforce) and r.sum() > 0:
             return [f"recruitment: {int(r.sum())} carers recruited but recruitment is off"]
         over = r.sum(axis=1) > recruit_limits(d, s)
-        return [
+        out = [
             f"recruitment: {int(r[h].sum())} carers recruited at {d.hub_name(int(h))}, at most "
             f"{int(recruit_limits(d, s)[h])} may be"
             for h in np.nonzero(over)[0]
         ]
+        spent = recruit_spend_gbp(s, r)
+        if s.recruit_budget_gbp_per_week is not None and spent > s.recruit_budget_gbp_per_week + 1e-6:
+            out.append(f"recruitment: recruits cost £{spent:,.0f} a week, over the budget of "
+                       f"£{s.recruit_budget_gbp_per_week:,} (recruit_budget_gbp_per_week)")
+        return out
 
     def precheck(self, data, switches) -> list[str]:
         return []  # recruits only add carers; the hub rules count them
@@ -102,6 +123,11 @@ class Recruitment(Rule):
             pl.recruit_allowance = np.zeros((d.n_hubs, 2))
             if pl.switches.recruit and pl.switches.workforce:
                 pl.recruit_allowance[:, DRIVERS] = recruit_limits(d, pl.switches)
+        budget = pl.switches.recruit_budget_gbp_per_week
+        if budget is not None and recruit_spend_gbp(pl.switches, pl.recruit_allowance) > budget:
+            # A placement counts on its whole allowance; one the budget cannot pay for is no start at all,
+            # so the heuristics place without recruits (always within budget) and CP-SAT spends it.
+            pl.recruit_allowance = np.zeros((d.n_hubs, 2))
         return False
 
     # The hub rules count the allowance as carers; recruitment never refuses a placement of its own.

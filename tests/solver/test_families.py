@@ -395,6 +395,22 @@ def test_recruitment(near, expected, recruits):
     assert r.objective_terms["recruitment"] == pytest.approx(expected - 400.0)
 
 
+@covers("recruitment")
+@pytest.mark.parametrize(("budget", "expected", "recruits"), [(60, 460.0, [0, 1]), (59, 500.0, [0, 0])])
+def test_recruitment_budget(budget, expected, recruits):
+    # As test_recruitment within walking reach: the non-driver (£60 a week) fits a £60 budget; under £59 there
+    # is no recruit and p1 serves c1 (£300 + £200 = £500).
+    d = _two_providers([10, 10], {"drivers": 1, "week": 15}, near=True)
+    switches = {"recruit": True, "max_recruits_per_hub": 2, "recruit_cost_gbp_per_carer_week": 60.0,
+                "recruit_driver_cost_gbp_per_carer_week": 90.0, "recruit_budget_gbp_per_week": budget}
+    r = run(d, **switches)
+    assert r.objective == pytest.approx(expected)
+    assert r.recruits.tolist() == [recruits]
+    over = validate_solution(d, Switches(**{**switches, "recruit_budget_gbp_per_week": 59}), np.array([0, 0]),
+                             recruits=np.array([[0, 1]]))
+    assert any("over the budget of £59" in v for v in over), over
+
+
 @covers("pools")
 def test_pool_member_limit():
     # One pool hub of 100 h serves three members' clients (10 h each, only from the pool). With at most two
