@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from commissioning.errors import CareCommissioningError
+from commissioning.results.read import current_variant
 from commissioning.results.schema import GROUPS, KPI_BY_NAME
 from commissioning.results.spreadsheet import original_text
 
@@ -70,10 +71,7 @@ class Run:
     @property
     def current(self) -> str | None:
         """Today's allocation's variant: kpis.json's ``current_variant``, else one named ``current``."""
-        named = self.doc.get("current_variant")
-        if isinstance(named, str) and named in self.variants:
-            return named
-        return "current" if "current" in self.variants else None
+        return current_variant(self.doc, self.variants)
 
     @property
     def baseline(self) -> str:

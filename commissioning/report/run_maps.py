@@ -15,7 +15,7 @@ import pandas as pd
 
 from commissioning.errors import CareCommissioningError
 from commissioning.results.folder import write_text_file
-from commissioning.results.read import CURRENT, load_run
+from commissioning.results.read import CURRENT, current_variant, load_run
 from commissioning.results.recommend import recommend_from_table
 from maps import comparison_map, coverage_map, provider_map, travel_map
 from maps.errors import MapError
@@ -37,9 +37,11 @@ def save_map(m, path: Path, title: str) -> Path:
     return path
 
 
-def comparison_pairs(variants: list[str]) -> list[tuple[str, str]]:
-    if CURRENT in variants:
-        return [(CURRENT, v) for v in variants if v != CURRENT]
+def comparison_pairs(variants: list[str], current: str | None = CURRENT) -> list[tuple[str, str]]:
+    """Today's allocation (``current``: the run's current variant) against each other variant; without it,
+    the first two variants."""
+    if current in variants:
+        return [(current, v) for v in variants if v != current]
     return [(variants[0], variants[1])] if len(variants) >= 2 else []
 
 
@@ -92,7 +94,7 @@ def write_run_maps(out_dir: str | Path, *, tiles: str | None = None) -> list[Pat
             **common,
         )
         written.append(save_map(m, maps_dir / f"travel_{slug}.html", f"Travel: {variant}"))
-    for left, right in comparison_pairs(run.variants):
+    for left, right in comparison_pairs(run.variants, run.current):
         dual = comparison_map(
             left,
             allocations[left],
@@ -127,8 +129,16 @@ def recommended_variant(out_dir: str | Path, variants: list[str]) -> str | None:
         rows = pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")
     except (OSError, ValueError, pd.errors.ParserError):
         return None
-    current = CURRENT if CURRENT in variants else None
+    current = current_variant(_kpis_json(out_dir), variants)
     return recommend_from_table(rows, variants, current).variant
+
+
+def _kpis_json(out_dir: str | Path) -> dict:
+    try:
+        doc = json.loads((Path(out_dir) / "kpis.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def run_date(out_dir: str | Path) -> str:
@@ -168,7 +178,8 @@ def write_provider_map(
         )
     recommended = recommended_variant(run.out_dir, run.variants)
     variant = variant or default_variant(run.variants, run.out_dir)
-    baseline = run.allocation(CURRENT) if CURRENT in run.variants and variant != CURRENT else None
+    today = run.current
+    baseline = run.allocation(today) if today is not None and variant != today else None
     try:
         m = provider_map(
             provider_id,
@@ -178,7 +189,7 @@ def write_provider_map(
             run.hubs,
             run.clients,
             baseline=baseline,
-            baseline_name=CURRENT,
+            baseline_name=today or CURRENT,
             places=place_names(run),
             ferries=run.ferries,
             land=run.land,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 import shutil
 import tomllib
@@ -33,6 +32,8 @@ from pathlib import Path
 import pandas as pd
 
 from commissioning.errors import CareCommissioningError
+from commissioning.results.read import current_variant
+from commissioning.results.recommend import finite_number
 from commissioning.results.spreadsheet import original_text, read_output_csv, write_csv
 
 ALLOCATION = "allocation.csv"
@@ -75,10 +76,7 @@ class Source:
 
     @property
     def current(self) -> str | None:
-        named = self.doc.get("current_variant")
-        if isinstance(named, str) and named in self.variants:
-            return named
-        return "current" if "current" in self.variants else None
+        return current_variant(self.doc, self.variants)
 
     @property
     def region(self) -> str | None:
@@ -215,9 +213,8 @@ def compare_runs(run_a: str | Path, run_b: str | Path, out_dir: str | Path, *,
     check_out_folder(out_dir, force=force)
     with staged_folder(Path(out_dir), force=force) as stage:
         doc = write_combined(a, b, stage)
-        written = [Path(p) for p in write_run_maps(stage)]
-        written += write_baseline_maps(stage, doc, written)
-        written.append(Path(write_report(stage)))
+        write_run_maps(stage)  # today's allocation (the baseline) against every other variant
+        write_report(stage)
     out = Path(os.path.abspath(out_dir))
     files = sorted(p for p in out.rglob("*") if p.is_file() and not p.name.startswith("."))
     return Comparison(out, list(doc["variants"]), doc.get("current_variant"), files)
@@ -260,7 +257,7 @@ def write_people_workbook(stage: Path, doc: dict, tables: dict[str, pd.DataFrame
 
 
 def _value(cell: str) -> object:
-    number = _number(cell) if cell != "" else None
+    number = finite_number(cell) if cell != "" else None
     return number if number is not None else (cell or None)
 
 
@@ -313,16 +310,8 @@ def combined_kpis(a: Source, b: Source, baseline: str | None) -> dict:
     return doc
 
 
-def _number(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _change(value: object, base: object) -> float | None:
-    v, b = _number(value), _number(base)
+    v, b = finite_number(value), finite_number(base)
     return None if v is None or b is None else round(v - b, 6)
 
 
@@ -525,29 +514,3 @@ def write_inputs(a: Source, b: Source, inputs: Path) -> None:
         if len(extra):
             write_csv(pd.concat([left, extra], ignore_index=True).fillna(""), mine)
 
-
-# --------------------------------------------------------------------------------------------- maps
-
-
-def write_baseline_maps(stage: Path, doc: dict, written: list[Path]) -> list[Path]:
-    """``maps/compare_<baseline>_vs_<v>.html`` for every variant the run's maps did not pair with the
-    baseline (they pair ``current`` by name, and no variant here is named so)."""
-    from commissioning.report.run_maps import place_names, safe_slug, save_map
-    from commissioning.results.read import load_run
-    from maps import comparison_map
-
-    baseline = doc.get("current_variant")
-    if not baseline:
-        return []
-    run = load_run(stage)
-    done = {p.name for p in written}
-    common = {"ferries": run.ferries, "land": run.land, "tiles": None, "places": place_names(run)}
-    out = []
-    for variant in run.variants:
-        name = f"compare_{safe_slug(baseline)}_vs_{safe_slug(variant)}.html"
-        if variant == baseline or name in done:
-            continue
-        dual = comparison_map(baseline, run.allocation(baseline), variant, run.allocation(variant), run.zones,
-                              run.providers, run.hubs, clients=run.clients, title=None, **common)
-        out.append(save_map(dual, stage / "maps" / name, f"{baseline} vs {variant}"))
-    return out

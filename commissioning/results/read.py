@@ -53,6 +53,14 @@ def _read_json(path: Path) -> dict:
 POSTCODE_COLUMNS = ("postcode", "base_postcode")
 
 
+def current_variant(doc: dict, variants) -> str | None:
+    """Today's allocation's variant of a run: kpis.json's ``current_variant``, else one named ``current``."""
+    named = doc.get("current_variant")
+    if isinstance(named, str) and named in variants:
+        return named
+    return CURRENT if CURRENT in variants else None
+
+
 def _read_table(folder: Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
     csv, xlsx = folder / f"{name}.csv", folder / f"{name}.xlsx"
     if csv.exists():
@@ -85,6 +93,7 @@ class RunOutput:
     clients: pd.DataFrame | None
     dataset: dict = field(default_factory=dict)
     travel_model: str | None = None
+    current: str | None = None  # today's allocation's variant (kpis.json's current_variant)
 
     @property
     def region_key(self) -> str | None:
@@ -207,4 +216,5 @@ def load_run(out_dir: str | Path) -> RunOutput:
         clients=_read_table(inputs, "clients", required=False),
         dataset=dataset,
         travel_model=kpis.get("travel_model") or dataset.get("travel_model"),
+        current=current_variant(kpis, variants),
     )

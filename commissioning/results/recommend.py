@@ -28,7 +28,8 @@ class Recommendation:
     whole_system_cost_gbp_per_week: dict[str, float]  # by variant, today's included
 
 
-def _number(value: object) -> float | None:
+def finite_number(value: object) -> float | None:
+    """A table cell or JSON value as a finite float; None for empty, text, NaN or infinity."""
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -38,10 +39,10 @@ def _number(value: object) -> float | None:
 
 def whole_system_cost(values: Mapping[str, object]) -> float | None:
     """Care and travel plus the priced bed-days of unmet need, £/week; None without a cost."""
-    cost = _number(values.get("cost_per_week_gbp"))
+    cost = finite_number(values.get("cost_per_week_gbp"))
     if cost is None:
         return None
-    return cost + (_number(values.get("delayed_discharge_cost_per_week_gbp")) or 0.0)
+    return cost + (finite_number(values.get("delayed_discharge_cost_per_week_gbp")) or 0.0)
 
 
 def recommend(kpis_by_variant: Mapping[str, Mapping[str, object]], order: Sequence[str],
