@@ -18,7 +18,8 @@ RULE = (
     "the lowest whole-system weekly cost: care and travel plus the hospital bed-days its unmet need is "
     "estimated to cause (delayed_discharge_cost_per_week_gbp); ties go to the variant listed first"
 )
-NO_ALLOCATION = {"INFEASIBLE", "MODEL_INVALID", "UNKNOWN", "ERROR"}
+# No allocation to recommend; EVALUATED is a today's-allocation variant (compare joins two runs' of them).
+NOT_RECOMMENDED = {"INFEASIBLE", "MODEL_INVALID", "UNKNOWN", "ERROR", "EVALUATED"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def recommend(kpis_by_variant: Mapping[str, Mapping[str, object]], order: Sequen
     candidates = [
         v for v in order
         if v != current and v in costs
-        and str(kpis_by_variant.get(v, {}).get("solver_status", "")).upper() not in NO_ALLOCATION
+        and str(kpis_by_variant.get(v, {}).get("solver_status", "")).upper() not in NOT_RECOMMENDED
     ]
     if not candidates:
         return Recommendation(None, RULE, costs)

@@ -40,3 +40,11 @@ def test_from_kpis_csv_rows():
         {"kpi": "solver_status", "current": "EVALUATED", "x": "FEASIBLE", "y": "OPTIMAL"},
     ]
     assert recommend_from_table(rows, ["current", "x", "y"], current="current").variant == "y"
+
+
+def test_no_today_allocation_is_recommended_even_from_a_second_run():
+    """Regression (issue 14 review): `compare` joins two runs' variants, and the rule skipped only the
+    baseline, so the other run's today's allocation could be recommended."""
+    kpis = {"a:current": _kpis(100, 0, "EVALUATED"), "b:current": _kpis(50, 0, "EVALUATED"),
+            "b:zoned": _kpis(80, 0, "FEASIBLE")}
+    assert recommend(kpis, list(kpis), current="a:current").variant == "b:zoned"
