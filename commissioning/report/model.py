@@ -9,11 +9,10 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from commissioning.errors import CareCommissioningError
-from commissioning.results.read import current_variant
+from commissioning.results.read import current_variant, recorded_run_date, written_day
 from commissioning.results.schema import GROUPS, KPI_BY_NAME
 from commissioning.results.spreadsheet import original_text
 
@@ -274,11 +273,7 @@ def _dataset(out_dir: Path, doc: dict) -> dict:
 
 
 def _run_date(kpis_path: Path, doc: dict) -> str | None:
-    for key in ("run_date", "run_at", "created"):
-        if isinstance(doc.get(key), str) and doc[key]:
-            return doc[key]
-    stamp = datetime.fromtimestamp(kpis_path.stat().st_mtime, tz=UTC)
-    return stamp.strftime("%Y-%m-%d") + " (the day kpis.json was written)"
+    return recorded_run_date(doc) or written_day(kpis_path) + " (the day kpis.json was written)"
 
 
 # ------------------------------------------------------------------------------------------ formatting

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from commissioning.errors import CareCommissioningError
 from commissioning.results.folder import write_text_file
-from commissioning.results.read import CURRENT, current_variant, load_run
+from commissioning.results.read import CURRENT, current_variant, load_run, recorded_run_date, written_day
 from commissioning.results.recommend import recommend_from_table
 from maps import comparison_map, coverage_map, provider_map, travel_map
 from maps.errors import MapError
@@ -144,17 +143,9 @@ def _kpis_json(out_dir: str | Path) -> dict:
 def run_date(out_dir: str | Path) -> str:
     """The day of the run: kpis.json's ``run_date`` (or ``run_at``, ``created``), else the day kpis.json
     (or the folder) was last written, in UTC."""
-    out_dir = Path(out_dir)
-    path = out_dir / "kpis.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        doc = {}
-    for key in ("run_date", "run_at", "created"):
-        if isinstance(doc, dict) and isinstance(doc.get(key), str) and doc[key].strip():
-            return doc[key].strip()[:10]
-    stamp = (path if path.is_file() else out_dir).stat().st_mtime
-    return datetime.fromtimestamp(stamp, tz=UTC).strftime("%Y-%m-%d")
+    path = Path(out_dir) / "kpis.json"
+    recorded = recorded_run_date(_kpis_json(out_dir))
+    return recorded[:10] if recorded else written_day(path if path.is_file() else Path(out_dir))
 
 
 def write_provider_map(

@@ -53,6 +53,24 @@ def _read_json(path: Path) -> dict:
 POSTCODE_COLUMNS = ("postcode", "base_postcode")
 
 
+RUN_DATE_KEYS = ("run_date", "run_at", "created")  # kpis.json's run_date; the others from older writers
+
+
+def recorded_run_date(doc: object) -> str | None:
+    """When the run was made, as kpis.json records it (None if it does not)."""
+    if not isinstance(doc, dict):
+        return None
+    found = (doc[k].strip() for k in RUN_DATE_KEYS if isinstance(doc.get(k), str))
+    return next((value for value in found if value), None)
+
+
+def written_day(path: Path) -> str:
+    """The UTC day a file was last written (``YYYY-MM-DD``): a run date for folders that do not record one."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).strftime("%Y-%m-%d")
+
+
 def current_variant(doc: dict, variants) -> str | None:
     """Today's allocation's variant of a run: kpis.json's ``current_variant``, else one named ``current``."""
     named = doc.get("current_variant")
