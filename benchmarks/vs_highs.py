@@ -8,7 +8,10 @@ as carers at a hub). HiGHS solves the model the core's LP start relaxes (:class:
 rule of the registry adds its columns and rows, the same integer minutes and pence), with every column
 integral but the non-drivers' minutes, so both solvers see one model. Both objectives are recomputed from the
 returned allocations by :func:`solver.validate.objective_terms` and both are checked by the validator.
-ratio = CP-SAT objective / HiGHS objective (≤ 1 means CP-SAT is as good).
+ratio = core objective / HiGHS objective (≤ 1 means the core is as good).
+
+The core's clock-limited runs race HiGHS (one thread) against CP-SAT (one worker fewer) on the same threads
+(:mod:`solver.highs_search`); ``--cpsat-only`` measures CP-SAT alone (``SolveParams.highs_search=False``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import highspy  # noqa: E402
-from scipy import sparse  # noqa: E402
 
 from solver import SolveParams, Switches, objective_terms, solve, validate_choice  # noqa: E402
 from solver.data import ProblemData  # noqa: E402
@@ -44,18 +46,7 @@ def _model(d: ProblemData, sc: Switches):
 
 
 def _highs_lp(lpm) -> highspy.HighsLp:
-    rows = lpm.rows
-    coo = (np.concatenate(rows.v), (np.concatenate(rows.r), np.concatenate(rows.c)))
-    a = sparse.csc_matrix(coo, shape=(len(rows.lo), lpm.n_col))
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = lpm.n_col, len(rows.lo)
-    lp.col_cost_ = np.concatenate(lpm._obj)
-    lp.col_lower_, lp.col_upper_ = np.concatenate(lpm._lo), np.concatenate(lpm._hi)
-    lp.col_upper_ = np.where(np.isfinite(lp.col_upper_), lp.col_upper_, highspy.kHighsInf)
-    lp.row_lower_ = np.where(np.isfinite(rows.lo), rows.lo, -highspy.kHighsInf)
-    lp.row_upper_ = np.where(np.isfinite(rows.hi), rows.hi, highspy.kHighsInf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+    lp = lpm.to_highs()
     integral = np.full(lpm.n_col, True)
     for name in CONTINUOUS_BLOCKS:
         start, keys = lpm.block(name)
@@ -66,8 +57,11 @@ def _highs_lp(lpm) -> highspy.HighsLp:
 
 
 def solve_highs(d: ProblemData, sc: Switches, time_limit_s: float, threads: int) -> dict:
+    from solver.highs_search import reset_threads
+
     t0 = time.perf_counter()
     lpm = _model(d, sc)
+    reset_threads()  # the core's race used one HiGHS thread in this process
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", threads)
@@ -98,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--portfolio", default="auto")
     ap.add_argument("--workforce", action="store_true", help="carers at hubs (the workforce rules)")
+    ap.add_argument("--cpsat-only", action="store_true", help="the core without HiGHS's race")
     args = ap.parse_args(argv)
     sc = Switches(max_providers_per_zone=args.k, allow_unmet=True)
     print("clients,pairs,hubs,cpsat_obj,cpsat_gap,cpsat_s,cpsat_status,highs_obj,highs_gap,highs_s,highs_status,"
@@ -105,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.sizes:
         d = random_instance(n, seed=args.seed, workforce=args.workforce)
         c = solve(d, sc, SolveParams(time_limit_s=args.time_limit, workers=args.threads, seed=args.seed,
-                                     portfolio=args.portfolio, deterministic=False))  # equal wall time
+                                     portfolio=args.portfolio, deterministic=False,  # equal wall time
+                                     highs_search=not args.cpsat_only))
         h = solve_highs(d, sc, args.time_limit, args.threads)
         h_obj = sum(objective_terms(d, sc, h["choice"], h["recruits"]).values())
         h_valid = not validate_choice(d, sc, h["choice"], h["recruits"])

@@ -807,6 +807,13 @@ class Switches:
 LP_HINT_MIN_CLIENTS = 500
 LP_TIME_SHARE = 0.75  # at most this share of the time limit for GLOP (20,000 clients: about 16 s)
 FIXED_ZONES_SHARE = 0.2  # then CP-SAT with the rounding's zone choice fixed (see solve._fixed_zones_phase)
+# The zone choice's LP dive (solver.zone_dive): at most this share of the budget, counted in simplex
+# iterations per unit of budget (measured: HiGHS does about 5,000 a second on the default scenario).
+DIVE_SHARE = 0.3
+DIVE_ITERATIONS_PER_UNIT = 5_000
+# HiGHS's branch and cut (solver.highs_search) races CP-SAT until this many seconds before the time limit (to
+# read and validate its answer), in runs that are not deterministic.
+HIGHS_MARGIN_S = 1.0
 LP_ROUNDING_SHARE = 0.1  # share of the time limit the rounding's local search over zone choices may use
 
 # Deterministic mode's default work limit per second of time limit: CP-SAT does about 0.6-0.8 work units a
@@ -877,6 +884,7 @@ class SolveParams:
     progress: Callable[[float, float, float], bool | None] | None = None
     extra_parameters: tuple[tuple[str, object], ...] = ()
     gap_target_search: bool = True
+    highs_search: bool = True  # HiGHS's branch and cut takes part unless deterministic (solver.highs_search)
     stop: threading.Event | None = None
 
     def __post_init__(self) -> None:

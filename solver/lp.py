@@ -137,11 +137,32 @@ class LpModel:
             if len(mine):
                 yield p, mine
 
+    def matrix(self, fmt: str = "csr") -> sparse.spmatrix:
+        """The constraint matrix (rows × columns)."""
+        rows = self.rows
+        coo = (np.concatenate(rows.v), (np.concatenate(rows.r), np.concatenate(rows.c)))
+        return sparse.coo_matrix(coo, shape=(len(rows.lo), self.n_col)).asformat(fmt)
+
+    def to_highs(self):
+        """The same LP for HiGHS (continuous columns; a caller sets integrality where it wants it)."""
+        import highspy
+
+        inf, a = highspy.kHighsInf, self.matrix("csc")
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n_col, len(self.rows.lo)
+        lp.col_cost_ = np.concatenate(self._obj)
+        hi, row_lo, row_hi = np.concatenate(self._hi), np.array(self.rows.lo), np.array(self.rows.hi)
+        lp.col_lower_, lp.col_upper_ = np.concatenate(self._lo), np.where(np.isfinite(hi), hi, inf)
+        lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
+        lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+        return lp
+
     def solve(self, time_limit_s: float, deterministic: bool, wall_limit_s: float | None) -> LpSolution:
         t0 = time.perf_counter()
         rows = self.rows
-        coo = (np.concatenate(rows.v), (np.concatenate(rows.r), np.concatenate(rows.c)))
-        a_mat = sparse.csr_matrix(coo, shape=(len(rows.lo), self.n_col))
+        a_mat = self.matrix("csr")
         helper = mbh.ModelBuilderHelper()
         helper.fill_model_from_sparse_data(np.concatenate(self._lo), np.concatenate(self._hi),
                                            np.concatenate(self._obj), np.array(rows.lo), np.array(rows.hi),
@@ -181,12 +202,26 @@ def solve_lp(data: ProblemData, switches: Switches, time_limit_s: float = 30.0,
     ``deterministic``: ``time_limit_s`` is GLOP's deterministic time, so the answer does not depend on the
     machine's load; ``wall_limit_s`` (default 20 × the work limit) is then the clock's hard stop.
     """
+    return build_lp(data, switches).solve(time_limit_s, deterministic, wall_limit_s)
+
+
+def new_highs():
+    """A HiGHS instance that prints nothing: the Python wrapper's class prints a banner on stdout when it is
+    made (HiGHS 1.16), which would end up in the CLI's output; its base class does not."""
+    import highspy
+
+    base = getattr(getattr(highspy, "highs", None), "_Highs", None)
+    return base() if base is not None else highspy.Highs()
+
+
+def build_lp(data: ProblemData, switches: Switches) -> LpModel:
+    """The LP relaxation: every rule's columns and rows."""
     from solver.rules import RULES
 
     lpm = LpModel(data, switches)
     for rule in RULES:
         rule.lp(lpm)
-    return lpm.solve(time_limit_s, deterministic, wall_limit_s)
+    return lpm
 
 
 def zone_candidates(data: ProblemData, switches: Switches, lp: LpSolution) -> dict[int, list[int]]:

@@ -18,7 +18,10 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.data import (
+    DIVE_ITERATIONS_PER_UNIT,
+    DIVE_SHARE,
     FIXED_ZONES_SHARE,
+    HIGHS_MARGIN_S,
     LP_HINT_MIN_CLIENTS,
     LP_ROUNDING_SHARE,
     LP_TIME_SHARE,
@@ -30,6 +33,7 @@ from solver.data import (
 from solver.heuristic import greedy_choice
 from solver.model import AllocationModel, build_model
 from solver.search import hints_are_safe, run_search  # noqa: F401 - hints_are_safe is part of the API
+from solver.today import has_today, today_start
 from solver.validate import (
     count_moves,
     hub_loads,
@@ -150,13 +154,12 @@ def _hint_complete(am: AllocationModel, choice: np.ndarray) -> None:
         rule.hint(am, choice)
 
 
-def _lp_start(am: AllocationModel, params: SolveParams) -> tuple[np.ndarray | None, dict]:
-    """Solve the LP relaxation, round it; hint the result when the validator passes it."""
-    from solver.lp import best_rounding, solve_lp
+def _lp_start(am: AllocationModel, params: SolveParams, lpm) -> tuple[np.ndarray | None, dict]:
+    """Solve the LP relaxation ``lpm``, round it; hint the result when the validator passes it."""
+    from solver.lp import best_rounding
 
     d, s = am.data, am.switches
-    lp = solve_lp(d, s, time_limit_s=params.budget * LP_TIME_SHARE, deterministic=params.deterministic,
-                  wall_limit_s=params.time_limit_s * LP_TIME_SHARE)
+    lp = lpm.solve(params.budget * LP_TIME_SHARE, params.deterministic, params.time_limit_s * LP_TIME_SHARE)
     stage = {"stage": "lp", "status": lp.status, "objective_gbp": lp.objective_pence / 100.0,
              "seconds": lp.seconds,
              # GLOP's work limit, or the clock's hard stop (which may differ from one run to the next)
@@ -164,6 +167,8 @@ def _lp_start(am: AllocationModel, params: SolveParams) -> tuple[np.ndarray | No
                                   and lp.seconds >= 0.98 * params.time_limit_s * LP_TIME_SHARE)}
     if lp.status != "OPTIMAL":
         return None, stage
+    if am.y:
+        lp = _dive(lpm, lp, params, stage)
     budget = params.time_limit_s * LP_ROUNDING_SHARE
     # Deterministic mode: a trial budget instead of the clock (measured: about 30,000 pairs tried a work unit;
     # a rounding tries each client's pairs in turn, with hubs many of them).
@@ -177,6 +182,23 @@ def _lp_start(am: AllocationModel, params: SolveParams) -> tuple[np.ndarray | No
         return None, stage
     _hint_complete(am, choice)
     return choice, stage
+
+
+def _dive(lpm, lp, params: SolveParams, stage: dict):
+    """The zone choice by an LP dive (:mod:`solver.zone_dive`): its LP, when it made one, is what is rounded.
+    Work: simplex iterations in proportion to the budget (deterministic); the clock's share a hard stop."""
+    from solver.rules.zoning import zone_limits
+    from solver.zone_dive import dive_zone_choice
+
+    iterations = int(params.budget * DIVE_SHARE * DIVE_ITERATIONS_PER_UNIT)
+    wall = params.time_limit_s * DIVE_SHARE
+    dived = dive_zone_choice(lpm, zone_limits(lpm.data, lpm.switches), iterations, wall)
+    if dived is None:
+        return lp
+    stage.update(dive_gbp=dived.lp.objective_pence / 100.0, dive_complete=dived.complete,
+                 dive_solves=dived.solves, dive_seconds=dived.seconds)
+    stage["stopped_by_clock"] = stage["stopped_by_clock"] or (params.deterministic and dived.stopped_by_clock)
+    return dived.lp
 
 
 def _fixed_zones_phase(am: AllocationModel, params: SolveParams, choice: np.ndarray,
@@ -210,6 +232,11 @@ def _fixed_zones_phase(am: AllocationModel, params: SolveParams, choice: np.ndar
     return stage, choice
 
 
+def _highs_takes_part(params: SolveParams) -> bool:
+    """HiGHS's branch and cut runs (after the LP start) only where the clock limits the run anyway."""
+    return params.highs_search and not params.deterministic and not params.lexicographic
+
+
 def _use_lp_hint(data: ProblemData, params: SolveParams) -> bool:
     if params.lp_hint == "auto":
         return data.n_clients >= LP_HINT_MIN_CLIENTS
@@ -231,6 +258,10 @@ class _Solve:
         self.am = build_model(data, switches)
         self.stages: list[dict] = []
         self.start: np.ndarray | None = None  # the validated LP rounding (or its polish), if any
+        self.today: np.ndarray | None = None  # today's allocation or its repair, when the validator passes it
+        self.lpm = None  # the LP relaxation, when the LP start built it (HiGHS's branch and cut reuses it)
+        self.race = None  # HiGHS racing CP-SAT (solver.highs_search.HighsRace), when it takes part
+        self.highs: np.ndarray | None = None  # HiGHS's allocation, when the validator passes it
         self.solver: cp_model.CpSolver | None = None
         self.status = "UNKNOWN"
         self.bound_pence = math.nan
@@ -245,11 +276,22 @@ class _Solve:
             pinned = d.client_pinned_provider
             _hint_assignment(self.am, np.where(pinned >= 0, pinned, d.client_current_provider),
                              np.where(pinned >= 0, -1, d.client_current_hub))
+        today, today_stage = today_start(d, self.switches) if has_today(d) else (None, None)
+        self.today = today
         if _use_lp_hint(d, params):
-            self.start, lp_stage = _lp_start(self.am, params)
+            from solver.lp import build_lp
+
+            self.lpm = build_lp(d, self.switches)
+            self._start_race()
+            self.start, lp_stage = _lp_start(self.am, self.params, self.lpm)
             self.stages.append(lp_stage)
+            if today is not None and (self.start is None or _cheaper(d, self.switches, today, self.start)):
+                self.start = today  # today (or its repair) is allowed and better: the search starts there
+                _hint_complete(self.am, today)
             if self.start is not None and self.am.y:
                 self._polish_start()
+        if today_stage is not None:
+            self.stages.append(today_stage)
         if params.export_model and not self.am.model.export_to_file(params.export_model):
             raise DataError(f"export_model: cannot write the model to {params.export_model!r}")
 
@@ -278,11 +320,42 @@ class _Solve:
         for idx, (name, terms) in enumerate(order):
             if not self._stage(idx, order, name, terms):
                 break
+        self._join_race()
+
+    def _start_race(self) -> None:
+        """HiGHS's branch and cut on a thread of its own until the clock's end (less a margin to read its
+        answer), CP-SAT one worker fewer meanwhile (:mod:`solver.highs_search`)."""
+        params = self.params
+        seconds = params.time_limit_s - self.elapsed() - HIGHS_MARGIN_S
+        if not _highs_takes_part(params) or seconds < 1.0:
+            return
+        from solver.highs_search import HighsRace, reset_threads
+
+        reset_threads()
+        self.race = HighsRace(self.lpm, seconds, params.seed)
+        if params.workers > 1:
+            self.params = SolveParams(**{**params.__dict__, "workers": params.workers - 1})
+
+    def _join_race(self) -> None:
+        """HiGHS's answer, validated, as a candidate of :meth:`finish`; its bound counts."""
+        if self.race is None:
+            return
+        out = self.race.join()
+        d, s = self.data, self.switches
+        stage = {"stage": "highs", "status": out.status, "seconds": out.seconds, "nodes": out.nodes,
+                 "bound_gbp": out.bound_gbp, "stopped_by_clock": False}
+        if out.choice is not None:
+            broken = validate_choice(d, s, out.choice, out.recruits)
+            stage.update(objective_gbp=out.objective_gbp, violations=len(broken))
+            if not broken:
+                self.highs = out.choice
+        self.stages.append(stage)
 
     def _gap_structure(self):
         """The plain-GAP structure when the Lagrangian target search applies and has time, else None."""
         params = self.params
-        if not params.gap_target_search or params.lexicographic or self.stages:
+        lp_start = any(st["stage"] == "lp" for st in self.stages)
+        if not params.gap_target_search or params.lexicographic or lp_start:
             return None
         from solver.lagrange import gap_structure
         from solver.target_search import GAP_LAGRANGIAN_MAX_SHARE, lagrangian_seconds
@@ -358,12 +431,13 @@ class _Solve:
             return Result(status=self.status, seconds=seconds, diagnosis=diagnose(d, s, self.params),
                           stages=self.stages, provider_names=d.provider_names)
         choice, recruits = _cp_solution(self.am, self.solver)
-        better_start = self.start is not None and _cheaper(d, s, self.start, choice, recruits)
-        if better_start and self.status != "OPTIMAL":
-            # The search was stopped before it beat its own start (no hint under deterministic multi-worker
-            # search, see solver.search.hints_are_safe): the validated rounding is the better answer.
-            self.stages.append({"stage": "lp start kept", "status": "FEASIBLE"})
-            choice, recruits = self.start, None
+        starts = ((self.start, "lp start kept"), (self.today, "today kept"), (self.highs, "highs kept"))
+        for start, name in starts:
+            if start is not None and self.status != "OPTIMAL" and _cheaper(d, s, start, choice, recruits):
+                # The search was stopped before it beat a validated start (no hint under deterministic
+                # multi-worker search, see solver.search.hints_are_safe): the start is the better answer.
+                self.stages.append({"stage": name, "status": "FEASIBLE"})
+                choice, recruits = start, None
         return _result(self.am, self.status, seconds, self.stages, self.params, self.bound_pence, choice,
                        recruits)
 
@@ -372,6 +446,12 @@ class _Solve:
         if self.start is not None:
             self.stages.append({"stage": "lp fall-back", "status": "FEASIBLE"})
             return self.start
+        if self.highs is not None:
+            self.stages.append({"stage": "highs fall-back", "status": "FEASIBLE"})
+            return self.highs
+        if self.today is not None:
+            self.stages.append({"stage": "today fall-back", "status": "FEASIBLE"})
+            return self.today
         greedy = greedy_choice(self.data, self.switches)
         if validate_choice(self.data, self.switches, greedy):
             return None
@@ -431,9 +511,12 @@ def _result(am, status, seconds, stages, params, bound_pence, choice, recruits=N
         bound = bound_pence / 100.0
         # The LP relaxation's optimum is a valid bound too (GLOP tolerance taken off); CP-SAT may not have
         # reached its root LP in time on large instances.
+        # So is HiGHS's bound on the same model (:mod:`solver.highs_search`).
         lp_bound = [st["objective_gbp"] for st in stages if st["stage"] == "lp" and st["status"] == "OPTIMAL"]
-        if lp_bound and not params.lexicographic:
-            lp_b = lp_bound[0] - 1e-6 * abs(lp_bound[0])
+        lp_bound += [st["bound_gbp"] for st in stages
+                     if st["stage"] == "highs" and math.isfinite(st["bound_gbp"])]
+        for value in lp_bound:
+            lp_b = value - 1e-6 * abs(value)
             bound = lp_b if not math.isfinite(bound) else max(bound, lp_b)
         # Pence rounding makes the model objective differ slightly from the float recomputation.
         bound = min(bound, objective) if status == "OPTIMAL" else bound

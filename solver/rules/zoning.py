@@ -10,9 +10,13 @@ exempt.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from ortools.sat.python import cp_model
 
 from solver.rules.base import Rule
+from solver.units import minutes_up
 
 
 def zone_limits(data, switches) -> np.ndarray | None:
@@ -24,6 +28,72 @@ def zone_limits(data, switches) -> np.ndarray | None:
     out = np.full(data.n_zones, -1 if k_max is None else int(k_max), dtype=np.int64)
     out[data.client_zone[has_own]] = own[has_own]
     return out
+
+
+def capacity_links(data, switches, ks: np.ndarray, staff_minutes: np.ndarray):
+    """Valid inequalities that make the zone choice pay for capacity: per limited zone z, provider p and each
+    capacity p may use there (a hub's carers in a week or a band's window, recruits at their limit; p's own
+    overall weekly hours), Σ minutes·x ≤ capacity · y[z, p] over the zone's unpinned pairs of p using it.
+
+    x ≤ y alone lets the relaxation spread a patch thinly over many providers at fractional y; these rows
+    charge each chosen provider's share of the patch against what its hubs can carry (measured: the default
+    scenario's K = 2 bound 626k → 672k, K = 1 664k → 1.63m). Yields ``((z, p), positions in ks, minutes,
+    capacity)``; groups that could never reach their capacity are left out (x ≤ y already covers them).
+    """
+    limits = zone_limits(data, switches)
+    if limits is None or not len(ks):
+        return
+    client = data.pair_client[ks]
+    zone, provider = data.client_zone[client], data.pair_provider[ks]
+    free = np.nonzero((data.client_pinned_provider[client] != provider) & (limits[zone] >= 0))[0]
+    yield from _hub_links(data, switches, ks, free, zone, provider, staff_minutes)
+    yield from _provider_links(data, ks, free, zone, provider, staff_minutes)
+
+
+def _groups(*columns: np.ndarray):
+    """Positions grouped by equal values of ``columns``: (key tuple, positions)."""
+    keys = np.stack(columns, axis=1)
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    order = np.argsort(inverse.ravel(), kind="stable")
+    bounds = np.searchsorted(inverse.ravel()[order], np.arange(len(uniq) + 1))
+    for g, key in enumerate(uniq.tolist()):
+        yield tuple(key), order[bounds[g]:bounds[g + 1]]
+
+
+def _hub_links(data, switches, ks, free, zone, provider, staff_minutes):
+    from solver.measures import recruit_limits
+    from solver.rules.hub_hours import workforce_on
+    from solver.rules.workforce import band_minutes, carer_minutes
+
+    hub = data.pair_hub[ks]
+    free = free[hub[free] >= 0]
+    if not workforce_on(data, switches) or not len(free):
+        return
+    bands, most = band_minutes(data)[ks], recruit_limits(data, switches)
+    for (z, h, p), pos in _groups(zone[free], hub[free], provider[free]):
+        pos = free[pos]
+        week, per_band = carer_minutes(data, h)
+        carers = int(data.hub_carers[h]) + int(most[h])
+        needs = [(staff_minutes[ks[pos]], week)]
+        needs += [(bands[pos, b], cap) for b, cap in enumerate(per_band) if cap is not None]
+        for minutes, per_carer in needs:
+            if int(minutes.sum()) > per_carer * carers:
+                yield (z, p), pos, minutes.astype(np.int64), per_carer * carers
+
+
+def _provider_links(data, ks, free, zone, provider, staff_minutes):
+    from solver.rules.capacity import own_pairs
+    from solver.units import minutes_down
+
+    free = free[own_pairs(data)[ks[free]]]
+    if not len(free):
+        return
+    for (z, p), pos in _groups(zone[free], provider[free]):
+        cap_h = data.provider_weekly_staff_hours[p]
+        pos = free[pos]
+        minutes = staff_minutes[ks[pos]].astype(np.int64)
+        if math.isfinite(cap_h) and int(minutes.sum()) > int(minutes_down(cap_h)):
+            yield (z, p), pos, minutes, int(minutes_down(cap_h))
 
 
 class Zoning(Rule):
@@ -51,7 +121,17 @@ class Zoning(Rule):
         for z, vs in sorted(by_zone.items()):
             if len(vs) > limits[z] or am.diagnostic:
                 m.add(sum(vs) <= int(limits[z])).only_enforce_if(am.lit(self.name))
+        if not am.diagnostic:  # implied by x ≤ y and the capacity rules: no conflict of their own
+            self._add_links(am)
         return {}
+
+    @staticmethod
+    def _add_links(am) -> None:
+        ks = np.array(sorted(am.x), dtype=np.int64)
+        for key, pos, minutes, cap in capacity_links(am.data, am.switches, ks, am.staff_minutes):
+            if key in am.y:
+                load = cp_model.LinearExpr.weighted_sum([am.x[int(k)] for k in ks[pos]], minutes.tolist())
+                am.model.add(load <= int(cap) * am.y[key])
 
     def lp(self, lpm) -> None:
         """x ≤ y (pairs not chosen by their client, in limited zones), Σ_p y[z, p] ≤ K (the zone's)."""
@@ -82,6 +162,10 @@ class Zoning(Rule):
             np.full(len(zs), -inf),
             limits[zs].astype(float),
         )
+        staff_minutes = minutes_up(lpm.data.pair_staff_hours)
+        for key, pos, minutes, cap in capacity_links(lpm.data, lpm.switches, lpm.ks, staff_minutes):
+            if key in index:
+                lpm.rows.add([*pos, y0 + index[key]], [*minutes.astype(float), -float(cap)], -inf, 0.0)
 
     def hint(self, am, choice) -> None:
         from solver.measures import providers_of

@@ -1,0 +1,141 @@
+"""HiGHS's branch and cut on the same model: the LP relaxation's rows (:mod:`solver.lp`, every rule's) with
+the integer columns made integer, started from the best validated allocation so far.
+
+Why a second engine: on the allocation models with carers at hubs (many capacity rows over the same pairs)
+HiGHS's cuts and heuristics find better allocations than CP-SAT's search in the same time and threads
+(measured on the default scenario, 1,000 clients, 30 s, 2 threads: no zoning £633,502 within 0.07 % of its
+bound against CP-SAT's £644,156 within 1.8 %; zoned K = 2 £698,448 against £706,301; BENCHMARKS.md). Every
+answer still goes through the independent validator, and the run keeps whichever engine's is cheaper.
+
+HiGHS has no deterministic work limit: the search is limited by the clock, so it takes part only when the
+caller is not deterministic (:class:`solver.data.SolveParams`). It then races CP-SAT on a thread of its own
+(:class:`HighsRace`, one HiGHS thread, CP-SAT one worker fewer) from the moment the LP model is built.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from solver.lp import LpModel, new_highs
+
+CONTINUOUS_BLOCKS = ("non_driver",)  # minutes split between drivers and non-drivers: need not be whole
+
+
+@dataclass
+class HighsOutcome:
+    """HiGHS's best allocation (``choice``, ``recruits``; None when it found none) and its proven bound."""
+
+    status: str
+    choice: np.ndarray | None = None
+    recruits: np.ndarray | None = None
+    objective_gbp: float = math.nan
+    bound_gbp: float = math.nan
+    seconds: float = 0.0
+    nodes: int = 0
+    stages: list = field(default_factory=list)
+
+
+def _mip(lpm: LpModel) -> highspy.HighsLp:
+    lp = lpm.to_highs()
+    integral = np.full(lpm.n_col, True)
+    for name in CONTINUOUS_BLOCKS:
+        if name in lpm._blocks:
+            start, keys = lpm.block(name)
+            integral[start:start + len(keys)] = False
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                       for i in integral]
+    return lp
+
+
+def _start_values(lpm: LpModel, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A partial MIP start: every pair column and every zone-choice column (HiGHS completes the rest)."""
+    d = lpm.data
+    x = np.zeros(lpm.nx)
+    served = choice[choice >= 0]
+    x[np.isin(lpm.ks, served)] = 1.0
+    index, values = [np.arange(lpm.nx)], [x]
+    if "y" in lpm._blocks:
+        y0, keys = lpm.block("y")
+        i = np.flatnonzero(choice >= 0)
+        free = d.client_pinned_provider[i] != d.pair_provider[choice[i]]
+        zone, provider = d.client_zone[i[free]].tolist(), d.pair_provider[choice[i[free]]].tolist()
+        used = set(zip(zone, provider, strict=True))
+        index.append(y0 + np.arange(len(keys)))
+        values.append(np.array([float(tuple(key) in used) for key in keys]))
+    return np.concatenate(index).astype(np.int32), np.concatenate(values)
+
+
+def _read(lpm: LpModel, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    d = lpm.data
+    choice = np.full(d.n_clients, -1, dtype=np.int64)
+    chosen = np.flatnonzero(values[:lpm.nx] > 0.5)
+    choice[d.pair_client[lpm.ks[chosen]]] = lpm.ks[chosen]
+    recruits = np.zeros((d.n_hubs, 2), dtype=np.int64)
+    if "recruits" in lpm._blocks:
+        start, keys = lpm.block("recruits")
+        for j, (hub, kind) in enumerate(keys):
+            recruits[hub, kind] = int(round(values[start + j]))
+    return choice, recruits
+
+
+HIGHS_THREADS = 1  # one thread: HiGHS races CP-SAT on the other cores; its thread scheduler is per process
+
+
+def reset_threads() -> None:
+    """Let this process's next HiGHS use ``HIGHS_THREADS`` whatever an earlier one used (HiGHS keeps the
+    first thread count a process asked for). Only between runs: never while a HiGHS solve is running."""
+    if hasattr(highspy.Highs, "resetThreadScheduler"):
+        highspy.Highs.resetThreadScheduler(True)
+
+
+def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, seed: int = 0) -> HighsOutcome:
+    """Branch and cut for ``time_limit_s`` seconds from ``start`` (a choice, or None)."""
+    t0 = time.perf_counter()
+    h = new_highs()
+    for name, value in (("output_flag", False), ("threads", HIGHS_THREADS), ("random_seed", int(seed)),
+                        ("time_limit", max(float(time_limit_s), 0.1)), ("mip_rel_gap", 1e-6)):
+        h.setOptionValue(name, value)
+    h.passModel(_mip(lpm))
+    if start is not None:
+        index, values = _start_values(lpm, start)
+        h.setSolution(len(index), index, values)
+    h.run()
+    info, status = h.getInfo(), h.getModelStatus()
+    out = HighsOutcome(status=h.modelStatusToString(status), seconds=time.perf_counter() - t0,
+                       nodes=int(info.mip_node_count))
+    if math.isfinite(info.mip_dual_bound) and abs(info.mip_dual_bound) < highspy.kHighsInf:
+        out.bound_gbp = (info.mip_dual_bound + lpm.offset) / 100.0
+    if info.primal_solution_status == 2:  # a feasible solution
+        out.choice, out.recruits = _read(lpm, np.asarray(h.getSolution().col_value))
+        out.objective_gbp = (info.objective_function_value + lpm.offset) / 100.0
+    return out
+
+
+class HighsRace:
+    """:func:`highs_search` on a thread of its own (HiGHS releases the GIL) while CP-SAT searches: started
+    as soon as the LP model is built, joined when CP-SAT is done; :attr:`outcome` is None until then."""
+
+    def __init__(self, lpm: LpModel, time_limit_s: float, seed: int = 0):
+        self.outcome: HighsOutcome | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(lpm, time_limit_s, seed), daemon=True,
+                                        name="highs-race")
+        self._thread.start()
+
+    def _run(self, lpm: LpModel, time_limit_s: float, seed: int) -> None:
+        try:
+            self.outcome = highs_search(lpm, None, time_limit_s, seed)
+        except BaseException as exc:  # reported by join(), in the caller's thread
+            self._error = exc
+
+    def join(self, timeout_s: float | None = None) -> HighsOutcome | None:
+        self._thread.join(timeout_s)
+        if self._error is not None:
+            raise self._error
+        return self.outcome

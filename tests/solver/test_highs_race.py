@@ -1,0 +1,76 @@
+"""HiGHS's branch and cut racing CP-SAT in clock-limited runs (solver.highs_search): same model, validated
+answers, its bound counted; never in deterministic runs."""
+
+from __future__ import annotations
+
+import math
+
+import highspy
+import numpy as np
+import pytest
+
+from solver import SolveParams, Switches, objective_terms, solve, validate_choice
+from solver.generate import random_instance
+from solver.highs_search import highs_search
+from solver.lp import build_lp
+
+from .test_zone_strength import _two_small_providers
+
+
+def test_highs_search_solves_the_hand_computed_case():
+    # The zoning case of test_zone_strength: K = 1, one client served (£200), one unmet (£10,000).
+    d = _two_small_providers()
+    sc = Switches(max_providers_per_zone=1, allow_unmet=True)
+    out = highs_search(build_lp(d, sc), None, 10.0)
+    assert out.status == "Optimal"
+    assert out.objective_gbp == pytest.approx(10_200.0)
+    assert out.bound_gbp == pytest.approx(10_200.0, rel=1e-6)
+    assert validate_choice(d, sc, out.choice, out.recruits) == []
+    assert sum(objective_terms(d, sc, out.choice).values()) == pytest.approx(10_200.0)
+
+
+def test_a_start_is_read_as_the_model_s_columns():
+    # Started from the optimum (client 0 with p0, client 1 unmet), HiGHS ends on an answer as good.
+    d = _two_small_providers()
+    sc = Switches(max_providers_per_zone=1, allow_unmet=True)
+    start = np.array([d.pair_index(0, 0), -1])
+    out = highs_search(build_lp(d, sc), start, 10.0)
+    assert out.objective_gbp == pytest.approx(10_200.0)
+
+
+@pytest.fixture(scope="module")
+def medium():
+    return random_instance(600, n_providers=8, n_zones=20, seed=4, workforce=True)
+
+
+def test_clock_limited_runs_race_highs_and_keep_the_better(medium):
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
+    r = solve(medium, sc, SolveParams(time_limit_s=8, workers=2, deterministic=False))
+    highs = [st for st in r.stages if st["stage"] == "highs"]
+    assert len(highs) == 1 and r.violations == []
+    stage = highs[0]
+    assert stage["status"] in ("Optimal", "Time limit reached")
+    if math.isfinite(stage["bound_gbp"]):
+        assert r.bound >= stage["bound_gbp"] * (1 - 1e-5)
+    if "objective_gbp" in stage and stage["violations"] == 0:
+        assert r.objective <= stage["objective_gbp"] + 0.01 * medium.n_clients
+    assert r.objective >= r.bound - 1e-6 * abs(r.bound)
+
+
+def test_deterministic_runs_leave_highs_out(medium):
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
+    r = solve(medium, sc, SolveParams(time_limit_s=20, work_limit=1.0, workers=2))
+    assert not any(st["stage"].startswith("highs") for st in r.stages)
+
+
+def test_race_runs_after_a_highs_with_other_threads_in_the_process(medium):
+    # Regression: HiGHS keeps the first thread count a process asks for and refuses to run ("the scheduler
+    # has already been initialized") when a later solve asks for another; the race resets it first.
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 2)
+    h.passModel(build_lp(medium, Switches()).to_highs())
+    h.run()
+    r = solve(medium, Switches(allow_unmet=True), SolveParams(time_limit_s=6, workers=2, deterministic=False))
+    stage = next(st for st in r.stages if st["stage"] == "highs")
+    assert stage["status"] != "Not Set" and "objective_gbp" in stage
