@@ -32,41 +32,19 @@ from solver import SolveParams, Switches, objective_terms, solve, validate_choic
 from solver.data import ProblemData  # noqa: E402
 from solver.generate import random_instance  # noqa: E402
 
-CONTINUOUS_BLOCKS = ("non_driver",)  # minutes split between drivers and non-drivers: need not be whole
-
-
-def _model(d: ProblemData, sc: Switches):
-    from solver.lp import LpModel
-    from solver.rules import RULES
-
-    lpm = LpModel(d, sc)
-    for rule in RULES:
-        rule.lp(lpm)
-    return lpm
-
-
-def _highs_lp(lpm) -> highspy.HighsLp:
-    lp = lpm.to_highs()
-    integral = np.full(lpm.n_col, True)
-    for name in CONTINUOUS_BLOCKS:
-        start, keys = lpm.block(name)
-        integral[start:start + len(keys)] = False
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                       for i in integral]
-    return lp
-
 
 def solve_highs(d: ProblemData, sc: Switches, time_limit_s: float, threads: int) -> dict:
-    from solver.highs_search import reset_threads
+    from solver.highs_search import mip_model, reset_threads
+    from solver.lp import build_lp
 
     t0 = time.perf_counter()
-    lpm = _model(d, sc)
+    lpm = build_lp(d, sc)
     reset_threads()  # the core's race used one HiGHS thread in this process
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", threads)
     h.setOptionValue("time_limit", float(time_limit_s))
-    h.passModel(_highs_lp(lpm))
+    h.passModel(mip_model(lpm))
     h.run()
     info, status = h.getInfo(), h.modelStatusToString(h.getModelStatus())
     x = np.asarray(h.getSolution().col_value)

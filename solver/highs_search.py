@@ -1,5 +1,5 @@
 """HiGHS's branch and cut on the same model: the LP relaxation's rows (:mod:`solver.lp`, every rule's) with
-the integer columns made integer, started from the best validated allocation so far.
+the integer columns made integer (:func:`mip_model`), optionally from a start (a choice).
 
 Why a second engine: on the allocation models with carers at hubs (many capacity rows over the same pairs)
 HiGHS's cuts and heuristics find better allocations than CP-SAT's search in the same time and threads
@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -38,10 +38,10 @@ class HighsOutcome:
     bound_gbp: float = math.nan
     seconds: float = 0.0
     nodes: int = 0
-    stages: list = field(default_factory=list)
 
 
-def _mip(lpm: LpModel) -> highspy.HighsLp:
+def mip_model(lpm: LpModel) -> highspy.HighsLp:
+    """The LP relaxation with every column integral but ``CONTINUOUS_BLOCKS``."""
     lp = lpm.to_highs()
     integral = np.full(lpm.n_col, True)
     for name in CONTINUOUS_BLOCKS:
@@ -55,17 +55,14 @@ def _mip(lpm: LpModel) -> highspy.HighsLp:
 
 def _start_values(lpm: LpModel, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A partial MIP start: every pair column and every zone-choice column (HiGHS completes the rest)."""
-    d = lpm.data
+    from solver.rules.zoning import zones_served
+
     x = np.zeros(lpm.nx)
-    served = choice[choice >= 0]
-    x[np.isin(lpm.ks, served)] = 1.0
+    x[np.isin(lpm.ks, choice[choice >= 0])] = 1.0
     index, values = [np.arange(lpm.nx)], [x]
     if "y" in lpm._blocks:
         y0, keys = lpm.block("y")
-        i = np.flatnonzero(choice >= 0)
-        free = d.client_pinned_provider[i] != d.pair_provider[choice[i]]
-        zone, provider = d.client_zone[i[free]].tolist(), d.pair_provider[choice[i[free]]].tolist()
-        used = set(zip(zone, provider, strict=True))
+        used = zones_served(lpm.data, choice)
         index.append(y0 + np.arange(len(keys)))
         values.append(np.array([float(tuple(key) in used) for key in keys]))
     return np.concatenate(index).astype(np.int32), np.concatenate(values)
@@ -88,7 +85,7 @@ HIGHS_THREADS = 1  # one thread: HiGHS races CP-SAT on the other cores; its thre
 
 
 def reset_threads() -> None:
-    """Let this process's next HiGHS use ``HIGHS_THREADS`` whatever an earlier one used (HiGHS keeps the
+    """Let this process's next HiGHS use its own thread count whatever an earlier one used (HiGHS keeps the
     first thread count a process asked for). Only between runs: never while a HiGHS solve is running."""
     if hasattr(highspy.Highs, "resetThreadScheduler"):
         highspy.Highs.resetThreadScheduler(True)
@@ -101,7 +98,7 @@ def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, se
     for name, value in (("output_flag", False), ("threads", HIGHS_THREADS), ("random_seed", int(seed)),
                         ("time_limit", max(float(time_limit_s), 0.1)), ("mip_rel_gap", 1e-6)):
         h.setOptionValue(name, value)
-    h.passModel(_mip(lpm))
+    h.passModel(mip_model(lpm))
     if start is not None:
         index, values = _start_values(lpm, start)
         h.setSolution(len(index), index, values)

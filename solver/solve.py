@@ -206,10 +206,9 @@ def _fixed_zones_phase(am: AllocationModel, params: SolveParams, choice: np.ndar
     """Polish the rounded LP: CP-SAT with every y[z, p] fixed to the rounding's zone choice (a much smaller
     problem, usually solved to within 0.01 % in a few seconds), then its best solution becomes the hint of
     the full model. The y domains are restored afterwards."""
-    d = am.data
-    assignment = providers_of(d, choice)
-    free = (assignment >= 0) & (assignment != d.client_pinned_provider)
-    used = set(zip(d.client_zone[free].tolist(), assignment[free].tolist(), strict=True))
+    from solver.rules.zoning import zones_served
+
+    used = zones_served(am.data, choice)
     domains = {key: am.model.proto.variables[v.index].domain for key, v in am.y.items()}
     for key, dom in domains.items():
         dom.clear()
@@ -279,9 +278,11 @@ class _Solve:
         today, today_stage = today_start(d, self.switches) if has_today(d) else (None, None)
         self.today = today
         if _use_lp_hint(d, params):
+            from solver.highs_search import reset_threads
             from solver.lp import build_lp
 
             self.lpm = build_lp(d, self.switches)
+            reset_threads()  # before this solve's HiGHS runs (the race, the zone dive), never during them
             self._start_race()
             self.start, lp_stage = _lp_start(self.am, self.params, self.lpm)
             self.stages.append(lp_stage)
@@ -329,9 +330,8 @@ class _Solve:
         seconds = params.time_limit_s - self.elapsed() - HIGHS_MARGIN_S
         if not _highs_takes_part(params) or seconds < 1.0:
             return
-        from solver.highs_search import HighsRace, reset_threads
+        from solver.highs_search import HighsRace
 
-        reset_threads()
         self.race = HighsRace(self.lpm, seconds, params.seed)
         if params.workers > 1:
             self.params = SolveParams(**{**params.__dict__, "workers": params.workers - 1})

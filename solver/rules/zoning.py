@@ -30,6 +30,15 @@ def zone_limits(data, switches) -> np.ndarray | None:
     return out
 
 
+def zones_served(data, choice: np.ndarray) -> set[tuple[int, int]]:
+    """The (zone, provider) pairs a choice uses, clients' own choices not counted (the y[z, p] it implies)."""
+    from solver.measures import providers_of
+
+    assignment = providers_of(data, choice)
+    free = (assignment >= 0) & (assignment != data.client_pinned_provider)
+    return set(zip(data.client_zone[free].tolist(), assignment[free].tolist(), strict=True))
+
+
 def capacity_links(data, switches, ks: np.ndarray, staff_minutes: np.ndarray):
     """Valid inequalities that make the zone choice pay for capacity: per limited zone z, provider p and each
     capacity p may use there (a hub's carers in a week or a band's window, recruits at their limit; p's own
@@ -168,12 +177,7 @@ class Zoning(Rule):
                 lpm.rows.add([*pos, y0 + index[key]], [*minutes.astype(float), -float(cap)], -inf, 0.0)
 
     def hint(self, am, choice) -> None:
-        from solver.measures import providers_of
-
-        d = am.data
-        assignment = providers_of(d, choice)
-        free = (assignment >= 0) & (assignment != d.client_pinned_provider)
-        used = set(zip(d.client_zone[free].tolist(), assignment[free].tolist(), strict=True))
+        used = zones_served(am.data, choice)
         for key, v in am.y.items():
             am.model.add_hint(v, int(key in used))
 
