@@ -63,14 +63,19 @@ def test_deterministic_runs_leave_highs_out(medium):
     assert not any(st["stage"].startswith("highs") for st in r.stages)
 
 
-def test_race_runs_after_a_highs_with_other_threads_in_the_process(medium):
-    # Regression: HiGHS keeps the first thread count a process asks for and refuses to run ("the scheduler
-    # has already been initialized") when a later solve asks for another; the race resets it first.
+def test_a_two_thread_highs_runs_after_the_race(medium):
+    # Regression (found running benchmarks/vs_highs.py): HiGHS keeps the first thread count a process asks
+    # for and refuses a later, larger one ("the scheduler has already been initialized to use 1 threads");
+    # after the core's one-thread zone dive (on the caller's thread; the race's HiGHS has a thread of its
+    # own), reset_threads lets the benchmark's two-thread HiGHS run.
+    from solver.highs_search import reset_threads
+
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
+    r = solve(medium, sc, SolveParams(time_limit_s=6, workers=2, deterministic=False))
+    assert any("dive_gbp" in st for st in r.stages)
+    reset_threads()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 2)
     h.passModel(build_lp(medium, Switches()).to_highs())
-    h.run()
-    r = solve(medium, Switches(allow_unmet=True), SolveParams(time_limit_s=6, workers=2, deterministic=False))
-    stage = next(st for st in r.stages if st["stage"] == "highs")
-    assert stage["status"] != "Not Set" and "objective_gbp" in stage
+    assert h.run() != highspy.HighsStatus.kError
