@@ -681,6 +681,20 @@ class Switches:
         "are not counted); absent: no zoning",
         low=1,
     )
+    ranked_shares: tuple[float, ...] = switch(
+        (),
+        "shares",
+        "ranked zoning: each zone's lead, second (third, fourth) provider takes these shares of its care "
+        "hours, largest first, e.g. [0.60, 0.25, 0.15]; sets the zoning limit to their number (clients who "
+        "chose their provider are not counted); empty: off",
+    )
+    share_penalty_gbp_per_hour: float = switch(
+        6.0,
+        "money",
+        "ranked zoning: £ per care hour a week that a ranked provider's hours differ from its share "
+        "(applied in whole pence a minute)",
+        high=1e6,
+    )
     pools: bool = switch(
         True,
         "bool",
@@ -784,6 +798,8 @@ class Switches:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "protect", tuple(int(p) for p in self.protect))
+        object.__setattr__(self, "ranked_shares", tuple(float(v) for v in self.ranked_shares))
+        self._check_ranked()
         for name in ("lock_out", "reserve"):  # (provider, zone) pairs, from JSON lists too
             object.__setattr__(self, name, tuple((int(p), int(z)) for p, z in getattr(self, name)))
         if any(p < 0 for p in self.protect):
@@ -796,12 +812,44 @@ class Switches:
             raise DataError("max_loss_fraction must be in [0, 1] or None")
         for f in fields(self):
             high, v = f.metadata["high"], getattr(self, f.name)
+            if f.metadata["kind"] == "shares":
+                continue  # checked by _check_ranked
             if v is None and f.metadata["kind"] in ("count", "natural", "fraction"):
                 continue  # absent: the rule's "no limit"
             if high is not None and not (isinstance(v, int | float) and math.isfinite(v) and 0 <= v <= high):
                 raise DataError(f"{f.name} must be a number from 0 to {high:g}, got {v!r}")
 
+    def _check_ranked(self) -> None:
+        shares = self.ranked_shares
+        if not shares:
+            return
+        if not 2 <= len(shares) <= MAX_RANKS:
+            raise DataError(f"ranked_shares needs 2 to {MAX_RANKS} shares (one per rank), got {len(shares)}")
+        if any(not (0 < v <= 1) for v in shares) or abs(sum(shares) - 1) > 1e-3:
+            raise DataError(f"ranked_shares must be fractions above 0 that add up to 1, got {list(shares)}")
+        if list(shares) != sorted(shares, reverse=True):
+            raise DataError(f"ranked_shares go lead first, largest share first, got {list(shares)}")
+        k = self.max_providers_per_zone
+        if k is not None and k != len(shares):
+            raise DataError(f"ranked_shares sets the zoning limit to {len(shares)} providers; "
+                            f"max_providers_per_zone = {k} contradicts it (leave it out)")
 
+
+
+def zone_limits(data: ProblemData, switches: Switches) -> np.ndarray | None:
+    """Each zone's limit on providers (-1: none), or None when no zone is limited."""
+    k_max, own = switches.max_providers_per_zone, data.client_zone_max_providers
+    if switches.ranked_shares:  # ranked zoning: one provider per rank (Switches refuses a different K)
+        k_max = len(switches.ranked_shares)
+    has_own = own >= 0
+    if k_max is None and not has_own.any():
+        return None
+    out = np.full(data.n_zones, -1 if k_max is None else int(k_max), dtype=np.int64)
+    out[data.client_zone[has_own]] = own[has_own]
+    return out
+
+# Ranked zoning: at most this many ranks (beyond about four partners complexity explodes: DOMAIN.md)
+MAX_RANKS = 4
 # SolveParams.lp_hint="auto" solves and rounds the LP relaxation from this many clients (measured in
 # BENCHMARKS_HISTORY.md (Solver notes)).
 LP_HINT_MIN_CLIENTS = 500
@@ -814,6 +862,9 @@ DIVE_ITERATIONS_PER_UNIT = 5_000
 # HiGHS's branch and cut (solver.highs_search) races CP-SAT until this many seconds before the time limit (to
 # read and validate its answer), in runs that are not deterministic.
 HIGHS_MARGIN_S = 1.0
+# Clock-limited zoned runs: HiGHS's branch and cut with the start's zone choice fixed takes at most this share
+# (solve._Solve._highs_fixed_zones), stopping earlier within 0.01 % of that choice's optimum.
+HIGHS_FIXED_ZONES_SHARE = 0.35
 LP_ROUNDING_SHARE = 0.1  # share of the time limit the rounding's local search over zone choices may use
 
 # Deterministic mode's default work limit per second of time limit: CP-SAT does about 0.6-0.8 work units a

@@ -81,6 +81,20 @@ def _read(lpm: LpModel, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return choice, recruits
 
 
+def closed_zone_columns(lpm: LpModel, open_: set[tuple[int, int]]) -> np.ndarray:
+    """The zone-choice columns y[z, p] not in ``open_``: held at 0, they fix the zone choice to ``open_``."""
+    y0, keys = lpm.block("y")
+    return np.array([y0 + j for j, key in enumerate(keys) if tuple(key) not in open_], dtype=np.int64)
+
+
+def closed_rank_columns(lpm: LpModel, ranks: dict[tuple[int, int], int]) -> np.ndarray:
+    """Ranked zoning's rank columns r[z, p, j] other than ``ranks[z, p]``: held at 0, they fix the ranking
+    (an open provider then holds its rank whenever it serves the zone)."""
+    r0, keys = lpm.block("rank")
+    return np.array([r0 + j for j, (z, p, rank) in enumerate(keys) if ranks.get((z, p), rank) != rank],
+                    dtype=np.int64)
+
+
 HIGHS_THREADS = 1  # one thread: HiGHS races CP-SAT on the other cores; its thread scheduler is per process
 
 
@@ -91,14 +105,21 @@ def reset_threads() -> None:
         highspy.Highs.resetThreadScheduler(True)
 
 
-def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, seed: int = 0) -> HighsOutcome:
-    """Branch and cut for ``time_limit_s`` seconds from ``start`` (a choice, or None)."""
+def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, seed: int = 0,
+                 closed: np.ndarray | None = None, rel_gap: float = 1e-6) -> HighsOutcome:
+    """Branch and cut for ``time_limit_s`` seconds from ``start`` (a choice, or None), until the relative gap
+    is at most ``rel_gap``; ``closed``: columns held at 0 (zone choices, see :func:`closed_zone_columns`)."""
     t0 = time.perf_counter()
     h = new_highs()
     for name, value in (("output_flag", False), ("threads", HIGHS_THREADS), ("random_seed", int(seed)),
-                        ("time_limit", max(float(time_limit_s), 0.1)), ("mip_rel_gap", 1e-6)):
+                        ("time_limit", max(float(time_limit_s), 0.1)), ("mip_rel_gap", rel_gap)):
         h.setOptionValue(name, value)
-    h.passModel(mip_model(lpm))
+    model = mip_model(lpm)
+    if closed is not None and len(closed):
+        upper = np.array(model.col_upper_)
+        upper[closed] = 0.0
+        model.col_upper_ = upper
+    h.passModel(model)
     if start is not None:
         index, values = _start_values(lpm, start)
         h.setSolution(len(index), index, values)

@@ -114,6 +114,8 @@ class LpModel:
         self._obj.append(obj)
         self.n_col += len(lo)
         first, known = self._blocks.get(name, (start, []))
+        if first + len(known) != start:  # block() maps keys to first + position: a block must be contiguous
+            raise ValueError(f"LP block {name!r} grows after other columns: add all its columns together")
         self._blocks[name] = (first, known + keys)
         return start
 

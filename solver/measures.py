@@ -11,9 +11,12 @@ each client) and ``hubs`` (the hub serving it); :func:`choice_of` turns one into
 
 from __future__ import annotations
 
+from itertools import permutations
+
 import numpy as np
 
-from solver.data import ProblemData, Switches
+from solver.data import ProblemData, Switches, zone_limits
+from solver.units import minutes_down
 
 TOL_HOURS = 1e-6
 DRIVERS, NON_DRIVERS = 0, 1  # the two kinds of carer, columns of ``recruits``
@@ -236,13 +239,16 @@ def objective_terms(
     if recruits is None:
         recruits = least_recruits(data, switches, choice)
     unmet = choice < 0
-    return {
+    terms = {
         "travel": float(switches.weight_travel * data.pair_travel_cost_gbp[ks].sum()),
         "care": float(switches.weight_care * data.pair_care_cost_gbp[ks].sum()),
         "recruitment": recruitment_cost_gbp(switches, recruits),
         "moves": float(switches.move_penalty_gbp * count_moves(data, providers_of(data, choice))),
         "unmet": float(switches.unmet_penalty_gbp_per_hour * data.client_care_hours[unmet].sum()),
     }
+    if switches.ranked_shares:
+        terms["shares"] = share_cost_gbp(data, switches, choice)
+    return terms
 
 
 def zone_staff_hours(data: ProblemData, choice: np.ndarray) -> np.ndarray:
@@ -263,3 +269,77 @@ def pool_draws(data: ProblemData, choice: np.ndarray) -> np.ndarray:
     where = (data.pair_pool[ks], data.pair_provider[ks], data.client_zone[data.pair_client[ks]])
     np.add.at(out, where, data.pair_staff_hours[ks])
     return out
+
+
+# Ranked zoning (solver.rules.ranked_zoning): the ranking of an allocation and what its deviations cost.
+# Units, so that the model and the validator agree to the penny: care minutes per client rounded down,
+# shares in thousandths, a deviation in whole minutes rounded up, the penalty in whole pence a minute.
+MILLI = 1000
+
+
+def share_milli(switches) -> list[int]:
+    """The ranks' shares in thousandths."""
+    return [int(round(MILLI * s)) for s in switches.ranked_shares]
+
+def penalty_pence_per_minute(switches) -> int:
+    return int(round(switches.share_penalty_gbp_per_hour * 100 / 60))
+
+def ranked_zones(data, switches) -> list[int]:
+    """The zones whose limit is the number of ranks (every limited zone unless it has a lower own limit)."""
+    limits = zone_limits(data, switches)
+    if not switches.ranked_shares or limits is None:
+        return []
+    return [int(z) for z in np.flatnonzero(limits == len(switches.ranked_shares))]
+
+def deviation_minutes(minutes_by_rank: list[int], total: int, shares: list[int]) -> list[int]:
+    """Each rank's deviation in whole minutes (rounded up) from its share of ``total``."""
+    return [-(-abs(MILLI * g - s * total) // MILLI) for g, s in zip(minutes_by_rank, shares, strict=True)]
+
+def rank_zone(minutes: dict[int, int], shares: list[int]) -> tuple[list[int], list[int]]:
+    """The ranking of a zone's providers (their care minutes) with the least total deviation: ``(provider
+    per rank, -1 when empty; deviation minutes per rank)``; ties go to the ranking met first (providers in
+    order of their position)."""
+    providers = sorted(minutes, key=lambda p: (-minutes[p], p))[: len(shares)]  # more: zoning is broken
+    total = sum(minutes.values())
+    best: tuple[int, list[int], list[int]] | None = None
+    for ranks in permutations(range(len(shares)), len(providers)):
+        holder = [-1] * len(shares)
+        for p, j in zip(providers, ranks, strict=True):
+            holder[j] = p
+        dev = deviation_minutes([minutes[p] if p >= 0 else 0 for p in holder], total, shares)
+        if best is None or sum(dev) < best[0]:
+            best = (sum(dev), holder, dev)
+    return (best[1], best[2]) if best is not None else ([-1] * len(shares), [0] * len(shares))
+
+def zone_care_minutes(data, switches, choice: np.ndarray) -> dict[int, dict[int, int]]:
+    """Per ranked zone, each serving provider's care minutes (clients who chose their provider are not
+    counted)."""
+    zones = ranked_zones(data, switches)
+    out: dict[int, dict[int, int]] = {z: {} for z in zones}
+    served = providers_of(data, choice)
+    care = minutes_down(data.client_care_hours)
+    free = (served >= 0) & (served != data.client_pinned_provider) & np.isin(data.client_zone, zones)
+    for i in np.flatnonzero(free):
+        mine = out[int(data.client_zone[i])]
+        mine[int(served[i])] = mine.get(int(served[i]), 0) + int(care[i])
+    return out
+
+def share_table(data, switches, choice: np.ndarray) -> list[dict]:
+    """Per ranked zone and rank: the provider (-1: none), its care hours, share of the zone and target, and
+    the deviation in hours; the cheapest ranking of ``choice``."""
+    shares, out = share_milli(switches), []
+    for z, minutes in zone_care_minutes(data, switches, choice).items():
+        holder, dev = rank_zone(minutes, shares)
+        total = sum(minutes.values())
+        for j, p in enumerate(holder):
+            mine = minutes.get(p, 0) if p >= 0 else 0
+            out.append({"zone": z, "rank": j + 1, "provider": p, "care_hours": mine / 60.0,
+                        "share": mine / total if total else 0.0, "target_share": shares[j] / MILLI,
+                        "deviation_hours": dev[j] / 60.0})
+    return out
+
+def share_cost_gbp(data, switches, choice: np.ndarray) -> float:
+    """The objective's ``shares`` term: deviation minutes × the penalty (whole pence per minute)."""
+    shares, rate = share_milli(switches), penalty_pence_per_minute(switches)
+    minutes = sum(sum(rank_zone(m, shares)[1]) for m in zone_care_minutes(data, switches, choice).values())
+    return minutes * rate / 100.0

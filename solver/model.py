@@ -36,6 +36,9 @@ class AllocationModel:
     unmet: dict[int, cp_model.IntVar] = field(default_factory=dict)
     moved: dict[int, cp_model.LinearExprT] = field(default_factory=dict)
     active: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    # ranked zoning: (zone, provider, rank) -> (holds the rank, its care minutes); (zone, rank) -> deviation
+    ranked: dict[tuple[int, int, int], tuple] = field(default_factory=dict)
+    ranked_deviation: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
     enforce: dict[str, cp_model.IntVar] = field(default_factory=dict)
     # Per-pair staff minutes (care and travel, all carers), aligned with data.pair_* arrays.
@@ -81,6 +84,8 @@ class AllocationModel:
             *self.non_driver.values(),
             *self.unmet.values(),
             *self.active.values(),
+            *(v for pair in self.ranked.values() for v in pair),
+            *self.ranked_deviation.values(),
         ]
 
     def objective(self) -> cp_model.LinearExprT:
@@ -89,7 +94,7 @@ class AllocationModel:
 
 def build_model(data: ProblemData, switches: Switches, diagnostic: bool = False) -> AllocationModel:
     """Every rule of :data:`solver.rules.RULES`, in order; ``terms`` holds the objective terms in pence
-    (``unmet``, ``care``, ``travel``, ``recruitment``, ``moves``)."""
+    (``unmet``, ``care``, ``travel``, ``recruitment``, ``moves``; ``shares`` with ranked zoning)."""
     from solver.rules import RULES
 
     am = AllocationModel(data, switches, diagnostic=diagnostic)

@@ -544,17 +544,28 @@ def _variant(c: _Checker, v: dict, k: int, solver_defaults: dict, seen: set[str]
     values = {key: c.value(v, key, own[key], prefix) for key in v if key in own}
     set_here = {key: c.switch(v, key, prefix) for key in v if key in names}
     name = _checked_name(c, values["name"], prefix, seen)
-    if mode == "zoned" and "max_providers_per_zone" not in set_here:
-        c.fail(f"variants[{k}]", 'a "zoned" variant needs max_providers_per_zone',
-               "add max_providers_per_zone = 2 (or the K you want)")
-    if mode == "optimised" and "max_providers_per_zone" in set_here:
-        c.fail(f"{prefix}max_providers_per_zone", 'an "optimised" variant has no zoning',
-               'remove the key, or use mode = "zoned"')
+    _check_zoning(c, mode, set_here, prefix, k)
     defaults = {} if mode == "current" else solver_defaults
+    if set_here.get("ranked_shares"):  # the ranks set the zoning limit
+        defaults = {key: value for key, value in defaults.items() if key != "max_providers_per_zone"}
     whatif = parse_whatif(v, f"variants[{k}]", fail=c.fail)
     return Variant(name=name, mode=mode, switches={**defaults, **set_here}, index=k,
                    exclude=values.get("exclude", ()), waiting=values.get("waiting", "greedy"),
                    description=values.get("description", ""), whatif=whatif)
+
+
+def _check_zoning(c: _Checker, mode: str, set_here: dict, prefix: str, k: int) -> None:
+    ranked, limit = set_here.get("ranked_shares"), set_here.get("max_providers_per_zone")
+    if mode == "zoned" and limit is None and not ranked:
+        c.fail(f"variants[{k}]", 'a "zoned" variant needs max_providers_per_zone (or ranked_shares)',
+               "add max_providers_per_zone = 2 (or the K you want), or ranked_shares = [0.60, 0.25, 0.15]")
+    for key in ("max_providers_per_zone", "ranked_shares"):
+        if mode == "optimised" and set_here.get(key):
+            c.fail(f"{prefix}{key}", 'an "optimised" variant has no zoning',
+                   'remove the key, or use mode = "zoned"')
+    if ranked and limit is not None and limit != len(ranked):
+        c.fail(f"{prefix}max_providers_per_zone", f"is {limit} but ranked_shares has {len(ranked)} ranks",
+               "remove max_providers_per_zone: the ranks set the zoning limit")
 
 
 def _check_keys(c: _Checker, v: dict, mode: str, own: dict, names: list[str], prefix: str) -> None:

@@ -50,6 +50,7 @@ def expected(f: Field) -> str:
         "work": "a number of work units > 0",
         "providers": 'a list of provider ids in quotes, e.g. ["P01", "P03"]',
         "provider_zones": 'a table of zone id lists by provider id, e.g. { P04 = ["Z07", "Z08"] }',
+        "shares": "a list of 2 to 4 fractions, largest first, adding up to 1, e.g. [0.60, 0.25, 0.15]",
     }[kind]
 
 
@@ -67,7 +68,20 @@ def checked(f: Field, value: Any) -> Any:
     if kind == "providers":
         ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
         return tuple(value) if ok else None
+    if kind == "shares":
+        return _shares(value)
     return _provider_zones(value)
+
+
+def _shares(value: Any) -> tuple[float, ...] | None:
+    from solver.data import MAX_RANKS
+
+    if not isinstance(value, list | tuple) or not (not value or 2 <= len(value) <= MAX_RANKS):
+        return None
+    out = tuple(_number("fraction", v, None) for v in value)
+    if any(v is None or v == 0 for v in out) or (out and abs(sum(out) - 1) > 1e-3):
+        return None
+    return out if list(out) == sorted(out, reverse=True) else None
 
 
 def _number(kind: str, value: Any, high: float | None) -> float | None:

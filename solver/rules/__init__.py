@@ -20,6 +20,7 @@ from solver.rules.min_viable import MinViable
 from solver.rules.pinned import Pinned
 from solver.rules.pools import Pools
 from solver.rules.protected import Protected
+from solver.rules.ranked_zoning import RankedZoning
 from solver.rules.recruitment import Recruitment
 from solver.rules.zone_locks import ZoneLocks
 from solver.rules.zoning import Zoning
@@ -27,7 +28,7 @@ from solver.rules.zoning import Zoning
 # Order matters: eligibility makes the pair variables every other rule uses, and pools take away those from
 # a pool's hub when pools are off, before anyone uses them; recruitment makes the recruits the hub rules
 # count, and hub_hours sets up the hub state band_hours and drivers read in a placement. The objective's
-# terms come in this order (unmet, care, travel, recruitment, moves).
+# terms come in this order (unmet, care, travel, recruitment, moves, and shares with ranked zoning).
 RULES: tuple[Rule, ...] = (
     Eligibility(),
     Pools(),
@@ -39,6 +40,7 @@ RULES: tuple[Rule, ...] = (
     BandHours(),
     Drivers(),
     Zoning(),
+    RankedZoning(),
     ZoneLocks(),
     Pinned(),
     Protected(),

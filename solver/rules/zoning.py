@@ -15,19 +15,9 @@ import math
 import numpy as np
 from ortools.sat.python import cp_model
 
+from solver.data import zone_limits
 from solver.rules.base import Rule
 from solver.units import minutes_up
-
-
-def zone_limits(data, switches) -> np.ndarray | None:
-    """Each zone's limit on providers (-1: none), or None when no zone is limited."""
-    k_max, own = switches.max_providers_per_zone, data.client_zone_max_providers
-    has_own = own >= 0
-    if k_max is None and not has_own.any():
-        return None
-    out = np.full(data.n_zones, -1 if k_max is None else int(k_max), dtype=np.int64)
-    out[data.client_zone[has_own]] = own[has_own]
-    return out
 
 
 def zones_served(data, choice: np.ndarray) -> set[tuple[int, int]]:

@@ -202,6 +202,20 @@ def test_mode_specific_keys(tmp_path):
     assert f"line {line_number(text, 'max_moves = 3')}" in message
 
 
+def test_ranked_zoning_keys(tmp_path):
+    # Issue 15: a zoned variant may rank its providers instead of giving K; the ranks set the limit.
+    ranked = GOOD.replace("max_providers_per_zone = 2\n", "ranked_shares = [0.60, 0.25, 0.15]\n")
+    switches = load_scenario_file(write(tmp_path, ranked)).variant("zoned").switches
+    assert switches["ranked_shares"] == (0.60, 0.25, 0.15) and "max_providers_per_zone" not in switches
+    for bad in ("[0.25, 0.75]", "[0.6, 0.3]", "[1.0]", '["lead"]'):
+        message = error_of(tmp_path, ranked.replace("[0.60, 0.25, 0.15]", bad))
+        assert "variants[2].ranked_shares" in message and "largest first, adding up to 1" in message
+    message = error_of(tmp_path, ranked.replace("ranked_shares", "max_providers_per_zone = 2\nranked_shares"))
+    assert "variants[2].max_providers_per_zone" in message and "the ranks set the zoning limit" in message
+    message = error_of(tmp_path, GOOD.replace("move_penalty_gbp = 25.0", "ranked_shares = [0.5, 0.5]"))
+    assert "variants[1].ranked_shares" in message and 'mode = "zoned"' in message
+
+
 def test_duplicate_variant_names_and_missing_mode(tmp_path):
     message = error_of(tmp_path, GOOD.replace('name = "zoned"', 'name = "current"'))
     assert "used twice" in message and "variants[2].name" in message

@@ -113,6 +113,40 @@ def test_zoning(k, expected, assignment):
         assert r.zone_providers == [(1,)]
 
 
+@covers("ranked_zoning")
+@pytest.mark.parametrize(("penalty_gbp_per_hour", "expected", "on_p0"), [(6.0, 850.0, 3), (0.6, 812.0, 4)])
+def test_ranked_zoning_shares(penalty_gbp_per_hour, expected, on_p0):
+    # One zone, four 10 h clients (2,400 care minutes), p0 £20, p1 £25, p2 £30 an hour, room for all. Shares
+    # 75 / 25 %: the lead's target is 1,800 min, the second's 600. All four on p0: £800 of care, deviation
+    # 600 (lead) + 600 (empty second rank) = 1,200 min. Three on p0 and one on p1: £850, no deviation. Two and
+    # two: £900 + 600 + 600 min. At £6 an hour (10p a minute) 3/1 wins (£850 against £800 + £120); at £0.60
+    # (1p a minute) all on p0 wins (£800 + £12 = £812). p2 is never used: at most two providers, one a rank.
+    travel = {(i, p): 0 for i in range(4) for p in range(3)}
+    d = tiny([10] * 4, [100, 100, 100], [20, 25, 30], travel)
+    sc = {"ranked_shares": (0.75, 0.25), "share_penalty_gbp_per_hour": penalty_gbp_per_hour}
+    r = run(d, **sc)
+    assert r.objective == pytest.approx(expected)
+    assert int((r.assignment == 0).sum()) == on_p0 and set(r.assignment.tolist()) <= {0, 1}
+    assert r.objective_terms["shares"] == pytest.approx(expected - 200 * on_p0 - 250 * (4 - on_p0))
+    assert brute_force(d, Switches(allow_unmet=False, **sc))[0] == pytest.approx(expected)
+
+
+def test_ranked_zoning_table_and_switches():
+    from solver.measures import share_table
+
+    travel = {(i, p): 0 for i in range(4) for p in range(3)}
+    d = tiny([10] * 4, [100, 100, 100], [20, 25, 30], travel)
+    sc = Switches(ranked_shares=(0.75, 0.25))
+    rows = share_table(d, sc, np.array([d.pair_index(i, p) for i, p in enumerate([0, 0, 1, 1])]))
+    assert [(r["rank"], r["provider"], r["care_hours"], r["deviation_hours"]) for r in rows] == [
+        (1, 0, 20.0, 10.0), (2, 1, 20.0, 10.0)]  # ties: the provider met first leads
+    for bad in [(0.5,), (0.25, 0.75), (0.6, 0.3), (0.2,) * 5]:
+        with pytest.raises(DataError, match="ranked_shares"):
+            Switches(ranked_shares=bad)
+    with pytest.raises(DataError, match="max_providers_per_zone"):
+        Switches(ranked_shares=(0.6, 0.4), max_providers_per_zone=3)
+
+
 @covers("zoning")
 def test_pinned_clients_are_exempt_from_zoning():
     # Zone 0: clients 0-2 chose providers 0, 1, 2 (pinned); clients 3-5 are free. p0 has room for one free

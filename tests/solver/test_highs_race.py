@@ -11,7 +11,7 @@ import pytest
 
 from solver import SolveParams, Switches, objective_terms, solve, validate_choice
 from solver.generate import random_instance
-from solver.highs_search import highs_search
+from solver.highs_search import closed_zone_columns, highs_search
 from solver.lp import build_lp
 
 from .test_zone_strength import _two_small_providers
@@ -38,6 +38,19 @@ def test_a_start_is_read_as_the_model_s_columns():
     assert out.objective_gbp == pytest.approx(10_200.0)
 
 
+def test_closed_zone_columns_fix_the_zone_choice():
+    # K = 2: both providers serve the zone, each client from its own hub (2 × £200 = £400). With p1's zone
+    # choice closed, p0's one carer (10 h) serves one client (£200) and the other is unmet (£10,000).
+    d = _two_small_providers()
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
+    lpm = build_lp(d, sc)
+    assert highs_search(lpm, None, 10.0, closed=closed_zone_columns(lpm, {(0, 0), (0, 1)})).objective_gbp == (
+        pytest.approx(400.0))
+    out = highs_search(lpm, None, 10.0, closed=closed_zone_columns(lpm, {(0, 0)}))
+    assert out.objective_gbp == pytest.approx(10_200.0)
+    assert set(d.pair_provider[out.choice[out.choice >= 0]].tolist()) == {0}
+
+
 @pytest.fixture(scope="module")
 def medium():
     return random_instance(600, n_providers=8, n_zones=20, seed=4, workforce=True)
@@ -57,10 +70,21 @@ def test_clock_limited_runs_race_highs_and_keep_the_better(medium):
     assert r.objective >= r.bound - 1e-6 * abs(r.bound)
 
 
+def test_clock_limited_zoned_runs_pack_the_fixed_zone_choice_with_highs(medium):
+    # The fixed-zones phase is HiGHS's (engine "highs"), from the LP start, kept only when validated and
+    # cheaper: the run's answer is never worse than the phase's validated answer.
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
+    r = solve(medium, sc, SolveParams(time_limit_s=8, workers=2, deterministic=False))
+    fixed = [st for st in r.stages if st["stage"] == "fixed zones"]
+    assert len(fixed) == 1 and fixed[0]["engine"] == "highs" and r.violations == []
+    if fixed[0].get("violations") == 0:
+        assert r.objective <= fixed[0]["objective_gbp"] + 0.01 * medium.n_clients
+
+
 def test_deterministic_runs_leave_highs_out(medium):
     sc = Switches(max_providers_per_zone=2, allow_unmet=True)
     r = solve(medium, sc, SolveParams(time_limit_s=20, work_limit=1.0, workers=2))
-    assert not any(st["stage"].startswith("highs") for st in r.stages)
+    assert not any(st["stage"].startswith("highs") or st.get("engine") == "highs" for st in r.stages)
 
 
 def test_a_two_thread_highs_runs_after_the_race(medium):
@@ -79,3 +103,6 @@ def test_a_two_thread_highs_runs_after_the_race(medium):
     h.setOptionValue("threads", 2)
     h.passModel(build_lp(medium, Switches()).to_highs())
     assert h.run() != highspy.HighsStatus.kError
+    # and back: HiGHS 1.16 also refuses a one-thread run after a two-thread one in the same process (the
+    # later tests of this worker call highs_search and the zone dive directly, without solve's reset)
+    reset_threads()

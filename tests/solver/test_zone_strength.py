@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import SolveParams, Switches, solve
+from solver.data import zone_limits
 from solver.lp import build_lp, solve_lp
-from solver.rules.zoning import zone_limits
 from solver.validate import validate_choice
 from solver.zone_dive import dive_zone_choice
 

@@ -83,7 +83,8 @@ def switches_given(args, index):
     from commissioning.scenario.file import Variant
 
     set_here = options.given(args, switches.rule_fields())
-    mode = "zoned" if set_here.get("max_providers_per_zone") is not None else "optimised"
+    zoned = set_here.get("max_providers_per_zone") is not None or set_here.get("ranked_shares")
+    mode = "zoned" if zoned else "optimised"
     variant = Variant(name="instance", mode=mode, switches=set_here)
     return variant.solver_switches(index.provider_ids, index.zone_ids)
 

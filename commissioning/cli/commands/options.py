@@ -134,6 +134,8 @@ def add_switches(group, fields, renamed: dict[str, str] | None = None) -> None:
             group.add_argument(name, nargs="+", metavar="PROVIDER", **common)
         elif kind == "provider_zones":
             group.add_argument(name, type=_provider_zones, action="append", metavar="P=ZONES", **common)
+        elif kind == "shares":
+            group.add_argument(name, type=float, nargs="+", metavar="SHARE", **common)
         else:
             group.add_argument(name, type=_parser_for(f), metavar=kind.upper(), **common)
 
@@ -145,7 +147,7 @@ def given(args, fields) -> dict:
         value = getattr(args, f.name, None)
         if value is None:
             continue
-        if f.metadata["kind"] == "providers":
+        if f.metadata["kind"] in ("providers", "shares"):
             value = tuple(value)
         elif f.metadata["kind"] == "provider_zones":
             value = {pid: tuple(zones) for pid, zones in value}
