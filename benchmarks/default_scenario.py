@@ -4,8 +4,10 @@
 
 Generates the dataset folder with ``commissioning.synthetic.generate.generate_scenario`` (in a temporary
 folder), loads it, builds the solver arrays with the region's road and ferry network, then solves four
-variants: no zoning (pools on), K zoning with pools on, K zoning with pools off, K = 1 (pools on) and K
-zoning with recruitment. The dataset has carers at hubs: every variant holds the workforce rules.
+variants: no zoning (pools on), K zoning with pools on, K zoning with pools off, K = 1 (pools on), K
+zoning with recruitment, and ranked zoning (lead, second, third provider per zone: 60 / 25 / 15 % of its
+care hours, the Argyll and Bute 2012 model; pools on). The dataset has carers at hubs: every variant holds the
+workforce rules.
 Unmet need is allowed at the default penalty. Prints one row per variant:
 variant, status, objective, bound, gap %, seconds, unmet clients, moves, violations.
 """
@@ -52,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--k", type=int, default=2)
-    ap.add_argument("--variants", nargs="+", default=["none", "k-pools", "k-nopools", "k1", "k-recruit"],
-                    help="subset of: none k-pools k-nopools k1 k-recruit")
+    ap.add_argument("--variants", nargs="+",
+                    default=["none", "k-pools", "k-nopools", "k1", "k-recruit", "ranked"],
+                    help="subset of: none k-pools k-nopools k1 k-recruit ranked")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         "k-nopools": (f"K={args.k} pools off", args.k, False),
         "k1": ("K=1 pools on", 1, True),
         "k-recruit": (f"K={args.k} recruit", args.k, True),
+        "ranked": ("ranked 60/25/15", None, True),
     }
     # Wall-clock seconds, as the acceptance figures are stated (not the product's deterministic default).
     params = SolveParams(time_limit_s=args.time_limit, workers=args.workers, seed=args.solver_seed,
@@ -83,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     worst = 0.0
     for key in args.variants:
         label, k, pools = variants[key]
-        sc = Switches(max_providers_per_zone=k, pools=pools, allow_unmet=True, recruit=key == "k-recruit")
+        sc = Switches(max_providers_per_zone=k, pools=pools, allow_unmet=True, recruit=key == "k-recruit",
+                      ranked_shares=(0.60, 0.25, 0.15) if key == "ranked" else ())
         r = solve(problems[pools], sc, params)
         unmet = int(np.sum(r.assignment < 0)) if len(r.assignment) else -1
         print(f"{label:<18}{r.status:<12}{r.objective:>14,.2f}{r.bound:>14,.2f}{100 * r.gap:>9.3f}"

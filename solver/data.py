@@ -858,6 +858,9 @@ FIXED_ZONES_SHARE = 0.2  # then CP-SAT with the rounding's zone choice fixed (se
 # The zone choice's LP dive (solver.zone_dive): at most this share of the budget, counted in simplex
 # iterations per unit of budget (measured: HiGHS does about 5,000 a second on the default scenario).
 DIVE_SHARE = 0.3
+# Clock-limited runs: the dive paces itself to finish within this share (fewer candidates a step when it would
+# not) and stops there at the latest: a dive stopped early costs more than its overrun.
+DIVE_HARD_STOP_SHARE = 0.6
 DIVE_ITERATIONS_PER_UNIT = 5_000
 # HiGHS's branch and cut (solver.highs_search) races CP-SAT until this many seconds before the time limit (to
 # read and validate its answer), in runs that are not deterministic.

@@ -18,6 +18,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.data import (
+    DIVE_HARD_STOP_SHARE,
     DIVE_ITERATIONS_PER_UNIT,
     DIVE_SHARE,
     FIXED_ZONES_SHARE,
@@ -195,10 +196,13 @@ def _dive(lpm, lp, params: SolveParams, stage: dict):
     scenario, K = 2, 30 s: 45,000 iterations stopped it short of the 60,000 it needed)."""
     from solver.zone_dive import dive_zone_choice
 
-    iterations = int(params.budget * DIVE_SHARE * DIVE_ITERATIONS_PER_UNIT) if params.deterministic else (
-        2**62)
-    wall = params.time_limit_s * DIVE_SHARE
-    dived = dive_zone_choice(lpm, zone_limits(lpm.data, lpm.switches), iterations, wall)
+    if params.deterministic:
+        dived = dive_zone_choice(lpm, zone_limits(lpm.data, lpm.switches),
+                                 int(params.budget * DIVE_SHARE * DIVE_ITERATIONS_PER_UNIT),
+                                 params.time_limit_s * DIVE_SHARE)
+    else:
+        hard_stop = params.time_limit_s * DIVE_HARD_STOP_SHARE
+        dived = dive_zone_choice(lpm, zone_limits(lpm.data, lpm.switches), 2**62, hard_stop, pace_s=hard_stop)
     if dived is None:
         return lp
     stage.update(dive_gbp=dived.lp.objective_pence / 100.0, dive_complete=dived.complete,
@@ -494,16 +498,15 @@ class _Solve:
                        recruits)
 
     def _fallback(self) -> np.ndarray | None:
-        """CP-SAT found nothing in time: the rounded LP, else a greedy allocation (validated)."""
-        if self.start is not None:
-            self.stages.append({"stage": "lp fall-back", "status": "FEASIBLE"})
-            return self.start
-        if self.highs is not None:
-            self.stages.append({"stage": "highs fall-back", "status": "FEASIBLE"})
-            return self.highs
-        if self.today is not None:
-            self.stages.append({"stage": "today fall-back", "status": "FEASIBLE"})
-            return self.today
+        """CP-SAT found nothing in time: the cheapest validated answer of the start (the rounded LP or its
+        polish), HiGHS's and today's, else a greedy allocation (validated)."""
+        found = [(choice, name) for choice, name in ((self.start, "lp"), (self.highs, "highs"),
+                                                     (self.today, "today")) if choice is not None]
+        if found:
+            d, s = self.data, self.switches
+            choice, name = min(found, key=lambda c: sum(objective_terms(d, s, c[0]).values()))
+            self.stages.append({"stage": f"{name} fall-back", "status": "FEASIBLE"})
+            return choice
         greedy = greedy_choice(self.data, self.switches)
         if validate_choice(self.data, self.switches, greedy):
             return None

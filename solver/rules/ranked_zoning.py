@@ -29,7 +29,6 @@ from solver.measures import (
     rank_zone,
     ranked_zones,
     share_milli,
-    share_table,  # noqa: F401 - TEMPORARY re-export while the outputs move to solver.measures
     zone_care_minutes,
 )
 from solver.rules.base import ALWAYS, Rule

@@ -51,6 +51,20 @@ def test_closed_zone_columns_fix_the_zone_choice():
     assert set(d.pair_provider[out.choice[out.choice >= 0]].tolist()) == {0}
 
 
+def test_the_fall_back_is_the_cheapest_validated_answer():
+    # Regression (default scenario, K = 2 with recruitment, 30 s): CP-SAT found nothing in its last second and
+    # the run returned the start (£636,777) although HiGHS's validated answer was cheaper (£622,472).
+    from solver.solve import _Solve
+
+    d = _two_small_providers()
+    run = _Solve(d, Switches(max_providers_per_zone=2, allow_unmet=True), SolveParams(time_limit_s=5))
+    worse = np.array([d.pair_index(0, 0), -1])  # client 1 unmet: £200 + £10,000
+    better = np.array([d.pair_index(0, 0), d.pair_index(1, 1)])  # both served: £400
+    run.start, run.highs = worse, better
+    assert run._fallback().tolist() == better.tolist()
+    assert run.stages[-1]["stage"] == "highs fall-back"
+
+
 @pytest.fixture(scope="module")
 def medium():
     return random_instance(600, n_providers=8, n_zones=20, seed=4, workforce=True)
@@ -103,6 +117,3 @@ def test_a_two_thread_highs_runs_after_the_race(medium):
     h.setOptionValue("threads", 2)
     h.passModel(build_lp(medium, Switches()).to_highs())
     assert h.run() != highspy.HighsStatus.kError
-    # and back: HiGHS 1.16 also refuses a one-thread run after a two-thread one in the same process (the
-    # later tests of this worker call highs_search and the zone dive directly, without solve's reset)
-    reset_threads()

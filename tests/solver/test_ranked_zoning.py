@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import SolveParams, Switches, solve
-from solver.highs_search import closed_rank_columns, closed_zone_columns, highs_search, reset_threads
+from solver.highs_search import closed_rank_columns, closed_zone_columns, highs_search
 from solver.lp import LpModel, build_lp
 from solver.rules.ranked_zoning import start_ranks, zone_care_minutes
 from solver.validate import objective_terms
@@ -58,7 +58,6 @@ def test_highs_keeps_a_start_with_its_ranking_fixed():
     ranks = start_ranks(d, sc, start, open_)
     assert ranks == {(0, 1): 0, (0, 0): 1, (1, 1): 0, (1, 0): 1}  # in both zones p1's 14 h lead p0's 10 h
     lpm = build_lp(d, sc)
-    reset_threads()  # as solve() does: an earlier test of this process may have run a two-thread HiGHS
     closed = np.concatenate([closed_zone_columns(lpm, open_), closed_rank_columns(lpm, ranks)])
     out = highs_search(lpm, start, 10.0, closed=closed)
     assert out.status == "Optimal"
