@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from commissioning.errors import CareCommissioningError
+from commissioning.results.ranks import shares_words
 from commissioning.results.read import current_variant, recorded_run_date, written_day
 from commissioning.results.schema import GROUPS, KPI_BY_NAME
 from commissioning.results.spreadsheet import original_text
@@ -351,6 +352,8 @@ def param(name: str, value: object) -> str:
     """An assumption's value for display: money names (``..._gbp...``) in pounds."""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list) and name.rsplit(".", 1)[-1] == "ranked_shares" and value:
+        return shares_words(value) if all(is_num(x) for x in value) else "; ".join(map(str, value))
     if isinstance(value, list):
         return "; ".join(map(str, value)) or "none"
     if not is_num(value):

@@ -6,7 +6,8 @@
   "assumptions": {...}, "travel_model": ..., "current_variant": ..., "warnings": [...], "data": {...}}``;
 * ``kpis.csv``: units and families (economy, efficiency, effectiveness, equity, downstream, funding);
 * ``providers.csv`` (winners and losers), ``zones.csv``, ``broken_rules.csv``, ``<variant>/allocation.csv``
-  (why need is unmet, exemptions), ``hubs.csv`` and ``recruitment.csv`` (workforce);
+  (why need is unmet, exemptions), ``hubs.csv`` and ``recruitment.csv`` (workforce), ``ranks.csv`` (the
+  Ranked zoning section, only when some variant is ranked);
 * ``maps/*.html`` (linked, relatively), ``inputs/providers.csv`` (viability thresholds) and
   ``inputs/dataset.json`` (where the data come from), if present;
 
@@ -29,6 +30,7 @@ from urllib.parse import quote
 
 from commissioning.report import sections
 from commissioning.report.model import LOSS_FLAG_PCT, ReportError, Run, fmt, load_run
+from commissioning.report.ranks import ranked_zoning
 from commissioning.report.story import headline, parameters, read_first
 from commissioning.report.templating import render
 from commissioning.report.workforce import workforce
@@ -43,6 +45,7 @@ _NAV = [
     ("kpis", "Measures by the four Es"),
     ("providers", "Winners and losers"),
     ("zones", "Patches"),
+    ("ranks", "Ranked zoning"),  # only when some variant is ranked
     ("workforce", "Workforce"),
     ("maps", "Maps"),
     ("assumptions", "Assumptions and solver"),
@@ -76,11 +79,12 @@ def render_report(out_dir: str | Path) -> str:
     """The report page as a string (see :func:`write_report`)."""
     run = load_run(Path(out_dir))
     head = headline(run)
+    ranks = ranked_zoning(run)
     return render(
         "report.html.j2",
         title=TITLE,
         sub=_subtitle(run),
-        nav=_NAV,
+        nav=[(sid, name) for sid, name in _NAV if sid != "ranks" or ranks],
         variants=run.variants,
         baseline=run.baseline,
         missing_files=run.missing_files,
@@ -92,6 +96,7 @@ def render_report(out_dir: str | Path) -> str:
         zones=sections.zones(run),
         zone_metrics=sections.zone_metrics(run),
         reasons=sections.unmet_reasons(run),
+        ranks=ranks,
         workforce=workforce(run.out_dir, run.variants),
         maps=[(m, "maps/" + quote(m), sections.map_description(m)) for m in run.maps],
         parameters=_parameters(run),

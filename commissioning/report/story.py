@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from commissioning.report.model import LOSS_FLAG_PCT, Run, flatten, fmt, label, param, to_float
+from commissioning.results.ranks import ranked_words
 from commissioning.results.recommend import RULE, recommend, whole_system_cost
 from commissioning.scenario.defaults import DownstreamParams, MoneyParams
 
@@ -161,11 +162,25 @@ def _zoning_fact(run: Run, v: str, base: str | None) -> Fact | None:
             text += f" ({fmt(every)} counting the providers clients chose themselves)"
     else:
         text = f"at most {fmt(every)} providers in any one patch (clients' own choices included)"
-    text += f"; zoning limit K = {fmt(limit)}" if limit is not None else "; no zoning limit"
+    shares = _ranked_shares(run, v)
+    if shares:
+        text += f"; {ranked_words(shares)} (zoning limit K = {len(shares)})"
+    else:
+        text += f"; zoning limit K = {fmt(limit)}" if limit is not None else "; no zoning limit"
     key = "max_providers_per_zone_excluding_own_choice" if own is not None else "max_providers_per_zone"
     if base is not None and v != base and run.value(key, base) is not None:
         text += f"; {base}: {fmt(run.value(key, base))}"
     return Fact("zoning", "Zoning achieved", text, repr(own if own is not None else every))
+
+
+def _ranked_shares(run: Run, v: str) -> list[float]:
+    """A ranked variant's shares (kpis.json's assumptions), lead first; empty for any other variant."""
+    blocks = run.assumptions.get("variants") if isinstance(run.assumptions.get("variants"), dict) else {}
+    block = blocks.get(v) if isinstance(blocks.get(v), dict) else {}
+    shares = block.get("ranked_shares") if block.get("mode", "zoned") == "zoned" else None
+    if not isinstance(shares, list) or not all(isinstance(x, int | float) for x in shares):
+        return []
+    return [float(x) for x in shares]
 
 
 def movers(run: Run, v: str, top: int = 3) -> tuple[list[Mover], list[Mover]]:
@@ -462,6 +477,8 @@ class Parameters:
 
 _SETTING_LABELS = {
     "max_providers_per_zone": "Zoning limit K (most providers per patch)",
+    "ranked_shares": "Ranked zoning (each rank's share of a patch's care hours)",
+    "share_penalty_gbp_per_hour": "Ranked zoning: £ a week per care hour a week off a rank's share",
     "mode": "Mode",
 }
 
@@ -477,6 +494,13 @@ def setting_label(key: str) -> str:
 def _setting(name: str, key: str, value: object) -> Setting:
     raw = repr(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
     return Setting(name, setting_label(key), param(name, value), (), raw)
+
+
+def _setting_text(run: Run, v: str, key: str, values: dict) -> str:
+    """One variant's setting as shown; a ranked variant's zoning limit is its number of ranks."""
+    if key == "max_providers_per_zone" and values.get(key) is None and (shares := _ranked_shares(run, v)):
+        return f"{len(shares)} (one per rank)"
+    return param(key, values[key]) if key in values else "—"
 
 
 def parameters(run: Run, extra: list[tuple[str, str, str]] = ()) -> Parameters:
@@ -496,7 +520,7 @@ def parameters(run: Run, extra: list[tuple[str, str, str]] = ()) -> Parameters:
     rows = []
     for key in keys:
         name = f"variants.*.{key}"
-        texts = [param(key, flat[v][key]) if key in flat[v] else "—" for v in vs]
+        texts = [_setting_text(run, v, key, flat[v]) for v in vs]
         if all(key in flat[v] for v in vs) and len({repr(flat[v][key]) for v in vs}) == 1:
             rows.append(_setting(name, key, flat[vs[0]][key]))
         else:

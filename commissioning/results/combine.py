@@ -6,10 +6,11 @@ the comparison is literally the report's comparison. In the combined folder:
 
 * every variant is renamed ``<label>:<variant>`` (labels default to the two run folders' names);
 * the baseline (today's allocation, ``kpis.json``'s ``current_variant``) is RUN_A's current variant;
-* ``kpis.json``, ``kpis.csv``, ``providers.csv``, ``zones.csv``, ``hubs.csv``, ``broken_rules.csv`` and
-  ``recruitment.csv`` hold both runs' rows; every figure is the run's own, except the changes against
-  current of RUN_B's variants (the four ``*_change_vs_current`` KPIs, ``largest_provider_loss_percent`` and
-  the ``*_change_vs_current`` columns of ``providers.csv``), recomputed against the new baseline;
+* ``kpis.json``, ``kpis.csv``, ``providers.csv``, ``zones.csv``, ``ranks.csv`` (when a run has it),
+  ``hubs.csv``, ``broken_rules.csv`` and ``recruitment.csv`` hold both runs' rows; every figure is the run's
+  own, except the changes against current of RUN_B's variants (the four ``*_change_vs_current`` KPIs,
+  ``largest_provider_loss_percent`` and the ``*_change_vs_current`` columns of ``providers.csv``),
+  recomputed against the new baseline;
 * ``<label>:<variant>/allocation.csv`` is each variant's own file; ``inputs/`` is RUN_A's (with RUN_B's
   providers and hubs that RUN_A does not have added, so the maps can draw them).
 
@@ -37,7 +38,7 @@ from commissioning.results.recommend import finite_number
 from commissioning.results.spreadsheet import original_text, read_output_csv, write_csv
 
 ALLOCATION = "allocation.csv"
-TABLES = ("providers.csv", "zones.csv", "hubs.csv", "broken_rules.csv", "recruitment.csv")
+TABLES = ("providers.csv", "zones.csv", "ranks.csv", "hubs.csv", "broken_rules.csv", "recruitment.csv")
 CHANGE_KPIS = (
     ("delayed_discharge_bed_days_per_week", "delayed_discharge_bed_days_per_week_change_vs_current"),
     ("delayed_discharge_cost_per_week_gbp", "delayed_discharge_cost_per_week_change_vs_current_gbp"),
@@ -50,7 +51,7 @@ PROVIDER_CHANGES = (  # providers.csv: (column, the figure it changes)
     ("revenue_change_vs_current_gbp", "revenue_gbp"),
     ("clients_change_vs_current", "clients"),
 )
-SHEETS = {"Providers": "providers.csv", "Zones": "zones.csv", "Hubs": "hubs.csv",
+SHEETS = {"Providers": "providers.csv", "Zones": "zones.csv", "Ranks": "ranks.csv", "Hubs": "hubs.csv",
           "Recruitment": "recruitment.csv", "Broken rules": "broken_rules.csv"}
 TEXT_COLUMNS = {"variant", "client_id", "provider_id", "current_provider", "hub_id", "owner", "zone",
                 "zone_id", "name", "provider_ids", "lead_provider", "locality", "pool_id"}

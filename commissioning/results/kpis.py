@@ -29,6 +29,7 @@ import pandas as pd
 
 from commissioning import __version__
 from commissioning.results.facts import variant_facts, weighted_mean
+from commissioning.results.ranks import zoning_limit
 from commissioning.results.schema import GROUP_KEYS as GROUPS  # noqa: F401 - tests read them here
 from commissioning.results.schema import KPI_TABLE_HEAD, KPI_TABLE_TAIL, KPIS, SOLVER_FIELDS, SOLVER_UNITS
 
@@ -87,7 +88,8 @@ def build_kpis(
         outcome = outcomes[name]
         values["solver"] = {key: outcome.solver.get(key) for key in SOLVER_FIELDS}
         values["solver"].update({k: outcome.solver.get(k) for k in (
-            "time_limit_s", "work_limit", "deterministic", "stopped_by_clock", "workers", "seed")})
+            "time_limit_s", "work_limit", "deterministic", "stopped_by_clock", "workers", "seed",
+            "objective_terms")})
         values["mode"] = outcome.variant.mode
         routing = getattr(outcome, "routing", None)
         details[name] = {
@@ -222,7 +224,7 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
         "max_providers_per_zone": max(per_zone) if per_zone else 0,
         "max_providers_per_zone_excluding_own_choice": max((len(s) for s in zone_sets_k.values()), default=0),
         "providers_per_zone_mean": float(np.mean(per_zone)) if per_zone else 0.0,
-        "zoning_limit_providers_per_zone": v.max_providers_per_zone if v.mode == "zoned" else None,
+        "zoning_limit_providers_per_zone": zoning_limit(v),
         "provider_concentration_hhi": hhi,
         "largest_provider_loss_percent": 0.0,  # filled against current by build_kpis
         "providers_below_min_viable": below,

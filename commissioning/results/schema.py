@@ -279,7 +279,7 @@ KPIS: tuple[Kpi, ...] = (
         "input",
         "providers",
         "Zoning limit (K)",
-        "the variant's zoning limit K (empty: no zoning)",
+        "the variant's zoning limit K; ranked zoning: the number of ranks (empty: no zoning)",
     ),
     Kpi(
         "provider_concentration_hhi",
@@ -469,6 +469,27 @@ ZONES = _columns(
     ("clients_assigned", "Clients served", "clients", ""),
     ("clients_unmet", "Clients unmet", "clients", ""),
     ("travel_hours_per_week", "Travel hours", "hours/week", ""),
+)
+
+# ranks.csv: per ranked variant (ranked_shares), patch and rank: the solver's cheapest ranking of the
+# allocation.
+RANKS = _columns(
+    ("variant", "Variant", "", ""),
+    ("zone_id", "Patch", "", ""),
+    ("name", "Name", "", ""),
+    ("rank", "Rank", "", "1 = lead, 2 = second, ..."),
+    ("role", "Role", "", "lead, second, third or fourth"),
+    ("provider_id", "Provider", "", "the provider holding the rank; empty: nobody"),
+    ("care_hours", "Care hours", "hours/week",
+     "billable care hours of the rank's provider in the patch, clients' own choices aside (whole minutes "
+     "per client, rounded down)"),
+    ("share", "Share", "share 0-1", "of the patch's care hours, clients' own choices aside"),
+    ("target_share", "Target share", "share 0-1", "the rank's share in ranked_shares"),
+    ("deviation_hours", "Deviation", "hours/week",
+     "how far the care hours are from the target share of the patch (rounded up to the minute)"),
+    ("deviation_cost_gbp_per_week", "Deviation cost", "GBP/week",
+     "deviation × share_penalty_gbp_per_hour (whole pence a minute); a variant's rows add up to its "
+     "objective's shares term"),
 )
 
 # hubs.csv: per variant and hub, the carers and how the allocation uses them (hours a week).

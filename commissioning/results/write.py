@@ -18,10 +18,14 @@
                                  non_drivers, cost_gbp_per_week, unmet_clients, hours_short
     OUT/broken_rules.csv        variant, rule, hub_id, owner, zone, band, needed_hours, available_hours,
                                  message
+    OUT/ranks.csv               only when a variant has ranked zoning: variant, zone_id, name, rank, role,
+                                 provider_id, care_hours, share, target_share, deviation_hours,
+                                 deviation_cost_gbp_per_week
     OUT/<variant>/allocation.csv client_id, provider_id, status, reason, zone, travel_minutes_per_visit,
                                  moved, weekly_hours, visits_per_week, carers_per_visit, funder, extras...
-    OUT/workbook.xlsx           KPIs, Providers, Zones, Hubs, Recruitment, Broken rules, one Allocation sheet
-                                 per variant, Parameters (setting × variant), Warnings: labels with units
+    OUT/workbook.xlsx           KPIs, Providers, Zones, Ranks (with ranks.csv), Hubs, Recruitment, Broken
+                                 rules, one Allocation sheet per variant, Parameters (setting × variant),
+                                 Warnings: labels with units
 
 The maps and the report (:mod:`commissioning.report`) read these files afterwards. Every CSV and workbook
 cell is spreadsheet-safe (:mod:`commissioning.results.spreadsheet`).
@@ -40,6 +44,7 @@ from commissioning.inputs.schema import CSV_TABLES, DEFAULT_WEEKLY_HOURS_PER_CAR
 from commissioning.inputs.tables import read_table
 from commissioning.results import schema
 from commissioning.results.kpis import kpi_table
+from commissioning.results.ranks import RANKS_FILE, rank_table, shares_words
 from commissioning.results.spreadsheet import workbook_safe, write_csv
 from commissioning.results.tables import ALLOCATION_FILE, provider_table, zone_table
 from commissioning.results.workforce import broken_rules_table, hub_table, recruitment_table
@@ -165,8 +170,11 @@ def write_outputs(stage: Path, scenario, data, outcomes: dict, kpis: dict[str, A
         path = stage / "scenario.toml"
         path.write_text(scenario.text, encoding="utf-8")
         files.append(path)
-    tables = {"Providers": providers, "Zones": zones, "Hubs": hubs, "Recruitment": recruitment,
-              "Broken rules": broken}
+    ranks = rank_table(outcomes, data)
+    if ranks is not None:
+        files.append(write_csv(ranks, stage / RANKS_FILE))
+    tables = {"Providers": providers, "Zones": zones, **({"Ranks": ranks} if ranks is not None else {}),
+              "Hubs": hubs, "Recruitment": recruitment, "Broken rules": broken}
     files.append(write_workbook(stage / "workbook.xlsx", kpis, kpi_frame, tables, allocations))
     # Hidden files (a generated folder's marker) are bookkeeping, not outputs.
     files += sorted(p for p in (stage / "inputs").iterdir() if p.is_file() and not p.name.startswith("."))
@@ -206,10 +214,20 @@ def parameters_table(kpis: dict[str, Any]) -> pd.DataFrame:
     keys = list(dict.fromkeys(k for values in variants.values() for k in values if k != "name"))
     for key in keys:
         row = {"Section": "variant", "Setting": key, ALL_VARIANTS: ""}
-        row.update({name: _setting(values[key]) if key in values else ""
-                    for name, values in variants.items()})
+        row.update({name: _variant_setting(values, key) for name, values in variants.items()})
         rows.append(row)
     return pd.DataFrame(rows, columns=["Section", "Setting", ALL_VARIANTS, *variants])
+
+
+def _variant_setting(values: dict, key: str) -> Any:
+    """One variant's setting as one cell; under ranked zoning the shares in words and the zoning limit as the
+    number of ranks."""
+    shares = values.get("ranked_shares") if values.get("mode") == "zoned" else None
+    if shares and key == "ranked_shares":
+        return shares_words(shares)
+    if shares and key == "max_providers_per_zone" and values.get(key) is None:
+        return f"{len(shares)} (one per rank)"
+    return _setting(values[key]) if key in values else ""
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -253,8 +271,8 @@ def write_workbook(
 # The workbook for people: labels with units and number formats from the output schema
 # ----------------------------------------------------------------------------------------------------
 
-SHEET_COLUMNS = {"Providers": schema.PROVIDERS, "Zones": schema.ZONES, "Hubs": schema.HUBS,
-                 "Recruitment": schema.RECRUITMENT, "Broken rules": schema.BROKEN_RULES}
+SHEET_COLUMNS = {"Providers": schema.PROVIDERS, "Zones": schema.ZONES, "Ranks": schema.RANKS,
+                 "Hubs": schema.HUBS, "Recruitment": schema.RECRUITMENT, "Broken rules": schema.BROKEN_RULES}
 UNIT_TEXT = {"GBP/week": "£/week", "GBP/hour": "£/hour", "hours/week": "h/week", "share 0-1": "%",
              "percent": "%", "minutes/visit": "min/visit", "minutes": "min", "index 0-10000": "0-10,000",
              "s": "seconds"}

@@ -1,7 +1,8 @@
 """One variant: the pairs its ``protect`` and ``exclude`` leave, then evaluated (``current``) or solved.
 
 * ``optimised``: free optimisation, no zoning; pools per the variant.
-* ``zoned``: at most K providers per zone (``max_providers_per_zone``); clients pinned to the provider they
+* ``zoned``: at most K providers per zone (``max_providers_per_zone``), or ranked zoning (``ranked_shares``:
+  a lead, second, ... provider per zone, K = the number of ranks); clients pinned to the provider they
   chose (self-directed support option 2) are exempt, as in the solver.
 * ``current``: today's allocation, evaluated (:mod:`commissioning.running.current`).
 
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from commissioning.errors import InfeasibleError
+from commissioning.results.ranks import ranked_words
 from commissioning.running.current import evaluate_current
 from commissioning.running.progress import VariantProgress
 from commissioning.scenario.file import Variant
@@ -147,11 +149,13 @@ def _evaluate(variant: Variant, problem, index, sc, quiet: bool, stream: TextIO 
     choice, reasons = evaluate_current(variant, problem, index, sc)
     none = np.zeros((problem.n_hubs, 2), dtype=np.int64)
     violations = validate_choice(problem, sc, choice, recruits=none)
-    objective = sum(objective_terms(problem, sc, choice, none).values())
+    terms = objective_terms(problem, sc, choice, none)
+    objective = sum(terms.values())
     seconds = time.perf_counter() - t0
     solver_info = {
         "status": "EVALUATED",
         "objective": objective,
+        "objective_terms": terms,
         "bound": None,
         "gap": None,
         "seconds": seconds,
@@ -206,6 +210,7 @@ def _solve(
         "objective": _finite(result.objective),
         "bound": _finite(result.bound),
         "gap": _finite(result.gap),
+        "objective_terms": {key: float(value) for key, value in result.objective_terms.items()},
         "seconds": result.seconds,
         "time_limit_s": variant.time_limit_s,
         "work_limit": params.budget if params.deterministic else None,
@@ -231,12 +236,17 @@ def _solve(
 
 def _infeasible_message(variant: Variant, result) -> str:
     """Why the variant has no allocation (the diagnosis, in commissioner words) and fixes not yet in force."""
+    from solver.data import MAX_RANKS
+
     fixes = []
     if not variant.allow_unmet:
         fixes.append("allow_unmet = true")
     if variant.protect:
         fixes.append(f"fewer protected providers (protect = {list(variant.protect)})")
-    if variant.mode == "zoned":
+    if variant.mode == "zoned" and variant.ranked_shares:
+        fixes.append(f"more ranks in ranked_shares (up to {MAX_RANKS}), or no ranks and a larger "
+                     f"max_providers_per_zone (now {ranked_words(variant.ranked_shares)})")
+    elif variant.mode == "zoned":
         fixes.append(f"a larger max_providers_per_zone (now {variant.max_providers_per_zone})")
     if variant.max_moves is not None:
         fixes.append(f"a larger max_moves (now {variant.max_moves})")
