@@ -65,6 +65,19 @@ def test_the_fall_back_is_the_cheapest_validated_answer():
     assert run.stages[-1]["stage"] == "highs fall-back"
 
 
+def test_the_fixed_zones_choice_without_a_solved_lp_is_the_start_s():
+    # Regression (20,000 clients, 30 s): the LP was not solved in its time, today's repaired allocation was
+    # the start, and filling its zone choice from the unsolved LP's (empty) values raised a ValueError.
+    from solver.lp import LpSolution
+    from solver.solve import _open_zones
+
+    d = _two_small_providers()
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
+    start = np.array([d.pair_index(0, 0), -1])
+    unsolved = LpSolution(status="NOT_SOLVED", pairs=build_lp(d, sc).ks)  # as LpModel.solve leaves it
+    assert _open_zones(d, sc, start, unsolved) == {(0, 0)}
+
+
 @pytest.fixture(scope="module")
 def medium():
     return random_instance(600, n_providers=8, n_zones=20, seed=4, workforce=True)
