@@ -473,9 +473,7 @@ class _Solve:
         large-neighbourhood search from it does better (measured on the demo with carers at hubs: optimised
         £654,745 against £657,905, zoned £834,119 against £922,102, BENCHMARKS.md) and is deterministic."""
         params = self.params
-        # Not from today's repair alone: at 20,000 clients one LNS worker from it found nothing in 3 s
-        # (£56.95m kept).
-        if self.start is None or self.start is self.today or hints_are_safe(params):
+        if self.start is None or hints_are_safe(params):
             return params
         return SolveParams(**{**params.__dict__, "workers": 1,
                               "extra_parameters": (*params.extra_parameters, ("use_lns_only", True))})
