@@ -160,6 +160,10 @@ def _hint_complete(am: AllocationModel, choice: np.ndarray) -> None:
         rule.hint(am, choice)
 
 
+# The CP-SAT stages of a lexicographic run, in order (others, e.g. "lp" or "today", are not its search).
+LEXICOGRAPHIC_STAGES = ("unmet", "cost", "moves")
+
+
 def _lp_start(am: AllocationModel, params: SolveParams, lpm,
               seconds_left: float) -> tuple[np.ndarray | None, dict, LpSolution]:
     """Solve the LP relaxation ``lpm`` (and dive to a zone choice), round it; hint the result when the
@@ -463,8 +467,9 @@ class _Solve:
         t = self.am.terms
         if not self.params.lexicographic:
             return [("all", [self.am.objective()])]
-        order = [("unmet", [t["unmet"]]), ("cost", [t["care"], t["travel"], t["recruitment"]]),
-                 ("moves", [t["moves"]])]
+        cost = [t["care"], t["travel"], t["recruitment"], t.get("shares", 0)]  # shares: ranked zoning
+        terms = {"unmet": [t["unmet"]], "cost": cost, "moves": [t["moves"]]}
+        order = [(name, terms[name]) for name in LEXICOGRAPHIC_STAGES]
         return [(n, ts) for n, ts in order if any(not isinstance(term, int) for term in ts)]
 
     def _search_params(self) -> SolveParams:
@@ -595,7 +600,7 @@ def _result(am, status, seconds, stages, params, bound_pence, choice, recruits=N
     terms = objective_terms(d, s, choice, recruits)
     objective = sum(terms.values())
     if params.lexicographic:
-        cp_stages = [st for st in stages if st["stage"] not in ("lp", "fixed zones", "polish")]
+        cp_stages = [st for st in stages if st["stage"] in LEXICOGRAPHIC_STAGES]
         bound = objective if all(st["status"] == "OPTIMAL" for st in cp_stages) else math.nan
     else:
         bound = bound_pence / 100.0

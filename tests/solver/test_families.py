@@ -131,6 +131,16 @@ def test_ranked_zoning_shares(penalty_gbp_per_hour, expected, on_p0):
     assert brute_force(d, Switches(allow_unmet=False, **sc))[0] == pytest.approx(expected)
 
 
+def test_lexicographic_cost_stage_counts_the_shares():
+    # Regression: the lexicographic "cost" stage left the shares term out, so the case above ended with all
+    # four clients on p0 (£800 care + £120 shares = £920) instead of three and one (£850).
+    travel = {(i, p): 0 for i in range(4) for p in range(3)}
+    d = tiny([10] * 4, [100, 100, 100], [20, 25, 30], travel)
+    sc = Switches(ranked_shares=(0.75, 0.25), allow_unmet=False)
+    r = solve(d, sc, SolveParams(time_limit_s=10, lexicographic=True))
+    assert r.status == "OPTIMAL" and r.objective == pytest.approx(850.0)
+
+
 def test_ranked_zoning_table_and_switches():
     from solver.measures import share_table
 
@@ -303,6 +313,18 @@ def test_lexicographic_cost_before_moves():
                                                                    hint_current=False))
     assert r.assignment.tolist() == [1]
     assert r.moves == 0
+
+
+def test_lexicographic_bound_ignores_today_s_stage():
+    # Regression: today's allocation (c0 with p0, c1 with p1) breaks K = 1, so the "today" stage reports
+    # INFEASIBLE; the lexicographic bound counted it as a search stage and was NaN although every search
+    # stage was OPTIMAL. Both clients with p0 (£400) is the optimum, and its own bound.
+    d = tiny([10, 10], [100, 100], [20, 25], {(i, p): 0 for i in range(2) for p in range(2)},
+             client_current_provider=[0, 1])
+    r = solve(d, Switches(max_providers_per_zone=1), SolveParams(time_limit_s=10, lexicographic=True))
+    assert ("today", "INFEASIBLE") in [(st["stage"], st["status"]) for st in r.stages]
+    assert r.status == "OPTIMAL" and r.objective == pytest.approx(400.0)
+    assert r.bound == pytest.approx(400.0)
 
 
 @covers("protected")
