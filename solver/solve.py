@@ -394,15 +394,22 @@ class _Solve:
         closed = np.concatenate([closed_zone_columns(self.lpm, open_),
                                  closed_rank_columns(self.lpm, start_ranks(d, s, self.start, open_))])
         out = highs_search(self.lpm, self.start, seconds, params.seed, closed, rel_gap=1e-4)
-        stage = {"stage": "fixed zones", "engine": "highs", "status": out.status, "seconds": out.seconds,
-                 "nodes": out.nodes, "stopped_by_clock": False}
+        packed = self._checked_highs(out, {"stage": "fixed zones", "engine": "highs"})
+        if packed is not None and _cheaper(d, s, packed, self.start):
+            self.start = packed
+            _hint_complete(self.am, packed)
+
+    def _checked_highs(self, out, stage: dict) -> np.ndarray | None:
+        """HiGHS's answer ``out`` through the validator: its stage (``stage`` and the outcome) is recorded;
+        its allocation is returned when the validator passes it."""
+        stage.update(status=out.status, seconds=out.seconds, nodes=out.nodes, stopped_by_clock=False)
+        passed = None
         if out.choice is not None:
-            broken = validate_choice(d, s, out.choice, out.recruits)
+            broken = validate_choice(self.data, self.switches, out.choice, out.recruits)
             stage.update(objective_gbp=out.objective_gbp, violations=len(broken))
-            if not broken and _cheaper(d, s, out.choice, self.start):
-                self.start = out.choice
-                _hint_complete(self.am, out.choice)
+            passed = None if broken else out.choice
         self.stages.append(stage)
+        return passed
 
     def search(self) -> None:
         structure = self._gap_structure()
@@ -436,15 +443,7 @@ class _Solve:
         if self.race is None:
             return
         out = self.race.join()
-        d, s = self.data, self.switches
-        stage = {"stage": "highs", "status": out.status, "seconds": out.seconds, "nodes": out.nodes,
-                 "bound_gbp": out.bound_gbp, "stopped_by_clock": False}
-        if out.choice is not None:
-            broken = validate_choice(d, s, out.choice, out.recruits)
-            stage.update(objective_gbp=out.objective_gbp, violations=len(broken))
-            if not broken:
-                self.highs = out.choice
-        self.stages.append(stage)
+        self.highs = self._checked_highs(out, {"stage": "highs", "bound_gbp": out.bound_gbp})
 
     def _gap_structure(self):
         """The plain-GAP structure when the Lagrangian target search applies and has time, else None."""
