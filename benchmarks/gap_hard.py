@@ -65,10 +65,7 @@ def solve_highs(inst: GapInstance, time_limit_s: float, threads: int, seed: int)
     """HiGHS's branch and cut: ``{"assignment", "bound", "status", "seconds"}`` (assignment -1: none)."""
     t0 = time.perf_counter()
     reset_threads()  # the core's HiGHS (race, LP) ran in this process with its own thread count
-    h = new_highs()
-    for key, value in (("output_flag", False), ("threads", threads), ("time_limit", float(time_limit_s)),
-                       ("random_seed", seed)):
-        h.setOptionValue(key, value)
+    h = new_highs(threads=threads, time_limit=float(time_limit_s), random_seed=seed)
     h.passModel(gap_mip(inst))
     h.run()
     x = np.asarray(h.getSolution().col_value)

@@ -26,7 +26,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import highspy  # noqa: E402
 
 from solver import SolveParams, Switches, objective_terms, solve, validate_choice  # noqa: E402
 from solver.data import ProblemData  # noqa: E402
@@ -35,15 +34,12 @@ from solver.generate import random_instance  # noqa: E402
 
 def solve_highs(d: ProblemData, sc: Switches, time_limit_s: float, threads: int) -> dict:
     from solver.highs_search import mip_model, reset_threads
-    from solver.lp import build_lp
+    from solver.lp import build_lp, new_highs
 
     t0 = time.perf_counter()
     lpm = build_lp(d, sc)
     reset_threads()  # the core's race used one HiGHS thread in this process
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", threads)
-    h.setOptionValue("time_limit", float(time_limit_s))
+    h = new_highs(threads=threads, time_limit=float(time_limit_s))
     h.passModel(mip_model(lpm))
     h.run()
     info, status = h.getInfo(), h.modelStatusToString(h.getModelStatus())

@@ -110,10 +110,8 @@ def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, se
     """Branch and cut for ``time_limit_s`` seconds from ``start`` (a choice, or None), until the relative gap
     is at most ``rel_gap``; ``closed``: columns held at 0 (zone choices, see :func:`closed_zone_columns`)."""
     t0 = time.perf_counter()
-    h = new_highs()
-    for name, value in (("output_flag", False), ("threads", HIGHS_THREADS), ("random_seed", int(seed)),
-                        ("time_limit", max(float(time_limit_s), 0.1)), ("mip_rel_gap", rel_gap)):
-        h.setOptionValue(name, value)
+    h = new_highs(threads=HIGHS_THREADS, random_seed=int(seed), time_limit=max(float(time_limit_s), 0.1),
+                  mip_rel_gap=rel_gap)
     model = mip_model(lpm)
     if closed is not None and len(closed):
         upper = np.array(model.col_upper_)

@@ -207,13 +207,17 @@ def solve_lp(data: ProblemData, switches: Switches, time_limit_s: float = 30.0,
     return build_lp(data, switches).solve(time_limit_s, deterministic, wall_limit_s)
 
 
-def new_highs():
-    """A HiGHS instance that prints nothing: the Python wrapper's class prints a banner on stdout when it is
-    made (HiGHS 1.16), which would end up in the CLI's output; its base class does not."""
+def new_highs(**options):
+    """A HiGHS instance that prints nothing, with these options set: the Python wrapper's class prints a
+    banner on stdout when it is made (HiGHS 1.16), which would end up in the CLI's output; its base class
+    does not. Its log is off (``output_flag``)."""
     import highspy
 
     base = getattr(getattr(highspy, "highs", None), "_Highs", None)
-    return base() if base is not None else highspy.Highs()
+    h = base() if base is not None else highspy.Highs()
+    for name, value in {"output_flag": False, **options}.items():
+        h.setOptionValue(name, value)
+    return h
 
 
 def build_lp(data: ProblemData, switches: Switches) -> LpModel:
