@@ -835,7 +835,6 @@ class Switches:
                             f"max_providers_per_zone = {k} contradicts it (leave it out)")
 
 
-
 def zone_limits(data: ProblemData, switches: Switches) -> np.ndarray | None:
     """Each zone's limit on providers (-1: none), or None when no zone is limited."""
     k_max, own = switches.max_providers_per_zone, data.client_zone_max_providers
@@ -847,6 +846,7 @@ def zone_limits(data: ProblemData, switches: Switches) -> np.ndarray | None:
     out = np.full(data.n_zones, -1 if k_max is None else int(k_max), dtype=np.int64)
     out[data.client_zone[has_own]] = own[has_own]
     return out
+
 
 # Ranked zoning: at most this many ranks (beyond about four partners complexity explodes: DOMAIN.md)
 MAX_RANKS = 4

@@ -281,8 +281,10 @@ def share_milli(switches) -> list[int]:
     """The ranks' shares in thousandths."""
     return [int(round(MILLI * s)) for s in switches.ranked_shares]
 
+
 def penalty_pence_per_minute(switches) -> int:
     return int(round(switches.share_penalty_gbp_per_hour * 100 / 60))
+
 
 def ranked_zones(data, switches) -> list[int]:
     """The zones whose limit is the number of ranks (every limited zone unless it has a lower own limit)."""
@@ -291,9 +293,11 @@ def ranked_zones(data, switches) -> list[int]:
         return []
     return [int(z) for z in np.flatnonzero(limits == len(switches.ranked_shares))]
 
+
 def deviation_minutes(minutes_by_rank: list[int], total: int, shares: list[int]) -> list[int]:
     """Each rank's deviation in whole minutes (rounded up) from its share of ``total``."""
     return [-(-abs(MILLI * g - s * total) // MILLI) for g, s in zip(minutes_by_rank, shares, strict=True)]
+
 
 def rank_zone(minutes: dict[int, int], shares: list[int]) -> tuple[list[int], list[int]]:
     """The ranking of a zone's providers (their care minutes) with the least total deviation: ``(provider
@@ -311,18 +315,20 @@ def rank_zone(minutes: dict[int, int], shares: list[int]) -> tuple[list[int], li
             best = (sum(dev), holder, dev)
     return (best[1], best[2]) if best is not None else ([-1] * len(shares), [0] * len(shares))
 
+
 def zone_care_minutes(data, switches, choice: np.ndarray) -> dict[int, dict[int, int]]:
     """Per ranked zone, each serving provider's care minutes (clients who chose their provider are not
     counted)."""
     zones = ranked_zones(data, switches)
-    out: dict[int, dict[int, int]] = {z: {} for z in zones}
     served = providers_of(data, choice)
-    care = minutes_down(data.client_care_hours)
     free = (served >= 0) & (served != data.client_pinned_provider) & np.isin(data.client_zone, zones)
-    for i in np.flatnonzero(free):
-        mine = out[int(data.client_zone[i])]
-        mine[int(served[i])] = mine.get(int(served[i]), 0) + int(care[i])
-    return out
+    where = (data.client_zone[free], served[free])
+    minutes = np.zeros((data.n_zones, data.n_providers), dtype=np.int64)
+    np.add.at(minutes, where, minutes_down(data.client_care_hours)[free])
+    serving = np.zeros(minutes.shape, dtype=bool)
+    serving[where] = True
+    return {z: {int(p): int(minutes[z, p]) for p in np.flatnonzero(serving[z])} for z in zones}
+
 
 def share_table(data, switches, choice: np.ndarray) -> list[dict]:
     """Per ranked zone and rank: the provider (-1: none), its care hours, share of the zone and target, and
@@ -337,6 +343,7 @@ def share_table(data, switches, choice: np.ndarray) -> list[dict]:
                         "share": mine / total if total else 0.0, "target_share": shares[j] / MILLI,
                         "deviation_hours": dev[j] / 60.0})
     return out
+
 
 def share_cost_gbp(data, switches, choice: np.ndarray) -> float:
     """The objective's ``shares`` term: deviation minutes × the penalty (whole pence per minute)."""

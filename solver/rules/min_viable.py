@@ -8,7 +8,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.rules.base import ALWAYS, Rule
-from solver.units import minutes_up
+from solver.units import minutes_down, minutes_up
 
 TOL_HOURS = 1e-6
 
@@ -107,7 +107,7 @@ class MinViable(Rule):
 
 
 def care_minutes_down(d) -> np.ndarray:
-    return np.floor(d.client_care_hours * 60.0 + 1e-6).astype(np.int64)
+    return minutes_down(d.client_care_hours)
 
 
 def reachable_care_hours(data) -> np.ndarray:
