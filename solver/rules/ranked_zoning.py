@@ -1,7 +1,7 @@
 """Ranked zoning: each zone has a lead, a second (and a third, ...) provider, each taking its share of the
 zone's care hours (``ranked_shares``, e.g. Argyll and Bute's 2012 model: 60 / 25 / 15 % of new work).
 
-The zoning limit of every zone becomes the number of ranks (:func:`solver.rules.zoning.zone_limits`). Each
+The zoning limit of every zone becomes the number of ranks (:func:`solver.data.zone_limits`). Each
 provider serving a zone holds one rank there; a rank's deviation is how far its provider's care minutes are
 from its share of the zone's care minutes (an empty rank has none), and each deviating care hour a week costs
 ``share_penalty_gbp_per_hour``. Clients who chose their provider are not counted, as in zoning. A zone with
@@ -13,7 +13,8 @@ penalty in whole pence per minute (£6 an hour = 10p a minute).
 
 Model per ranked zone z: r[z, p, j] (p holds rank j), Σ_j r = y[z, p], Σ_p r ≤ 1; g[z, p, j] = p's minutes
 if r else 0; 1000·dev[z, j] ≥ ±(1000·Σ_p g[z, p, j] − S_j·H_z) with H_z the zone's minutes. The cheapest
-ranking of a given allocation is found by trying every one (at most 4! per zone): :func:`rank_zone`.
+ranking of a given allocation is found by trying every one (at most 4! per zone):
+:func:`solver.measures.rank_zone`.
 """
 
 from __future__ import annotations
@@ -48,8 +49,6 @@ def start_ranks(data, switches, choice: np.ndarray, open_: set) -> dict[tuple[in
     return out
 
 
-
-
 class RankedZoning(Rule):
     name = "ranked_zoning"
     words = ""  # a cost, never a conflict: any allocation within the zoning limit has a ranking
@@ -61,21 +60,28 @@ class RankedZoning(Rule):
         if not zones:
             return {}
         care, shares = care_minutes_down(am.data), share_milli(am.switches)
+        pairs = self._pairs(am, set(zones))
         devs = []
         for z in zones:
-            loads = self._loads(am, z, care)
-            if loads:
-                devs.extend(self._zone(am, z, loads, shares))
+            if pairs.get(z):
+                devs.extend(self._zone(am, z, self._loads(am, pairs[z], care), shares))
         return {"shares": penalty_pence_per_minute(am.switches) * sum(devs)} if devs else {}
 
     @staticmethod
-    def _loads(am, z: int, care: np.ndarray) -> dict[int, tuple[cp_model.LinearExprT, int]]:
-        """Each provider with a zone choice in z: its care minutes there (an expression) and their maximum."""
-        d, pairs = am.data, {}
+    def _pairs(am, zones: set[int]) -> dict[int, dict[int, list[int]]]:
+        """Per ranked zone and provider with a zone choice there, its pairs (clients' own choices aside)."""
+        d, out = am.data, {}
         for k in am.x:
             i, p = int(d.pair_client[k]), int(d.pair_provider[k])
-            if d.client_zone[i] == z and d.client_pinned_provider[i] != p and (z, p) in am.y:
-                pairs.setdefault(p, []).append(k)
+            z = int(d.client_zone[i])
+            if z in zones and d.client_pinned_provider[i] != p and (z, p) in am.y:
+                out.setdefault(z, {}).setdefault(p, []).append(k)
+        return out
+
+    @staticmethod
+    def _loads(am, pairs: dict[int, list[int]], care: np.ndarray) -> dict[int, tuple]:
+        """Each provider's care minutes in the zone (an expression) and their maximum."""
+        d = am.data
         return {p: (cp_model.LinearExpr.weighted_sum([am.x[k] for k in ks],
                                                      [int(care[d.pair_client[k]]) for k in ks]),
                     int(sum(care[np.unique(d.pair_client[ks])])))
