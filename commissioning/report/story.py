@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from commissioning.report.model import LOSS_FLAG_PCT, Run, flatten, fmt, label, param, to_float
-from commissioning.results.ranks import ranked_words
+from commissioning.results.ranks import limit_words, ranked_words, settings_shares
 from commissioning.results.recommend import RULE, recommend, whole_system_cost
 from commissioning.scenario.defaults import DownstreamParams, MoneyParams
 
@@ -175,12 +175,8 @@ def _zoning_fact(run: Run, v: str, base: str | None) -> Fact | None:
 
 def _ranked_shares(run: Run, v: str) -> list[float]:
     """A ranked variant's shares (kpis.json's assumptions), lead first; empty for any other variant."""
-    blocks = run.assumptions.get("variants") if isinstance(run.assumptions.get("variants"), dict) else {}
-    block = blocks.get(v) if isinstance(blocks.get(v), dict) else {}
-    shares = block.get("ranked_shares") if block.get("mode", "zoned") == "zoned" else None
-    if not isinstance(shares, list) or not all(isinstance(x, int | float) for x in shares):
-        return []
-    return [float(x) for x in shares]
+    blocks = run.assumptions.get("variants")
+    return settings_shares(blocks.get(v) if isinstance(blocks, dict) else None)
 
 
 def movers(run: Run, v: str, top: int = 3) -> tuple[list[Mover], list[Mover]]:
@@ -499,7 +495,7 @@ def _setting(name: str, key: str, value: object) -> Setting:
 def _setting_text(run: Run, v: str, key: str, values: dict) -> str:
     """One variant's setting as shown; a ranked variant's zoning limit is its number of ranks."""
     if key == "max_providers_per_zone" and values.get(key) is None and (shares := _ranked_shares(run, v)):
-        return f"{len(shares)} (one per rank)"
+        return limit_words(shares)
     return param(key, values[key]) if key in values else "—"
 
 

@@ -44,6 +44,22 @@ def is_ranked(variant) -> bool:
     return variant.mode == "zoned" and bool(variant.ranked_shares)
 
 
+def settings_shares(values: object) -> list[float]:
+    """A variant's ranked shares from its settings as kpis.json's assumptions hold them, lead first; empty
+    unless it is a zoned variant with ranked zoning."""
+    if not isinstance(values, dict) or values.get("mode", "zoned") != "zoned":
+        return []
+    shares = values.get("ranked_shares")
+    if not isinstance(shares, list | tuple) or not all(isinstance(x, int | float) for x in shares):
+        return []
+    return [float(x) for x in shares]
+
+
+def limit_words(shares: Sequence[float]) -> str:
+    """A ranked variant's zoning limit as the parameters tables show it."""
+    return f"{len(shares)} (one per rank)"
+
+
 def zoning_limit(variant) -> int | None:
     """The most providers per patch a variant allows: the number of ranks under ranked zoning, else its
     ``max_providers_per_zone``; None without zoning."""

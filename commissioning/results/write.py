@@ -44,7 +44,7 @@ from commissioning.inputs.schema import CSV_TABLES, DEFAULT_WEEKLY_HOURS_PER_CAR
 from commissioning.inputs.tables import read_table
 from commissioning.results import schema
 from commissioning.results.kpis import kpi_table
-from commissioning.results.ranks import RANKS_FILE, rank_table, shares_words
+from commissioning.results.ranks import RANKS_FILE, limit_words, rank_table, settings_shares, shares_words
 from commissioning.results.spreadsheet import workbook_safe, write_csv
 from commissioning.results.tables import ALLOCATION_FILE, provider_table, zone_table
 from commissioning.results.workforce import broken_rules_table, hub_table, recruitment_table
@@ -222,11 +222,11 @@ def parameters_table(kpis: dict[str, Any]) -> pd.DataFrame:
 def _variant_setting(values: dict, key: str) -> Any:
     """One variant's setting as one cell; under ranked zoning the shares in words and the zoning limit as the
     number of ranks."""
-    shares = values.get("ranked_shares") if values.get("mode") == "zoned" else None
+    shares = settings_shares(values)
     if shares and key == "ranked_shares":
         return shares_words(shares)
     if shares and key == "max_providers_per_zone" and values.get(key) is None:
-        return f"{len(shares)} (one per rank)"
+        return limit_words(shares)
     return _setting(values[key]) if key in values else ""
 
 
