@@ -876,6 +876,16 @@ HIGHS_MAX_PAIRS = 40_000
 # (solve._Solve._highs_fixed_zones), stopping earlier within 0.01 % of that choice's optimum.
 HIGHS_FIXED_ZONES_SHARE = 0.35
 LP_ROUNDING_SHARE = 0.1  # share of the time limit the rounding's local search over zone choices may use
+# Clock-limited zoned runs whose LP has at least this many nonzeros start from solver.zone_bound instead (a
+# proven bound and a start without the x ≤ y rows; default scenario, K = 2: 5,000 clients about 1.2m
+# nonzeros, solved whole; 20,000 clients 6m, which GLOP did not solve in 80 s), with at most this share of
+# the time left.
+ZONE_START_NONZEROS = 3_000_000
+ZONE_START_SHARE = 0.5
+# Then HiGHS packs the fixed LP's pairs (solve._Solve._zone_pack) for at most this share of the time limit,
+# and the bound's subgradient steps (solver.zone_bound.refine_bound) take at most this share.
+ZONE_PACK_SHARE = 0.35
+ZONE_REFINE_SHARE = 0.1
 
 # Deterministic mode's default work limit per second of time limit: CP-SAT does about 0.6-0.8 work units a
 # wall second on 2 cores (demo, 1,000 clients), so the work limit normally ends the search before the clock.

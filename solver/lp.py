@@ -58,6 +58,7 @@ class _Rows:
         self.v: list[np.ndarray] = []
         self.lo: list[float] = []
         self.hi: list[float] = []
+        self.named: dict[str, list[tuple[int, int]]] = {}  # block name -> row ranges [start, stop)
 
     def add(self, cols, vals, lo: float, hi: float) -> None:
         cols = np.asarray(cols, dtype=np.int64)
@@ -67,14 +68,23 @@ class _Rows:
         self.lo.append(lo)
         self.hi.append(hi)
 
-    def add_block(self, rows, cols, vals, lo, hi) -> None:
-        """Many rows at once: ``rows`` are 0-based within the block."""
+    def add_block(self, rows, cols, vals, lo, hi, name: str | None = None) -> None:
+        """Many rows at once: ``rows`` are 0-based within the block. ``name``: the structure these
+        rows express (``serve``, ``serve_by``, ``zone_links``, ``zone_limit``), read by
+        :mod:`solver.zone_bound`."""
         base = len(self.lo)
         self.r.append(np.asarray(rows, dtype=np.int64) + base)
         self.c.append(np.asarray(cols, dtype=np.int64))
         self.v.append(np.asarray(vals, dtype=np.float64))
         self.lo.extend(np.asarray(lo, dtype=np.float64).tolist())
         self.hi.extend(np.asarray(hi, dtype=np.float64).tolist())
+        if name is not None:
+            self.named.setdefault(name, []).append((base, len(self.lo)))
+
+    def named_rows(self, *names: str) -> np.ndarray:
+        """The indices of the rows added under any of ``names``."""
+        ranges = [np.arange(a, b) for name in names for a, b in self.named.get(name, [])]
+        return np.concatenate(ranges) if ranges else np.zeros(0, np.int64)
 
 
 class LpModel:
@@ -119,6 +129,10 @@ class LpModel:
         self._blocks[name] = (first, known + keys)
         return start
 
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every column's lower and upper bound and objective (pence)."""
+        return np.concatenate(self._lo), np.concatenate(self._hi), np.concatenate(self._obj)
+
     def block(self, name: str) -> tuple[int, list]:
         """``(first column, keys)`` of block ``name``; an absent block is empty."""
         return self._blocks.get(name, (self.n_col, []))
@@ -130,7 +144,8 @@ class LpModel:
         if not len(cols):
             return
         clients, row = np.unique(self.pc[cols], return_inverse=True)
-        self.rows.add_block(row, cols, np.ones(len(cols)), np.ones(len(clients)), np.ones(len(clients)))
+        self.rows.add_block(row, cols, np.ones(len(cols)), np.ones(len(clients)), np.ones(len(clients)),
+                            name="serve_by")
 
     def pairs_of_provider(self):
         """``(provider, x columns)`` for every provider with at least one pair."""
@@ -145,16 +160,18 @@ class LpModel:
         coo = (np.concatenate(rows.v), (np.concatenate(rows.r), np.concatenate(rows.c)))
         return sparse.coo_matrix(coo, shape=(len(rows.lo), self.n_col)).asformat(fmt)
 
-    def to_highs(self):
-        """The same LP for HiGHS (continuous columns; a caller sets integrality where it wants it)."""
+    def to_highs(self, rows: np.ndarray | None = None):
+        """The same LP for HiGHS (continuous columns; a caller sets integrality where it wants it), with only
+        ``rows`` when given."""
         import highspy
 
-        inf, a = highspy.kHighsInf, self.matrix("csc")
+        rows = np.arange(len(self.rows.lo)) if rows is None else rows
+        inf, a = highspy.kHighsInf, self.matrix("csr")[rows].tocsc()
         lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = self.n_col, len(self.rows.lo)
-        lp.col_cost_ = np.concatenate(self._obj)
-        hi, row_lo, row_hi = np.concatenate(self._hi), np.array(self.rows.lo), np.array(self.rows.hi)
-        lp.col_lower_, lp.col_upper_ = np.concatenate(self._lo), np.where(np.isfinite(hi), hi, inf)
+        lp.num_col_, lp.num_row_ = self.n_col, len(rows)
+        col_lo, hi, lp.col_cost_ = self.columns()
+        row_lo, row_hi = np.array(self.rows.lo)[rows], np.array(self.rows.hi)[rows]
+        lp.col_lower_, lp.col_upper_ = col_lo, np.where(np.isfinite(hi), hi, inf)
         lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
         lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -182,10 +199,11 @@ class LpModel:
         status = str(solver.status()).rsplit(".", 1)[-1]
         out = LpSolution(status=status, seconds=time.perf_counter() - t0, pairs=self.ks)
         if solver.has_solution():
-            self._read(out, np.asarray(solver.variable_values()), float(solver.objective_value()))
+            self.read(out, np.asarray(solver.variable_values()), float(solver.objective_value()))
         return out
 
-    def _read(self, out: LpSolution, v: np.ndarray, objective: float) -> None:
+    def read(self, out: LpSolution, v: np.ndarray, objective: float) -> None:
+        """Fill ``out`` from the column values ``v`` and the objective (without the constant)."""
         out.objective_pence = objective + self.offset
         out.x = np.clip(v[:self.nx], 0.0, 1.0)
         start, _ = self.block("unmet")
@@ -218,6 +236,13 @@ def new_highs(**options):
     for name, value in {"output_flag": False, **options}.items():
         h.setOptionValue(name, value)
     return h
+
+
+def run_for(h, seconds: float) -> None:
+    """Run HiGHS instance ``h`` for at most ``seconds`` more: its time limit counts every run of the
+    instance (HiGHS 1.16: a second run with a limit below the first run's time stops at once)."""
+    h.setOptionValue("time_limit", h.getRunTime() + max(float(seconds), 0.1))
+    h.run()
 
 
 def build_lp(data: ProblemData, switches: Switches) -> LpModel:

@@ -29,6 +29,10 @@ from solver.data import (
     LP_NONZEROS_PER_SECOND,
     LP_ROUNDING_SHARE,
     LP_TIME_SHARE,
+    ZONE_PACK_SHARE,
+    ZONE_REFINE_SHARE,
+    ZONE_START_NONZEROS,
+    ZONE_START_SHARE,
     DataError,
     ProblemData,
     SolveParams,
@@ -322,6 +326,9 @@ class _Solve:
             from solver.lp import build_lp
 
             self.lpm = build_lp(d, self.switches)
+            if self._zone_start_applies():
+                self._zone_start()
+                return self._after_start(today_stage)
             if self._lp_out_of_reach():
                 return self._after_start(today_stage)
             reset_threads()  # before this solve's HiGHS runs (the race, the zone dive), never during them
@@ -359,6 +366,61 @@ class _Solve:
                             "expected_seconds": expected_s, "stopped_by_clock": False})
         self.lpm = None
         return True
+
+    def _zone_start_applies(self) -> bool:
+        """Clock-limited zoned runs with an LP of at least :data:`~solver.data.ZONE_START_NONZEROS`."""
+        nonzeros = sum(len(v) for v in self.lpm.rows.v)
+        return not self.params.deterministic and bool(self.am.y) and nonzeros >= ZONE_START_NONZEROS
+
+    def _zone_start(self) -> None:
+        """The bound and start of :func:`solver.zone_bound.zone_start`: its LP (the zone choice fixed)
+        rounded, then packed by HiGHS over the pairs that LP uses (:meth:`_zone_pack`), validated and kept
+        when cheaper than today's allocation (or its repair); then the bound refined towards the start."""
+        from solver.highs_search import reset_threads
+        from solver.lp import round_lp
+        from solver.zone_bound import refine_bound, zone_start
+
+        reset_threads()
+        d, s, limit_s = self.data, self.switches, self.params.time_limit_s
+        found = zone_start(self.lpm, ZONE_START_SHARE * (limit_s - self.elapsed()))
+        stage = {"stage": "zone bound", "status": found.status, "seconds": found.seconds,
+                 "stopped_by_clock": False}
+        self.stages.append(stage)
+        if found.lp is not None:
+            rounded = round_lp(d, s, found.lp, found.zone_choice)
+            self.start = None if validate_choice(d, s, rounded) else rounded
+            self._zone_pack(found)
+        if self.today is not None and (self.start is None or _cheaper(d, s, self.today, self.start)):
+            self.start = self.today
+        if self.start is not None:
+            _hint_complete(self.am, self.start)
+            stage["objective_gbp"] = sum(objective_terms(d, s, self.start).values())
+        t0 = time.perf_counter()
+        refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0, ZONE_REFINE_SHARE * limit_s)
+        stage.update(bound_gbp=found.bound_pence / 100.0, seconds=stage["seconds"] + time.perf_counter() - t0)
+
+    def _zone_pack(self, found) -> None:
+        """HiGHS's branch and cut with the zone choice fixed, from the rounding: open are the pairs the fixed
+        LP uses, and every pair of the clients it splits or leaves (partly) unmet. Measured on the default
+        scenario, 20,000 clients, K = 2: £13.60m in 32 s against the rounding's £13.76m (only the pairs the
+        LP uses: £13.65m in 14 s)."""
+        from solver.highs_search import closed_zone_columns, highs_search
+
+        seconds = min(ZONE_PACK_SHARE * self.params.time_limit_s,
+                      self.params.time_limit_s - self.elapsed() - HIGHS_MARGIN_S)
+        if seconds < 1.0:
+            return
+        chosen = {(z, p) for z, providers in found.zone_choice.items() for p in providers}
+        x, lpm = found.lp.x, self.lpm
+        unsure = found.lp.unmet > 1e-6
+        unsure[lpm.pc[(x > 1e-6) & (x < 1 - 1e-6)]] = True
+        unused = np.flatnonzero((x < 1e-6) & ~unsure[lpm.pc])
+        closed = np.concatenate([closed_zone_columns(lpm, chosen), unused])
+        out = highs_search(self.lpm, self.start, seconds, self.params.seed, closed, rel_gap=1e-4)
+        packed = self._checked_highs(out, {"stage": "zone pack", "engine": "highs"})
+        d, s = self.data, self.switches
+        if packed is not None and (self.start is None or _cheaper(d, s, packed, self.start)):
+            self.start = packed
 
     def _polish_start(self) -> None:
         params = self.params
@@ -607,8 +669,9 @@ def _result(am, status, seconds, stages, params, bound_pence, choice, recruits=N
         # reached its root LP in time on large instances.
         # So is HiGHS's bound on the same model (:mod:`solver.highs_search`).
         lp_bound = [st["objective_gbp"] for st in stages if st["stage"] == "lp" and st["status"] == "OPTIMAL"]
+        # And the zone bound's Lagrangian value (:mod:`solver.zone_bound`).
         lp_bound += [st["bound_gbp"] for st in stages
-                     if st["stage"] == "highs" and math.isfinite(st["bound_gbp"])]
+                     if st["stage"] in ("highs", "zone bound") and math.isfinite(st["bound_gbp"])]
         for value in lp_bound:
             lp_b = value - 1e-6 * abs(value)
             bound = lp_b if not math.isfinite(bound) else max(bound, lp_b)

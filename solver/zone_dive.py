@@ -156,7 +156,7 @@ def dive_zone_choice(lpm: LpModel, zone_limit: np.ndarray, max_iterations: int,
     if values is None:
         return None
     out = LpSolution(status="OPTIMAL", seconds=time.perf_counter() - dive.t0, pairs=lpm.ks)
-    lpm._read(out, values, cost)
+    lpm.read(out, values, cost)
     return DiveOutcome(out, complete, dive.solves, dive.iterations, out.seconds,
                        stopped_by_clock=dive.clock_ended() and not complete)
 

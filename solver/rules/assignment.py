@@ -53,9 +53,10 @@ class Assignment(Rule):
                 np.ones(nx + n),
                 np.ones(n),
                 np.ones(n),
+                name="serve",
             )
         else:
-            lpm.rows.add_block(lpm.pc, np.arange(nx), np.ones(nx), np.ones(n), np.ones(n))
+            lpm.rows.add_block(lpm.pc, np.arange(nx), np.ones(nx), np.ones(n), np.ones(n), name="serve")
 
     def hint(self, am, choice) -> None:
         for i, u in am.unmet.items():

@@ -151,6 +151,7 @@ class Zoning(Rule):
             np.concatenate([np.ones(nf), -np.ones(nf)]),
             np.full(nf, -inf),
             np.zeros(nf),
+            name="zone_links",
         )
         zs = sorted({z for z, _ in keys})
         zrow = {z: j for j, z in enumerate(zs)}
@@ -160,6 +161,7 @@ class Zoning(Rule):
             np.ones(ny),
             np.full(len(zs), -inf),
             limits[zs].astype(float),
+            name="zone_limit",
         )
         staff_minutes = minutes_up(lpm.data.pair_staff_hours)
         for key, pos, minutes, cap in capacity_links(lpm.data, lpm.switches, lpm.ks, staff_minutes):

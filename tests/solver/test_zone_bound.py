@@ -1,0 +1,109 @@
+"""The zone bound (solver.zone_bound): a Lagrangian bound with the zoning structure kept whole, valid for any
+multipliers, equal to the LP at the LP's duals; and the start it gives large zoned runs."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from solver import SolveParams, Switches, solve
+from solver.generate import random_instance
+from solver.highs_search import reset_threads
+from solver.lp import build_lp, new_highs, round_lp
+from solver.validate import validate_choice
+from solver.zone_bound import _Lagrangian, zone_start
+
+from .helpers import brute_force
+from .test_zone_strength import _two_small_providers, hubbed_problems
+
+solve_module = importlib.import_module("solver.solve")  # the package's ``solve`` is the function
+
+
+def _highs_lp(lpm):
+    reset_threads()
+    h = new_highs(threads=1)
+    h.passModel(lpm.to_highs())
+    h.run()
+    return h
+
+
+def test_two_small_providers_hand_computed():
+    # K = 1, two clients of 10 h, two providers whose one carer has 10 h each (£20 an hour, no travel): one
+    # client is served (£200) and one is unmet (10 h × £1,000): £10,200. Without the x ≤ y rows the LP
+    # still has Σ y ≤ 1 and each hub's load ≤ 10 h × y, so it serves 10 h at most: its duals price the hubs
+    # and the zone problem (one provider) gives the optimum as the bound.
+    d = _two_small_providers()
+    sc = Switches(max_providers_per_zone=1, allow_unmet=True)
+    found = zone_start(build_lp(d, sc), 10.0)
+    assert found.bound_pence / 100 == pytest.approx(10_200.0)
+    assert len(found.zone_choice[0]) == 1
+    rounded = round_lp(d, sc, found.lp, found.zone_choice)
+    assert validate_choice(d, sc, rounded) == [] and (rounded >= 0).sum() == 1
+
+
+def test_the_bound_at_the_lp_s_duals_is_the_lp():
+    # The zone problems at the full LP's duals are solved whole (each zone's providers are a choice, not a
+    # fraction), so the bound is at least the LP's optimum (here 0.55 % above it), and below the allocation
+    # CP-SAT proves optimal.
+    d = random_instance(n_clients=300, n_providers=8, n_zones=12, seed=3, workforce=True)
+    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
+    lpm = build_lp(d, sc)
+    h = _highs_lp(lpm)
+    lp_pence = h.getInfo().objective_function_value + lpm.offset
+    lag = _Lagrangian(lpm)
+    value, _, _ = lag.value(*lag.multipliers(np.asarray(h.getSolution().row_dual)))
+    assert value >= lp_pence - 1e-6 * abs(lp_pence)
+    r = solve(d, sc, SolveParams(time_limit_s=10, workers=2, seed=0))
+    assert r.violations == [] and value / 100 <= r.objective + 0.01
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hubbed_problems(), st.integers(0, 2**32 - 1))
+def test_any_multipliers_give_a_bound(problem, seed):
+    # Validity: at random multipliers of the right signs, and at the relaxed LP's duals, the value never
+    # exceeds the brute-force optimum.
+    data, sc = problem
+    best, _ = brute_force(data, sc)
+    lpm = build_lp(data, sc)
+    lag = _Lagrangian(lpm)
+    rng = np.random.default_rng(seed)
+    scale = rng.choice([0.1, 10.0, 1000.0])
+    mu_hi = rng.exponential(scale, len(lag.hi_rows)) * lag.has_hi
+    mu_lo = rng.exponential(scale, len(lag.lo_rows)) * lag.has_lo
+    tolerance = 0.01 * (data.n_clients + 2)
+    assert lag.value(mu_hi, mu_lo)[0] / 100 <= best + tolerance
+    reset_threads()
+    assert zone_start(lpm, 10.0).bound_pence / 100 <= best + tolerance
+
+
+def test_a_large_zoned_run_reports_the_zone_bound(monkeypatch):
+    # Clock-limited zoned runs with a large LP start from the zone bound: a proven bound (where the 20,000
+    # client default scenario had none) and a validated allocation.
+    monkeypatch.setattr(solve_module, "ZONE_START_NONZEROS", 0)
+    d = random_instance(n_clients=600, n_providers=8, n_zones=12, seed=3, workforce=True)
+    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
+    r = solve(d, sc, SolveParams(time_limit_s=10, workers=2, seed=0, deterministic=False))
+    stage = next(st for st in r.stages if st["stage"] == "zone bound")
+    assert np.isfinite(stage["bound_gbp"]) and r.violations == []
+    assert r.bound >= stage["bound_gbp"] * (1 - 1e-6) and r.objective >= r.bound
+    assert np.isfinite(r.gap)
+
+
+def test_a_second_highs_run_gets_its_own_seconds():
+    # Regression: HiGHS's time limit counts every run of an instance, so zone_start's second run (the zone
+    # choice fixed) stopped at once whenever the relaxed LP had used more than what was left (the 20,000
+    # client default scenario ended on the greedy allocation, £39.2m, instead of the zone start's £25.1m).
+    from solver.lp import run_for
+
+    d = random_instance(n_clients=300, n_providers=8, n_zones=12, seed=3, workforce=True)
+    lpm = build_lp(d, Switches(max_providers_per_zone=2, pools=True, allow_unmet=True))
+    h = _highs_lp(lpm)
+    first_s = h.getRunTime()
+    closed = np.arange(0, lpm.nx, 7, dtype=np.int32)
+    h.changeColsBounds(len(closed), closed, np.zeros(len(closed)), np.zeros(len(closed)))
+    run_for(h, first_s)  # a warm start needs far less than the first run's time
+    assert h.getModelStatus() == h.getModelStatus().kOptimal
