@@ -397,7 +397,8 @@ class _Solve:
             stage["objective_gbp"] = sum(objective_terms(d, s, self.start).values())
         t0 = time.perf_counter()
         refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0, ZONE_REFINE_SHARE * limit_s)
-        stage.update(bound_gbp=found.bound_pence / 100.0, seconds=stage["seconds"] + time.perf_counter() - t0)
+        stage.update(bound_gbp=float(found.bound_pence) / 100.0,
+                     seconds=stage["seconds"] + time.perf_counter() - t0)
 
     def _zone_pack(self, found) -> None:
         """HiGHS's branch and cut with the zone choice fixed, from the rounding: open are the pairs the fixed
