@@ -15,7 +15,8 @@ import sys
 from commissioning import __version__
 
 # Modules under commissioning/cli/commands, in the order --help shows them.
-COMMANDS = ["generate", "validate", "travel", "instance", "run", "demo", "map", "sweep", "compare"]
+COMMANDS = ["generate", "validate", "travel", "instance", "run", "demo", "map", "sweep", "compare", "serve",
+            "users"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,7 +71,13 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from maps.errors import MapError
     from solver.errors import SolverError
 
-    return (CareCommissioningError, GeodataError, MapError, SolverError, OSError)
+    errors: tuple[type[Exception], ...] = (
+        CareCommissioningError, GeodataError, MapError, SolverError, OSError)
+    with contextlib.suppress(ImportError):  # serve, users: a wrong or unreachable database URL
+        from sqlalchemy.exc import ArgumentError, OperationalError
+
+        errors = (*errors, ArgumentError, OperationalError)
+    return errors
 
 
 def _message(error: BaseException) -> str:

@@ -1,0 +1,83 @@
+"""The web app: routes, security headers, the database, the run queue (``commissioning serve``)."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from commissioning.web import pages
+from commissioning.web.db import connect
+from commissioning.web.guard import AttemptLimiter
+from commissioning.web.jobs import RunQueue
+
+HERE = Path(__file__).resolve().parent
+# Pages and maps use only what the app serves (no CDN, no fonts from the internet); the maps' inline scripts
+# need 'unsafe-inline'. Framing only by the app's own pages (the report and maps are shown in frames).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-ancestors 'self'; "
+    "form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+class _Headers(BaseHTTPMiddleware):
+    async def dispatch(self, request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+ROUTES = [
+    Route("/login", pages.login_page, methods=["GET"]),
+    Route("/login", pages.login, methods=["POST"]),
+    Route("/logout", pages.logout, methods=["POST"]),
+    Route("/", pages.home, methods=["GET"]),
+    Route("/datasets/new", pages.dataset_new, methods=["GET"]),
+    Route("/datasets", pages.dataset_upload, methods=["POST"]),
+    Route("/datasets/{dataset_id:int}", pages.dataset_view, methods=["GET"]),
+    Route("/runs/new", pages.run_new, methods=["GET"]),
+    Route("/runs", pages.run_start, methods=["POST"]),
+    Route("/runs/{run_id:int}", pages.run_view, methods=["GET"]),
+    Route("/runs/{run_id:int}/publish", pages.run_publish, methods=["POST"]),
+    Route("/runs/{run_id:int}/download", pages.run_download, methods=["GET"]),
+    Route("/runs/{run_id:int}/out/{path:path}", pages.run_file, methods=["GET"]),
+    Route("/runs/{run_id:int}/providers/{provider_id}", pages.provider_view, methods=["GET"]),
+    Route("/runs/{run_id:int}/providers/{provider_id}/map", pages.provider_map, methods=["GET"]),
+    Route("/api/runs/{run_id:int}", pages.run_status, methods=["GET"]),
+    Route("/api/runs/{run_id:int}/providers/{provider_id}", pages.provider_api, methods=["GET"]),
+    Route("/compare", pages.compare, methods=["GET"]),
+    Route("/audit", pages.audit_log, methods=["GET"]),
+    Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+]
+
+
+def create_app(db_url: str, data_dir: Path, *, secure_cookies: bool = False) -> Starlette:
+    """The app on the database at ``db_url`` (migrated to the newest schema) and the folder ``data_dir``."""
+    sessions = connect(db_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        app.state.queue.poke()  # runs queued before a restart
+        yield
+        app.state.queue.stop_all()
+
+    app = Starlette(routes=ROUTES, middleware=[Middleware(_Headers)], lifespan=lifespan)
+    app.state.sessions = sessions
+    app.state.data_dir = Path(data_dir).resolve()
+    app.state.secure_cookies = secure_cookies
+    app.state.limiter = AttemptLimiter()
+    app.state.queue = RunQueue(sessions)
+    app.state.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    return app

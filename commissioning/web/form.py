@@ -1,0 +1,225 @@
+"""The run form: a scenario file written from form fields, checked by the scenario file's own parser.
+
+The fields come from the declarations the command line and the scenario file read too: every switch of a
+variant (:mod:`commissioning.scenario.switches`, with its meaning as help text) and every key of the
+scenario's tables. An empty field is "the default". What-ifs and any other key can be written as TOML in the
+form's last box, which replaces the fields when filled (the scenario file format, README *Scenario file*).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from commissioning.errors import ScenarioError
+from commissioning.scenario import switches
+from commissioning.scenario.file import DEFAULT_SCENARIO, MODES, WAITING, ScenarioFile, parse_scenario
+
+VARIANT_SLOTS = 3
+# The scenario's own tables: (table, key, kind, help).
+TABLE_KEYS: tuple[tuple[str, str, str, str], ...] = (
+    ("money", "staff_cost_per_hour_gbp", "number", "carer's loaded pay for time on the road (£ an hour)"),
+    ("money", "mileage_gbp_per_travel_hour", "number", "mileage per hour of travel (£)"),
+    ("money", "bed_day_cost_gbp", "number", "cost of a hospital bed day (£; unconfirmed: set your board's)"),
+    (
+        "downstream",
+        "share_of_unmet_clients_in_hospital",
+        "number",
+        "share of clients waiting for care who wait in hospital (0 to 1)",
+    ),
+    ("downstream", "bed_days_per_week_per_client_in_hospital", "number", "bed days a week per such client"),
+    ("travel", "max_travel_minutes_per_visit", "number", "no provider is given a client further than this"),
+    ("kpis", "nearby_minutes_per_visit", "number", "'spare capacity nearby': within this travel per visit"),
+    ("kpis", "spare_staff_hours_per_week", "number", "... and at least this many spare staff hours"),
+    ("routing", "enabled", "bool", "route each provider's visits (chained-run travel)"),
+    ("routing", "time_limit_s", "number", "seconds per routed run"),
+    ("workforce", "working_days_per_week", "number", "a carer works each band's window on this many days"),
+    ("workforce", "non_driver_reach_minutes", "number", "a carer who does not drive walks at most this far"),
+    ("workforce", "non_driver_speed_kmh", "number", "walking speed on the road network (km an hour)"),
+    ("workforce", "max_hubs_per_pair", "count", "a provider serves a client from at most this many hubs"),
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of the form: its form name, label, kind, help and the value shown."""
+
+    name: str
+    label: str
+    kind: str
+    help: str
+    value: str = ""
+    choices: tuple[str, ...] = ()
+
+
+def default_values() -> dict[str, str]:
+    """The form's starting values: the embedded default scenario's variants and tables."""
+    doc = tomllib.loads(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
+    values = {"name": "Argyll and Bute: current, optimised and zoned"}
+    for table, key, _, _ in TABLE_KEYS:
+        if key in doc.get(table, {}):
+            values[f"{table}.{key}"] = _shown(doc[table][key])
+    for k, variant in enumerate(doc.get("variants", [])[:VARIANT_SLOTS]):
+        values[f"v{k}.include"] = "on"
+        for key, value in variant.items():
+            values[f"v{k}.{key}"] = _shown(value)
+    return values
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in value.items())
+    return str(value)
+
+
+def fields(values: dict[str, str]) -> tuple[list[Field], list[list[Field]]]:
+    """(the scenario's fields, each variant slot's fields) showing ``values``."""
+    top = [
+        Field(f"{t}.{k}", f"[{t}] {k}", kind, text, values.get(f"{t}.{k}", ""))
+        for t, k, kind, text in TABLE_KEYS
+    ]
+    slots = []
+    for k in range(VARIANT_SLOTS):
+        own = [
+            Field(f"v{k}.include", "include this variant", "check", "", values.get(f"v{k}.include", "")),
+            Field(
+                f"v{k}.name",
+                "name",
+                "text",
+                "letters, digits, - _ . (e.g. zoned-k1)",
+                values.get(f"v{k}.name", ""),
+            ),
+            Field(
+                f"v{k}.mode",
+                "mode",
+                "choice",
+                "current: today's allocation, evaluated; optimised; zoned",
+                values.get(f"v{k}.mode", ""),
+                MODES,
+            ),
+            Field(
+                f"v{k}.description",
+                "description",
+                "text",
+                "one line for the report",
+                values.get(f"v{k}.description", ""),
+            ),
+            Field(
+                f"v{k}.waiting",
+                "waiting",
+                "choice",
+                "current only: new packages placed greedily or left unmet",
+                values.get(f"v{k}.waiting", ""),
+                ("", *WAITING),
+            ),
+            Field(
+                f"v{k}.exclude",
+                "exclude",
+                "providers",
+                "providers that take no clients, e.g. P07, P09",
+                values.get(f"v{k}.exclude", ""),
+            ),
+        ]
+        for f in (*switches.rule_fields(), *switches.search_fields()):
+            own.append(
+                Field(
+                    f"v{k}.{f.name}",
+                    f.name,
+                    f.metadata["kind"],
+                    f.metadata["doc"] + ". " + switches.expected(f),
+                    values.get(f"v{k}.{f.name}", ""),
+                )
+            )
+        slots.append(own)
+    return top, slots
+
+
+def scenario_from_form(values: dict[str, str], dataset_folder: Path) -> ScenarioFile:
+    """The scenario the form describes, checked; a mistake raises ScenarioError naming the field."""
+    toml = values.get("toml", "").strip()
+    text = _with_data(toml, dataset_folder) if toml else form_toml(values, dataset_folder)
+    return parse_scenario(text, source="the form", base=dataset_folder)
+
+
+def _with_data(toml: str, dataset_folder: Path) -> str:
+    """Pasted TOML runs on the dataset chosen in the form: its own ``data`` would be a second answer."""
+    try:
+        has_data = "data" in tomllib.loads(toml)
+    except tomllib.TOMLDecodeError:
+        has_data = False  # the parser says what is wrong, with the line
+    if has_data:
+        raise ScenarioError(
+            "the TOML box has data = ... . Fix: remove it (and any [data] table): the run uses "
+            "the dataset chosen above"
+        )
+    return f"data = {json.dumps(str(dataset_folder))}\n{toml}\n"
+
+
+def form_toml(values: dict[str, str], dataset_folder: Path) -> str:
+    out = [
+        f"name = {json.dumps(values.get('name') or 'scenario')}",
+        f"data = {json.dumps(str(dataset_folder))}",
+    ]
+    tables: dict[str, list[str]] = {}
+    for table, key, kind, _ in TABLE_KEYS:
+        raw = values.get(f"{table}.{key}", "").strip()
+        if raw:
+            tables.setdefault(table, []).append(f"{key} = {_toml_value(kind, raw, f'[{table}] {key}')}")
+    for table, lines in tables.items():
+        out += ["", f"[{table}]", *lines]
+    kinds = {f.name: f.metadata["kind"] for f in (*switches.rule_fields(), *switches.search_fields())}
+    kinds |= {
+        "name": "text",
+        "mode": "text",
+        "description": "text",
+        "waiting": "text",
+        "exclude": "providers",
+    }
+    for k in range(VARIANT_SLOTS):
+        if values.get(f"v{k}.include") != "on":
+            continue
+        out += ["", "[[variants]]"]
+        for key, kind in kinds.items():
+            raw = values.get(f"v{k}.{key}", "").strip()
+            if raw:
+                out.append(f"{key} = {_toml_value(kind, raw, f'variant {k + 1}: {key}')}")
+    return "\n".join(out) + "\n"
+
+
+def _toml_value(kind: str, raw: str, label: str) -> str:
+    """A form field's text as a TOML value of its kind."""
+    try:
+        if kind in ("text", "choice"):
+            return json.dumps(raw)
+        if kind == "bool":
+            return {"true": "true", "false": "false", "on": "true"}[raw.lower()]
+        if kind in ("providers",):
+            return json.dumps([p.strip() for p in raw.replace(";", ",").split(",") if p.strip()])
+        if kind == "shares":
+            return "[" + ", ".join(repr(float(p)) for p in raw.split(",") if p.strip()) + "]"
+        if kind == "provider_zones":
+            pairs = [part.split(":", 1) for part in raw.split(";") if part.strip()]
+            return "{" + ", ".join(f"{p.strip()} = {json.dumps(z.split())}" for p, z in pairs) + "}"
+        if kind in ("count", "natural"):
+            return str(int(raw))
+        return repr(float(raw))
+    except (ValueError, KeyError):
+        raise ScenarioError(
+            f"{label}: {raw!r} is not {_what(kind)}. Fix: correct the field, or leave it "
+            "empty for the default"
+        ) from None
+
+
+def _what(kind: str) -> str:
+    return {
+        "bool": "true or false",
+        "count": "a whole number",
+        "natural": "a whole number",
+        "provider_zones": "a list like 'P04: Z07 Z08; P05: Z01'",
+    }.get(kind, "a number")

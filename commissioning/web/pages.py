@@ -1,0 +1,441 @@
+"""The pages: what each role sees and does (routes in :mod:`commissioning.web.app`)."""
+
+from __future__ import annotations
+
+import io
+import json
+import mimetypes
+import secrets
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+
+from commissioning.errors import CareCommissioningError
+from commissioning.web import accounts, jobs, uploads
+from commissioning.web import form as run_form
+from commissioning.web.db import AuditEvent, Dataset, Run, User
+from commissioning.web.guard import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    audit,
+    deny,
+    form,
+    page,
+    render,
+)
+
+EVERYONE = ("commissioner", "provider", "planner")
+READERS = ("commissioner", "planner")  # planners read every run; only commissioners change anything
+MIN_COUNT = 3  # provider views hide 1 km squares with fewer clients (as `commissioning map`)
+
+
+# ------------------------------------------------------------------------------------------------ log-in
+
+
+async def login_page(request: Request) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = render(request, "login.html", csrf=token, message="")
+    _cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+async def login(request: Request) -> Response:
+    data = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not token or not secrets.compare_digest(str(data.get("csrf_token", "")), token):
+        audit(request, None, "log in", str(data.get("name", ""))[:80], "denied")
+        return render(
+            request, "login.html", status_code=403, csrf=token, message="The form expired: try again."
+        )
+    name, password = str(data.get("name", ""))[:80], str(data.get("password", ""))[:1024]
+    if not request.app.state.limiter.allow(request.client.host if request.client else ""):
+        audit(request, None, "log in", name, "denied")
+        return render(
+            request, "login.html", status_code=429, csrf=token, message="Too many attempts: wait a minute."
+        )
+    with request.app.state.sessions() as db:
+        user, why = accounts.authenticate(db, name, password)
+        if user is None:
+            audit(request, None, "log in", name, "denied")
+            return render(request, "login.html", status_code=401, csrf=token, message=why)
+        session_token, _ = accounts.open_session(db, user)
+    audit(request, user, "log in", name)
+    response = RedirectResponse("/", status_code=303)
+    _cookie(request, response, SESSION_COOKIE, session_token, max_age=accounts.SESSION_HOURS * 3600)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+def _cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    secure = request.app.state.secure_cookies or request.url.scheme == "https"
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/"
+    )
+
+
+@form(*EVERYONE)
+async def logout(request: Request, user: User, data) -> Response:
+    with request.app.state.sessions() as db:
+        accounts.close_session(db, request.cookies.get(SESSION_COOKIE))
+    audit(request, user, "log out")
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# ------------------------------------------------------------------------------------------------ home
+
+
+@page(*EVERYONE)
+async def home(request: Request, user: User) -> Response:
+    with request.app.state.sessions() as db:
+        runs = list(db.scalars(select(Run).order_by(Run.id.desc())))
+        datasets = list(db.scalars(select(Dataset).order_by(Dataset.id.desc())))
+    if user.role == "provider":
+        runs = [r for r in runs if r.published and r.status == "done"]
+        datasets = []
+    return render(request, "home.html", runs=runs, datasets=datasets)
+
+
+# ------------------------------------------------------------------------------------------------ datasets
+
+
+@page("commissioner")
+async def dataset_new(request: Request, user: User) -> Response:
+    return render(request, "dataset_new.html", message="", limits=_limits())
+
+
+def _limits() -> dict:
+    return {
+        "mb": uploads.MAX_UPLOAD_BYTES // 2**20,
+        "files": uploads.MAX_FILES,
+        "expanded_mb": uploads.MAX_EXPANDED_BYTES // 2**20,
+    }
+
+
+@form("commissioner", max_files=uploads.MAX_FILES, max_part_bytes=uploads.MAX_UPLOAD_BYTES)
+async def dataset_upload(request: Request, user: User, data) -> Response:
+    sent = [u for u in data.getlist("files") if hasattr(u, "filename") and u.filename]
+    items = [
+        uploads.Upload(
+            Path(u.filename).name if not u.filename.lower().endswith(".zip") else u.filename, await u.read()
+        )
+        for u in sent
+    ]
+    name = str(data.get("name", "")).strip()[:200] or (sent[0].filename if sent else "dataset")
+    state = request.app.state
+    with state.sessions() as db:
+        dataset = Dataset(name=name, folder="", uploaded_by=user.name, errors=0, findings_json="[]")
+        db.add(dataset)
+        db.flush()
+        folder = state.data_dir / "datasets" / str(dataset.id)
+        try:
+            await run_in_threadpool(uploads.save_dataset, items, folder)
+        except uploads.UploadRefused as error:
+            db.rollback()
+            audit(request, user, "upload dataset", f"{name}: {error}", "denied")
+            return render(request, "dataset_new.html", status_code=400, message=str(error), limits=_limits())
+        dataset.folder = str(folder)
+        dataset.errors, dataset.findings_json = await run_in_threadpool(check, folder)
+        db.commit()
+        dataset_id = dataset.id
+    audit(request, user, "upload dataset", f"dataset {dataset_id}")
+    return RedirectResponse(f"/datasets/{dataset_id}", status_code=303)
+
+
+def check(folder: Path) -> tuple[int, str]:
+    """``commissioning validate``'s findings: (errors, the problems as JSON rows)."""
+    from commissioning.inputs.folder import check_dataset
+
+    result = check_dataset(folder)
+    problems = [p.as_dict() for p in result.problems]
+    return sum(p["severity"] == "error" for p in problems), json.dumps(problems)
+
+
+@page(*READERS)
+async def dataset_view(request: Request, user: User) -> Response:
+    with request.app.state.sessions() as db:
+        dataset = db.get(Dataset, request.path_params["dataset_id"])
+    if dataset is None:
+        return deny(request, user, "view dataset", str(request.path_params["dataset_id"]), 404)
+    audit(request, user, "view dataset", f"dataset {dataset.id}")
+    return render(request, "dataset.html", dataset=dataset, findings=json.loads(dataset.findings_json))
+
+
+# ------------------------------------------------------------------------------------------------ runs
+
+
+@page("commissioner")
+async def run_new(request: Request, user: User) -> Response:
+    with request.app.state.sessions() as db:
+        datasets = [d for d in db.scalars(select(Dataset).order_by(Dataset.id.desc())) if d.errors == 0]
+    values = run_form.default_values()
+    values["dataset"] = request.query_params.get("dataset", "")
+    return _run_form(request, datasets, values, "")
+
+
+def _run_form(request: Request, datasets, values: dict, message: str, status_code: int = 200) -> Response:
+    top, slots = run_form.fields(values)
+    return render(
+        request,
+        "run_new.html",
+        status_code=status_code,
+        datasets=datasets,
+        values=values,
+        top=top,
+        slots=slots,
+        message=message,
+    )
+
+
+@form("commissioner")
+async def run_start(request: Request, user: User, data) -> Response:
+    values = {k: str(v) for k, v in data.items() if k != "csrf_token"}
+    state = request.app.state
+    with state.sessions() as db:
+        datasets = [d for d in db.scalars(select(Dataset).order_by(Dataset.id.desc())) if d.errors == 0]
+        dataset = next((d for d in datasets if str(d.id) == values.get("dataset")), None)
+        if dataset is None:
+            return _run_form(request, datasets, values, "Choose a dataset without errors.", 400)
+        try:
+            scenario = run_form.scenario_from_form(values, Path(dataset.folder))
+        except CareCommissioningError as error:
+            return _run_form(request, datasets, values, str(error), 400)
+        run = Run(
+            name=scenario.name[:200],
+            dataset_id=dataset.id,
+            scenario_toml=scenario.text,
+            folder="",
+            status="queued",
+            message="",
+            variants=len(scenario.variants),
+            started_by=user.name,
+            published=False,
+        )
+        db.add(run)
+        db.flush()
+        folder = state.data_dir / "runs" / str(run.id)
+        folder.mkdir(parents=True)
+        (folder / "scenario.toml").write_text(scenario.text, encoding="utf-8")
+        run.folder = str(folder)
+        db.commit()
+        run_id = run.id
+    audit(request, user, "start run", f"run {run_id}")
+    state.queue.poke()
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+def _run(request: Request) -> Run | None:
+    with request.app.state.sessions() as db:
+        return db.get(Run, request.path_params["run_id"])
+
+
+@page(*READERS)
+async def run_view(request: Request, user: User) -> Response:
+    run = _run(request)
+    if run is None:
+        return deny(request, user, "view run", str(request.path_params["run_id"]), 404)
+    finished, log = jobs.progress(run)
+    audit(request, user, "view run", f"run {run.id}")
+    return render(
+        request,
+        "run.html",
+        run=run,
+        finished=finished,
+        log=log,
+        providers=_provider_ids(run),
+        kpis=_kpis(run),
+    )
+
+
+@page(*READERS)
+async def run_status(request: Request, user: User) -> Response:
+    """The progress as JSON (for scripts; the page itself refreshes while the run goes on)."""
+    run = _run(request)
+    if run is None:
+        return deny(request, user, "view run", str(request.path_params["run_id"]), 404)
+    finished, _ = jobs.progress(run)
+    return JSONResponse(
+        {
+            "id": run.id,
+            "status": run.status,
+            "variants": run.variants,
+            "finished": finished,
+            "message": run.message,
+            "published": run.published,
+        }
+    )
+
+
+def _out(run: Run) -> Path:
+    return Path(run.folder) / jobs.OUT_FOLDER
+
+
+def _provider_ids(run: Run) -> list[str]:
+    path = _out(run) / "inputs" / "providers.csv"
+    if run.status != "done" or not path.exists():
+        return []
+    return pd.read_csv(path, dtype=str, keep_default_na=False)["provider_id"].tolist()
+
+
+def _kpis(run: Run) -> pd.DataFrame | None:
+    path = _out(run) / "kpis.csv"
+    if run.status != "done" or not path.exists():
+        return None
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@page(*READERS)
+async def run_file(request: Request, user: User) -> Response:
+    """A file of the run's output folder: the report, its maps, the workbook, the tables."""
+    run = _run(request)
+    if run is None or run.status != "done":
+        return deny(request, user, "view run file", str(request.path_params["run_id"]), 404)
+    root = _out(run).resolve()
+    path = (root / request.path_params["path"]).resolve()
+    if not path.is_relative_to(root) or not path.is_file() or path.name.startswith("."):
+        return deny(request, user, "view run file", f"run {run.id}: {request.path_params['path']}", 404)
+    audit(request, user, "view run file", f"run {run.id}: {path.relative_to(root)}")
+    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    attach = path.suffix in (".xlsx", ".csv", ".json", ".geojson")
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=path.name if attach else None,
+        content_disposition_type="attachment" if attach else "inline",
+    )
+
+
+@page(*READERS)
+async def run_download(request: Request, user: User) -> Response:
+    run = _run(request)
+    if run is None or run.status != "done":
+        return deny(request, user, "download run", str(request.path_params["run_id"]), 404)
+    audit(request, user, "download run", f"run {run.id}")
+    buffer = await run_in_threadpool(_zipped, _out(run), f"run-{run.id}")
+    headers = {"Content-Disposition": f'attachment; filename="run-{run.id}.zip"'}
+    return StreamingResponse(buffer, media_type="application/zip", headers=headers)
+
+
+def _zipped(root: Path, prefix: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{prefix}/{path.relative_to(root)}")
+    buffer.seek(0)
+    return buffer
+
+
+@form("commissioner")
+async def run_publish(request: Request, user: User, data) -> Response:
+    with request.app.state.sessions() as db:
+        run = db.get(Run, request.path_params["run_id"])
+        if run is None or run.status != "done":
+            return deny(request, user, "publish run", str(request.path_params["run_id"]), 404)
+        run.published = data.get("publish", "yes") == "yes"
+        db.commit()
+    audit(request, user, "publish run" if run.published else "withdraw run", f"run {run.id}")
+    return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+
+# ------------------------------------------------------------------------------------------------ providers
+
+
+def _provider_run(request: Request, user: User, action: str) -> tuple[Run | None, str, Response | None]:
+    """The run and provider of a provider-view URL, or the refusal: a provider sees only its own id, only
+    in published runs; an id the run does not have is 404 for everyone."""
+    run, provider_id = _run(request), request.path_params["provider_id"]
+    target = f"run {request.path_params['run_id']}: provider {provider_id}"
+    if user.role == "provider" and provider_id != user.provider_id:
+        return None, provider_id, deny(request, user, action, target, 403)
+    if run is None or run.status != "done" or (user.role == "provider" and not run.published):
+        return None, provider_id, deny(request, user, action, target, 404)
+    if provider_id not in _provider_ids(run):
+        return None, provider_id, deny(request, user, action, target, 404)
+    audit(request, user, action, target)
+    return run, provider_id, None
+
+
+def provider_figures(run: Run, provider_id: str) -> list[dict]:
+    """The provider's own rows of providers.csv (care hours, clients, travel, revenue, change)."""
+    table = pd.read_csv(_out(run) / "providers.csv", dtype=str, keep_default_na=False)
+    return table[table["provider_id"] == provider_id].to_dict("records")
+
+
+@page(*EVERYONE)
+async def provider_view(request: Request, user: User) -> Response:
+    run, provider_id, refused = _provider_run(request, user, "view provider view")
+    if refused is not None:
+        return refused
+    return render(
+        request, "provider.html", run=run, provider_id=provider_id, figures=provider_figures(run, provider_id)
+    )
+
+
+@page(*EVERYONE)
+async def provider_api(request: Request, user: User) -> Response:
+    run, provider_id, refused = _provider_run(request, user, "api provider figures")
+    if refused is not None:
+        return JSONResponse(
+            {"error": "not found" if refused.status_code == 404 else "forbidden"},
+            status_code=refused.status_code,
+        )
+    return JSONResponse(
+        {"run": run.id, "provider_id": provider_id, "variants": provider_figures(run, provider_id)}
+    )
+
+
+@page(*EVERYONE)
+async def provider_map(request: Request, user: User) -> Response:
+    run, provider_id, refused = _provider_run(request, user, "view provider map")
+    if refused is not None:
+        return refused
+    from commissioning.report.run_maps import write_provider_map
+
+    path = Path(run.folder) / "provider_maps" / f"{provider_id}.html"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_suffix(".partial.html")
+        await run_in_threadpool(write_provider_map, _out(run), provider_id, partial, min_count=MIN_COUNT)
+        partial.replace(path)
+    return FileResponse(path, media_type="text/html")
+
+
+# ---------------------------------------------------------------------------------------- compare, audit
+
+
+@page(*READERS)
+async def compare(request: Request, user: User) -> Response:
+    with request.app.state.sessions() as db:
+        runs = [r for r in db.scalars(select(Run).order_by(Run.id.desc())) if r.status == "done"]
+    chosen = [next((r for r in runs if str(r.id) == request.query_params.get(k)), None) for k in ("a", "b")]
+    table = None
+    if all(chosen):
+        audit(request, user, "compare runs", f"run {chosen[0].id} and run {chosen[1].id}")
+        table = _side_by_side(*chosen)
+    return render(request, "compare.html", runs=runs, chosen=chosen, table=table)
+
+
+def _side_by_side(a: Run, b: Run) -> pd.DataFrame:
+    left, right = _kpis(a), _kpis(b)
+    keys = ["kpi", "unit"]
+    left = left.drop(columns=["family"], errors="ignore").rename(
+        columns={c: f"run {a.id}: {c}" for c in left.columns if c not in keys}
+    )
+    right = right.drop(columns=["family"], errors="ignore").rename(
+        columns={c: f"run {b.id}: {c}" for c in right.columns if c not in keys}
+    )
+    return left.merge(right, on=keys, how="outer")
+
+
+@page("commissioner")
+async def audit_log(request: Request, user: User) -> Response:
+    with request.app.state.sessions() as db:
+        events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(500)))
+    return render(request, "audit.html", events=events)

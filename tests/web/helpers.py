@@ -1,0 +1,48 @@
+"""Shared by the web tests: an app on a real SQLite file, users of every role, logging in."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+PASSWORD = "correct horse battery staple"
+USERS = (
+    ("comm", "commissioner", None),
+    ("plan", "planner", None),
+    ("p03", "provider", "P03"),
+    ("p05", "provider", "P05"),
+)
+
+
+def make_app(folder: Path, db_url: str | None = None):
+    from commissioning.web import accounts
+    from commissioning.web.app import create_app
+    from commissioning.web.db import sqlite_url
+
+    folder.mkdir(parents=True, exist_ok=True)
+    app = create_app(db_url or sqlite_url(folder), folder)
+    with app.state.sessions() as db:
+        for name, role, provider in USERS:
+            accounts.add_user(db, name, role, PASSWORD, provider)
+    return app
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]*)"', html).group(1)
+
+
+def log_in(client, name: str, password: str = PASSWORD):
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login", data={"name": name, "password": password, "csrf_token": token}, follow_redirects=False
+    )
+
+
+def zipped(folder: Path, prefix: str = "data/") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, prefix + path.name)
+    return buffer.getvalue()

@@ -1,0 +1,101 @@
+"""Each role sees what it may, on a finished, published run (a real ``commissioning run`` child process):
+providers only their own view, by any URL or API call; planners read every run but change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from commissioning.web.db import AuditEvent
+from tests.web.helpers import csrf_of, log_in
+
+
+@pytest.fixture
+def client_of(finished):
+    app, _ = finished
+    clients = []
+
+    def make(name: str) -> TestClient:
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        assert log_in(client, name).status_code == 303
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def test_the_commissioner_reads_the_report_workbook_and_every_provider(finished, client_of):
+    _, run_id = finished
+    comm = client_of("comm")
+    page = comm.get(f"/runs/{run_id}")
+    assert page.status_code == 200 and "published to providers" in page.text and 'id="kpis"' in page.text
+    report = comm.get(f"/runs/{run_id}/out/report.html")
+    assert report.status_code == 200 and "<html" in report.text.lower()
+    workbook = comm.get(f"/runs/{run_id}/out/workbook.xlsx")
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    assert "attachment" in workbook.headers["content-disposition"]
+    assert comm.get(f"/runs/{run_id}/download").content[:2] == b"PK"
+    assert comm.get(f"/runs/{run_id}/out/../scenario.toml").status_code == 404  # outside the output folder
+    assert comm.get(f"/runs/{run_id}/out/%2e%2e/scenario.toml").status_code == 404
+    assert comm.get(f"/runs/{run_id}/providers/P05").status_code == 200
+
+
+def test_a_provider_sees_only_its_own_view(finished, client_of):
+    _, run_id = finished
+    p03 = client_of("p03")
+    home = p03.get("/")
+    assert f"/runs/{run_id}/providers/P03" in home.text and "P05" not in home.text
+    own = p03.get(f"/runs/{run_id}/providers/P03")
+    assert own.status_code == 200 and 'id="figures"' in own.text
+    own_map = p03.get(f"/runs/{run_id}/providers/P03/map")
+    assert own_map.status_code == 200 and "P03" in own_map.text
+    api = p03.get(f"/api/runs/{run_id}/providers/P03").json()
+    assert {row["provider_id"] for row in api["variants"]} == {"P03"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/runs/{run}/providers/P03",
+        "/runs/{run}/providers/P03/map",
+        "/api/runs/{run}/providers/P03",
+        "/runs/{run}",
+        "/runs/{run}/out/report.html",
+        "/runs/{run}/out/P03/allocation.csv",
+        "/runs/{run}/download",
+        "/api/runs/{run}",
+        "/compare?a={run}&b={run}",
+        "/datasets/1",
+        "/audit",
+        "/runs/{run}/providers/P99",
+        "/runs/999/providers/P05",
+    ],
+)
+def test_p05_changing_an_id_gets_403_or_404_and_the_attempt_is_in_the_audit_log(finished, client_of, path):
+    app, run_id = finished
+    p05 = client_of("p05")
+    url = path.format(run=run_id)
+    response = p05.get(url, follow_redirects=False)
+    assert response.status_code in (403, 404), (url, response.status_code)
+    assert "P03" not in response.text or response.status_code == 404 and "P03" not in response.text
+    with app.state.sessions() as db:
+        last = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (last.user_name, last.outcome) == ("p05", "denied"), (last.action, last.target)
+
+
+def test_a_planner_reads_and_compares_but_cannot_publish(finished, client_of):
+    _, run_id = finished
+    plan = client_of("plan")
+    assert plan.get(f"/runs/{run_id}").status_code == 200
+    compared = plan.get(f"/compare?a={run_id}&b={run_id}")
+    assert compared.status_code == 200 and 'id="comparison"' in compared.text
+    csrf = csrf_of(plan.get("/").text)
+    refused = plan.post(
+        f"/runs/{run_id}/publish", data={"csrf_token": csrf, "publish": "no"}, follow_redirects=False
+    )
+    assert refused.status_code == 403
+    assert "published to providers" in plan.get(f"/runs/{run_id}").text

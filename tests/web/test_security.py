@@ -1,0 +1,174 @@
+"""Issue 16's security points on the real app (Starlette's test client, a real SQLite file): CSRF on every
+form, lock-out after wrong passwords, sessions ending at log-out, ids checked against role and provider,
+unsafe uploads refused without writing outside their folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from sqlalchemy import select
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from commissioning.web.db import AuditEvent, Dataset, User
+from tests.web.helpers import PASSWORD, csrf_of, log_in, make_app
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request, tmp_path):
+    """The app on a SQLite file, and on PostgreSQL (the server .ci/run starts)."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    app = make_app(tmp_path / "web", url)
+    yield app
+    app.state.sessions.kw["bind"].dispose()  # close its connections before the database is dropped
+
+
+def _post_routes(app) -> list[str]:
+    paths = [r.path for r in app.routes if isinstance(r, Route) and "POST" in (r.methods or ())]
+    return [p.replace("{run_id:int}", "1").replace("{dataset_id:int}", "1") for p in paths]
+
+
+def test_every_form_refuses_a_post_without_the_csrf_token(app):
+    with TestClient(app) as client:
+        assert log_in(client, "comm").status_code == 303
+        posts = _post_routes(app)
+        assert {"/login", "/logout", "/datasets", "/runs", "/runs/1/publish"} <= set(posts)
+        for path in posts:
+            for data in ({}, {"csrf_token": "forged"}):
+                response = client.post(path, data=data, follow_redirects=False)
+                assert response.status_code == 403, (path, data, response.status_code)
+        assert client.get("/").status_code == 200  # still signed in: log-out needs its token too
+        with app.state.sessions() as db:
+            refused = db.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied")).all()
+        assert len(refused) >= 2 * len(posts)
+
+
+def test_twenty_wrong_passwords_lock_the_account_for_a_while(app):
+    from commissioning.web import accounts
+
+    with TestClient(app) as client:
+        for _ in range(accounts.MAX_FAILED_LOGINS):
+            assert log_in(client, "plan", "not the password").status_code == 401
+        locked = log_in(client, "plan")  # the right password, but locked
+        assert locked.status_code == 401 and "locked" in locked.text
+    with app.state.sessions() as db:  # the lock ends after LOCK_MINUTES
+        later = accounts.now() + dt.timedelta(minutes=accounts.LOCK_MINUTES, seconds=1)
+        user, why = accounts.authenticate(db, "plan", PASSWORD, at=later)
+        assert user is not None and why == ""
+
+
+def test_the_session_ends_at_log_out(app):
+    with TestClient(app) as client:
+        log_in(client, "plan")
+        cookie = client.cookies.get("cc_session")
+        assert client.get("/", follow_redirects=False).status_code == 200
+        csrf = csrf_of(client.get("/").text)
+        assert client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    with TestClient(app, cookies={"cc_session": cookie}) as replay:  # the old cookie signs nobody in
+        assert replay.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_cookies_are_httponly_and_samesite_and_the_database_keeps_no_password_or_token(app):
+    with TestClient(app) as client:
+        response = log_in(client, "comm")
+        header = response.headers["set-cookie"].lower()
+        assert "httponly" in header and "samesite=strict" in header
+        token = client.cookies.get("cc_session")
+    with app.state.sessions() as db:
+        user = db.scalar(select(User).where(User.name == "comm"))
+        assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+        from commissioning.web.db import LoginSession
+
+        assert token not in {s.token_sha256 for s in db.scalars(select(LoginSession))}
+
+
+def test_a_planner_cannot_start_a_run_or_upload(app, small_dataset):
+    from tests.web.conftest import quick_form
+
+    with TestClient(app) as client:
+        log_in(client, "plan")
+        csrf = csrf_of(client.get("/").text)
+        assert client.get("/runs/new").status_code == 403
+        assert client.post("/runs", data=quick_form(1, csrf), follow_redirects=False).status_code == 403
+        assert client.post("/datasets", data={"csrf_token": csrf}, follow_redirects=False).status_code == 403
+    with app.state.sessions() as db:
+        assert db.scalars(
+            select(AuditEvent).where(AuditEvent.user_name == "plan", AuditEvent.outcome == "denied")
+        ).all()
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _claiming(size: int) -> bytes:
+    """A small zip whose headers claim one member expands to ``size`` bytes (a zip bomb's signature)."""
+    import struct
+
+    data = bytearray(_zip({"clients.csv": b"client_id\n"}))
+    local = data.find(b"PK\x03\x04")
+    central = data.find(b"PK\x01\x02")
+    data[local + 22 : local + 26] = struct.pack("<I", 0xFFFFFFFF)  # force the zip64 size path off: plain
+    data[central + 24 : central + 28] = struct.pack("<I", min(size, 0xFFFFFFFE))
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "archive,why",
+    [
+        (_zip({"../../escaped.csv": b"x"}), "outside the dataset folder"),
+        (_zip({"/etc/clients.csv": b"x"}), "outside the dataset folder"),
+        (_zip({"a/b/clients.csv": b"x"}), "outside the dataset folder"),
+        (_zip({"run.sh": b"x"}), "not a file of a dataset folder"),
+        (_claiming(10 * 2**30), "expands to"),  # headers claiming 10 GB
+        (_zip({"clients.csv": bytes(300 * 2**20)}), "expands to"),  # 300 MB of zeros, 300 KB zipped
+        (b"not a zip", "not a zip file"),
+    ],
+)
+def test_unsafe_zips_are_refused_whole_and_nothing_is_written_outside(app, tmp_path, archive, why):
+    with TestClient(app) as client:
+        log_in(client, "comm")
+        csrf = csrf_of(client.get("/datasets/new").text)
+        response = client.post(
+            "/datasets",
+            data={"csrf_token": csrf, "name": "bad"},
+            files=[("files", ("bad.zip", archive, "application/zip"))],
+        )
+    assert response.status_code == 400 and why in response.text, response.text[-2000:]
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert written <= {"web/app.db"}, written  # no dataset folder left, nothing beside it
+    with app.state.sessions() as db:
+        assert not db.scalars(select(Dataset)).all()
+
+
+def test_a_lying_zip_header_is_stopped_at_the_real_size(tmp_path):
+    """Headers claiming a small size while the data is larger: zipfile stops at the claimed size and the
+    CRC check refuses it; either way nothing is kept."""
+    from commissioning.web.uploads import Upload, UploadRefused, save_dataset
+
+    archive = bytearray(_zip({"clients.csv": b"client_id\n" * 1000}))
+    central = archive.find(b"PK\x01\x02")
+    archive[central + 24 : central + 28] = (10).to_bytes(4, "little")
+    with pytest.raises(UploadRefused):
+        save_dataset([Upload("lying.zip", bytes(archive))], tmp_path / "ds")
+    assert not (tmp_path / "ds").exists()
+
+
+def test_names_from_users_are_escaped_in_every_page(app, small_dataset):
+    from tests.web.helpers import zipped
+
+    hostile = "<script>alert(1)</script>"
+    with TestClient(app) as client:
+        log_in(client, "comm")
+        csrf = csrf_of(client.get("/datasets/new").text)
+        sent = client.post("/datasets", data={"csrf_token": csrf, "name": hostile},
+                           files=[("files", ("d.zip", zipped(small_dataset), "application/zip"))])
+        assert sent.status_code == 200 and hostile not in sent.text and "&lt;script&gt;" in sent.text
+        assert hostile not in client.get("/").text
