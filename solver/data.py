@@ -878,9 +878,9 @@ HIGHS_FIXED_ZONES_SHARE = 0.35
 LP_ROUNDING_SHARE = 0.1  # share of the time limit the rounding's local search over zone choices may use
 # Clock-limited zoned runs whose LP has at least this many nonzeros start from solver.zone_bound instead (a
 # proven bound and a start without the x ≤ y rows; default scenario, K = 2: 5,000 clients about 1.2m
-# nonzeros, solved whole; 20,000 clients 6m, which GLOP did not solve in 80 s), with at most this share of
-# the time left.
-ZONE_START_NONZEROS = 3_000_000
+# nonzeros, solved whole; 10,000 clients 3.0m, where GLOP did not finish in 60 s and the run ended on the
+# greedy allocation; 20,000 clients 6m), with at most this share of the time left.
+ZONE_START_NONZEROS = 2_000_000
 ZONE_START_SHARE = 0.5
 # Then HiGHS packs the fixed LP's pairs (solve._Solve._zone_pack) for at most this share of the time limit,
 # and the bound's subgradient steps (solver.zone_bound.refine_bound) take at most this share.

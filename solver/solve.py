@@ -389,14 +389,18 @@ class _Solve:
         if found.lp is not None:
             rounded = round_lp(d, s, found.lp, found.zone_choice)
             self.start = None if validate_choice(d, s, rounded) else rounded
-            self._zone_pack(found)
+            if found.sample_share == 1.0:  # beyond (100,000 clients) HiGHS did not finish its root in 262 s
+                self._zone_pack(found)
         if self.today is not None and (self.start is None or _cheaper(d, s, self.today, self.start)):
             self.start = self.today
         if self.start is not None:
             _hint_complete(self.am, self.start)
             stage["objective_gbp"] = sum(objective_terms(d, s, self.start).values())
         t0 = time.perf_counter()
-        refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0, ZONE_REFINE_SHARE * limit_s)
+        share = ZONE_REFINE_SHARE + (ZONE_PACK_SHARE if found.sample_share < 1.0 else 0.0)  # the pack's time
+        refine_s = share * limit_s
+        refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0,
+                     min(refine_s, limit_s - self.elapsed() - HIGHS_MARGIN_S))
         stage.update(bound_gbp=float(found.bound_pence) / 100.0,
                      seconds=stage["seconds"] + time.perf_counter() - t0)
 

@@ -107,3 +107,25 @@ def test_a_second_highs_run_gets_its_own_seconds():
     h.changeColsBounds(len(closed), closed, np.zeros(len(closed)), np.zeros(len(closed)))
     run_for(h, first_s)  # a warm start needs far less than the first run's time
     assert h.getModelStatus() == h.getModelStatus().kOptimal
+
+
+def test_a_sample_s_duals_still_give_a_proven_bound_and_a_start(monkeypatch):
+    # Models too large for their relaxed LP (50,000 clients and more) price the rows from a sample of the
+    # clients: any multipliers give a proven bound, so the bound stays below CP-SAT's allocation, near the
+    # bound at the whole relaxed LP's duals (here 0.96 of it), and the start (the zone choice fixed in the
+    # whole relaxed LP) is still a validated allocation.
+    import solver.zone_bound as zone_bound
+
+    d = random_instance(n_clients=300, n_providers=8, n_zones=12, seed=3, workforce=True)
+    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
+    reset_threads()
+    whole = zone_start(build_lp(d, sc), 10.0)
+    monkeypatch.setattr(zone_bound, "SAMPLE_ABOVE_NONZEROS", 0)  # every model is "too large": a 20 % sample
+    monkeypatch.setattr(zone_bound, "SAMPLE_NONZEROS", 1)
+    found = zone_start(build_lp(d, sc), 10.0)
+    assert whole.sample_share == 1.0 and found.sample_share == pytest.approx(zone_bound.MIN_SAMPLE_SHARE)
+    assert np.isfinite(found.bound_pence) and found.bound_pence >= 0.9 * whole.bound_pence
+    r = solve(d, sc, SolveParams(time_limit_s=10, workers=2, seed=0))
+    assert r.violations == [] and found.bound_pence / 100 <= r.objective + 0.01
+    rounded = round_lp(d, sc, found.lp, found.zone_choice)
+    assert validate_choice(d, sc, rounded) == []
