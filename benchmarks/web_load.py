@@ -53,7 +53,7 @@ def _serve(data: Path) -> tuple[subprocess.Popen, str]:
 
 
 def _client(url: str, name: str) -> tuple[httpx.Client, str]:
-    client = httpx.Client(base_url=url, timeout=60)
+    client = httpx.Client(base_url=url, timeout=60, follow_redirects=True)
     token = re.search(r'name="csrf_token" value="([^"]*)"', client.get("/login").text).group(1)
     client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
     return client, re.search(r'name="csrf_token" value="([^"]*)"', client.get("/").text).group(1)

@@ -23,6 +23,7 @@ from commissioning.web.db import AuditEvent, User
 SESSION_COOKIE = "cc_session"
 LOGIN_CSRF_COOKIE = "cc_login_csrf"  # the log-in form's CSRF token, before there is a session
 MAX_FORM_FIELDS = 400
+FORM_OVERHEAD_BYTES = 64 * 1024  # a form's fields and multipart boundaries beside its files
 Handler = Callable[..., Awaitable[Response]]
 
 
@@ -84,9 +85,9 @@ def page(*roles: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-def form(*roles: str, max_files: int = 0, max_part_bytes: int = 1024 * 1024) -> Callable[[Handler], Handler]:
+def form(*roles: str, max_files: int = 0, max_bytes: int = 1024 * 1024) -> Callable[[Handler], Handler]:
     """A POST handler for signed-in users of ``roles`` whose form carries the session's CSRF token; the
-    handler gets the parsed form (within the limits) as its third argument."""
+    handler gets the parsed form (at most ``max_bytes`` in all, ``max_files`` files) as its third argument."""
 
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -96,11 +97,10 @@ def form(*roles: str, max_files: int = 0, max_part_bytes: int = 1024 * 1024) -> 
                 audit(request, None, f"POST {request.url.path}", "not signed in", "denied")
                 return Response("Sign in first.", status_code=403)
             request.state.user, request.state.csrf = user, csrf
-            if _too_large(request, max_part_bytes * max(1, max_files) + 1024 * 1024):
-                return deny(request, user, f"POST {request.url.path}", "upload over the limit", 413)
-            data = await request.form(
-                max_files=max_files, max_fields=MAX_FORM_FIELDS, max_part_size=max_part_bytes
-            )
+            if too_large(request, max_bytes + FORM_OVERHEAD_BYTES):
+                return deny(request, user, f"POST {request.url.path}", "over the size limit", 413)
+            data = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS,
+                                      max_part_size=max_bytes)
             if not secrets.compare_digest(str(data.get("csrf_token", "")), csrf):
                 return deny(request, user, f"POST {request.url.path}", "no or wrong CSRF token")
             if user.role not in roles:
@@ -112,9 +112,10 @@ def form(*roles: str, max_files: int = 0, max_part_bytes: int = 1024 * 1024) -> 
     return wrap
 
 
-def _too_large(request: Request, limit: int) -> bool:
-    length = request.headers.get("content-length")
-    return length is not None and (not length.isdigit() or int(length) > limit)
+def too_large(request: Request, limit: int) -> bool:
+    """Over ``limit`` bytes, or of no declared length (browsers declare it): refused before it is read."""
+    length = request.headers.get("content-length", "")
+    return not length.isdigit() or int(length) > limit
 
 
 class AttemptLimiter:

@@ -20,6 +20,7 @@ from commissioning.web import accounts, jobs, uploads
 from commissioning.web import form as run_form
 from commissioning.web.db import AuditEvent, Dataset, Run, User
 from commissioning.web.guard import (
+    FORM_OVERHEAD_BYTES,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     audit,
@@ -27,6 +28,7 @@ from commissioning.web.guard import (
     form,
     page,
     render,
+    too_large,
 )
 
 EVERYONE = ("commissioner", "provider", "planner")
@@ -45,6 +47,8 @@ async def login_page(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
+    if too_large(request, FORM_OVERHEAD_BYTES):
+        return Response("The form is too large.", status_code=413)
     data = await request.form(max_files=0, max_fields=10, max_part_size=4096)
     token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not token or not secrets.compare_digest(str(data.get("csrf_token", "")), token):
@@ -118,7 +122,7 @@ def _limits() -> dict:
     }
 
 
-@form("commissioner", max_files=uploads.MAX_FILES, max_part_bytes=uploads.MAX_UPLOAD_BYTES)
+@form("commissioner", max_files=uploads.MAX_FILES, max_bytes=uploads.MAX_UPLOAD_BYTES)
 async def dataset_upload(request: Request, user: User, data) -> Response:
     sent = [u for u in data.getlist("files") if hasattr(u, "filename") and u.filename]
     items = [
@@ -401,7 +405,7 @@ async def provider_map(request: Request, user: User) -> Response:
     path = Path(run.folder) / "provider_maps" / f"{provider_id}.html"
     if not path.exists():
         path.parent.mkdir(exist_ok=True)
-        partial = path.with_suffix(".partial.html")
+        partial = path.with_suffix(f".{secrets.token_hex(4)}.partial.html")  # two viewers at once
         await run_in_threadpool(write_provider_map, _out(run), provider_id, partial, min_count=MIN_COUNT)
         partial.replace(path)
     return FileResponse(path, media_type="text/html")

@@ -143,7 +143,8 @@ def test_unsafe_zips_are_refused_whole_and_nothing_is_written_outside(app, tmp_p
         )
     assert response.status_code == 400 and why in response.text, response.text[-2000:]
     written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
-    assert written <= {"web/app.db"}, written  # no dataset folder left, nothing beside it
+    database = {"web/app.db", "web/app.db-wal", "web/app.db-shm"}  # SQLite and its write-ahead log
+    assert written <= database, written  # no dataset folder left, nothing beside it
     with app.state.sessions() as db:
         assert not db.scalars(select(Dataset)).all()
 
@@ -168,7 +169,31 @@ def test_names_from_users_are_escaped_in_every_page(app, small_dataset):
     with TestClient(app) as client:
         log_in(client, "comm")
         csrf = csrf_of(client.get("/datasets/new").text)
-        sent = client.post("/datasets", data={"csrf_token": csrf, "name": hostile},
-                           files=[("files", ("d.zip", zipped(small_dataset), "application/zip"))])
+        sent = client.post(
+            "/datasets",
+            data={"csrf_token": csrf, "name": hostile},
+            files=[("files", ("d.zip", zipped(small_dataset), "application/zip"))],
+        )
         assert sent.status_code == 200 and hostile not in sent.text and "&lt;script&gt;" in sent.text
         assert hostile not in client.get("/").text
+
+
+def test_a_request_over_the_upload_limit_is_refused_before_it_is_read(app):
+    from commissioning.web.uploads import MAX_UPLOAD_BYTES
+
+    with TestClient(app) as client:
+        log_in(client, "comm")
+        csrf = csrf_of(client.get("/datasets/new").text)
+        big = bytes(MAX_UPLOAD_BYTES + 256 * 1024)
+        response = client.post(
+            "/datasets", data={"csrf_token": csrf}, files=[("files", ("big.zip", big, "application/zip"))]
+        )
+        assert response.status_code == 413
+        assert (
+            client.post(
+                "/login",
+                content=bytes(200_000),
+                headers={"content-type": "application/x-www-form-urlencoded"},
+            ).status_code
+            == 413
+        )
