@@ -360,7 +360,9 @@ def zone_start(lpm: LpModel, time_limit_s: float) -> ZoneStart:
 
 
 def _sample_share(lpm: LpModel, keep: np.ndarray) -> float:
-    nonzeros = lpm.matrix("csr")[keep].nnz
+    """1, or the share of clients to sample when the rows ``keep`` hold more than SAMPLE_ABOVE_NONZEROS
+    (counted from the row indices: building the matrix for a count took seconds at 100,000 clients)."""
+    nonzeros = int(np.bincount(np.concatenate(lpm.rows.r), minlength=len(lpm.rows.lo))[keep].sum())
     return 1.0 if nonzeros <= SAMPLE_ABOVE_NONZEROS else max(SAMPLE_NONZEROS / nonzeros, MIN_SAMPLE_SHARE)
 
 

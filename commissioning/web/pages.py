@@ -239,11 +239,21 @@ def _run(request: Request) -> Run | None:
         return db.get(Run, request.path_params["run_id"])
 
 
+def _found_run(
+    request: Request, user: User, action: str, done: bool = False
+) -> tuple[Run | None, Response | None]:
+    """(the run of the URL, None), or (None, the 404 refusal) when there is none (or it is not done)."""
+    run = _run(request)
+    if run is None or (done and run.status != "done"):
+        return None, deny(request, user, action, str(request.path_params["run_id"]), 404)
+    return run, None
+
+
 @page(*READERS)
 async def run_view(request: Request, user: User) -> Response:
-    run = _run(request)
-    if run is None:
-        return deny(request, user, "view run", str(request.path_params["run_id"]), 404)
+    run, refused = _found_run(request, user, "view run")
+    if refused is not None:
+        return refused
     finished, log = jobs.progress(run)
     audit(request, user, "view run", f"run {run.id}")
     return render(
@@ -260,9 +270,9 @@ async def run_view(request: Request, user: User) -> Response:
 @page(*READERS)
 async def run_status(request: Request, user: User) -> Response:
     """The progress as JSON (for scripts; the page itself refreshes while the run goes on)."""
-    run = _run(request)
-    if run is None:
-        return deny(request, user, "view run", str(request.path_params["run_id"]), 404)
+    run, refused = _found_run(request, user, "view run")
+    if refused is not None:
+        return refused
     finished, _ = jobs.progress(run)
     return JSONResponse(
         {
@@ -297,9 +307,9 @@ def _kpis(run: Run) -> pd.DataFrame | None:
 @page(*READERS)
 async def run_file(request: Request, user: User) -> Response:
     """A file of the run's output folder: the report, its maps, the workbook, the tables."""
-    run = _run(request)
-    if run is None or run.status != "done":
-        return deny(request, user, "view run file", str(request.path_params["run_id"]), 404)
+    run, refused = _found_run(request, user, "view run file", done=True)
+    if refused is not None:
+        return refused
     root = _out(run).resolve()
     path = (root / request.path_params["path"]).resolve()
     if not path.is_relative_to(root) or not path.is_file() or path.name.startswith("."):
@@ -317,9 +327,9 @@ async def run_file(request: Request, user: User) -> Response:
 
 @page(*READERS)
 async def run_download(request: Request, user: User) -> Response:
-    run = _run(request)
-    if run is None or run.status != "done":
-        return deny(request, user, "download run", str(request.path_params["run_id"]), 404)
+    run, refused = _found_run(request, user, "download run", done=True)
+    if refused is not None:
+        return refused
     audit(request, user, "download run", f"run {run.id}")
     buffer = await run_in_threadpool(_zipped, _out(run), f"run-{run.id}")
     headers = {"Content-Disposition": f'attachment; filename="run-{run.id}.zip"'}

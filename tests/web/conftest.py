@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.helpers import csrf_of, log_in, make_app, zipped
+from tests.web.helpers import csrf_of, log_in, make_app, upload, zipped
 
 SMALL_CLIENTS = 150
 
@@ -42,12 +42,7 @@ def finished(tmp_path_factory, small_dataset):
     with TestClient(app) as client:
         log_in(client, "comm")
         csrf = csrf_of(client.get("/datasets/new").text)
-        sent = client.post(
-            "/datasets",
-            data={"csrf_token": csrf, "name": "small"},
-            files=[("files", ("small.zip", zipped(small_dataset), "application/zip"))],
-            follow_redirects=False,
-        )
+        sent = upload(client, "small", "small.zip", zipped(small_dataset), follow_redirects=False)
         dataset_id = int(sent.headers["location"].rsplit("/", 1)[1])
         started = client.post("/runs", data=quick_form(dataset_id, csrf), follow_redirects=False)
         assert started.status_code == 303, started.text

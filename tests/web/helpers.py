@@ -40,6 +40,17 @@ def log_in(client, name: str, password: str = PASSWORD):
     )
 
 
+def upload(client, name: str, filename: str, data: bytes, **options):
+    """POST a dataset upload as the signed-in commissioner's form sends it (its CSRF token included)."""
+    csrf = csrf_of(client.get("/datasets/new").text)
+    return client.post(
+        "/datasets",
+        data={"csrf_token": csrf, "name": name},
+        files=[("files", (filename, data, "application/zip"))],
+        **options,
+    )
+
+
 def zipped(folder: Path, prefix: str = "data/") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

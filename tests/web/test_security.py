@@ -14,7 +14,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from commissioning.web.db import AuditEvent, Dataset, User
-from tests.web.helpers import PASSWORD, csrf_of, log_in, make_app
+from tests.web.helpers import PASSWORD, csrf_of, log_in, make_app, upload
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -135,12 +135,7 @@ def _claiming(size: int) -> bytes:
 def test_unsafe_zips_are_refused_whole_and_nothing_is_written_outside(app, tmp_path, archive, why):
     with TestClient(app) as client:
         log_in(client, "comm")
-        csrf = csrf_of(client.get("/datasets/new").text)
-        response = client.post(
-            "/datasets",
-            data={"csrf_token": csrf, "name": "bad"},
-            files=[("files", ("bad.zip", archive, "application/zip"))],
-        )
+        response = upload(client, "bad", "bad.zip", archive)
     assert response.status_code == 400 and why in response.text, response.text[-2000:]
     written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
     database = {"web/app.db", "web/app.db-wal", "web/app.db-shm"}  # SQLite and its write-ahead log
@@ -168,12 +163,7 @@ def test_names_from_users_are_escaped_in_every_page(app, small_dataset):
     hostile = "<script>alert(1)</script>"
     with TestClient(app) as client:
         log_in(client, "comm")
-        csrf = csrf_of(client.get("/datasets/new").text)
-        sent = client.post(
-            "/datasets",
-            data={"csrf_token": csrf, "name": hostile},
-            files=[("files", ("d.zip", zipped(small_dataset), "application/zip"))],
-        )
+        sent = upload(client, hostile, "d.zip", zipped(small_dataset))
         assert sent.status_code == 200 and hostile not in sent.text and "&lt;script&gt;" in sent.text
         assert hostile not in client.get("/").text
 
@@ -183,11 +173,7 @@ def test_a_request_over_the_upload_limit_is_refused_before_it_is_read(app):
 
     with TestClient(app) as client:
         log_in(client, "comm")
-        csrf = csrf_of(client.get("/datasets/new").text)
-        big = bytes(MAX_UPLOAD_BYTES + 256 * 1024)
-        response = client.post(
-            "/datasets", data={"csrf_token": csrf}, files=[("files", ("big.zip", big, "application/zip"))]
-        )
+        response = upload(client, "big", "big.zip", bytes(MAX_UPLOAD_BYTES + 256 * 1024))
         assert response.status_code == 413
         assert (
             client.post(
