@@ -173,6 +173,19 @@ def test_deterministic_search_never_ends_worse_than_its_lp_start():
     assert result.objective <= lp["rounded_gbp"] + 1e-6
 
 
+def test_a_search_ended_early_by_the_clock_under_load_is_still_flagged():
+    """CI, both cores busy: CP-SAT ended undecided at 0.96 s of a 0.99 s clock after 0.11 of 500 work units;
+    the old test (wall time within 2 % of the clock) said the work limit had stopped it, and the run was
+    not flagged as one that may not repeat. The work used decides; an interrupt is not the clock."""
+    from solver.search import clock_stopped
+
+    assert clock_stopped("UNKNOWN", work_used=0.105, work_limit=500.0, interrupted=False)
+    assert clock_stopped("FEASIBLE", work_used=0.78, work_limit=500.0, interrupted=False)
+    assert not clock_stopped("FEASIBLE", work_used=500.2, work_limit=500.0, interrupted=False)
+    assert not clock_stopped("OPTIMAL", work_used=0.1, work_limit=500.0, interrupted=False)
+    assert not clock_stopped("UNKNOWN", work_used=0.1, work_limit=500.0, interrupted=True)
+
+
 def test_time_limit_is_wall_clock_seconds_in_deterministic_mode():
     """Issue 10/13: --time-limit is seconds, always; the work limit is a separate, named option. A work limit
     the clock cannot reach leaves the clock in charge, and the result says it may not repeat."""
