@@ -4,7 +4,8 @@ The solver calls ``progress(objective_gbp, bound_gbp, seconds)`` on each improvi
 `rich <https://rich.readthedocs.io>`_ progress bar, redrawn a few times a second by a small thread, moves
 while CP-SAT searches and is replaced by the final figures. Nothing is drawn when the stream is not a
 terminal (logs, CI, pipes) or with ``--quiet``: then one plain line per variant is printed when it finishes,
-unless quiet.
+unless quiet. Off a terminal with :data:`EVERY_ENV` set (the web app sets it for its runs), a plain line ending
+in ``searching`` is also printed every so many seconds while the variant is solved: its progress, in a log.
 """
 
 from __future__ import annotations
@@ -17,6 +18,18 @@ from typing import TextIO
 
 BAR_WIDTH = 24
 REDRAW_S = 0.25
+EVERY_ENV = "COMMISSIONING_PROGRESS_EVERY_S"  # seconds between plain progress lines off a terminal
+SEARCHING = "searching"  # the last word of those lines (a finished variant's line ends in its status)
+
+
+def _every_s() -> float | None:
+    import os
+
+    try:
+        seconds = float(os.environ.get(EVERY_ENV, ""))
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
 
 
 def _money(value: float) -> str:
@@ -110,11 +123,20 @@ class VariantProgress:
                              figures=self.figures())
             self._bar.refresh()
 
+    def _report(self, every_s: float) -> None:
+        while not self._stop.wait(every_s):
+            self.stream.write(f"{self.line()}  {SEARCHING}\n")
+            self.stream.flush()
+
     def __enter__(self) -> VariantProgress:
         self._t0 = time.perf_counter()
+        every_s = _every_s()
         if self.live:
             self._start_bar()
             self._thread = threading.Thread(target=self._draw, daemon=True)
+            self._thread.start()
+        elif not self.quiet and every_s is not None:
+            self._thread = threading.Thread(target=self._report, args=(every_s,), daemon=True)
             self._thread.start()
         return self
 

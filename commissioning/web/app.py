@@ -63,8 +63,10 @@ ROUTES = [
 ]
 
 
-def create_app(db_url: str, data_dir: Path, *, secure_cookies: bool = False) -> Starlette:
-    """The app on the database at ``db_url`` (migrated to the newest schema) and the folder ``data_dir``."""
+def create_app(db_url: str, data_dir: Path, *, secure_cookies: bool = False,
+               scheduler: str | None = None) -> Starlette:
+    """The app on the database at ``db_url`` (migrated to the newest schema) and the folder ``data_dir``;
+    runs on the Dask cluster at ``scheduler`` when given (:mod:`commissioning.web.jobs`)."""
     sessions = connect(db_url)
 
     @contextlib.asynccontextmanager
@@ -78,6 +80,6 @@ def create_app(db_url: str, data_dir: Path, *, secure_cookies: bool = False) -> 
     app.state.data_dir = Path(data_dir).resolve()
     app.state.secure_cookies = secure_cookies
     app.state.limiter = AttemptLimiter()
-    app.state.queue = RunQueue(sessions)
+    app.state.queue = RunQueue(sessions, scheduler)
     app.state.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     return app

@@ -2,8 +2,9 @@
 
 The fields come from the declarations the command line and the scenario file read too: every switch of a
 variant (:mod:`commissioning.scenario.switches`, with its meaning as help text) and every key of the
-scenario's tables. An empty field is "the default". What-ifs and any other key can be written as TOML in the
-form's last box, which replaces the fields when filled (the scenario file format, README *Scenario file*).
+scenario's tables, and each what-if key of a variant (a TOML value in a text field, e.g. ``0.2`` or
+``{ by_zone = { oban = 0.1 } }``). An empty field is "the default". The whole scenario can also be written as
+TOML in the form's last box, which replaces the fields when filled (README *Scenario file*).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from commissioning.errors import ScenarioError
 from commissioning.scenario import switches
 from commissioning.scenario.file import DEFAULT_SCENARIO, MODES, WAITING, ScenarioFile, parse_scenario
+from commissioning.scenario.whatif import WHATIF_KEYS
 
 VARIANT_SLOTS = 3
 # The scenario's own tables: (table, key, kind, help).
@@ -39,7 +41,26 @@ TABLE_KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("workforce", "non_driver_reach_minutes", "number", "a carer who does not drive walks at most this far"),
     ("workforce", "non_driver_speed_kmh", "number", "walking speed on the road network (km an hour)"),
     ("workforce", "max_hubs_per_pair", "count", "a provider serves a client from at most this many hubs"),
+    (
+        "workforce",
+        "window_hours",
+        "toml",
+        "hours a day of each band's window, e.g. { morning = 3.5, lunch = 2.5, tea = 2.5, bed = 3.0 }",
+    ),
 )
+# A variant's what-if keys (TOML values; README *Scenario file*, what-if table): every key has a field.
+WHATIF_HELP: dict[str, str] = {
+    "staff_loss": "what-if: share of each hub's carers lost, e.g. 0.2 or "
+    '{ all = 0.1, by_zone = { mull_iona = 0.2 }, by_provider = { P05 = 0.3 }, by_hub = { H02 = 0.5 } }',
+    "demand_change": "what-if: change of clients' assessed hours, e.g. 0.1 or "
+    '{ by_zone = { oban = 0.1 }, by_locality = { "Bute and Cowal" = -0.05 } }',
+    "prices": "what-if: providers' hourly rates in this variant (£ per care hour), e.g. { P03 = 24.5 }",
+    "max_providers_per_zone_by_zone": "zoned: a patch's own limit K, e.g. { mull_iona = 1 }",
+    "max_providers_per_zone_by_locality": "zoned: the limit K of a locality's patches, e.g. "
+    '{ "Bute and Cowal" = 3 }',
+    "ferries_out": 'what-if: ferry routes out of service, e.g. ["Oban–Craignure"]',
+}
+assert tuple(WHATIF_HELP) == WHATIF_KEYS, "a what-if key without a form field"
 
 
 @dataclass(frozen=True)
@@ -58,17 +79,37 @@ def default_values() -> dict[str, str]:
     """The form's starting values: the embedded default scenario's variants and tables."""
     doc = tomllib.loads(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
     values = {"name": "Argyll and Bute: current, optimised and zoned"}
-    for table, key, _, _ in TABLE_KEYS:
+    for table, key, kind, _ in TABLE_KEYS:
         if key in doc.get(table, {}):
-            values[f"{table}.{key}"] = _shown(doc[table][key])
+            values[f"{table}.{key}"] = _shown(doc[table][key], kind)
     for k, variant in enumerate(doc.get("variants", [])[:VARIANT_SLOTS]):
         values[f"v{k}.include"] = "on"
         for key, value in variant.items():
-            values[f"v{k}.{key}"] = _shown(value)
+            values[f"v{k}.{key}"] = _shown(value, "toml" if key in WHATIF_KEYS else "")
     return values
 
 
-def _shown(value) -> str:
+def _inline_toml(value) -> str:
+    """A value as the TOML a user would type in its field (inline tables and arrays)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_inline_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline_toml(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+def _toml_key(key: str) -> str:
+    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
+    return key if bare else json.dumps(key, ensure_ascii=False)
+
+
+def _shown(value, kind: str = "") -> str:
+    if kind == "toml":
+        return _inline_toml(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
@@ -136,6 +177,8 @@ def fields(values: dict[str, str]) -> tuple[list[Field], list[list[Field]]]:
                     values.get(f"v{k}.{f.name}", ""),
                 )
             )
+        for key, text in WHATIF_HELP.items():
+            own.append(Field(f"v{k}.{key}", key, "toml", text, values.get(f"v{k}.{key}", "")))
         slots.append(own)
     return top, slots
 
@@ -180,7 +223,7 @@ def form_toml(values: dict[str, str], dataset_folder: Path) -> str:
         "description": "text",
         "waiting": "text",
         "exclude": "providers",
-    }
+    } | dict.fromkeys(WHATIF_KEYS, "toml")
     for k in range(VARIANT_SLOTS):
         if values.get(f"v{k}.include") != "on":
             continue
@@ -195,6 +238,11 @@ def form_toml(values: dict[str, str], dataset_folder: Path) -> str:
 def _toml_value(kind: str, raw: str, label: str) -> str:
     """A form field's text as a TOML value of its kind."""
     try:
+        if kind == "toml":
+            # One value on one line: a second line or key would set something the field does not name.
+            if "\n" in raw or "\r" in raw or len(tomllib.loads(f"value = {raw}")) != 1:
+                raise ValueError(raw)
+            return raw
         if kind in ("text", "choice"):
             return json.dumps(raw)
         if kind == "bool":
@@ -209,7 +257,7 @@ def _toml_value(kind: str, raw: str, label: str) -> str:
         if kind in ("count", "natural"):
             return str(int(raw))
         return repr(float(raw))
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, tomllib.TOMLDecodeError):
         raise ScenarioError(
             f"{label}: {raw!r} is not {_what(kind)}. Fix: correct the field, or leave it "
             "empty for the default"
@@ -222,4 +270,5 @@ def _what(kind: str) -> str:
         "count": "a whole number",
         "natural": "a whole number",
         "provider_zones": "a list like 'P04: Z07 Z08; P05: Z01'",
+        "toml": "one TOML value (a number, \"text\", [a, list] or { key = value })",
     }.get(kind, "a number")

@@ -1,10 +1,17 @@
-"""Runs started from the web app: ``commissioning run`` in a child process each, at most
-:data:`MAX_CONCURRENT_RUNS` at once, the others queued in the database.
+"""Runs started from the web app: ``commissioning run`` in a child process each, the others queued in the
+database. Where the child runs:
+
+- by default on the app's machine, at most :data:`MAX_CONCURRENT_RUNS` at once;
+- with ``serve --scheduler ADDRESS``, on the Dask cluster the sweeps use: each run is a task
+  (:func:`run_on_worker`) that starts the child on a worker, as many at once as the cluster has worker
+  threads. The data folder must then be on a file system the workers share (as for ``sweep --scheduler``).
 
 Why child processes: a run holds CP-SAT's threads and up to gigabytes for minutes; in its own process it
-cannot stall the pages, its memory is returned when it ends, and a run that fails leaves the app running.
-The children die with the app (Linux: the kernel kills them when it ends), and a run the app was
-running when it stopped is marked failed when it starts again, never left "running" for ever.
+cannot stall the pages (or the Dask worker's heartbeats), its memory is returned when it ends, and a run
+that fails leaves the app running. The children die with their parent (the app, or the Dask worker;
+Linux: the kernel kills them when it ends); when the app stops, runs on the cluster are told to stop by a
+file in their folder (:data:`STOP_FILE`). A run the app was running when it stopped is marked failed when
+it starts again, never left "running" for ever.
 """
 
 from __future__ import annotations
@@ -18,11 +25,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from commissioning.errors import CareCommissioningError
 from commissioning.web.db import Run, now
 
 MAX_CONCURRENT_RUNS = 2
 LOG_FILE = "log.txt"
 OUT_FOLDER = "out"
+STOP_FILE = "stop"  # written by the app when it stops: a run on a Dask worker ends its child
+CONNECT_TIMEOUT_S = 5
+STOP_POLL_S = 0.5
+PROGRESS_EVERY_S = 2.0
 
 
 def _child_setup() -> None:
@@ -35,10 +47,11 @@ def _child_setup() -> None:
 class RunQueue:
     """Starts queued runs as slots free up; :meth:`poke` after adding one."""
 
-    def __init__(self, sessions: sessionmaker):
+    def __init__(self, sessions: sessionmaker, scheduler: str | None = None):
         self.sessions = sessions
         self.lock = threading.Lock()
-        self.running: dict[int, subprocess.Popen] = {}
+        self.running: dict[int, subprocess.Popen | ClusterRun] = {}
+        self.cluster = Cluster(scheduler) if scheduler else None
         with sessions() as db:  # runs of an app that stopped: their processes died with it
             for run in db.scalars(select(Run).where(Run.status.in_(("running",)))):
                 run.status, run.message, run.finished_at = "failed", "the app stopped during the run", now()
@@ -46,7 +59,7 @@ class RunQueue:
 
     def poke(self) -> None:
         with self.lock:
-            while len(self.running) < MAX_CONCURRENT_RUNS:
+            while len(self.running) < self.slots():
                 with self.sessions() as db:
                     run = db.scalar(select(Run).where(Run.status == "queued").order_by(Run.id))
                     if run is None:
@@ -56,27 +69,15 @@ class RunQueue:
                     db.commit()
                     threading.Thread(target=self._wait, args=(run.id,), daemon=True).start()
 
-    def _start(self, run: Run) -> subprocess.Popen:
+    def _start(self, run: Run):
+        """The run's handle: ``wait()`` gives its exit status, ``terminate()`` stops it."""
         folder = Path(run.folder)
-        command = [
-            sys.executable,
-            "-m",
-            "commissioning.cli",
-            "run",
-            str(folder / "scenario.toml"),
-            "--out",
-            str(folder / OUT_FOLDER),
-        ]
+        (folder / STOP_FILE).unlink(missing_ok=True)
+        if self.cluster is not None:
+            return self.cluster.start(folder)
         log = (folder / LOG_FILE).open("ab")
         try:
-            return subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=_child_setup,
-                cwd=folder,
-            )
+            return _child(folder, log)
         finally:
             log.close()
 
@@ -92,10 +93,100 @@ class RunQueue:
             self.running.pop(run_id, None)
         self.poke()
 
+    def slots(self) -> int:
+        """How many runs at once: the cluster's worker threads, or :data:`MAX_CONCURRENT_RUNS` here."""
+        return self.cluster.slots() if self.cluster is not None else MAX_CONCURRENT_RUNS
+
     def stop_all(self) -> None:
         with self.lock:
             for process in self.running.values():
                 process.terminate()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _command(folder: Path) -> list[str]:
+    return [sys.executable, "-m", "commissioning.cli", "run", str(folder / "scenario.toml"),
+            "--out", str(folder / OUT_FOLDER)]
+
+
+def _child(folder: Path, log) -> subprocess.Popen:
+    from commissioning.running.progress import EVERY_ENV
+
+    env = os.environ | {EVERY_ENV: str(PROGRESS_EVERY_S)}  # the run page's live objective, bound and gap
+    return subprocess.Popen(_command(folder), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            preexec_fn=_child_setup, cwd=folder, env=env)
+
+
+def run_on_worker(folder: str) -> int:
+    """A Dask task: the run in a child of the worker, its log in the run's folder as on the app's machine;
+    the exit status. Stops the child when the app writes :data:`STOP_FILE` (a cancelled Dask task that is
+    already running is not interrupted by Dask itself)."""
+    import socket
+
+    path = Path(folder)
+    with (path / LOG_FILE).open("ab") as log:
+        log.write(f"on Dask worker {socket.gethostname()} pid {os.getpid()}\n".encode())
+        log.flush()
+        child = _child(path, log)
+    while True:
+        try:
+            return child.wait(timeout=STOP_POLL_S)
+        except subprocess.TimeoutExpired:
+            if (path / STOP_FILE).exists():
+                child.terminate()
+
+
+class ClusterRun:
+    """A run as a Dask future, with the methods of a child process the queue uses."""
+
+    def __init__(self, future, folder: Path):
+        self.future, self.folder = future, folder
+
+    def wait(self) -> int:
+        try:
+            return int(self.future.result())
+        except Exception as error:  # noqa: BLE001 - a lost worker or a cancelled task: the run failed
+            with (self.folder / LOG_FILE).open("a") as log:
+                log.write(f"the Dask cluster lost the run: {type(error).__name__}: {error}\n")
+            return 1
+
+    def terminate(self) -> None:
+        (self.folder / STOP_FILE).touch()
+        self.future.cancel()
+
+
+class ClusterError(CareCommissioningError):
+    """``serve --scheduler``: no Dask scheduler at the address."""
+
+
+class Cluster:
+    """The app's client of a Dask scheduler (``serve --scheduler``)."""
+
+    def __init__(self, scheduler: str):
+        from distributed import Client
+
+        from commissioning.sweep.engine import one_line
+
+        try:
+            self.client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
+        except Exception as error:  # noqa: BLE001 - any failure to connect is the user's address
+            raise ClusterError(
+                f"--scheduler {scheduler}: no Dask scheduler answers there within {CONNECT_TIMEOUT_S} s "
+                f"({one_line(error)[:200]}). Fix: start one (dask scheduler; dask worker ADDRESS) and give "
+                "its address, e.g. tcp://127.0.0.1:8786, or leave out --scheduler to run on this machine"
+            ) from None
+
+    def slots(self) -> int:
+        workers = self.client.scheduler_info().get("workers", {})
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
+    def start(self, folder: Path) -> ClusterRun:
+        future = self.client.submit(run_on_worker, str(folder), pure=False)
+        return ClusterRun(future, folder)
+
+    def close(self) -> None:
+        self.client.close(timeout=CONNECT_TIMEOUT_S)
 
 
 def _last_line(log: Path, code: int) -> str:
@@ -103,13 +194,20 @@ def _last_line(log: Path, code: int) -> str:
     return (lines[-1] if lines else "") + f" (exit status {code})"
 
 
-def progress(run: Run) -> tuple[list[str], list[str]]:
-    """(the variants finished, the log's last lines): ``commissioning run`` prints one line per variant as
-    it finishes, starting with the variant's name."""
+def progress(run: Run) -> tuple[list[str], str, list[str]]:
+    """(the variants finished, the newest progress line of the variant being solved or "", the log's last
+    lines): ``commissioning run`` prints a line per variant as it finishes, starting with the variant's name
+    and ending with its status, and every :data:`PROGRESS_EVERY_S` while solving one ending in "searching"."""
     import tomllib
+
+    from commissioning.running.progress import SEARCHING
 
     names = [v["name"] for v in tomllib.loads(run.scenario_toml).get("variants", [])]
     log = Path(run.folder) / LOG_FILE
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    finished = [n for n in names if any(line.split(" ", 1)[0] == n for line in lines)]
-    return finished, lines[-20:]
+    ends = [line for line in lines if not line.rstrip().endswith(SEARCHING)]
+    finished = [n for n in names if any(line.split(" ", 1)[0] == n for line in ends)]
+    searching = [line for line in lines if line.rstrip().endswith(SEARCHING)
+                 and line.split(" ", 1)[0] in names and line.split(" ", 1)[0] not in finished]
+    now = searching[-1].rstrip()[: -len(SEARCHING)].rstrip() if searching else ""
+    return finished, now, [line for line in lines if not line.rstrip().endswith(SEARCHING)][-20:]

@@ -254,13 +254,14 @@ async def run_view(request: Request, user: User) -> Response:
     run, refused = _found_run(request, user, "view run")
     if refused is not None:
         return refused
-    finished, log = jobs.progress(run)
+    finished, searching, log = jobs.progress(run)
     audit(request, user, "view run", f"run {run.id}")
     return render(
         request,
         "run.html",
         run=run,
         finished=finished,
+        searching=searching,
         log=log,
         providers=_provider_ids(run),
         kpis=_kpis(run),
@@ -273,13 +274,14 @@ async def run_status(request: Request, user: User) -> Response:
     run, refused = _found_run(request, user, "view run")
     if refused is not None:
         return refused
-    finished, _ = jobs.progress(run)
+    finished, searching, _ = jobs.progress(run)
     return JSONResponse(
         {
             "id": run.id,
             "status": run.status,
             "variants": run.variants,
             "finished": finished,
+            "searching": searching,
             "message": run.message,
             "published": run.published,
         }

@@ -16,13 +16,13 @@ USERS = (
 )
 
 
-def make_app(folder: Path, db_url: str | None = None):
+def make_app(folder: Path, db_url: str | None = None, scheduler: str | None = None):
     from commissioning.web import accounts
     from commissioning.web.app import create_app
     from commissioning.web.db import sqlite_url
 
     folder.mkdir(parents=True, exist_ok=True)
-    app = create_app(db_url or sqlite_url(folder), folder)
+    app = create_app(db_url or sqlite_url(folder), folder, scheduler=scheduler)
     with app.state.sessions() as db:
         for name, role, provider in USERS:
             accounts.add_user(db, name, role, PASSWORD, provider)

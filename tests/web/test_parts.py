@@ -35,13 +35,17 @@ def test_migrations_build_the_schema_and_run_twice_and_back(request, tmp_path, b
 
 
 def test_the_form_writes_the_scenario_it_shows(tmp_path):
-    from commissioning.web.form import default_values, form_toml, scenario_from_form
+    from commissioning.web.form import default_values, fields, form_toml, scenario_from_form
 
     values = default_values() | {
         "v1.work_limit": "0.5",
         "v2.max_providers_per_zone": "1",
         "v2.protect": "P03, P05",
         "money.bed_day_cost_gbp": "300",
+        "v2.ferries_out": '["Oban–Craignure"]',
+        "v2.prices": "{ P03 = 24.5 }",
+        "v2.max_providers_per_zone_by_locality": '{ "Bute and Cowal" = 3 }',
+        "workforce.window_hours": "{ morning = 4.0 }",
     }
     text = form_toml(values, tmp_path)
     assert (
@@ -54,6 +58,10 @@ def test_the_form_writes_the_scenario_it_shows(tmp_path):
     zoned = scenario.variants[2]
     assert zoned.switches["max_providers_per_zone"] == 1 and zoned.switches["protect"] == ("P03", "P05")
     assert scenario.money.bed_day_cost_gbp == 300.0
+    assert zoned.whatif.ferries_out == ("Oban–Craignure",) and zoned.whatif.prices == {"P03": 24.5}
+    assert zoned.whatif.max_providers_by_locality == {"Bute and Cowal": 3}
+    assert scenario.workforce.window_hours["morning"] == 4.0
+    assert fields(values)[1][2][-1].name == "v2.ferries_out"  # every what-if key has its field
 
 
 @pytest.mark.parametrize(
@@ -64,6 +72,8 @@ def test_the_form_writes_the_scenario_it_shows(tmp_path):
             "variant 3: max_providers_per_zone: 'two' is not a whole number",
         ),
         ({"v1.mode": "cheapest"}, "mode"),
+        ({"v2.staff_loss": "0.2\nmode = 'current'"}, "variant 3: staff_loss: "),  # one value, one line
+        ({"v2.staff_loss": "{ all = "}, "is not one TOML value"),
         ({"toml": 'data = "/etc"\n[[variants]]\nname = "a"\nmode = "current"\n'}, "remove it"),
     ],
 )

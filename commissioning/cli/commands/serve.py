@@ -29,6 +29,13 @@ def register(subparsers) -> None:
         "printing their passwords once",
     )
     parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run scenarios on this Dask scheduler's workers (as 'sweep --scheduler'; the data folder "
+        "must be on a file system they share) instead of at most two at once on this machine",
+    )
+    parser.add_argument(
         "--secure-cookies",
         action="store_true",
         help="send cookies only over HTTPS (always on when the request came over HTTPS)",
@@ -64,7 +71,7 @@ def run(args) -> int:
     from commissioning.web.app import create_app
 
     url = database_url(args)
-    app = create_app(url, Path(args.data), secure_cookies=args.secure_cookies)
+    app = create_app(url, Path(args.data), secure_cookies=args.secure_cookies, scheduler=args.scheduler)
     if args.demo:
         from commissioning.web.demo import load_demo
 
