@@ -29,8 +29,9 @@ from solver.data import (
     LP_NONZEROS_PER_SECOND,
     LP_ROUNDING_SHARE,
     LP_TIME_SHARE,
+    ZONE_FINISH_MIN_S,
+    ZONE_FINISH_SHARE,
     ZONE_PACK_SHARE,
-    ZONE_REFINE_SHARE,
     ZONE_START_NONZEROS,
     ZONE_START_SHARE,
     DataError,
@@ -298,7 +299,8 @@ class _Solve:
     def __init__(self, data: ProblemData, switches: Switches, params: SolveParams):
         self.data, self.switches, self.params = data, switches, params
         self.t0 = time.perf_counter()
-        self.am = build_model(data, switches)
+        self._am: AllocationModel | None = None  # built when first needed (see :attr:`am`)
+        self.zone_path = False  # the zone bound's start and bound instead of a CP-SAT search
         self.stages: list[dict] = []
         self.start: np.ndarray | None = None  # the validated LP rounding (or its polish), if any
         self.today: np.ndarray | None = None  # today's allocation or its repair, when the validator passes it
@@ -312,23 +314,33 @@ class _Solve:
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
 
+    @property
+    def am(self) -> AllocationModel:
+        """The CP-SAT model, built on first use: runs on the zone bound's path never search with CP-SAT
+        (at 20,000 clients building it took 22 s of a 120 s limit, and the search then had no time left)."""
+        if self._am is None:
+            self._am = build_model(self.data, self.switches)
+        return self._am
+
     def begin(self) -> None:
         """Hints: today's allocation (partial), then the LP start when the instance is large enough."""
         d, params = self.data, self.params
-        if params.hint_current:
-            pinned = d.client_pinned_provider
-            _hint_assignment(self.am, np.where(pinned >= 0, pinned, d.client_current_provider),
-                             np.where(pinned >= 0, -1, d.client_current_hub))
         today, today_stage = today_start(d, self.switches) if has_today(d) else (None, None)
         self.today = today
         if _use_lp_hint(d, params):
-            from solver.highs_search import reset_threads
             from solver.lp import build_lp
 
             self.lpm = build_lp(d, self.switches)
             if self._zone_start_applies():
                 self._zone_start()
                 return self._after_start(today_stage)
+        if params.hint_current:
+            pinned = d.client_pinned_provider
+            _hint_assignment(self.am, np.where(pinned >= 0, pinned, d.client_current_provider),
+                             np.where(pinned >= 0, -1, d.client_current_hub))
+        if self.lpm is not None:
+            from solver.highs_search import reset_threads
+
             if self._lp_out_of_reach():
                 return self._after_start(today_stage)
             reset_threads()  # before this solve's HiGHS runs (the race, the zone dive), never during them
@@ -370,7 +382,8 @@ class _Solve:
     def _zone_start_applies(self) -> bool:
         """Clock-limited zoned runs with an LP of at least :data:`~solver.data.ZONE_START_NONZEROS`."""
         nonzeros = sum(len(v) for v in self.lpm.rows.v)
-        return not self.params.deterministic and bool(self.am.y) and nonzeros >= ZONE_START_NONZEROS
+        zoned = zone_limits(self.data, self.switches) is not None
+        return not self.params.deterministic and zoned and nonzeros >= ZONE_START_NONZEROS
 
     def _zone_start(self) -> None:
         """The bound and start of :func:`solver.zone_bound.zone_start`: its LP (the zone choice fixed)
@@ -394,13 +407,12 @@ class _Solve:
         if self.today is not None and (self.start is None or _cheaper(d, s, self.today, self.start)):
             self.start = self.today
         if self.start is not None:
-            _hint_complete(self.am, self.start)
+            # The zone phases take the whole limit (ZONE_*_SHARE): no CP-SAT search follows this start.
+            self.zone_path = True
             stage["objective_gbp"] = sum(objective_terms(d, s, self.start).values())
         t0 = time.perf_counter()
-        share = ZONE_REFINE_SHARE + (ZONE_PACK_SHARE if found.sample_share < 1.0 else 0.0)  # the pack's time
-        refine_s = share * limit_s
-        refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0,
-                     min(refine_s, limit_s - self.elapsed() - HIGHS_MARGIN_S))
+        finish_s = max(ZONE_FINISH_SHARE * limit_s, ZONE_FINISH_MIN_S)
+        refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0, limit_s - self.elapsed() - finish_s)
         stage.update(bound_gbp=float(found.bound_pence) / 100.0,
                      seconds=stage["seconds"] + time.perf_counter() - t0)
 
@@ -479,6 +491,9 @@ class _Solve:
         return passed
 
     def search(self) -> None:
+        if self.zone_path:
+            self.stages.append({"stage": "cp-sat", "status": "SKIPPED", "stopped_by_clock": False})
+            return
         structure = self._gap_structure()
         if structure is not None:
             from solver.target_search import TargetSearch
@@ -583,10 +598,12 @@ class _Solve:
 
     def finish(self) -> Result:
         d, s, seconds = self.data, self.switches, self.elapsed()
+        if self.zone_path:
+            return _result(d, s, "FEASIBLE", seconds, self.stages, self.params, math.nan, self.start)
         if self.solver is None and self.status == "UNKNOWN":
             fallback = self._fallback()
             if fallback is not None:
-                return _result(self.am, "FEASIBLE", seconds, self.stages, self.params, math.nan, fallback)
+                return _result(d, s, "FEASIBLE", seconds, self.stages, self.params, math.nan, fallback)
         if self.solver is None:
             from solver.diagnose import diagnose  # local import: diagnose imports this module
 
@@ -600,7 +617,7 @@ class _Solve:
                 # multi-worker search, see solver.search.hints_are_safe): the start is the better answer.
                 self.stages.append({"stage": name, "status": "FEASIBLE"})
                 choice, recruits = start, None
-        return _result(self.am, self.status, seconds, self.stages, self.params, self.bound_pence, choice,
+        return _result(d, s, self.status, seconds, self.stages, self.params, self.bound_pence, choice,
                        recruits)
 
     def _fallback(self) -> np.ndarray | None:
@@ -656,8 +673,8 @@ def _worse(a: str, b: str) -> str:
     return a if _RANK[a] >= _RANK[b] else b
 
 
-def _result(am, status, seconds, stages, params, bound_pence, choice, recruits=None) -> Result:
-    d, s = am.data, am.switches
+def _result(d: ProblemData, s: Switches, status, seconds, stages, params, bound_pence, choice,
+            recruits=None) -> Result:
     # The clock ended the run, whichever stage it stopped (the LP's hard stop, a search left no time): the
     # work limit did not, so the answer may differ on another run or machine.
     clock_ended = params.deterministic and status != "OPTIMAL" and seconds >= 0.98 * params.time_limit_s
