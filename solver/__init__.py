@@ -36,7 +36,8 @@ Public API (everything else is internal and may change)::
   from 500 clients) :func:`solve` first solves the LP relaxation (GLOP), rounds it into a complete,
   validator-checked assignment (:mod:`solver.lp`), polishes it with the zone choice fixed, and hands the
   result to CP-SAT as a complete hint; the LP optimum also bounds the reported gap. ``Result.stages``
-  records each phase (``lp``, ``fixed zones``, then the CP-SAT stages).
+  records each phase (``lp``, ``fixed zones``, then the CP-SAT stages). Large zoned runs take the zone
+  bound's path instead (:mod:`solver.solve`'s docstring): no CP-SAT search, stage ``cp-sat`` SKIPPED.
 * :func:`solve` → :class:`Result` (status, objective, bound, gap, terms, assignment, unmet reasons, loads,
   pool draws, zone provider sets, validator violations, diagnosis when infeasible, ``summary()``).
 * :func:`validate_solution` — independent check of any assignment.

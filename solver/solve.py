@@ -6,6 +6,11 @@ the zone choice fixed); then either the Lagrangian target search for plain gener
 (:mod:`solver.target_search`) or CP-SAT on the whole model, in stages when lexicographic. The answer is the
 best validated one found; when CP-SAT finds nothing in time, the rounding or a greedy allocation
 (:mod:`solver.heuristic`). How each CP-SAT search is run, limited and stopped: :mod:`solver.search`.
+
+Zoned clock-limited runs whose LP has at least :data:`~solver.data.ZONE_START_NONZEROS` nonzeros (about
+10,000 clients and more) take the zone bound's path instead (:mod:`solver.zone_bound`): its bound, its start
+packed by HiGHS and its refined bound take the whole limit, and the start is the answer; the CP-SAT model is
+not built (stage ``cp-sat`` SKIPPED) unless that path finds no allowed start.
 """
 
 from __future__ import annotations
@@ -333,11 +338,11 @@ class _Solve:
             self.lpm = build_lp(d, self.switches)
             if self._zone_start_applies():
                 self._zone_start()
+                if not self.zone_path and params.hint_current:  # no start: CP-SAT searches after all
+                    self._hint_today()
                 return self._after_start(today_stage)
         if params.hint_current:
-            pinned = d.client_pinned_provider
-            _hint_assignment(self.am, np.where(pinned >= 0, pinned, d.client_current_provider),
-                             np.where(pinned >= 0, -1, d.client_current_hub))
+            self._hint_today()
         if self.lpm is not None:
             from solver.highs_search import reset_threads
 
@@ -357,6 +362,12 @@ class _Solve:
             elif self.start is not None and self.am.y and solved:  # a polish of the LP rounding
                 self._polish_start()
         self._after_start(today_stage)
+
+    def _hint_today(self) -> None:
+        """Today's allocation as a partial hint (a client's own choice of provider first)."""
+        pinned = self.data.client_pinned_provider
+        _hint_assignment(self.am, np.where(pinned >= 0, pinned, self.data.client_current_provider),
+                         np.where(pinned >= 0, -1, self.data.client_current_hub))
 
     def _after_start(self, today_stage: dict | None) -> None:
         if today_stage is not None:
@@ -383,7 +394,9 @@ class _Solve:
         """Clock-limited zoned runs with an LP of at least :data:`~solver.data.ZONE_START_NONZEROS`."""
         nonzeros = sum(len(v) for v in self.lpm.rows.v)
         zoned = zone_limits(self.data, self.switches) is not None
-        return not self.params.deterministic and zoned and nonzeros >= ZONE_START_NONZEROS
+        # Lexicographic stages are CP-SAT searches, one objective after another: the zone path has none.
+        plain = not self.params.deterministic and not self.params.lexicographic
+        return plain and zoned and nonzeros >= ZONE_START_NONZEROS
 
     def _zone_start(self) -> None:
         """The bound and start of :func:`solver.zone_bound.zone_start`: its LP (the zone choice fixed)
@@ -412,9 +425,12 @@ class _Solve:
             stage["objective_gbp"] = sum(objective_terms(d, s, self.start).values())
         t0 = time.perf_counter()
         finish_s = max(ZONE_FINISH_SHARE * limit_s, ZONE_FINISH_MIN_S)
-        refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0, limit_s - self.elapsed() - finish_s)
+        refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0, limit_s - self.elapsed() - finish_s,
+                     self.params.stop)
         stage.update(bound_gbp=float(found.bound_pence) / 100.0,
                      seconds=stage["seconds"] + time.perf_counter() - t0)
+        if self.zone_path and self.params.progress:  # the run's progress line: this answer and its bound
+            self.params.progress(stage["objective_gbp"], stage["bound_gbp"], self.elapsed())
 
     def _zone_pack(self, found) -> None:
         """HiGHS's branch and cut with the zone choice fixed, from the rounding: open are the pairs the fixed
@@ -684,7 +700,8 @@ def _result(d: ProblemData, s: Switches, status, seconds, stages, params, bound_
     objective = sum(terms.values())
     if params.lexicographic:
         cp_stages = [st for st in stages if st["stage"] in LEXICOGRAPHIC_STAGES]
-        bound = objective if all(st["status"] == "OPTIMAL" for st in cp_stages) else math.nan
+        proven = bool(cp_stages) and all(st["status"] == "OPTIMAL" for st in cp_stages)
+        bound = objective if proven else math.nan
     else:
         bound = bound_pence / 100.0
         # The LP relaxation's optimum is a valid bound too (GLOP tolerance taken off); CP-SAT may not have

@@ -493,15 +493,17 @@ def _filled(lpm: LpModel, zone_choice: dict[int, tuple[int, ...]], values: np.nd
 STEP_START, STEP_PATIENCE, STEP_END = 0.3, 10, 1e-3
 
 
-def refine_bound(start: ZoneStart, upper_pence: float, seconds: float) -> None:
+def refine_bound(start: ZoneStart, upper_pence: float, seconds: float, stop=None) -> None:
     """Raise ``start.bound_pence`` by subgradient steps from its multipliers for at most ``seconds``, steered
-    towards ``upper_pence`` (an allocation's objective). Every step's value is a proven bound."""
+    towards ``upper_pence`` (an allocation's objective), until ``stop`` (a ``threading.Event``) is set. Every
+    step's value is a proven bound."""
     if start.lagrangian is None or not math.isfinite(upper_pence):
         return
     t0, lag = time.perf_counter(), start.lagrangian
     mu_hi, mu_lo = start.multipliers
     factor, stale = STEP_START, 0
-    while time.perf_counter() - t0 < seconds and factor > STEP_END:
+    stopped = stop.is_set if stop is not None else (lambda: False)
+    while time.perf_counter() - t0 < seconds and factor > STEP_END and not stopped():
         value, v, _ = lag.value(mu_hi, mu_lo)
         if value > start.bound_pence:
             start.bound_pence, start.multipliers, stale = value, (mu_hi, mu_lo), 0

@@ -4,8 +4,8 @@ The solver calls ``progress(objective_gbp, bound_gbp, seconds)`` on each improvi
 `rich <https://rich.readthedocs.io>`_ progress bar, redrawn a few times a second by a small thread, moves
 while CP-SAT searches and is replaced by the final figures. Nothing is drawn when the stream is not a
 terminal (logs, CI, pipes) or with ``--quiet``: then one plain line per variant is printed when it finishes,
-unless quiet. Off a terminal with :data:`EVERY_ENV` set (the web app sets it for its runs), a plain line ending
-in ``searching`` is also printed every so many seconds while the variant is solved: its progress, in a log.
+unless quiet. Off a terminal with :data:`EVERY_ENV` set (the web app sets it for its runs), a plain line
+ending in ``searching`` is also printed every so many seconds while the variant is solved: its progress.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _every_s() -> float | None:
         seconds = float(os.environ.get(EVERY_ENV, ""))
     except ValueError:
         return None
-    return seconds if seconds > 0 else None
+    return seconds if 0 < seconds < 86_400 else None  # not inf or nan: a wait must end
 
 
 def _money(value: float) -> str:
@@ -86,7 +86,8 @@ class VariantProgress:
     def line(self, elapsed_s: float | None = None) -> str:
         """The plain line (off a terminal, and the final figures on one)."""
         elapsed = time.perf_counter() - self._t0 if elapsed_s is None else elapsed_s
-        return f"{self.name[:14]:<14} {self.clock(elapsed)}  {self.figures()}"
+        # The whole name (up to 41 characters): the web app's run page finds each variant's lines by it.
+        return f"{self.name:<14} {self.clock(elapsed)}  {self.figures()}"
 
     def _start_bar(self) -> None:
         from rich.console import Console

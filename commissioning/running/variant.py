@@ -165,7 +165,7 @@ def _evaluate(variant: Variant, problem, index, sc, quiet: bool, stream: TextIO 
     }
     if not quiet:
         print(
-            f"{variant.name[:14]:<14} evaluated today's allocation in {seconds:.1f}s  objective "
+            f"{variant.name:<14} evaluated today's allocation in {seconds:.1f}s  objective "
             f"£{objective:,.0f}  {len(violations)} constraint(s) broken today",
             file=stream or sys.stderr,
         )

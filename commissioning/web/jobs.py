@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -45,21 +46,45 @@ def _child_setup() -> None:
 
 
 class RunQueue:
-    """Starts queued runs as slots free up; :meth:`poke` after adding one."""
+    """Starts queued runs as slots free up; :meth:`poke` after adding one.
+
+    One long-lived thread starts every run: Linux's parent-death signal (``die_with_parent``) follows the
+    *thread* that started a child, so a child started from a thread that then ended (the thread that waited
+    for the previous run) was killed at once."""
 
     def __init__(self, sessions: sessionmaker, scheduler: str | None = None):
         self.sessions = sessions
         self.lock = threading.Lock()
         self.running: dict[int, subprocess.Popen | ClusterRun] = {}
+        self.closing = False
         self.cluster = Cluster(scheduler) if scheduler else None
         with sessions() as db:  # runs of an app that stopped: their processes died with it
             for run in db.scalars(select(Run).where(Run.status.in_(("running",)))):
                 run.status, run.message, run.finished_at = "failed", "the app stopped during the run", now()
+                if run.folder:  # a run on the cluster outlives the app: it stops too
+                    Path(run.folder, STOP_FILE).touch()
             db.commit()
+        self._wake = threading.Event()
+        threading.Thread(target=self._dispatch, daemon=True, name="run-queue").start()
 
     def poke(self) -> None:
+        self._wake.set()
+
+    def _dispatch(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self.closing:
+                return
+            try:
+                self._start_queued()
+            except Exception:  # noqa: BLE001 - a cluster that went away: the runs stay queued, the app serves
+                time.sleep(STOP_POLL_S)
+
+    def _start_queued(self) -> None:
+        slots = self.slots()  # outside the lock: on a cluster it asks the scheduler
         with self.lock:
-            while len(self.running) < self.slots():
+            while len(self.running) < slots and not self.closing:
                 with self.sessions() as db:
                     run = db.scalar(select(Run).where(Run.status == "queued").order_by(Run.id))
                     if run is None:
@@ -99,8 +124,10 @@ class RunQueue:
 
     def stop_all(self) -> None:
         with self.lock:
+            self.closing = True  # no queued run starts now: it stays queued for the next start
             for process in self.running.values():
                 process.terminate()
+        self._wake.set()
         if self.cluster is not None:
             self.cluster.close()
 
@@ -126,7 +153,7 @@ def run_on_worker(folder: str) -> int:
 
     path = Path(folder)
     with (path / LOG_FILE).open("ab") as log:
-        log.write(f"on Dask worker {socket.gethostname()} pid {os.getpid()}\n".encode())
+        log.write(f"# on Dask worker {socket.gethostname()} pid {os.getpid()}\n".encode())  # '#': no variant
         log.flush()
         child = _child(path, log)
     while True:
@@ -147,8 +174,9 @@ class ClusterRun:
         try:
             return int(self.future.result())
         except Exception as error:  # noqa: BLE001 - a lost worker or a cancelled task: the run failed
+            (self.folder / STOP_FILE).touch()  # its task may still be running: it stops its child
             with (self.folder / LOG_FILE).open("a") as log:
-                log.write(f"the Dask cluster lost the run: {type(error).__name__}: {error}\n")
+                log.write(f"# the Dask cluster lost the run: {type(error).__name__}: {error}\n")
             return 1
 
     def terminate(self) -> None:
@@ -204,7 +232,8 @@ def progress(run: Run) -> tuple[list[str], str, list[str]]:
 
     names = [v["name"] for v in tomllib.loads(run.scenario_toml).get("variants", [])]
     log = Path(run.folder) / LOG_FILE
-    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    text = log.read_text(errors="replace") if log.exists() else ""
+    lines = text.splitlines()[: None if text.endswith("\n") else -1]  # a line still being written: not yet
     ends = [line for line in lines if not line.rstrip().endswith(SEARCHING)]
     finished = [n for n in names if any(line.split(" ", 1)[0] == n for line in ends)]
     searching = [line for line in lines if line.rstrip().endswith(SEARCHING)

@@ -179,11 +179,26 @@ def test_a_search_ended_early_by_the_clock_under_load_is_still_flagged():
     not flagged as one that may not repeat. The work used decides; an interrupt is not the clock."""
     from solver.search import clock_stopped
 
-    assert clock_stopped("UNKNOWN", work_used=0.105, work_limit=500.0, interrupted=False)
-    assert clock_stopped("FEASIBLE", work_used=0.78, work_limit=500.0, interrupted=False)
-    assert not clock_stopped("FEASIBLE", work_used=500.2, work_limit=500.0, interrupted=False)
-    assert not clock_stopped("OPTIMAL", work_used=0.1, work_limit=500.0, interrupted=False)
-    assert not clock_stopped("UNKNOWN", work_used=0.1, work_limit=500.0, interrupted=True)
+    assert clock_stopped("UNKNOWN", work_used=0.105, work_limit=500.0, asked_to_stop=False)
+    assert clock_stopped("FEASIBLE", work_used=0.78, work_limit=500.0, asked_to_stop=False)
+    assert not clock_stopped("FEASIBLE", work_used=500.2, work_limit=500.0, asked_to_stop=False)
+    assert not clock_stopped("OPTIMAL", work_used=0.1, work_limit=500.0, asked_to_stop=False)
+    assert not clock_stopped("UNKNOWN", work_used=0.1, work_limit=500.0, asked_to_stop=True)
+
+
+def test_a_search_its_callback_stopped_is_not_flagged_as_stopped_by_the_clock():
+    """The target search stops a reduced search at a proven bound through its progress callback: that is the
+    search's own end, not the clock's, and the run must not say its answer may not repeat."""
+    from solver.model import build_model
+    from solver.search import run_search
+
+    d = random_instance(200, seed=1)
+    am = build_model(d, Switches(allow_unmet=True))
+    am.model.minimize(am.objective())
+    params = SolveParams(time_limit_s=60, work_limit=1000.0, workers=1, progress=lambda *_: True)
+    solver, status = run_search(am, params, 1000.0, 0.0)
+    assert status == "FEASIBLE" and solver.deterministic_time < 1000.0
+    assert not solver.stopped_by_clock
 
 
 def test_time_limit_is_wall_clock_seconds_in_deterministic_mode():

@@ -108,6 +108,18 @@ def test_the_zone_path_never_builds_the_cp_sat_model(monkeypatch):
     assert {"stage": "cp-sat", "status": "SKIPPED", "stopped_by_clock": False} in r.stages
 
 
+def test_a_lexicographic_run_keeps_its_cp_sat_stages_and_no_false_proof(monkeypatch):
+    # Review finding: on the zone path a lexicographic run had no CP-SAT stage, and "every lexicographic
+    # stage optimal" held of none, so a FEASIBLE answer was reported with a zero gap.
+    monkeypatch.setattr(solve_module, "ZONE_START_NONZEROS", 0)
+    d = random_instance(n_clients=600, n_providers=8, n_zones=12, seed=3, workforce=True)
+    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
+    r = solve(d, sc, SolveParams(time_limit_s=6, workers=2, seed=0, deterministic=False, lexicographic=True))
+    names = [st["stage"] for st in r.stages]
+    assert "zone bound" not in names and "unmet" in names and r.violations == []
+    assert r.status == "OPTIMAL" or not np.isfinite(r.gap) or r.gap > 0
+
+
 def test_a_second_highs_run_gets_its_own_seconds():
     # Regression: HiGHS's time limit counts every run of an instance, so zone_start's second run (the zone
     # choice fixed) stopped at once whenever the relaxed LP had used more than what was left (the 20,000

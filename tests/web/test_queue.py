@@ -1,0 +1,45 @@
+"""The web app's run queue on this machine: queued runs start as slots free up, and live."""
+
+from __future__ import annotations
+
+import time
+
+from tests.web.helpers import csrf_of, log_in, make_app, upload, zipped
+
+CURRENT_ONLY = """
+[routing]
+enabled = false
+[[variants]]
+name = "today-as-it-is-now"
+mode = "current"
+"""
+
+
+def test_a_run_started_when_the_one_before_ends_runs_to_its_end(tmp_path, small_dataset, monkeypatch):
+    """Regression: the thread that waited for a run started the next one and then ended; Linux's
+    parent-death signal follows the thread that started a child, so the next run was killed at once
+    (status failed). With one slot the second run is always started that way."""
+    from starlette.testclient import TestClient
+
+    import commissioning.web.jobs as jobs
+
+    monkeypatch.setattr(jobs, "MAX_CONCURRENT_RUNS", 1)
+    app = make_app(tmp_path / "app")
+    with TestClient(app) as client:
+        log_in(client, "comm")
+        csrf = csrf_of(client.get("/datasets/new").text)
+        sent = upload(client, "small", "small.zip", zipped(small_dataset), follow_redirects=False)
+        dataset_id = str(int(sent.headers["location"].rsplit("/", 1)[1]))
+        form = {"csrf_token": csrf, "dataset": dataset_id, "toml": CURRENT_ONLY}
+        ids = []
+        for k in range(2):
+            started = client.post("/runs", data=form | {"name": f"run {k}"}, follow_redirects=False)
+            assert started.status_code == 303, started.text
+            ids.append(int(started.headers["location"].rsplit("/", 1)[1]))
+        deadline = time.monotonic() + 300
+        while any(client.get(f"/api/runs/{i}").json()["status"] in ("queued", "running") for i in ids):
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        states = [client.get(f"/api/runs/{i}").json() for i in ids]
+        assert [s["status"] for s in states] == ["done", "done"], states
+        assert states[0]["finished"] == ["today-as-it-is-now"]  # a long name, whole in the log
