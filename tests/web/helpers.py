@@ -8,6 +8,14 @@ import zipfile
 from pathlib import Path
 
 PASSWORD = "correct horse battery staple"
+# A quick run for tests of where and how runs run: today's allocation only (a name over 14 characters).
+CURRENT_ONLY = """
+[routing]
+enabled = false
+[[variants]]
+name = "today-as-it-is-now"
+mode = "current"
+"""
 USERS = (
     ("comm", "commissioner", None),
     ("plan", "planner", None),

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.web.helpers import csrf_of, log_in, make_app, upload, zipped
-
-CURRENT_ONLY = """
-[routing]
-enabled = false
-[[variants]]
-name = "today-as-it-is-now"
-mode = "current"
-"""
+from tests.web.helpers import CURRENT_ONLY, csrf_of, log_in, make_app, upload, zipped
 
 
 def test_a_run_started_when_the_one_before_ends_runs_to_its_end(tmp_path, small_dataset, monkeypatch):
