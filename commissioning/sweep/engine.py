@@ -108,15 +108,7 @@ def client_for(scheduler: str | None, n_workers: int) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if scheduler:
-        try:
-            client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
-        except Exception as error:  # noqa: BLE001 - any failure to connect is the user's address
-            raise SweepError(
-                f"--scheduler {scheduler}: no Dask scheduler answers there within {CONNECT_TIMEOUT_S} s "
-                f"({one_line(error)[:200]}). Fix: start one (dask scheduler; dask worker ADDRESS) and give "
-                "its address, e.g. tcp://127.0.0.1:8786, or leave out --scheduler for a local cluster"
-            ) from None
-        with client:
+        with connect(scheduler, SweepError, "for a local cluster") as client:
             yield client
         return
     with dask.config.set({"distributed.scheduler.allowed-failures": 3}):
@@ -127,6 +119,21 @@ def client_for(scheduler: str | None, n_workers: int) -> Iterator[Any]:
                 yield client
         finally:
             cluster.close(timeout=20)
+
+
+def connect(scheduler: str, error: type[Exception], otherwise: str, **options: Any):
+    """A Dask ``Client`` of the scheduler at ``scheduler`` (``--scheduler``); ``error`` (one line naming the
+    address and the fix, ``otherwise`` saying what leaving it out does) when none answers in time."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s", **options)
+    except Exception as failure:  # noqa: BLE001 - any failure to connect is the user's address
+        raise error(
+            f"--scheduler {scheduler}: no Dask scheduler answers there within {CONNECT_TIMEOUT_S} s "
+            f"({one_line(failure)[:200]}). Fix: start one (dask scheduler; dask worker ADDRESS) and give "
+            f"its address, e.g. tcp://127.0.0.1:8786, or leave out --scheduler {otherwise}"
+        ) from None
 
 
 def local_workers(requested: int | None, runs: int) -> int:

@@ -192,18 +192,9 @@ class Cluster:
     """The app's client of a Dask scheduler (``serve --scheduler``)."""
 
     def __init__(self, scheduler: str):
-        from distributed import Client
+        from commissioning.sweep.engine import connect
 
-        from commissioning.sweep.engine import one_line
-
-        try:
-            self.client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
-        except Exception as error:  # noqa: BLE001 - any failure to connect is the user's address
-            raise ClusterError(
-                f"--scheduler {scheduler}: no Dask scheduler answers there within {CONNECT_TIMEOUT_S} s "
-                f"({one_line(error)[:200]}). Fix: start one (dask scheduler; dask worker ADDRESS) and give "
-                "its address, e.g. tcp://127.0.0.1:8786, or leave out --scheduler to run on this machine"
-            ) from None
+        self.client = connect(scheduler, ClusterError, "to run on this machine", set_as_default=False)
 
     def slots(self) -> int:
         workers = self.client.scheduler_info().get("workers", {})
