@@ -16,11 +16,11 @@ it starts again, never left "running" for ever.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -33,7 +33,6 @@ MAX_CONCURRENT_RUNS = 2
 LOG_FILE = "log.txt"
 OUT_FOLDER = "out"
 STOP_FILE = "stop"  # written by the app when it stops: a run on a Dask worker ends its child
-CONNECT_TIMEOUT_S = 5
 STOP_POLL_S = 0.5
 PROGRESS_EVERY_S = 2.0
 
@@ -76,10 +75,9 @@ class RunQueue:
             self._wake.clear()
             if self.closing:
                 return
-            try:
+            # A cluster that went away: the runs stay queued till the next poke, and the app serves on.
+            with contextlib.suppress(Exception):
                 self._start_queued()
-            except Exception:  # noqa: BLE001 - a cluster that went away: the runs stay queued, the app serves
-                time.sleep(STOP_POLL_S)
 
     def _start_queued(self) -> None:
         slots = self.slots()  # outside the lock: on a cluster it asks the scheduler
@@ -205,6 +203,8 @@ class Cluster:
         return ClusterRun(future, folder)
 
     def close(self) -> None:
+        from commissioning.sweep.engine import CONNECT_TIMEOUT_S
+
         self.client.close(timeout=CONNECT_TIMEOUT_S)
 
 
@@ -225,9 +225,9 @@ def progress(run: Run) -> tuple[list[str], str, list[str]]:
     log = Path(run.folder) / LOG_FILE
     text = log.read_text(errors="replace") if log.exists() else ""
     lines = text.splitlines()[: None if text.endswith("\n") else -1]  # a line still being written: not yet
-    ends = [line for line in lines if not line.rstrip().endswith(SEARCHING)]
+    ends = [line for line in lines if not line.rstrip().endswith(SEARCHING)]  # the log shown: no progress
     finished = [n for n in names if any(line.split(" ", 1)[0] == n for line in ends)]
     searching = [line for line in lines if line.rstrip().endswith(SEARCHING)
                  and line.split(" ", 1)[0] in names and line.split(" ", 1)[0] not in finished]
     now = searching[-1].rstrip()[: -len(SEARCHING)].rstrip() if searching else ""
-    return finished, now, [line for line in lines if not line.rstrip().endswith(SEARCHING)][-20:]
+    return finished, now, ends[-20:]
