@@ -70,7 +70,7 @@ class _Rows:
 
     def add_block(self, rows, cols, vals, lo, hi, name: str | None = None) -> None:
         """Many rows at once: ``rows`` are 0-based within the block. ``name``: the structure these
-        rows express (``serve``, ``serve_by``, ``zone_links``, ``zone_limit``), read by
+        rows express (``serve``, ``serve_by``, ``zone_links``, ``zone_limit``, ``pair_links``), read by
         :mod:`solver.zone_bound`."""
         base = len(self.lo)
         self.r.append(np.asarray(rows, dtype=np.int64) + base)
@@ -146,6 +146,18 @@ class LpModel:
         clients, row = np.unique(self.pc[cols], return_inverse=True)
         self.rows.add_block(row, cols, np.ones(len(cols)), np.ones(len(clients)), np.ones(len(clients)),
                             name="serve_by")
+
+    def link(self, x_cols: np.ndarray, other_cols: np.ndarray) -> None:
+        """Rows x ≤ other, one per x column of ``x_cols`` with the column of ``other_cols`` at the same place
+        (e.g. a provider serves only while it stays in the market, a pool's member only once it joined).
+        Named ``pair_links``: each is one client's row, which :func:`solver.zone_bound.sampled_lp` must not
+        weight as though the client stood for many."""
+        x_cols, k = np.asarray(x_cols, np.int64), len(x_cols)
+        if not k:
+            return
+        rows, cols = np.r_[np.arange(k), np.arange(k)], np.r_[x_cols, np.asarray(other_cols, np.int64)]
+        self.rows.add_block(rows, cols, np.r_[np.ones(k), -np.ones(k)], np.full(k, -np.inf), np.zeros(k),
+                            name="pair_links")
 
     def pairs_of_provider(self):
         """``(provider, x columns)`` for every provider with at least one pair."""

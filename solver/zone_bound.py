@@ -397,8 +397,9 @@ def _try_choices(out: ZoneStart, lpm: LpModel, h, relaxed: np.ndarray, priced_ch
 def sampled_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, seed: int = 0):
     """The relaxed LP (rows ``keep``) on a random ``share`` of the clients, each standing for 1/share clients:
     in the rows that couple clients (hubs, bands, drivers, providers, pools, moves) and in the objective,
-    their columns count 1/share times; each kept client's own rows are as they were. Returns (the HiGHS
-    LP, the model's rows it holds). Its duals price the coupling rows at about the whole model's prices."""
+    their columns count 1/share times; each kept client's own rows (serving it, its pairs' links) are as
+    they were. Returns (the HiGHS LP, the model's rows it holds). Its duals price the coupling rows at about
+    the whole model's prices."""
     import highspy
 
     d, inf = lpm.data, highspy.kHighsInf
@@ -410,7 +411,8 @@ def sampled_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, s
     cols = np.flatnonzero((col_client < 0) | kept[np.maximum(col_client, 0)])
     weight = np.where(col_client >= 0, 1.0 / max(kept.mean(), 1e-9), 1.0)
     coupling = np.ones(len(lpm.rows.lo), bool)
-    coupling[lpm.rows.named_rows(*STRUCTURE)] = False
+    # x ≤ active, x ≤ use: one client's rows (weighted, a sampled pair could be served only share of the way)
+    coupling[lpm.rows.named_rows(*STRUCTURE, "pair_links")] = False
     a = lpm.matrix("csr")[keep][:, cols].tocoo()
     values = a.data * np.where(coupling[keep][a.row], weight[cols][a.col], 1.0)
     a = sparse.csr_matrix((values, (a.row, a.col)), shape=a.shape)

@@ -55,14 +55,7 @@ class MinViable(Rule):
                 continue
             a = lpm.add_columns("active", np.zeros(1), np.ones(1), np.zeros(1), [p])
             lpm.rows.add([*mine, a], [*care_down[mine], -min_min], 0.0, inf)
-            k = len(mine)
-            lpm.rows.add_block(
-                np.concatenate([np.arange(k), np.arange(k)]),
-                np.concatenate([mine, np.full(k, a)]),
-                np.concatenate([np.ones(k), -np.ones(k)]),
-                np.full(k, -inf),
-                np.zeros(k),
-            )
+            lpm.link(mine, np.full(len(mine), a))
 
     def hint(self, am, choice) -> None:
         served = am.data.pair_provider[choice[choice >= 0]]

@@ -61,8 +61,7 @@ class Pools(Rule):
                 if len(mine):
                     u = lpm.add_columns("use", np.zeros(1), np.ones(1), np.zeros(1), [(q, int(p))])
                     uses.append(u)
-                    for j in mine:
-                        lpm.rows.add([j, u], [1.0, -1.0], -np.inf, 0.0)
+                    lpm.link(mine, np.full(len(mine), u))
             if uses:
                 lpm.rows.add(uses, np.ones(len(uses)), -np.inf, float(s.max_pool_members))
 

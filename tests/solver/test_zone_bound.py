@@ -156,3 +156,32 @@ def test_a_sample_s_duals_still_give_a_proven_bound_and_a_start(monkeypatch):
     assert r.violations == [] and found.bound_pence / 100 <= r.objective + 0.01
     rounded = round_lp(d, sc, found.lp, found.zone_choice)
     assert validate_choice(d, sc, rounded) == []
+
+
+def test_a_sample_of_identical_clients_prices_like_the_whole_lp():
+    # 40 identical clients (5 h, no travel), two providers with a minimum viable volume (so x ≤ active per
+    # pair) and room for everyone. Any sample of them, each kept client standing for 1/share clients, is the
+    # whole relaxed LP scaled: the same objective. Defect fixed: the x ≤ active rows were weighted like the
+    # hubs' rows (x / share ≤ active), so a sampled client could be served only half of the way and the sample
+    # LP paid for the other half as unmet need (its prices then gave a weaker bound).
+    from solver.zone_bound import sampled_lp
+
+    from .helpers import hubbed
+
+    n = 40
+    pairs = [(i, p, p, 0, True) for i in range(n) for p in range(2)]
+    hubs = [{"provider": p, "drivers": 20, "week": 40.0} for p in range(2)]
+    d = hubbed([5.0] * n, [20.0, 25.0], pairs, hubs, provider_min_viable_hours=[10.0, 10.0])
+    sc = Switches(max_providers_per_zone=1, allow_unmet=True, min_viable=True, allow_provider_exit=True)
+    lpm = build_lp(d, sc)
+    assert len(lpm.rows.named_rows("pair_links")) == 2 * n
+    keep = np.setdiff1d(np.arange(len(lpm.rows.lo)), lpm.rows.named_rows("zone_links"))
+    reset_threads()
+    whole = new_highs(threads=1)
+    whole.passModel(lpm.to_highs(keep))
+    whole.run()
+    sample = new_highs(threads=1)
+    sample.passModel(sampled_lp(lpm, _Lagrangian(lpm), keep, 0.5)[0])
+    sample.run()
+    whole_pence = whole.getInfo().objective_function_value
+    assert sample.getInfo().objective_function_value == pytest.approx(whole_pence)
