@@ -26,6 +26,8 @@ much stronger than one (measured on gapb-4: 298 → 255 free pairs at T = optimu
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,8 +117,50 @@ def gap_structure(proto) -> GapStructure | None:
     return s if cells <= MAX_TABLE_CELLS else None
 
 
+# OR-Tools' knapsack solver takes whole profits: each is scaled by this and rounded up, so its optimum is at
+# least the true one (the bound L(u) stays a lower bound) and above it by at most (items / this) pence.
+KNAPSACK_SCALE = 10_000
+
+
 def _knapsack(profit: np.ndarray, weight: np.ndarray, cap: int) -> tuple[float, np.ndarray]:
-    """Max profit 0-1 knapsack (items with positive profit only) and the chosen items."""
+    """Max profit 0-1 knapsack (items with positive profit only): (an upper estimate of the optimum, at most
+    items / KNAPSACK_SCALE above it, and the items of an optimum with profits rounded up).
+
+    OR-Tools' dynamic programme in C++: a subgradient step on gapb-4 1.4 ms against 5.4 ms with the same
+    programme in numpy (:func:`_knapsack_dp`), on type E 20 × 400 11 ms against 37 ms. Its branch and bound
+    was faster still on most but exponential on type D (profits that follow the weights): 112 ms a step."""
+    take = np.zeros(len(profit), bool)
+    items = np.flatnonzero((profit > 0) & (weight <= cap))
+    if not len(items):
+        return 0.0, take
+    whole = np.ceil(profit[items] * KNAPSACK_SCALE).astype(np.int64)
+    solver = _KNAPSACK.solver
+    solver.init(whole.tolist(), [weight[items].astype(np.int64).tolist()], [int(cap)])
+    value = solver.solve()
+    if not solver.is_solution_optimal():  # no time limit is set, so this is a safeguard only
+        return _knapsack_dp(profit, weight, cap)
+    take[items[[solver.best_solution_contains(t) for t in range(len(items))]]] = True
+    return value / KNAPSACK_SCALE, take
+
+
+class _Knapsacks(threading.local):
+    """One OR-Tools knapsack solver per thread (made once: making one costs more than a small solve)."""
+
+    @property
+    def solver(self):
+        if not hasattr(self, "_solver"):
+            from ortools.algorithms.python import knapsack_solver
+
+            self._solver = knapsack_solver.KnapsackSolver(
+                knapsack_solver.SolverType.KNAPSACK_DYNAMIC_PROGRAMMING_SOLVER, "lagrangian")
+        return self._solver
+
+
+_KNAPSACK = _Knapsacks()
+
+
+def _knapsack_dp(profit: np.ndarray, weight: np.ndarray, cap: int) -> tuple[float, np.ndarray]:
+    """The same knapsack by dynamic programming over capacities (exact)."""
     take = np.zeros(len(profit), bool)
     items = np.nonzero(profit > 0)[0]
     if not len(items):
@@ -152,10 +196,11 @@ def _restricted(s: GapStructure, zero: np.ndarray | None, one: np.ndarray | None
 
 def lagrangian(s: GapStructure, iterations: int = 200, target: float | None = None,
                zero: np.ndarray | None = None, one: np.ndarray | None = None,
-               start: np.ndarray | None = None):
+               start: np.ndarray | None = None, deadline: float | None = None):
     """Subgradient ascent (a fixed number of steps: deterministic). Returns (best bound, multipliers).
 
-    ``zero``/``one``: pairs already fixed (the bound is then that of the reduced problem)."""
+    ``zero``/``one``: pairs already fixed (the bound is then that of the reduced problem). ``deadline`` (a
+    ``time.perf_counter()`` instant): no step but the first starts after it; the bound so far is as valid."""
     cost = s.cost
     parts = _restricted(s, zero, one)
     if any(cap < 0 for _, cap, _ in parts):
@@ -175,7 +220,9 @@ def lagrangian(s: GapStructure, iterations: int = 200, target: float | None = No
     aim = None if target is None else target - s.offset  # ``total`` below leaves the offset out
     lam = 2.0
     stall = 0
-    for _ in range(iterations):
+    for step in range(iterations):
+        if step and deadline is not None and time.perf_counter() >= deadline:  # one step gives a bound
+            break
         profit = u[s.client] - cost
         total = float(u.sum())
         count = np.zeros(s.n_clients)
@@ -201,13 +248,15 @@ def lagrangian(s: GapStructure, iterations: int = 200, target: float | None = No
 
 
 def multiplier_set(s: GapStructure, target: float, unit: float, steps: int = 150,
-                   spreads: tuple[int, ...] = (1, 3, 10, 30)) -> tuple[float, list[np.ndarray]]:
-    """(best bound, multiplier vectors): one subgradient run per spread, aiming at ``target + spread·unit``.
+                   spreads: tuple[int, ...] = (1, 3, 10, 30),
+                   deadline: float | None = None) -> tuple[float, list[np.ndarray]]:
+    """(best bound, multiplier vectors): one subgradient run per spread, aiming at ``target + spread·unit``,
+    each ending at ``deadline`` at the latest.
 
     Different aims converge to different near-optimal multipliers; each yields valid fixings and cuts."""
     best, out = -np.inf, []
     for spread in spreads:
-        bound, u = lagrangian(s, steps, target=target + spread * unit)
+        bound, u = lagrangian(s, steps, target=target + spread * unit, deadline=deadline)
         best = max(best, bound)
         out.append(u)
     return best, out

@@ -26,13 +26,24 @@ GAP_SUBGRADIENT_STEPS = 200  # per multiplier vector; four vectors take about 1.
 GAP_FIRST_STEPS = 100  # a first subgradient run to find where the bound lies
 GAP_AIMS = (2, 4, 11, 31)  # multiplier vectors aimed this many objective units above the first bound
 GAP_REDUCED_SHARE = 0.85  # one reduced solve may use at most this share of the time left
-# The subgradient steps are not interruptible: when they would take more than this share of the limit, the
-# plain model gets all the time instead (a 1-s limit on gapb-4 must still return a solution).
+# When the subgradient steps would take more than this share of the limit (as counted), the plain model gets
+# all the time instead (a 1-s limit on gapb-4 must still return a solution); they end at it (or at
+# GAP_SLOW_FACTOR times their count) whatever the count said.
 GAP_LAGRANGIAN_MAX_SHARE = 0.4
-# One subgradient step, measured on OR-Library gapa-c (2 cores): about 300 million knapsack-table cells a
-# second plus 25 µs of Python per agent. Counted, not timed, so the choice is the same on every run.
-GAP_CELLS_PER_SECOND = 300e6
+# Subgradient steps taking more than this many times their counted time: the count is wrong for this
+# instance, so the steps stop and the full model gets the time (with the knapsacks in numpy, a type E 20 × 400
+# took 37 ms a step where 5.5 ms were counted, and a 30-s run took 40 s).
+GAP_SLOW_FACTOR = 5.0
+# A first subgradient run ending this share below CP-SAT's first bound means a weak relaxation (OR-Library
+# b and c: at most 0.10 % below; type E: 0.36 % at 10 × 200, 6.9 % at 20 × 400).
+GAP_WEAK_SHARE = 0.0025
+# One subgradient step (OR-Tools' dynamic programme per agent), measured with the steps aimed at an incumbent
+# on gapb-4, gapc-4 and types D and E at 20 × 400: about 190 million knapsack-table cells a second, plus
+# 25 µs of Python per agent and 0.4 µs per pair (reading the knapsack's answer). Counted, not timed, so the
+# choice is the same on every run.
+GAP_CELLS_PER_SECOND = 190e6
 GAP_SECONDS_PER_AGENT_STEP = 25e-6
+GAP_SECONDS_PER_PAIR_STEP = 0.4e-6
 # A reduced model is a feasibility search (every solution in it is ≤ the target): LNS has nothing to improve
 # until a solution exists, so both workers run full LP search (measured on gapb-4: 1.5–2.9 s against
 # 0.9–3.7 s for the default portfolio at the optimum's target; 0.2–0.3 s against 0.3–0.6 s below it).
@@ -49,7 +60,8 @@ def objective_unit(proto) -> tuple[int, float]:
 def lagrangian_seconds(structure) -> float:
     """Predicted time of the subgradient steps of :class:`TargetSearch` (counted, not measured)."""
     cells = sum(int(np.sum(structure.agent == a)) * (int(c) + 1) for a, c in enumerate(structure.capacity))
-    step_s = cells / GAP_CELLS_PER_SECOND + len(structure.capacity) * GAP_SECONDS_PER_AGENT_STEP
+    step_s = (cells / GAP_CELLS_PER_SECOND + len(structure.capacity) * GAP_SECONDS_PER_AGENT_STEP
+              + len(structure.agent) * GAP_SECONDS_PER_PAIR_STEP)
     return step_s * (GAP_FIRST_STEPS + GAP_SUBGRADIENT_STEPS * len(GAP_AIMS))
 
 
@@ -177,6 +189,8 @@ class TargetSearch:
         multipliers = self._bounds(s)
         if multipliers is None:
             return None, "INFEASIBLE", math.nan
+        if not multipliers:  # no targets: the first run's solution is a poor hint, which anchors the search
+            return self._full_model(hinted=False) or self._answer()
         return self._targets(multipliers) or self._full_model() or self._answer()
 
     def _bounds(self, first):
@@ -189,21 +203,53 @@ class TargetSearch:
         # it. With no incumbent, the worst objective: a far aim converges much better than none (measured on
         # 5 × 30 type-D instances: 98 % of the optimum against 54 %).
         aim = self.best_value if self.best else worst
-        first_bound, _ = lagrangian(self.structure, GAP_FIRST_STEPS, target=aim)
+        first_end, steps_end = self._deadlines(t_lag)
+        first_bound, _ = lagrangian(self.structure, GAP_FIRST_STEPS, target=aim, deadline=first_end)
         # The bound runs away when the capacities cannot hold every client.
         if first_bound > worst + 1e-6 * max(1.0, abs(worst)):
             self.stages.append({"stage": "lagrangian", "status": "INFEASIBLE",
                                 "seconds": time.perf_counter() - t_lag})
             return None
-        aimed = self.at_least(first_bound)
-        lag, multipliers = multiplier_set(self.structure, aimed, unit, GAP_SUBGRADIENT_STEPS, GAP_AIMS)
+        # Steps far slower than counted, or a first bound well below what CP-SAT proved in its first run: no
+        # multiplier set, no targets; the full model gets the time.
+        slow = time.perf_counter() >= first_end
+        lag, multipliers = first_bound, []
+        if not slow and not self._weak(first_bound, first):
+            aimed = self.at_least(first_bound)
+            lag, multipliers = multiplier_set(self.structure, aimed, unit, GAP_SUBGRADIENT_STEPS, GAP_AIMS,
+                                              deadline=steps_end)
         lag = min(max(lag, first_bound), worst + unit)
         self.lower = self.at_least(lag - 1e-6 * max(1.0, abs(lag)))
         if self.best is not None:
             self.lower = max(self.lower, self.at_least(first.best_objective_bound - 1e-6))
-        self.stages.append({"stage": "lagrangian", "status": "OPTIMAL", "bound_gbp": lag / 100.0,
-                            "seconds": time.perf_counter() - t_lag})
+        self.stages.append({"stage": "lagrangian", "status": "OPTIMAL" if multipliers else "STOPPED",
+                            "bound_gbp": lag / 100.0, "seconds": time.perf_counter() - t_lag,
+                            "stopped_by_clock": slow and self.params.deterministic})
         return multipliers
+
+    def _weak(self, first_bound: float, first) -> bool:
+        """The first subgradient run's bound is more than :data:`GAP_WEAK_SHARE` below the first CP-SAT run's:
+        the knapsack relaxation is weak here, and its fixings would leave the reduced models as hard as the
+        full one (type E, 20 × 400: £37,765 against £40,578; every one of 8,000 pairs left free, and the
+        targets took the time the full model needed: 41,188 against 40,631 from the plain model)."""
+        if self.best is None:
+            return False
+        proven = float(first.best_objective_bound)
+        return first_bound < proven - GAP_WEAK_SHARE * max(1.0, abs(proven))
+
+    def _deadlines(self, t_lag: float) -> tuple[float, float]:
+        """When the first subgradient run and all of them must end. Clock-limited runs: all of them within
+        :data:`GAP_LAGRANGIAN_MAX_SHARE` of the limit or :data:`GAP_SLOW_FACTOR` times their counted time,
+        whichever is longer (a loaded machine is not "slow"), the first run within its part by steps.
+        Deterministic runs: only the clock's hard stop (their steps are counted: the same on every run
+        unless it comes)."""
+        hard_stop = self.t0 + self.params.time_limit_s
+        if self.params.deterministic:
+            return hard_stop, hard_stop
+        all_s = max(GAP_LAGRANGIAN_MAX_SHARE * self.params.time_limit_s,
+                    GAP_SLOW_FACTOR * lagrangian_seconds(self.structure))
+        first_s = all_s * GAP_FIRST_STEPS / (GAP_FIRST_STEPS + GAP_SUBGRADIENT_STEPS * len(GAP_AIMS))
+        return min(t_lag + first_s, hard_stop), min(t_lag + all_s, hard_stop)
 
     def _targets(self, multipliers):
         """Rising targets; returns a final answer only when it proves the model infeasible, else None."""
@@ -248,15 +294,16 @@ class TargetSearch:
             self.lower = int(round(self.best_value)) if exact else max(self.lower, proven)
         return st
 
-    def _full_model(self):
-        """Time is left but the targets did not settle it: the full model, hinted, cut at the proven bound.
-        Returns a final answer only when it proves the model infeasible, else None."""
+    def _full_model(self, hinted: bool = True):
+        """Time is left but the targets did not settle it: the full model, hinted with the best solution
+        (``hinted``), cut at the proven bound. Returns a final answer only when it proves the model
+        infeasible, else None."""
         if self.stopped or self.settled() or self.left() <= 0.05:
             return None
         am = self.am
         model = am.model.clone()
         model.add(am.objective() >= self.lower)
-        if self.best is not None:
+        if self.best is not None and hinted:
             model.clear_hints()
             for v in am.all_vars():
                 model.add_hint(v, self.best.value(v))

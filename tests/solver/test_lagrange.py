@@ -7,6 +7,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from solver import SolveParams, Switches, solve
@@ -240,3 +242,22 @@ def test_reduced_parameters_keep_the_callers_extra_parameters():
     assert reduced.subsolvers == solve_mod.GAP_REDUCED_SUBSOLVERS
     # A portfolio the caller chose is left alone.
     assert solve_mod.reduced_params_for(SolveParams(workers=2, portfolio="default")).subsolvers is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 30), st.integers(0, 120))
+def test_the_knapsack_is_at_least_its_optimum_and_takes_a_feasible_best_set(seed, n, cap):
+    # OR-Tools' solver takes whole profits: rounded up, its value is never below the true optimum (so L(u)
+    # stays a lower bound) and above it by at most n / KNAPSACK_SCALE; the items it takes fit and are worth
+    # the optimum within the same margin. The exact dynamic programme in numpy is the reference.
+    from solver.lagrange import KNAPSACK_SCALE, _knapsack, _knapsack_dp
+
+    rng = np.random.default_rng(seed)
+    profit = rng.normal(5.0, 20.0, n)
+    weight = rng.integers(1, 40, n)
+    exact, _ = _knapsack_dp(profit, weight, cap)
+    value, take = _knapsack(profit, weight, cap)
+    margin = n / KNAPSACK_SCALE + 1e-9
+    assert exact - 1e-9 <= value <= exact + margin
+    assert weight[take].sum() <= cap and (profit[take] > 0).all()
+    assert profit[take].sum() >= exact - margin
