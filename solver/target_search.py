@@ -230,7 +230,7 @@ class TargetSearch:
     def _weak(self, first_bound: float, first) -> bool:
         """The first subgradient run's bound is more than :data:`GAP_WEAK_SHARE` below the first CP-SAT run's:
         the knapsack relaxation is weak here, and its fixings would leave the reduced models as hard as the
-        full one (type E, 20 × 400: £37,765 against £40,578; every one of 8,000 pairs left free, and the
+        full one (type E, 20 × 400: 37,765 against 40,578; every one of 8,000 pairs left free, and the
         targets took the time the full model needed: 41,188 against 40,631 from the plain model)."""
         if self.best is None:
             return False
