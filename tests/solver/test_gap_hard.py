@@ -147,12 +147,15 @@ def test_a_weak_first_lagrangian_bound_gives_the_full_model_the_time(monkeypatch
     from solver.solve import solve
 
     monkeypatch.setattr(target_search, "GAP_WEAK_SHARE", -1.0)
-    monkeypatch.setattr(target_search, "lagrangian_seconds", lambda structure: 0.001)
+    # Counted at 1.5 s (the steps take about 1 s here): inside the 40 % of 4 s that lets the target search
+    # run, and its first run's deadline (5 times its count) far off: only the weak bound skips the targets.
+    monkeypatch.setattr(target_search, "lagrangian_seconds", lambda structure: 1.5)
     inst = generate_gap("E", 10, 200, 1)
-    r = solve(gap_to_problem(inst), GAP_SCENARIO, SolveParams(time_limit_s=3, workers=2, seed=0,
+    r = solve(gap_to_problem(inst), GAP_SCENARIO, SolveParams(time_limit_s=4, workers=2, seed=0,
                                                                deterministic=False))
     names = [st["stage"] for st in r.stages]
     assert names[:2] == ["all", "lagrangian"] and "gap target" not in names
     assert names[-1] == "all (after targets)"
     assert r.stages[1]["status"] == "STOPPED"
-    assert r.is_feasible() and gap_cost(inst, r.assignment) == pytest.approx(r.objective) and r.seconds < 4.5
+    assert r.is_feasible() and gap_cost(inst, r.assignment) == pytest.approx(r.objective)
+    assert r.seconds < 4 * 1.5
