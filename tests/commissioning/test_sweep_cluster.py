@@ -103,8 +103,27 @@ def _start(scenario: Path, out: Path, *values: str) -> subprocess.Popen:
 
 
 def _workers(proc: subprocess.Popen) -> list[psutil.Process]:
-    children = psutil.Process(proc.pid).children(recursive=True)
-    return [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+    return _spawned(psutil.Process(proc.pid).children(recursive=True))
+
+
+def _spawned(children: list[psutil.Process]) -> list[psutil.Process]:
+    """The worker processes among CHILDREN; one that exits while it is being read is not a worker."""
+    workers = []
+    for child in children:
+        try:
+            command = " ".join(child.cmdline())
+        except psutil.Error:  # it exited between the listing and this read (CI saw it once)
+            continue
+        if "spawn_main" in command:
+            workers.append(child)
+    return workers
+
+
+def test_a_child_that_exits_while_the_workers_are_listed_is_skipped():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.2)"])
+    listed = psutil.Process(child.pid)
+    child.wait()
+    assert _spawned([listed]) == []
 
 
 def _wait_for(condition, timeout: float = 120.0) -> None:
@@ -124,6 +143,13 @@ def _busy_worker(proc: subprocess.Popen, out: Path) -> psutil.Process | None:
         if any(Path(f).parent == out / "runs" and f.endswith(".lock") for f in files):
             return worker
     return None
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:  # it exited between the two reads
+        return False
 
 
 def _running(out: Path) -> bool:
@@ -167,7 +193,7 @@ def test_ctrl_c_keeps_finished_runs_exits_130_and_no_worker_outlives_the_sweep(s
     assert "interrupted: finished runs are kept" in stderr and "Traceback" not in stderr
     kept = _finished(out)
     assert kept >= 1
-    _wait_for(lambda: not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers), 30)
+    _wait_for(lambda: not any(_alive(w) for w in workers), 30)
     assert not (out / "sweep.csv").exists()
 
 
@@ -181,7 +207,7 @@ def test_worker_processes_die_when_the_sweep_is_killed(scenario, tmp_path):
         proc.communicate(timeout=30)
     finally:
         proc.kill()
-    _wait_for(lambda: not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers), 30)
+    _wait_for(lambda: not any(_alive(w) for w in workers), 30)
 
 
 def test_a_sweep_runs_on_an_existing_cluster_given_by_its_address(scenario, tmp_path, capsys):
