@@ -100,7 +100,11 @@ def hub_capacity(data: ProblemData, recruits: np.ndarray | None = None) -> dict[
     drivers, non = data.hub_drivers.astype(float), data.hub_non_drivers.astype(float)
     if recruits is not None:
         drivers, non = drivers + recruits[:, DRIVERS], non + recruits[:, NON_DRIVERS]
-    week, band = data.hub_carer_weekly_hours, data.hub_carer_band_hours
+    return _capacity(drivers, non, data.hub_carer_weekly_hours, data.hub_carer_band_hours)
+
+
+def _capacity(drivers: np.ndarray, non: np.ndarray, week: np.ndarray, band: np.ndarray) -> dict:
+    """:func:`hub_capacity` for the hubs whose carer counts and hours per carer are given."""
 
     def times(count: np.ndarray, hours: np.ndarray) -> np.ndarray:
         c = count if hours.ndim == 1 else count[:, None]
@@ -171,31 +175,40 @@ def cheapest_recruits(
     data: ProblemData, switches: Switches, loads: dict, h: int, limit: int
 ) -> tuple[int, int] | None:
     """The cheapest (drivers, non-drivers) to recruit at hub h, at most ``limit`` in all, so that its
-    conditions hold for ``loads``; None when no such number exists. More carers of a kind never hurt, so for
-    each number of non-drivers the fewest drivers are found by bisection."""
-    one = {key: value[h : h + 1] for key, value in loads.items()}
+    conditions hold for ``loads``; None when no such number exists. Ties go to fewer non-drivers.
 
-    def fits(r_d: int, r_n: int) -> bool:
-        rec = np.zeros((data.n_hubs, 2))
-        rec[h] = (r_d, r_n)
-        cap = {key: value[h : h + 1] for key, value in hub_capacity(data, rec).items()}
-        return not hubs_short(workforce_shortfalls(one, cap))[0]
-
+    More carers of a kind never hurt, so the fewest drivers that fit can only fall as non-drivers are
+    added: one walk down that staircase finds each number's fewest drivers (about 2 × limit checks, where
+    a bisection per number took limit × log2(limit) and made the demo's shortfall table take seconds)."""
+    fits = _hub_fits(data, loads, h)
     best, best_cost = None, np.inf
+    drivers = limit
     for r_n in range(limit + 1):
-        if not fits(limit - r_n, r_n):
+        drivers = min(drivers, limit - r_n)
+        if not fits(drivers, r_n):
             continue
-        lo, hi = 0, limit - r_n  # fits(hi): find the least drivers that fit
-        while lo < hi:
-            mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if fits(mid, r_n) else (mid + 1, hi)
+        while drivers > 0 and fits(drivers - 1, r_n):
+            drivers -= 1
         cost = (
-            lo * switches.recruit_driver_cost_gbp_per_carer_week
+            drivers * switches.recruit_driver_cost_gbp_per_carer_week
             + r_n * switches.recruit_cost_gbp_per_carer_week
         )
         if cost < best_cost - 1e-9:
-            best, best_cost = (lo, r_n), cost
+            best, best_cost = (drivers, r_n), cost
     return best
+
+
+def _hub_fits(data: ProblemData, loads: dict, h: int):
+    """fits(drivers, non_drivers): hub h's conditions hold for ``loads`` with that many carers added."""
+    one = {key: value[h : h + 1] for key, value in loads.items()}
+    drivers, non = data.hub_drivers[h : h + 1].astype(float), data.hub_non_drivers[h : h + 1].astype(float)
+    week, band = data.hub_carer_weekly_hours[h : h + 1], data.hub_carer_band_hours[h : h + 1]
+
+    def fits(r_d: int, r_n: int) -> bool:
+        cap = _capacity(drivers + r_d, non + r_n, week, band)
+        return not hubs_short(workforce_shortfalls(one, cap))[0]
+
+    return fits
 
 
 def zone_providers(
