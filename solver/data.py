@@ -865,6 +865,11 @@ DIVE_SHARE = 0.3
 # not) and stops there at the latest: a dive stopped early costs more than its overrun.
 DIVE_HARD_STOP_SHARE = 0.6
 DIVE_ITERATIONS_PER_UNIT = 5_000
+# Deterministic runs: the dive's simplex iterations are at least this many per eligible pair, whatever the
+# work limit. Why: a dive stopped short leaves the rounding a poor zone choice. Default scenario (12,292
+# pairs), K = 2, default work (15 units): the work's share, 22,500 iterations, stopped the dive; the run ended
+# at £1,033,340 against £687,981 with the dive finished (41,425 iterations, 3.4 a pair) and HiGHS's packing.
+DIVE_ITERATIONS_PER_PAIR = 8
 # HiGHS's branch and cut (solver.highs_search) races CP-SAT until this many seconds before the time limit (to
 # read and validate its answer), in runs that are not deterministic.
 HIGHS_MARGIN_S = 1.0
@@ -875,6 +880,11 @@ HIGHS_MAX_PAIRS = 40_000
 # Clock-limited zoned runs: HiGHS's branch and cut with the start's zone choice fixed takes at most this share
 # (solve._Solve._highs_fixed_zones), stopping earlier within 0.01 % of that choice's optimum.
 HIGHS_FIXED_ZONES_SHARE = 0.35
+# Deterministic runs: that packing stops after this many branch-and-bound nodes (HiGHS on one thread counts
+# its work, not the clock: the same answer every run; the share above is only the hard stop). Measured, the
+# demo's zoned variant: one node (the root, with its cuts and heuristics) £703,267, the same as 30 and 100
+# nodes, in 14 s; CP-SAT's fixed-zones phase in its place £779,600 and the run £742,192.
+HIGHS_DETERMINISTIC_NODES = 1
 LP_ROUNDING_SHARE = 0.1  # share of the time limit the rounding's local search over zone choices may use
 # Clock-limited zoned runs whose LP has at least this many nonzeros start from solver.zone_bound instead (a
 # proven bound and a start without the x ≤ y rows; default scenario, K = 2: 5,000 clients about 1.2m
@@ -958,7 +968,7 @@ class SolveParams:
     progress: Callable[[float, float, float], bool | None] | None = None
     extra_parameters: tuple[tuple[str, object], ...] = ()
     gap_target_search: bool = True
-    highs_search: bool = True  # HiGHS's branch and cut takes part unless deterministic (solver.highs_search)
+    highs_search: bool = True  # HiGHS's branch and cut (solver.highs_search): deterministic runs only pack
     stop: threading.Event | None = None
 
     def __post_init__(self) -> None:

@@ -106,12 +106,16 @@ def reset_threads() -> None:
 
 
 def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, seed: int = 0,
-                 closed: np.ndarray | None = None, rel_gap: float = 1e-6) -> HighsOutcome:
+                 closed: np.ndarray | None = None, rel_gap: float = 1e-6,
+                 max_nodes: int | None = None) -> HighsOutcome:
     """Branch and cut for ``time_limit_s`` seconds from ``start`` (a choice, or None), until the relative gap
-    is at most ``rel_gap``; ``closed``: columns held at 0 (zone choices, see :func:`closed_zone_columns`)."""
+    is at most ``rel_gap`` or ``max_nodes`` nodes are done; ``closed``: columns held at 0 (zone choices, see
+    :func:`closed_zone_columns`)."""
     t0 = time.perf_counter()
     h = new_highs(threads=HIGHS_THREADS, random_seed=int(seed), time_limit=max(float(time_limit_s), 0.1),
                   mip_rel_gap=rel_gap)
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(max_nodes))
     model = mip_model(lpm)
     if closed is not None and len(closed):
         upper = np.array(model.col_upper_)

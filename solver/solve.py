@@ -24,9 +24,11 @@ from ortools.sat.python import cp_model
 
 from solver.data import (
     DIVE_HARD_STOP_SHARE,
+    DIVE_ITERATIONS_PER_PAIR,
     DIVE_ITERATIONS_PER_UNIT,
     DIVE_SHARE,
     FIXED_ZONES_SHARE,
+    HIGHS_DETERMINISTIC_NODES,
     HIGHS_FIXED_ZONES_SHARE,
     HIGHS_MARGIN_S,
     HIGHS_MAX_PAIRS,
@@ -213,15 +215,18 @@ def _lp_start(am: AllocationModel, params: SolveParams, lpm,
 
 def _dive(lpm, lp, params: SolveParams, stage: dict):
     """The zone choice by an LP dive (:mod:`solver.zone_dive`): its LP, when it made one, is what is rounded.
-    Work: simplex iterations in proportion to the budget (deterministic); the clock's share a hard stop, and
-    the only limit in clock-limited runs (an unfinished dive leaves a much worse zone choice: default
-    scenario, K = 2, 30 s: 45,000 iterations stopped it short of the 60,000 it needed)."""
+    Work: simplex iterations in proportion to the budget, and at least
+    :data:`~solver.data.DIVE_ITERATIONS_PER_PAIR` per eligible pair (deterministic); the clock's share a hard
+    stop, and the only limit in clock-limited runs (an unfinished dive leaves a much worse zone choice:
+    default scenario, K = 2, 30 s: 45,000 iterations stopped it short of the 60,000 it needed)."""
     from solver.zone_dive import dive_zone_choice
 
     if params.deterministic:
-        dived = dive_zone_choice(lpm, zone_limits(lpm.data, lpm.switches),
-                                 int(params.budget * DIVE_SHARE * DIVE_ITERATIONS_PER_UNIT),
-                                 params.time_limit_s * DIVE_SHARE)
+        pairs = int(lpm.data.pair_eligible.sum())
+        iterations = max(params.budget * DIVE_SHARE * DIVE_ITERATIONS_PER_UNIT,
+                         DIVE_ITERATIONS_PER_PAIR * pairs)
+        dived = dive_zone_choice(lpm, zone_limits(lpm.data, lpm.switches), int(iterations),
+                                 params.time_limit_s * DIVE_HARD_STOP_SHARE)
     else:
         hard_stop = params.time_limit_s * DIVE_HARD_STOP_SHARE
         dived = dive_zone_choice(lpm, zone_limits(lpm.data, lpm.switches), 2**62, hard_stop, pace_s=hard_stop)
@@ -284,6 +289,13 @@ def _highs_takes_part(params: SolveParams, data: ProblemData) -> bool:
     instances of at most :data:`~solver.data.HIGHS_MAX_PAIRS` eligible pairs."""
     small = int(data.pair_eligible.sum()) <= HIGHS_MAX_PAIRS
     return params.highs_search and not params.deterministic and not params.lexicographic and small
+
+
+def _highs_packs(params: SolveParams, data: ProblemData) -> bool:
+    """HiGHS packs the start's zone choice (:meth:`_Solve._highs_fixed_zones`) where it races, and in
+    deterministic runs too, counted in nodes (:data:`~solver.data.HIGHS_DETERMINISTIC_NODES`)."""
+    small = int(data.pair_eligible.sum()) <= HIGHS_MAX_PAIRS
+    return params.highs_search and not params.lexicographic and small
 
 
 def _use_lp_hint(data: ProblemData, params: SolveParams) -> bool:
@@ -357,7 +369,7 @@ class _Solve:
                 self.start = today  # today (or its repair) is allowed and better: the search starts there
                 _hint_complete(self.am, today)
             solved = lp.status == "OPTIMAL"
-            if self.start is not None and self.am.y and solved and _highs_takes_part(self.params, d):
+            if self.start is not None and self.am.y and solved and _highs_packs(self.params, d):
                 self._highs_fixed_zones(lp)
             elif self.start is not None and self.am.y and solved:  # a polish of the LP rounding
                 self._polish_start()
@@ -469,8 +481,9 @@ class _Solve:
             self.start = polished
 
     def _highs_fixed_zones(self, lp: LpSolution) -> None:
-        """Clock-limited runs: HiGHS's branch and cut from the start with its zone choice fixed (filled up to
-        each zone's limit from the LP's candidates), instead of CP-SAT's fixed-zones phase.
+        """HiGHS's branch and cut from the start with its zone choice fixed (filled up to each zone's limit
+        from the LP's candidates), instead of CP-SAT's fixed-zones phase; in deterministic runs its root node
+        only (:data:`~solver.data.HIGHS_DETERMINISTIC_NODES`), the clock's share a hard stop.
 
         Why: with the zone choice fixed what is left is packing clients into hubs' weeks and bands, where
         HiGHS's cuts and heuristics are far stronger than CP-SAT's search (default scenario, K = 2, the
@@ -488,8 +501,11 @@ class _Solve:
         # ranked zoning: the start's ranking fixed too (free ranks make the packing symmetric and loose)
         closed = np.concatenate([closed_zone_columns(self.lpm, open_),
                                  closed_rank_columns(self.lpm, start_ranks(d, s, self.start, open_))])
-        out = highs_search(self.lpm, self.start, seconds, params.seed, closed, rel_gap=1e-4)
+        nodes = HIGHS_DETERMINISTIC_NODES if params.deterministic else None
+        out = highs_search(self.lpm, self.start, seconds, params.seed, closed, rel_gap=1e-4, max_nodes=nodes)
         packed = self._checked_highs(out, {"stage": "fixed zones", "engine": "highs"})
+        # A deterministic run's answer no longer repeats when the hard stop, not the nodes, ended HiGHS.
+        self.stages[-1]["stopped_by_clock"] = params.deterministic and out.status == "Time limit reached"
         if packed is not None and _cheaper(d, s, packed, self.start):
             self.start = packed
             _hint_complete(self.am, packed)
