@@ -857,6 +857,11 @@ LP_HINT_MIN_CLIENTS = 500
 # project's machine; clock-limited runs skip an LP start expected to take longer than its share of the time.
 LP_NONZEROS_PER_SECOND = 80_000
 LP_TIME_SHARE = 0.75  # at most this share of the time limit for GLOP (20,000 clients: about 16 s)
+# Deterministic runs: GLOP's work limit is at least this many units per nonzero (4 times the measured pace
+# above), whatever the work limit. Why: the demo's zoned LP (199k nonzeros) needs about 2.4 units; at a work
+# limit of 3 its share (2.25) stopped it (ABNORMAL), the run had no start and ended at £1,513,140 against
+# £703,267 with the LP finished.
+LP_DETERMINISTIC_WORK_PER_NONZERO = 4 / LP_NONZEROS_PER_SECOND
 FIXED_ZONES_SHARE = 0.2  # then CP-SAT with the rounding's zone choice fixed (see solve._fixed_zones_phase)
 # The zone choice's LP dive (solver.zone_dive): at most this share of the budget, counted in simplex
 # iterations per unit of budget (measured: HiGHS does about 5,000 a second on the default scenario).

@@ -32,6 +32,7 @@ from solver.data import (
     HIGHS_FIXED_ZONES_SHARE,
     HIGHS_MARGIN_S,
     HIGHS_MAX_PAIRS,
+    LP_DETERMINISTIC_WORK_PER_NONZERO,
     LP_HINT_MIN_CLIENTS,
     LP_NONZEROS_PER_SECOND,
     LP_ROUNDING_SHARE,
@@ -187,8 +188,10 @@ def _lp_start(am: AllocationModel, params: SolveParams, lpm,
     from solver.lp import best_rounding
 
     d, s = am.data, am.switches
-    lp = lpm.solve((params.budget if params.deterministic else seconds_left) * LP_TIME_SHARE,
-                   params.deterministic, params.time_limit_s * LP_TIME_SHARE)
+    limit = (params.budget if params.deterministic else seconds_left) * LP_TIME_SHARE
+    if params.deterministic:  # an LP stopped short leaves no start at all
+        limit = max(limit, LP_DETERMINISTIC_WORK_PER_NONZERO * sum(len(v) for v in lpm.rows.v))
+    lp = lpm.solve(limit, params.deterministic, params.time_limit_s * LP_TIME_SHARE)
     stage = {"stage": "lp", "status": lp.status, "objective_gbp": lp.objective_pence / 100.0,
              "seconds": lp.seconds,
              # GLOP's work limit, or the clock's hard stop (which may differ from one run to the next)

@@ -1,11 +1,13 @@
-"""Deterministic zoned runs (the product's default mode) on the generated region: the zone choice's dive is
-finished whatever the work limit, and HiGHS packs it, counted in nodes. Before, the dive's iterations were a
-share of the work limit: on the default scenario (K = 2, default work) it stopped short and the run ended at
-£1,033,340 where £687,981 is found with the dive finished and HiGHS's packing (BENCHMARKS.md)."""
+"""Deterministic zoned runs (the product's default mode) on the generated region: the LP and the zone
+choice's dive are finished whatever the work limit, and HiGHS packs the dive's choice, counted in nodes.
+Before, the dive's iterations were a share of the work limit: on the default scenario (K = 2, default work)
+it stopped short and the run ended at £1,033,340 where £687,981 is found with the dive finished and HiGHS's
+packing (BENCHMARKS.md)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from commissioning.inputs.folder import load_dataset
 from commissioning.running.problem import build_problem
@@ -15,11 +17,16 @@ from solver import SolveParams, Switches, solve
 from solver.data import HIGHS_DETERMINISTIC_NODES
 
 
-def test_a_small_work_limit_still_finishes_the_dive_and_packs_its_zone_choice(tmp_path):
-    generate_scenario(tmp_path / "data", n_clients=500, seed=1)
+@pytest.fixture(scope="module")
+def problem(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("generated") / "data"
+    generate_scenario(folder, n_clients=500, seed=1)
     region = load_region()
-    problem, _ = build_problem(load_dataset(tmp_path / "data", region_land=region.land), region.network(),
-                               pools=True)
+    built, _ = build_problem(load_dataset(folder, region_land=region.land), region.network(), pools=True)
+    return built
+
+
+def test_a_small_work_limit_still_finishes_the_dive_and_packs_its_zone_choice(problem):
     switches = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
     r = solve(problem, switches, SolveParams(time_limit_s=120, work_limit=3.0, workers=2, seed=0))
     lp = next(stage for stage in r.stages if stage["stage"] == "lp")
@@ -29,3 +36,14 @@ def test_a_small_work_limit_still_finishes_the_dive_and_packs_its_zone_choice(tm
     assert not any(stage.get("stopped_by_clock") for stage in r.stages) and r.violations == []
     # measured: £387,842 against the LP's £357,876 (7.7 %); before, £431,145 (17.0 %)
     assert r.objective < 1.10 * lp["objective_gbp"] and np.isfinite(r.objective)
+
+
+def test_a_work_limit_below_the_lp_s_needs_still_solves_the_lp(problem):
+    # Regression: GLOP's work limit was a share of the run's (0.375 units here); it stopped the LP
+    # (NOT_SOLVED), the run had no start and ended at £879,651 with no gap (the demo's zoned variant at a
+    # work limit of 3: £1,513,140).
+    switches = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True, move_penalty_gbp=50.0)
+    r = solve(problem, switches, SolveParams(time_limit_s=120, work_limit=0.5, workers=2, seed=0))
+    lp = next(stage for stage in r.stages if stage["stage"] == "lp")
+    assert lp["status"] == "OPTIMAL" and lp["dive_complete"] and r.violations == []
+    assert r.objective < 1.10 * lp["objective_gbp"]  # measured: £395,376 against £365,697
