@@ -290,8 +290,7 @@ def _open_zones(data: ProblemData, switches: Switches, start: np.ndarray, lp: Lp
 def _highs_takes_part(params: SolveParams, data: ProblemData) -> bool:
     """HiGHS's branch and cut runs (after the LP start) only where the clock limits the run anyway, and on
     instances of at most :data:`~solver.data.HIGHS_MAX_PAIRS` eligible pairs."""
-    small = int(data.pair_eligible.sum()) <= HIGHS_MAX_PAIRS
-    return params.highs_search and not params.deterministic and not params.lexicographic and small
+    return _highs_packs(params, data) and not params.deterministic
 
 
 def _highs_packs(params: SolveParams, data: ProblemData) -> bool:
