@@ -506,8 +506,10 @@ class _Solve:
         nodes = HIGHS_DETERMINISTIC_NODES if params.deterministic else None
         out = highs_search(self.lpm, self.start, seconds, params.seed, closed, rel_gap=1e-4, max_nodes=nodes)
         packed = self._checked_highs(out, {"stage": "fixed zones", "engine": "highs"})
-        # A deterministic run's answer no longer repeats when the hard stop, not the nodes, ended HiGHS.
-        self.stages[-1]["stopped_by_clock"] = params.deterministic and out.status == "Time limit reached"
+        # A deterministic run's answer no longer repeats when the hard stop, not the nodes, ended HiGHS (its
+        # status then may still read "Solution limit reached": the default scenario at a 30-s limit).
+        ended = out.status == "Time limit reached" or out.seconds >= 0.98 * seconds
+        self.stages[-1]["stopped_by_clock"] = params.deterministic and ended
         if packed is not None and _cheaper(d, s, packed, self.start):
             self.start = packed
             _hint_complete(self.am, packed)

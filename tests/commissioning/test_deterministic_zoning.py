@@ -47,3 +47,13 @@ def test_a_work_limit_below_the_lp_s_needs_still_solves_the_lp(problem):
     lp = next(stage for stage in r.stages if stage["stage"] == "lp")
     assert lp["status"] == "OPTIMAL" and lp["dive_complete"] and r.violations == []
     assert r.objective < 1.10 * lp["objective_gbp"]  # measured: £395,376 against £365,697
+
+
+def test_a_packing_ended_by_the_hard_stop_is_named_as_such(problem):
+    # HiGHS's root takes about 7 s here; a 6-s limit gives it 2.1 s (35 %): the answer would not repeat, and
+    # the stage says the clock stopped it (fails without the flag; here HiGHS's status reads "Time limit
+    # reached", where on the default scenario at a 30-s limit it read "Solution limit reached").
+    switches = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
+    r = solve(problem, switches, SolveParams(time_limit_s=6, work_limit=3.0, workers=2, seed=0))
+    packed = next(stage for stage in r.stages if stage["stage"] == "fixed zones")
+    assert packed["engine"] == "highs" and packed["stopped_by_clock"] and r.violations == []
