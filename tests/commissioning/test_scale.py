@@ -27,10 +27,12 @@ def test_ten_thousand_clients_zoned_end_validated_below_today_with_a_proven_boun
     problem, _ = build_problem(load_dataset(tmp_path / "data", region_land=region.land), region.network(),
                                pools=True)
     switches = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
-    r = solve(problem, switches, SolveParams(time_limit_s=30, workers=2, seed=0, deterministic=False))
+    # 90 s: the zone bound's LP took 12-27 s of its half of the time left on this machine (30 s ended with no
+    # bound on the greedy allocation once, under load and alone: £28,459,745; BENCHMARKS.md, Scale).
+    r = solve(problem, switches, SolveParams(time_limit_s=90, workers=2, seed=0, deterministic=False))
     today = float(sum(objective_terms(problem, switches, today_choice(problem)).values()))
     assert validate_choice(problem, switches, r.choice, r.recruits) == []
     assert "zone bound" in [stage["stage"] for stage in r.stages]
     assert np.isfinite(r.bound) and r.bound <= r.objective * (1 + 1e-9)
-    assert r.objective < 0.9 * today, (r.objective, today)  # 20 s: £8.28m against £10.92m
+    assert r.objective < 0.9 * today, (r.objective, today)  # 60 s: £7.82m against £10.92m
     assert (r.assignment < 0).sum() < 0.05 * CLIENTS  # 20 s: 221 unmet
