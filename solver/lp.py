@@ -137,6 +137,10 @@ class LpModel:
         """``(first column, keys)`` of block ``name``; an absent block is empty."""
         return self._blocks.get(name, (self.n_col, []))
 
+    def nonzeros(self) -> int:
+        """Entries of the constraint matrix (what GLOP's time and the choice of the zone path scale with)."""
+        return sum(len(v) for v in self.rows.v)
+
     def serve_by(self, mask: np.ndarray) -> None:
         """Each client with a column in ``mask`` (x columns) is served through one of those columns: a row
         Σ x = 1 per client (a client may have several hubs with one provider, so no single x is fixed)."""

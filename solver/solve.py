@@ -190,7 +190,7 @@ def _lp_start(am: AllocationModel, params: SolveParams, lpm,
     d, s = am.data, am.switches
     limit = (params.budget if params.deterministic else seconds_left) * LP_TIME_SHARE
     if params.deterministic:  # an LP stopped short leaves no start at all
-        limit = max(limit, LP_DETERMINISTIC_WORK_PER_NONZERO * sum(len(v) for v in lpm.rows.v))
+        limit = max(limit, LP_DETERMINISTIC_WORK_PER_NONZERO * lpm.nonzeros())
     lp = lpm.solve(limit, params.deterministic, params.time_limit_s * LP_TIME_SHARE)
     stage = {"stage": "lp", "status": lp.status, "objective_gbp": lp.objective_pence / 100.0,
              "seconds": lp.seconds,
@@ -395,7 +395,7 @@ class _Solve:
         params = self.params
         if params.deterministic:
             return False
-        nonzeros = sum(len(v) for v in self.lpm.rows.v)
+        nonzeros = self.lpm.nonzeros()
         expected_s = nonzeros / LP_NONZEROS_PER_SECOND
         if expected_s <= LP_TIME_SHARE * (params.time_limit_s - self.elapsed()):
             return False
@@ -406,7 +406,7 @@ class _Solve:
 
     def _zone_start_applies(self) -> bool:
         """Clock-limited zoned runs with an LP of at least :data:`~solver.data.ZONE_START_NONZEROS`."""
-        nonzeros = sum(len(v) for v in self.lpm.rows.v)
+        nonzeros = self.lpm.nonzeros()
         zoned = zone_limits(self.data, self.switches) is not None
         # Lexicographic stages are CP-SAT searches, one objective after another: the zone path has none.
         plain = not self.params.deterministic and not self.params.lexicographic
