@@ -1,4 +1,5 @@
-"""Shared helpers for the input-reading tests: copy the valid fixture, edit one cell, find a Problem."""
+"""Shared helpers for the input-reading tests (copy the valid fixture, edit one cell, find a Problem) and for
+the solver runs on the generated region."""
 
 from __future__ import annotations
 
@@ -122,3 +123,17 @@ def assert_problem(
 
 def errors(source) -> list[Problem]:
     return [p for p in problems_of(source) if p.severity == "error"]
+
+
+def generated_problem(folder: Path, n_clients: int, seed: int = 1):
+    """The solver arrays (pools on) of the embedded region's generator, written to ``folder``, on the road
+    and ferry network."""
+    from commissioning.inputs.folder import load_dataset
+    from commissioning.running.problem import build_problem
+    from commissioning.synthetic.generate import generate_scenario
+    from geodata.region import load_region
+
+    generate_scenario(folder, n_clients=n_clients, seed=seed)
+    region = load_region()
+    problem, _ = build_problem(load_dataset(folder, region_land=region.land), region.network(), pools=True)
+    return problem

@@ -9,21 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from commissioning.inputs.folder import load_dataset
-from commissioning.running.problem import build_problem
-from commissioning.synthetic.generate import generate_scenario
-from geodata.region import load_region
 from solver import SolveParams, Switches, solve
 from solver.data import HIGHS_DETERMINISTIC_NODES
+
+from .helpers import generated_problem
 
 
 @pytest.fixture(scope="module")
 def problem(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("generated") / "data"
-    generate_scenario(folder, n_clients=500, seed=1)
-    region = load_region()
-    built, _ = build_problem(load_dataset(folder, region_land=region.land), region.network(), pools=True)
-    return built
+    return generated_problem(tmp_path_factory.mktemp("generated") / "data", 500)
 
 
 def test_a_small_work_limit_still_finishes_the_dive_and_packs_its_zone_choice(problem):

@@ -8,24 +8,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from commissioning.inputs.folder import load_dataset
-from commissioning.running.problem import build_problem
-from commissioning.synthetic.generate import generate_scenario
-from geodata.region import load_region
 from solver import SolveParams, Switches, solve
 from solver.measures import objective_terms
 from solver.today import today_choice
 from solver.validate import validate_choice
+
+from .helpers import generated_problem
 
 CLIENTS = 10_000
 
 
 @pytest.mark.slow
 def test_ten_thousand_clients_zoned_end_validated_below_today_with_a_proven_bound(tmp_path):
-    generate_scenario(tmp_path / "data", n_clients=CLIENTS, seed=1)
-    region = load_region()
-    problem, _ = build_problem(load_dataset(tmp_path / "data", region_land=region.land), region.network(),
-                               pools=True)
+    problem = generated_problem(tmp_path / "data", CLIENTS)
     switches = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
     # 90 s: the zone bound takes about 27 s here (at 60 s). At 30 s its half of the time left (11.7 s) cut its
     # LP short: no bound, the greedy allocation (£28,459,745), in CI and alone (BENCHMARKS.md, Scale).
