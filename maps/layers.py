@@ -263,7 +263,10 @@ def _land_geojson(land_wkb: bytes, focus_wkb: bytes | None, tolerance: float, ne
     bands = [(land, 1.0)]
     if focus_wkb is not None:
         focus = shapely.simplify(shapely.from_wkb(focus_wkb), tolerance)
-        rings = [focus.buffer(near + fade * i / FADE_STEPS, 4) for i in range(FADE_STEPS + 1)]
+        # The wider rings grow the first (a buffer of a buffer is the buffer by the sum): growing the
+        # patches' detailed outline itself by each distance took 2.0 s of the demo's first map, this 0.1 s.
+        first = focus.buffer(near, 4)
+        rings = [first] + [first.buffer(fade * i / FADE_STEPS, 4) for i in range(1, FADE_STEPS + 1)]
         bands = [(land.intersection(rings[0]), 1.0)] + [
             (land.intersection(outer.difference(inner)), round(1.0 - (i + 1) / (FADE_STEPS + 1), 2))
             for i, (inner, outer) in enumerate(zip(rings, rings[1:], strict=False))

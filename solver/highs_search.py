@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from solver.lp import LpModel, new_highs
+from solver.lp import LpModel, new_highs, reset_highs_threads, run_highs
 
 CONTINUOUS_BLOCKS = ("non_driver",)  # minutes split between drivers and non-drivers: need not be whole
 
@@ -100,9 +100,9 @@ HIGHS_THREADS = 1  # one thread: HiGHS races CP-SAT on the other cores; its thre
 
 def reset_threads() -> None:
     """Let this process's next HiGHS use its own thread count whatever an earlier one used (HiGHS keeps the
-    first thread count a process asked for). Only between runs: never while a HiGHS solve is running."""
-    if hasattr(highspy.Highs, "resetThreadScheduler"):
-        highspy.Highs.resetThreadScheduler(True)
+    first thread count a process asked for). Only between runs: skipped while a HiGHS solve runs on another
+    thread (every HiGHS here has :data:`HIGHS_THREADS`, so the scheduler it keeps is the right one)."""
+    reset_highs_threads()
 
 
 def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, seed: int = 0,
@@ -127,7 +127,7 @@ def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, se
         h.setSolution(len(index), index, values)
     # HiGHS's clock starts at run(): building and passing the model (10 s at 20,000 clients) is taken off.
     h.setOptionValue("time_limit", max(float(time_limit_s) - (time.perf_counter() - t0), 0.1))
-    h.run()
+    run_highs(h)
     info, status = h.getInfo(), h.getModelStatus()
     out = HighsOutcome(status=h.modelStatusToString(status), seconds=time.perf_counter() - t0,
                        nodes=int(info.mip_node_count))

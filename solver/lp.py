@@ -22,6 +22,7 @@ The result is always checked by :func:`solver.validate.validate_solution` before
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -254,11 +255,41 @@ def new_highs(**options):
     return h
 
 
+# HiGHS runs in progress in this process: its thread scheduler may be reset only when there are none (two
+# variants of a run may solve side by side on threads, see commissioning.running.run).
+_HIGHS_RUNS = {"running": 0}
+_HIGHS_RUNS_LOCK = threading.Lock()
+
+
+def run_highs(h) -> None:
+    """``h.run()``, counted (see :func:`reset_highs_threads`)."""
+    with _HIGHS_RUNS_LOCK:
+        _HIGHS_RUNS["running"] += 1
+    try:
+        h.run()
+    finally:
+        with _HIGHS_RUNS_LOCK:
+            _HIGHS_RUNS["running"] -= 1
+
+
+def reset_highs_threads() -> bool:
+    """Reset HiGHS's thread scheduler (its next run uses its own thread count, whatever an earlier one
+    used) unless a HiGHS run is in progress on another thread, which a reset would pull the scheduler from
+    under. True when it was reset."""
+    import highspy
+
+    with _HIGHS_RUNS_LOCK:  # held: no run starts during the reset
+        if _HIGHS_RUNS["running"] or not hasattr(highspy.Highs, "resetThreadScheduler"):
+            return False
+        highspy.Highs.resetThreadScheduler(True)
+        return True
+
+
 def run_for(h, seconds: float) -> None:
     """Run HiGHS instance ``h`` for at most ``seconds`` more: its time limit counts every run of the
     instance (HiGHS 1.16: a second run with a limit below the first run's time stops at once)."""
     h.setOptionValue("time_limit", h.getRunTime() + max(float(seconds), 0.1))
-    h.run()
+    run_highs(h)
 
 
 def build_lp(data: ProblemData, switches: Switches) -> LpModel:

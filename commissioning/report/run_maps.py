@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -64,51 +66,37 @@ def write_run_maps(out_dir: str | Path, *, tiles: str | None = None) -> list[Pat
     """Write ``OUT/maps/coverage_<v>.html``, ``travel_<v>.html`` for every variant and
     ``compare_<a>_vs_<b>.html`` (current against each other variant, or the first two variants if there
     is no ``current``). Returns the paths written, in that order."""
+    return [job() for job in run_map_jobs(out_dir, tiles=tiles)]
+
+
+def run_map_jobs(out_dir: str | Path, *, tiles: str | None = None) -> list[Callable[[], Path]]:
+    """The maps of :func:`write_run_maps`, each a job that draws and writes one and returns its path: they
+    are independent, so a run draws them side by side (``commissioning.running.forked``)."""
     run = load_run(out_dir)
     maps_dir = run.out_dir / "maps"
     common = {"ferries": run.ferries, "land": run.land, "tiles": tiles, "places": place_names(run)}
     allocations = {v: run.allocation(v) for v in run.variants}
-    written: list[Path] = []
+    jobs: list[Callable[[], Path]] = []
     for variant in run.variants:
-        slug = safe_slug(variant)
-        m = coverage_map(
-            run.zones,
-            allocations[variant],
-            run.providers,
-            run.hubs,
-            hub_loads=run.hub_loads(variant),
-            title=f"Coverage: {variant}",
-            subtitle=run.subtitle(variant),
-            **common,
-        )
-        written.append(save_map(m, maps_dir / f"coverage_{slug}.html", f"Coverage: {variant}"))
-        m = travel_map(
-            run.zones,
-            allocations[variant],
-            run.providers,
-            run.hubs,
-            clients=run.clients,
-            title=f"Travel: {variant}",
-            subtitle=run.subtitle(variant),
-            **common,
-        )
-        written.append(save_map(m, maps_dir / f"travel_{slug}.html", f"Travel: {variant}"))
+        slug, title = safe_slug(variant), f"Coverage: {variant}"
+        jobs.append(partial(_map_job, coverage_map, maps_dir / f"coverage_{slug}.html", title,
+                            run.zones, allocations[variant], run.providers, run.hubs,
+                            hub_loads=run.hub_loads(variant), title=title, subtitle=run.subtitle(variant),
+                            **common))
+        title = f"Travel: {variant}"
+        jobs.append(partial(_map_job, travel_map, maps_dir / f"travel_{slug}.html", title,
+                            run.zones, allocations[variant], run.providers, run.hubs, clients=run.clients,
+                            title=title, subtitle=run.subtitle(variant), **common))
     for left, right in comparison_pairs(run.variants, run.current):
-        dual = comparison_map(
-            left,
-            allocations[left],
-            right,
-            allocations[right],
-            run.zones,
-            run.providers,
-            run.hubs,
-            clients=run.clients,
-            title=None,
-            **common,
-        )
         name = f"compare_{safe_slug(left)}_vs_{safe_slug(right)}.html"
-        written.append(save_map(dual, maps_dir / name, f"{left} vs {right}"))
-    return written
+        jobs.append(partial(_map_job, comparison_map, maps_dir / name, f"{left} vs {right}",
+                            left, allocations[left], right, allocations[right], run.zones, run.providers,
+                            run.hubs, clients=run.clients, title=None, **common))
+    return jobs
+
+
+def _map_job(draw: Callable, path: Path, page_title: str, *args, **kwargs) -> Path:
+    return save_map(draw(*args, **kwargs), path, page_title)
 
 
 def default_variant(variants: list[str], out_dir: str | Path | None = None) -> str:

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -141,8 +143,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def write_outputs(stage: Path, scenario, data, outcomes: dict, kpis: dict[str, Any]) -> list[Path]:
-    """Write every table, kpis.json/csv and the workbook into ``stage``; returns the files written."""
+def write_outputs(stage: Path, scenario, data, outcomes: dict, kpis: dict[str, Any],
+                  later: list[Callable[[], Path]] | None = None) -> list[Path]:
+    """Write every table, kpis.json/csv and the workbook into ``stage``; returns the files written.
+    ``later``: the workbook is not written but appended to it as a job (a run writes it while it draws the
+    maps, in another process), and is then not among the files returned."""
     files: list[Path] = []
     path = stage / "kpis.json"
     path.write_text(
@@ -175,7 +180,11 @@ def write_outputs(stage: Path, scenario, data, outcomes: dict, kpis: dict[str, A
         files.append(write_csv(ranks, stage / RANKS_FILE))
     tables = {"Providers": providers, "Zones": zones, **({"Ranks": ranks} if ranks is not None else {}),
               "Hubs": hubs, "Recruitment": recruitment, "Broken rules": broken}
-    files.append(write_workbook(stage / "workbook.xlsx", kpis, kpi_frame, tables, allocations))
+    workbook = partial(write_workbook, stage / "workbook.xlsx", kpis, kpi_frame, tables, allocations)
+    if later is None:
+        files.append(workbook())
+    else:
+        later.append(workbook)
     # Hidden files (a generated folder's marker) are bookkeeping, not outputs.
     files += sorted(p for p in (stage / "inputs").iterdir() if p.is_file() and not p.name.startswith("."))
     return files

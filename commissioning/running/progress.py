@@ -47,6 +47,7 @@ class VariantProgress:
         stream: TextIO | None = None,
         quiet: bool = False,
         work_limit: float | None = None,
+        bar: bool = True,
     ):
         self.name = name
         self.time_limit_s = max(float(time_limit_s), 1e-9)
@@ -54,7 +55,8 @@ class VariantProgress:
         self.work_limit = work_limit
         self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
-        self.live = not quiet and bool(getattr(self.stream, "isatty", lambda: False)())
+        # bar=False: other variants solve at the same time, and rich draws one live display at a time.
+        self.live = bar and not quiet and bool(getattr(self.stream, "isatty", lambda: False)())
         self.objective = math.nan
         self.bound = math.nan
         self.solutions = 0

@@ -61,6 +61,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -110,6 +111,8 @@ class RoutedTravel:
     problems: int = 0  # routing problems solved
     capped_searches: int = 0  # descents stopped by their safety cap
     expected_per_visit_hours_per_week: float = 0.0  # the optimiser's figure over the whole week
+    tally: Any = field(default=None, repr=False, compare=False)  # its counts, to add parts up (combined)
+    settings: dict = field(default_factory=dict, repr=False, compare=False)  # the notes' settings
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -346,6 +349,7 @@ class _Tally:
     visits: int = 0
     capped: int = 0
     expected_min: float = 0.0  # the optimiser's weekly per-visit minutes (band-averaged, all visits)
+    problems: int = 0  # routing problems solved
 
 
 def _hubs_of_allocation(allocation: pd.DataFrame) -> dict[str, str]:
@@ -453,6 +457,8 @@ def routed_travel_hours_per_week(
     max_run_hours: float = DEFAULT_MAX_RUN_HOURS,
     max_visits_per_problem: int = DEFAULT_MAX_VISITS_PER_PROBLEM,
     guided_local_search: bool = False,
+    parts: int = 1,
+    part: int = 0,
 ) -> RoutedTravel:
     """Route each provider's visits per band on a typical day; weekly travel hours, routed and per visit.
 
@@ -462,6 +468,9 @@ def routed_travel_hours_per_week(
     :class:`geodata.network.ApproximateTravel`). ``seed`` picks the typical day. ``time_limit_s`` is the
     guided-local-search budget, used only with ``guided_local_search=True`` (not repeatable). See the
     module docstring for the day model, the runs and the search.
+
+    ``parts``, ``part``: only this part of the providers (:func:`provider_parts`), to be added up with the
+    other parts by :func:`combined` (providers are routed independently: worker processes share the work).
     """
     started = time.perf_counter()
     if max_visits_per_run < 1 or max_run_hours <= 0 or max_visits_per_problem < 1 or time_limit_s < 0:
@@ -479,40 +488,66 @@ def routed_travel_hours_per_week(
     by_provider: dict[str, list[int]] = {}
     for i, pid in sorted(assigned.items()):
         by_provider.setdefault(pid, []).append(i)
+    mine = provider_parts(by_provider, parts)[part]
     problems: list[_Problem] = []
     for pid in provider_ids:
-        if by_provider.get(pid):
+        if by_provider.get(pid) and pid in mine:
             problems += _provider_problems(
                 data, travel, pid, by_provider[pid], day, tally, limit_min, max_visits_per_problem, hub_of
             )
-
+    tally.problems = len(problems)
     total_visits = sum(len(p.visits) for p in problems) or 1
     for problem in problems:
         gls_s = float(time_limit_s) * len(problem.visits) / total_visits if guided_local_search else 0.0
-        vehicles = _vehicle_counts(problem, limit_min, max_visits_per_run)
-        runs, left_out, capped = _solve(problem, vehicles, limit_min, max_visits_per_run, gls_s)
-        if left_out:  # too few runs offered: offer one per visit wherever it fits, and solve again
-            vehicles = _fallback_vehicle_counts(problem, vehicles, limit_min)
-            runs, left_out, capped_again = _solve(problem, vehicles, limit_min, max_visits_per_run, gls_s)
-            capped = capped or capped_again
-        band = problem.band
-        tally.capped += int(capped)
-        tally.runs += len(runs)
-        tally.routed_visits += sum(len(path) - 2 for path in runs)
-        tally.routed_min[band.provider_id] += sum(_run_minutes(path, band) for path in runs)
-        for row in left_out:  # in no run: out of the per-visit figure too
-            one_way = float(band.minutes[problem.hubs[0], row])
-            tally.per_visit_min[band.provider_id] -= one_way * band.carers[row]
-            tally.unrouted.append(UnroutedVisit(
-                band.client_ids[row - band.n_hubs], band.provider_id, band.band,
-                f"the router found no run for it within {max_run_hours:g} h and {max_visits_per_run} visits",
-            ))
+        _route_problem(problem, tally, limit_min, max_visits_per_run, max_run_hours, gls_s)
+    return _routed(tally, travel, time.perf_counter() - started, seed=seed, max_run_hours=max_run_hours,
+                   max_visits_per_run=max_visits_per_run,
+                   gls_s=time_limit_s if guided_local_search else 0.0)
 
+
+def provider_parts(by_provider: dict[str, list[int]], parts: int) -> list[set[str]]:
+    """The providers in ``parts`` groups of about equal numbers of clients (largest first, each to the
+    group with the fewest so far): one routing worker each."""
+    groups: list[set[str]] = [set() for _ in range(max(int(parts), 1))]
+    sizes = [0] * len(groups)
+    for pid, clients in sorted(by_provider.items(), key=lambda item: (-len(item[1]), item[0])):
+        k = sizes.index(min(sizes))
+        groups[k].add(pid)
+        sizes[k] += len(clients)
+    return groups
+
+
+def _route_problem(problem: _Problem, tally: _Tally, limit_min: float, max_visits_per_run: int,
+                   max_run_hours: float, gls_s: float) -> None:
+    """Route one problem's visits into runs and count them in ``tally``."""
+    vehicles = _vehicle_counts(problem, limit_min, max_visits_per_run)
+    runs, left_out, capped = _solve(problem, vehicles, limit_min, max_visits_per_run, gls_s)
+    if left_out:  # too few runs offered: offer one per visit wherever it fits, and solve again
+        vehicles = _fallback_vehicle_counts(problem, vehicles, limit_min)
+        runs, left_out, capped_again = _solve(problem, vehicles, limit_min, max_visits_per_run, gls_s)
+        capped = capped or capped_again
+    band = problem.band
+    tally.capped += int(capped)
+    tally.runs += len(runs)
+    tally.routed_visits += sum(len(path) - 2 for path in runs)
+    tally.routed_min[band.provider_id] += sum(_run_minutes(path, band) for path in runs)
+    for row in left_out:  # in no run: out of the per-visit figure too
+        one_way = float(band.minutes[problem.hubs[0], row])
+        tally.per_visit_min[band.provider_id] -= one_way * band.carers[row]
+        tally.unrouted.append(UnroutedVisit(
+            band.client_ids[row - band.n_hubs], band.provider_id, band.band,
+            f"the router found no run for it within {max_run_hours:g} h and {max_visits_per_run} visits",
+        ))
+
+
+def _routed(tally: _Tally, travel, seconds: float, **settings) -> RoutedTravel:
+    """The weekly figures of ``tally`` (``settings``: the notes' seed, limits and search budget)."""
+    provider_ids = list(tally.routed_min)
     hours = {pid: float(tally.routed_min[pid]) * 7.0 / 60.0 for pid in provider_ids}
     per_visit = {pid: float(tally.per_visit_min[pid]) * 7.0 / 60.0 for pid in provider_ids}
     expected = float(tally.expected_min) / 60.0
-    notes = _notes(seed, max_run_hours, max_visits_per_run, tally, expected, len(problems), travel,
-                   time_limit_s if guided_local_search else 0.0)
+    notes = _notes(settings["seed"], settings["max_run_hours"], settings["max_visits_per_run"], tally,
+                   expected, tally.problems, travel, settings["gls_s"])
     unrouted = sorted(tally.unrouted, key=lambda u: (u.provider_id, BAND_NAMES.index(u.band), u.client_id))
     return RoutedTravel(
         hours_per_week_by_provider=hours,
@@ -520,17 +555,37 @@ def routed_travel_hours_per_week(
         per_visit_model_hours_per_week=float(sum(per_visit.values())),
         runs=tally.runs,
         unrouted_visits=len(unrouted),
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         notes=notes,
         per_visit_hours_per_week_by_provider=per_visit,
         visits_per_day=tally.visits,
         routed_visits=tally.routed_visits,
         long_runs=tally.long_runs,
         unrouted=tuple(unrouted),
-        problems=len(problems),
+        problems=tally.problems,
         capped_searches=tally.capped,
         expected_per_visit_hours_per_week=expected,
+        tally=tally,
+        settings=settings,
     )
+
+
+def combined(parts: list[RoutedTravel], travel) -> RoutedTravel:
+    """The parts of one allocation's routing (:func:`routed_travel_hours_per_week` with ``parts``) as the
+    whole: every count and minute added up, the notes written again."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0].tally
+    tally = _Tally(dict.fromkeys(first.routed_min, 0.0), dict.fromkeys(first.per_visit_min, 0.0))
+    for part in parts:
+        t = part.tally
+        for pid in tally.routed_min:
+            tally.routed_min[pid] += t.routed_min[pid]
+            tally.per_visit_min[pid] += t.per_visit_min[pid]
+        tally.unrouted += t.unrouted
+        for name in ("runs", "long_runs", "routed_visits", "visits", "capped", "expected_min", "problems"):
+            setattr(tally, name, getattr(tally, name) + getattr(t, name))
+    return _routed(tally, travel, max(p.seconds for p in parts), **parts[0].settings)
 
 
 def _notes(seed, max_run_hours, max_visits_per_run, tally: _Tally, expected: float, n_problems: int,

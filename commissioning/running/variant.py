@@ -114,14 +114,17 @@ def run_variant(
     quiet: bool = False,
     stream: TextIO | None = None,
     stop: threading.Event | None = None,
+    bar: bool = True,
 ) -> VariantOutcome:
-    """Evaluate (``current``) or solve one variant; ``stop`` set by another thread ends the search at once."""
+    """Evaluate (``current``) or solve one variant; ``stop`` set by another thread ends the search at once.
+    ``bar``: a progress bar on a terminal (not when several variants solve at once: one line each at the
+    end instead)."""
     problem, index, notes = apply_variant_pairs(variant, problem, index)
     sc = variant.solver_switches(index.provider_ids, index.zone_ids)
     if variant.mode == "current":
         found = _evaluate(variant, problem, index, sc, quiet, stream)
     else:
-        found = _solve(variant, problem, index, sc, quiet, stream, stop, notes)
+        found = _solve(variant, problem, index, sc, quiet, stream, stop, notes, bar)
     choice, recruits, reasons, solver_info, violations = found
     from solver.validate import pool_draws, providers_of
 
@@ -181,6 +184,7 @@ def _solve(
     stream: TextIO | None,
     stop: threading.Event | None,
     notes: list[str],
+    bar: bool = True,
 ):
     """CP-SAT's allocation: ``(choice, recruits, reasons, solver, broken)``; a note if the clock
     stopped the search before its work limit. :class:`InfeasibleError` with the diagnosis if none."""
@@ -194,6 +198,7 @@ def _solve(
         stream=stream,
         quiet=quiet,
         work_limit=params.budget if params.deterministic else None,
+        bar=bar,
     )
     params = dataclasses.replace(params, progress=progress.callback)
     with progress:

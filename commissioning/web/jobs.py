@@ -38,7 +38,7 @@ PROGRESS_EVERY_S = 2.0
 
 
 def _child_setup() -> None:
-    from commissioning.running.router import die_with_parent
+    from commissioning.running.forked import die_with_parent
 
     os.setsid()  # its own process group: stopping it stops its routing workers too
     die_with_parent()

@@ -286,3 +286,23 @@ def test_generated_scenario_is_deterministic(generated, network):
     assert _without_seconds(first) == _without_seconds(second)
     other_day = routed_travel_hours_per_week(allocation, data, network, seed=4)
     assert _without_seconds(other_day) != _without_seconds(first)
+
+
+def test_providers_routed_in_parts_add_up_to_the_whole(network):
+    """The router shares one variant's routing among its workers by provider (issue 12, the demo's time):
+    the parts added up are the whole, notes and unrouted visits included."""
+    from commissioning.running.routing import combined, provider_parts
+
+    clients = [_client("C0", TAYNUILT), _client("C1", LOCHAWE, provider="P2"), _client("C2", DALMALLY),
+               _client("C3", IONA, provider="P3", bands=("bed",)), _client("C4", LOCHAWE, carers=2)]
+    data = _data(clients, providers=("P1", "P2", "P3"))
+    whole = routed_travel_hours_per_week(_allocation(data), data, network)
+    parts = [routed_travel_hours_per_week(_allocation(data), data, network, parts=2, part=k) for k in (0, 1)]
+    assert all(p.total_hours_per_week < whole.total_hours_per_week for p in parts)
+    together = combined(parts, network)
+    for name in ("hours_per_week_by_provider", "per_visit_hours_per_week_by_provider", "runs", "notes",
+                 "unrouted", "unrouted_visits", "visits_per_day", "routed_visits", "problems", "long_runs"):
+        assert getattr(together, name) == getattr(whole, name), name
+    for name in ("total_hours_per_week", "per_visit_model_hours_per_week", "expected_per_visit_hours_per_week"):
+        assert getattr(together, name) == pytest.approx(getattr(whole, name), rel=1e-12), name
+    assert provider_parts({"P1": [0, 2, 4], "P2": [1], "P3": [3]}, 2) == [{"P1"}, {"P2", "P3"}]
