@@ -856,6 +856,11 @@ LP_HINT_MIN_CLIENTS = 500
 # GLOP's dual simplex on these LPs, measured: 20,000 random clients with carers (2.9m nonzeros) in 36 s on the
 # project's machine; clock-limited runs skip an LP start expected to take longer than its share of the time.
 LP_NONZEROS_PER_SECOND = 80_000
+# Building the CP-SAT model, in eligible pairs a second, kept low for slow machines (measured: 10,000
+# clients, 166,675 pairs, 8.8 s; 20,000 clients 22 s). A clock-limited run with no start from the zone path
+# skips CP-SAT when building it would take more than half the time left: at 10,000 clients and 18 s, CP-SAT
+# found nothing in the 2.4 s left after building, and the run ended on the greedy allocation 15 s late.
+MODEL_PAIRS_PER_SECOND = 10_000
 LP_TIME_SHARE = 0.75  # at most this share of the time limit for GLOP (20,000 clients: about 16 s)
 # Deterministic runs: GLOP's work limit is at least this many units per nonzero (4 times the measured pace
 # above), whatever the work limit. Why: the demo's zoned LP (199k nonzeros) needs about 2.4 units; at a work

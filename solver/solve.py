@@ -37,6 +37,7 @@ from solver.data import (
     LP_NONZEROS_PER_SECOND,
     LP_ROUNDING_SHARE,
     LP_TIME_SHARE,
+    MODEL_PAIRS_PER_SECOND,
     ZONE_FINISH_MIN_S,
     ZONE_FINISH_SHARE,
     ZONE_PACK_SHARE,
@@ -352,10 +353,11 @@ class _Solve:
             self.lpm = build_lp(d, self.switches)
             if self._zone_start_applies():
                 self._zone_start()
-                if not self.zone_path and params.hint_current:  # no start: CP-SAT searches after all
+                # no start: CP-SAT searches after all, if there is time to build it
+                if not self.zone_path and params.hint_current and not self._model_out_of_reach():
                     self._hint_today()
                 return self._after_start(today_stage)
-        if params.hint_current:
+        if params.hint_current and not self._model_out_of_reach():  # hinting builds the model
             self._hint_today()
         if self.lpm is not None:
             from solver.highs_search import reset_threads
@@ -404,6 +406,15 @@ class _Solve:
         self.lpm = None
         return True
 
+    def _model_out_of_reach(self) -> bool:
+        """Clock-limited runs whose CP-SAT model is not built yet skip CP-SAT when building it would take
+        more than half the time left (:data:`~solver.data.MODEL_PAIRS_PER_SECOND`): the run then ends on
+        its fall-back within its limit (:meth:`finish`)."""
+        if self._am is not None or self.params.deterministic:
+            return False
+        expected_s = len(self.data.pair_client) / MODEL_PAIRS_PER_SECOND
+        return expected_s > 0.5 * (self.params.time_limit_s - self.elapsed())
+
     def _zone_start_applies(self) -> bool:
         """Clock-limited zoned runs with an LP of at least :data:`~solver.data.ZONE_START_NONZEROS`."""
         nonzeros = self.lpm.nonzeros()
@@ -422,14 +433,17 @@ class _Solve:
 
         reset_threads()
         d, s, limit_s = self.data, self.switches, self.params.time_limit_s
-        found = zone_start(self.lpm, ZONE_START_SHARE * (limit_s - self.elapsed()))
+        finish_s = max(ZONE_FINISH_SHARE * limit_s, ZONE_FINISH_MIN_S)
+        left_s = limit_s - self.elapsed()
+        # Its first LP may take what packing it would have had; the greedy fall-back needs the finish's time.
+        found = zone_start(self.lpm, ZONE_START_SHARE * left_s, left_s - 2 * finish_s)
         stage = {"stage": "zone bound", "status": found.status, "seconds": found.seconds,
                  "stopped_by_clock": False}
         self.stages.append(stage)
         if found.lp is not None:
             rounded = round_lp(d, s, found.lp, found.zone_choice)
             self.start = None if validate_choice(d, s, rounded) else rounded
-            if found.sample_share == 1.0:  # beyond (100,000 clients) HiGHS did not finish its root in 262 s
+            if found.packable:  # beyond (100,000 clients) HiGHS did not finish its root in 262 s
                 self._zone_pack(found)
         if self.today is not None and (self.start is None or _cheaper(d, s, self.today, self.start)):
             self.start = self.today
@@ -438,7 +452,6 @@ class _Solve:
             self.zone_path = True
             stage["objective_gbp"] = sum(objective_terms(d, s, self.start).values())
         t0 = time.perf_counter()
-        finish_s = max(ZONE_FINISH_SHARE * limit_s, ZONE_FINISH_MIN_S)
         refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0, limit_s - self.elapsed() - finish_s,
                      self.params.stop)
         stage.update(bound_gbp=float(found.bound_pence) / 100.0,
@@ -453,8 +466,10 @@ class _Solve:
         LP uses: £13.65m in 14 s)."""
         from solver.highs_search import closed_zone_columns, highs_search
 
-        seconds = min(ZONE_PACK_SHARE * self.params.time_limit_s,
-                      self.params.time_limit_s - self.elapsed() - HIGHS_MARGIN_S)
+        limit_s = self.params.time_limit_s
+        # HiGHS may end its root a second or two after its limit (10,000 clients): the finish's time is kept.
+        finish_s = max(ZONE_FINISH_SHARE * limit_s, ZONE_FINISH_MIN_S)
+        seconds = min(ZONE_PACK_SHARE * limit_s, limit_s - self.elapsed() - HIGHS_MARGIN_S - 2 * finish_s)
         if seconds < 1.0:
             return
         chosen = {(z, p) for z, providers in found.zone_choice.items() for p in providers}
@@ -529,6 +544,12 @@ class _Solve:
     def search(self) -> None:
         if self.zone_path:
             self.stages.append({"stage": "cp-sat", "status": "SKIPPED", "stopped_by_clock": False})
+            return
+        if self._model_out_of_reach():
+            pairs = len(self.data.pair_client)
+            self.stages.append({"stage": "cp-sat", "status": "SKIPPED", "pairs": pairs, "seconds": 0.0,
+                                "stopped_by_clock": False,
+                                "expected_build_seconds": pairs / MODEL_PAIRS_PER_SECOND})
             return
         structure = self._gap_structure()
         if structure is not None:

@@ -52,6 +52,8 @@ class ZoneStart:
     lagrangian: _Lagrangian | None = None  # with the multipliers of the bound, for refine_bound
     multipliers: tuple[np.ndarray, np.ndarray] | None = None
     sample_share: float = 1.0  # the share of clients whose LP priced the rows (1: the whole relaxed LP)
+    # small enough for HiGHS to pack the start (at most SAMPLE_ABOVE_NONZEROS), whatever the time sampled
+    packable: bool = True
 
 
 def _segments(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -326,9 +328,14 @@ OVERFLOW_SHARES = (0.002, 0.005, 0.001, 0.01, 0.03, 0.1, 0.3, 1.0)
 SAMPLE_ABOVE_NONZEROS = 8_000_000
 SAMPLE_NONZEROS = 8_000_000
 MIN_SAMPLE_SHARE = 0.2
+# The relaxed LP's pace, kept low for slow machines: the sample is also cut to what its time can solve at
+# this pace. Measured at 10,000 clients (2.6m nonzeros): the whole LP in 8.1 s on a quick day, not in 7.5 s
+# or 11.7 s on slow ones (the run then had no bound and ended on the greedy allocation, £28.5m against
+# £7.8m); a 50 % sample 3.6 s (bound 0.5 % lower), 30 % 1.7 s (1.9 % lower).
+RELAXED_NONZEROS_PER_SECOND = 200_000
 
 
-def zone_start(lpm: LpModel, time_limit_s: float) -> ZoneStart:
+def zone_start(lpm: LpModel, time_limit_s: float, first_lp_s: float = 0.0) -> ZoneStart:
     """A proven bound, a zone choice and an LP to round, for a zoned model ``lpm`` too large for its LP.
 
     HiGHS solves the LP without the x ≤ y rows (a fifth of the rows at 20,000 clients); its row duals price
@@ -337,13 +344,16 @@ def zone_start(lpm: LpModel, time_limit_s: float) -> ZoneStart:
     in 22 s against £13.40m after 9 minutes of adding the violated x ≤ y rows back.
 
     The zone choices tried (:meth:`_Lagrangian.capacity_choice` at each of :data:`OVERFLOW_SHARES`, then
-    the priced problem's own) are each fixed in the same LP; the cheapest is kept."""
+    the priced problem's own) are each fixed in the same LP; the cheapest is kept. Until one is solved,
+    they may run on to ``first_lp_s`` seconds (when longer than ``time_limit_s``): with no LP the run has
+    no start, and the time after it was meant for packing that start."""
     t0 = time.perf_counter()
     lag = _Lagrangian(lpm)
     keep = np.setdiff1d(np.arange(len(lpm.rows.lo)), lpm.rows.named_rows("zone_links"))
-    share = _sample_share(lpm, keep)
+    share = _sample_share(lpm, keep, time_limit_s * RELAXED_SHARE)
     h, rows, values = _duals_lp(lpm, lag, keep, share, time_limit_s * RELAXED_SHARE)
-    out = ZoneStart(status=h.modelStatusToString(h.getModelStatus()), sample_share=share)
+    out = ZoneStart(status=h.modelStatusToString(h.getModelStatus()), sample_share=share,
+                    packable=_sample_share(lpm, keep) == 1.0)
     solution = h.getSolution()
     if solution.dual_valid:
         duals = np.zeros(len(lpm.rows.lo))
@@ -354,16 +364,19 @@ def zone_start(lpm: LpModel, time_limit_s: float) -> ZoneStart:
         if share < 1.0:  # the sample priced the rows; the fixed LPs are the whole relaxed LP's
             h, values = new_highs(threads=1), np.zeros(lpm.n_col)
             h.passModel(lpm.to_highs(keep))
-        _try_choices(out, lpm, h, values, priced_choice, t0 + time_limit_s)
+        _try_choices(out, lpm, h, values, priced_choice, t0 + time_limit_s, t0 + first_lp_s)
     out.seconds = time.perf_counter() - t0
     return out
 
 
-def _sample_share(lpm: LpModel, keep: np.ndarray) -> float:
+def _sample_share(lpm: LpModel, keep: np.ndarray, seconds: float = math.inf) -> float:
     """1, or the share of clients to sample when the rows ``keep`` hold more than SAMPLE_ABOVE_NONZEROS
-    (counted from the row indices: building the matrix for a count took seconds at 100,000 clients)."""
+    or more than ``seconds`` solve at :data:`RELAXED_NONZEROS_PER_SECOND` (counted from the row indices:
+    building the matrix for a count took seconds at 100,000 clients); at least MIN_SAMPLE_SHARE."""
     nonzeros = int(np.bincount(np.concatenate(lpm.rows.r), minlength=len(lpm.rows.lo))[keep].sum())
-    return 1.0 if nonzeros <= SAMPLE_ABOVE_NONZEROS else max(SAMPLE_NONZEROS / nonzeros, MIN_SAMPLE_SHARE)
+    share = 1.0 if nonzeros <= SAMPLE_ABOVE_NONZEROS else SAMPLE_NONZEROS / nonzeros
+    share = min(share, seconds * RELAXED_NONZEROS_PER_SECOND / max(nonzeros, 1))
+    return 1.0 if share >= 1.0 else max(share, MIN_SAMPLE_SHARE)
 
 
 def _duals_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, seconds: float):
@@ -371,22 +384,29 @@ def _duals_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, se
     values on the model's columns: zeros for a sample)."""
     h = new_highs(threads=1)
     if share < 1.0:
-        lp, rows = sampled_lp(lpm, lag, keep, share)
+        lp, rows, cols = sampled_lp(lpm, lag, keep, share)
         h.passModel(lp)
         run_for(h, seconds)
-        return h, rows, np.zeros(lpm.n_col)
+        # The sample's values (its clients' pairs, every other column) fill the zone choices (_filled): with
+        # none, a zone kept only the priced choice's providers (10,000 clients, 30 s: £8.23m, not £7.8m).
+        values = np.zeros(lpm.n_col)
+        solution = h.getSolution()
+        if solution.value_valid:
+            values[cols] = solution.col_value
+        return h, rows, values
     h.passModel(lpm.to_highs(keep))
     run_for(h, seconds)
     return h, keep, np.asarray(h.getSolution().col_value)
 
 
 def _try_choices(out: ZoneStart, lpm: LpModel, h, relaxed: np.ndarray, priced_choice: dict,
-                 end: float) -> None:
-    """Each zone choice fixed in the relaxed LP in ``h``; the cheapest LP is kept in ``out``."""
+                 end: float, first_end: float) -> None:
+    """Each zone choice fixed in the relaxed LP in ``h`` until ``end`` (``first_end`` while none is solved);
+    the cheapest LP is kept in ``out``."""
     lag, mu = out.lagrangian, out.multipliers
     for choice in _choices(lpm, lag, lag.priced(*mu), priced_choice):
-        left_s = end - time.perf_counter()
-        if left_s <= 0 and out.lp is not None:
+        left_s = (end if out.lp is not None else max(end, first_end)) - time.perf_counter()
+        if left_s <= 0:  # even with no LP yet: more choices at 0.1 s each ran late (10,000 clients, 18 s)
             break
         zone_choice = _filled(lpm, lag.zone_providers(choice), relaxed)
         lp = _fixed_lp(h, lpm, lag.closed_pairs(zone_choice), left_s)
@@ -398,8 +418,8 @@ def sampled_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, s
     """The relaxed LP (rows ``keep``) on a random ``share`` of the clients, each standing for 1/share clients:
     in the rows that couple clients (hubs, bands, drivers, providers, pools, moves) and in the objective,
     their columns count 1/share times; each kept client's own rows (serving it, its pairs' links) are as
-    they were. Returns (the HiGHS LP, the model's rows it holds). Its duals price the coupling rows at about
-    the whole model's prices."""
+    they were. Returns (the HiGHS LP, the model's rows it holds, the model's columns it holds). Its duals
+    price the coupling rows at about the whole model's prices."""
     import highspy
 
     d, inf = lpm.data, highspy.kHighsInf
@@ -428,7 +448,7 @@ def sampled_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, s
     lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-    return lp, rows
+    return lp, rows, cols
 
 
 def _choices(lpm: LpModel, lag: _Lagrangian, pr: _Priced, priced_choice: dict):

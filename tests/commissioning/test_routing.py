@@ -303,6 +303,7 @@ def test_providers_routed_in_parts_add_up_to_the_whole(network):
     for name in ("hours_per_week_by_provider", "per_visit_hours_per_week_by_provider", "runs", "notes",
                  "unrouted", "unrouted_visits", "visits_per_day", "routed_visits", "problems", "long_runs"):
         assert getattr(together, name) == getattr(whole, name), name
-    for name in ("total_hours_per_week", "per_visit_model_hours_per_week", "expected_per_visit_hours_per_week"):
+    sums = ("total_hours_per_week", "per_visit_model_hours_per_week", "expected_per_visit_hours_per_week")
+    for name in sums:
         assert getattr(together, name) == pytest.approx(getattr(whole, name), rel=1e-12), name
     assert provider_parts({"P1": [0, 2, 4], "P2": [1], "P3": [3]}, 2) == [{"P1"}, {"P2", "P3"}]

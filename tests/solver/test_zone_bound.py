@@ -185,3 +185,36 @@ def test_a_sample_of_identical_clients_prices_like_the_whole_lp():
     sample.run()
     whole_pence = whole.getInfo().objective_function_value
     assert sample.getInfo().objective_function_value == pytest.approx(whole_pence)
+
+
+def test_the_sample_is_cut_to_what_its_time_can_solve():
+    """Regression (10,000 clients at 18 s): the relaxed LP was sampled by size alone, so on a slow day the
+    whole LP did not finish in its time, the run had no bound and ended on the greedy allocation (£28.5m
+    against £8.2m), 15 s after its limit. The sample now also fits the LP's time."""
+    from solver.zone_bound import MIN_SAMPLE_SHARE, RELAXED_NONZEROS_PER_SECOND, _sample_share
+
+    d = random_instance(n_clients=300, n_providers=8, n_zones=12, seed=3, workforce=True)
+    lpm = build_lp(d, Switches(max_providers_per_zone=2, pools=True, allow_unmet=True))
+    keep = np.setdiff1d(np.arange(len(lpm.rows.lo)), lpm.rows.named_rows("zone_links"))
+    nonzeros = int(np.bincount(np.concatenate(lpm.rows.r), minlength=len(lpm.rows.lo))[keep].sum())
+    enough_s = nonzeros / RELAXED_NONZEROS_PER_SECOND
+    assert _sample_share(lpm, keep) == 1.0  # small: the whole LP, given time
+    assert _sample_share(lpm, keep, 2 * enough_s) == 1.0
+    assert _sample_share(lpm, keep, 0.5 * enough_s) == pytest.approx(0.5)
+    assert _sample_share(lpm, keep, 0.0) == MIN_SAMPLE_SHARE
+
+
+def test_a_clock_limited_run_skips_cp_sat_it_has_no_time_to_build():
+    """Regression (10,000 clients at 18 s): with no start, building the CP-SAT model took 9 s of the 9 s
+    left, CP-SAT found nothing, and the run ended late. Now CP-SAT is skipped when building it would take
+    more than half the time left, and the run ends on its validated fall-back."""
+    from solver.data import MODEL_PAIRS_PER_SECOND
+
+    d = random_instance(n_clients=300, n_providers=8, n_zones=12, seed=3, workforce=True)
+    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
+    limit_s = 0.5 * len(d.pair_client) / MODEL_PAIRS_PER_SECOND  # building needs twice the limit
+    r = solve(d, sc, SolveParams(time_limit_s=limit_s, workers=2, deterministic=False, lp_hint="off"))
+    skipped = [st for st in r.stages if st["stage"] == "cp-sat"]
+    assert skipped and skipped[0]["status"] == "SKIPPED", r.stages
+    assert any(st["stage"].endswith("fall-back") for st in r.stages), r.stages
+    assert r.is_feasible() and validate_choice(d, sc, r.choice) == []
