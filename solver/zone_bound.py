@@ -350,10 +350,11 @@ def zone_start(lpm: LpModel, time_limit_s: float, first_lp_s: float = 0.0) -> Zo
     t0 = time.perf_counter()
     lag = _Lagrangian(lpm)
     keep = np.setdiff1d(np.arange(len(lpm.rows.lo)), lpm.rows.named_rows("zone_links"))
-    share = _sample_share(lpm, keep, time_limit_s * RELAXED_SHARE)
+    nonzeros = _relaxed_nonzeros(lpm, keep)
+    share = _sample_share(lpm, keep, time_limit_s * RELAXED_SHARE, nonzeros)
     h, rows, values = _duals_lp(lpm, lag, keep, share, time_limit_s * RELAXED_SHARE)
     out = ZoneStart(status=h.modelStatusToString(h.getModelStatus()), sample_share=share,
-                    packable=_sample_share(lpm, keep) == 1.0)
+                    packable=nonzeros <= SAMPLE_ABOVE_NONZEROS)
     solution = h.getSolution()
     if solution.dual_valid:
         duals = np.zeros(len(lpm.rows.lo))
@@ -362,18 +363,25 @@ def zone_start(lpm: LpModel, time_limit_s: float, first_lp_s: float = 0.0) -> Zo
         out.bound_pence, _, priced_choice = lag.value(*mu)
         out.lagrangian, out.multipliers = lag, mu
         if share < 1.0:  # the sample priced the rows; the fixed LPs are the whole relaxed LP's
-            h, values = new_highs(threads=1), np.zeros(lpm.n_col)
+            h = new_highs(threads=1)  # (values: zeros, see _duals_lp)
             h.passModel(lpm.to_highs(keep))
         _try_choices(out, lpm, h, values, priced_choice, t0 + time_limit_s, t0 + first_lp_s)
     out.seconds = time.perf_counter() - t0
     return out
 
 
-def _sample_share(lpm: LpModel, keep: np.ndarray, seconds: float = math.inf) -> float:
+def _relaxed_nonzeros(lpm: LpModel, keep: np.ndarray) -> int:
+    """The nonzeros of the rows ``keep``, counted from the row indices (building the matrix for a count took
+    seconds at 100,000 clients)."""
+    return int(np.bincount(np.concatenate(lpm.rows.r), minlength=len(lpm.rows.lo))[keep].sum())
+
+
+def _sample_share(lpm: LpModel, keep: np.ndarray, seconds: float = math.inf,
+                  nonzeros: int | None = None) -> float:
     """1, or the share of clients to sample when the rows ``keep`` hold more than SAMPLE_ABOVE_NONZEROS
-    or more than ``seconds`` solve at :data:`RELAXED_NONZEROS_PER_SECOND` (counted from the row indices:
-    building the matrix for a count took seconds at 100,000 clients); at least MIN_SAMPLE_SHARE."""
-    nonzeros = int(np.bincount(np.concatenate(lpm.rows.r), minlength=len(lpm.rows.lo))[keep].sum())
+    nonzeros or more than ``seconds`` solve at :data:`RELAXED_NONZEROS_PER_SECOND`; at least
+    MIN_SAMPLE_SHARE."""
+    nonzeros = _relaxed_nonzeros(lpm, keep) if nonzeros is None else nonzeros
     share = 1.0 if nonzeros <= SAMPLE_ABOVE_NONZEROS else SAMPLE_NONZEROS / nonzeros
     share = min(share, seconds * RELAXED_NONZEROS_PER_SECOND / max(nonzeros, 1))
     return 1.0 if share >= 1.0 else max(share, MIN_SAMPLE_SHARE)
@@ -384,16 +392,12 @@ def _duals_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, se
     values on the model's columns: zeros for a sample)."""
     h = new_highs(threads=1)
     if share < 1.0:
-        lp, rows, cols = sampled_lp(lpm, lag, keep, share)
+        lp, rows, _ = sampled_lp(lpm, lag, keep, share)
         h.passModel(lp)
         run_for(h, seconds)
-        # The sample's values (its clients' pairs, every other column) fill the zone choices (_filled): with
-        # none, a zone kept only the priced choice's providers (10,000 clients, 30 s: £8.23m, not £7.8m).
-        values = np.zeros(lpm.n_col)
-        solution = h.getSolution()
-        if solution.value_valid:
-            values[cols] = solution.col_value
-        return h, rows, values
+        # No values: a sample's do not fill the zone choices (_filled). Tried with its values (session
+        # script, 10,000 clients): £8.43m at 18 s and £8.65m at 30 s, against £8.17m and £8.09m-£8.26m.
+        return h, rows, np.zeros(lpm.n_col)
     h.passModel(lpm.to_highs(keep))
     run_for(h, seconds)
     return h, keep, np.asarray(h.getSolution().col_value)

@@ -172,13 +172,15 @@ class _Run:
                 outcomes[variant.name], notes = self.variant(variant, data, travel, built, bar=True)
                 interrupt.check()
                 warnings += notes + _route(router, variant, outcomes[variant.name])
+            said: dict[str, list[str]] = {}  # each solved variant's warnings, added in the file's order
 
             def take(outcome: VariantOutcome, notes: list[str]) -> None:
                 interrupt.check()  # here, on the main thread: it re-arms the signal handlers
                 outcomes[outcome.variant.name] = outcome
-                warnings.extend(notes + _route(router, outcome.variant, outcome))
+                said[outcome.variant.name] = notes + _route(router, outcome.variant, outcome)
 
             self.solved(data, travel, built, take)
+            warnings += [w for v in scenario.variants for w in said.get(v.name, [])]
             outcomes = {v.name: outcomes[v.name] for v in scenario.variants}
             t_route = time.perf_counter()
             warnings += router.collect(outcomes)

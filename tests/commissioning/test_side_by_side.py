@@ -77,6 +77,7 @@ def test_deterministic_variants_solve_side_by_side_with_the_allocations_of_one_b
     for name in ["optimised/allocation.csv", "zoned/allocation.csv", "providers.csv", "hubs.csv"]:
         assert (together.out_dir / name).read_bytes() == (alone.out_dir / name).read_bytes(), name
     assert _scenarios_without_timings(together.out_dir) == _scenarios_without_timings(alone.out_dir)
+    assert together.warnings == alone.warnings  # in the file's order, whichever solve finished first
     # the workbook and the maps, written by forked workers, are there
     assert (together.out_dir / "workbook.xlsx").stat().st_size > 0
     assert len(list((together.out_dir / "maps").glob("*.html"))) == 8
