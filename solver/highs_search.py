@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from solver.lp import LpModel, new_highs, reset_highs_threads, run_highs
+from solver.lp import LpModel, new_highs, run_highs
 
 CONTINUOUS_BLOCKS = ("non_driver",)  # minutes split between drivers and non-drivers: need not be whole
 
@@ -96,13 +96,6 @@ def closed_rank_columns(lpm: LpModel, ranks: dict[tuple[int, int], int]) -> np.n
 
 
 HIGHS_THREADS = 1  # one thread: HiGHS races CP-SAT on the other cores; its thread scheduler is per process
-
-
-def reset_threads() -> None:
-    """Let this process's next HiGHS use its own thread count whatever an earlier one used (HiGHS keeps the
-    first thread count a process asked for). Only between runs: skipped while a HiGHS solve runs on another
-    thread (every HiGHS here has :data:`HIGHS_THREADS`, so the scheduler it keeps is the right one)."""
-    reset_highs_threads()
 
 
 def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, seed: int = 0,

@@ -262,7 +262,7 @@ _HIGHS_RUNS_LOCK = threading.Lock()
 
 
 def run_highs(h) -> None:
-    """``h.run()``, counted (see :func:`reset_highs_threads`)."""
+    """``h.run()``, counted (see :func:`reset_threads`)."""
     with _HIGHS_RUNS_LOCK:
         _HIGHS_RUNS["running"] += 1
     try:
@@ -272,10 +272,11 @@ def run_highs(h) -> None:
             _HIGHS_RUNS["running"] -= 1
 
 
-def reset_highs_threads() -> bool:
-    """Reset HiGHS's thread scheduler (its next run uses its own thread count, whatever an earlier one
-    used) unless a HiGHS run is in progress on another thread, which a reset would pull the scheduler from
-    under. True when it was reset."""
+def reset_threads() -> bool:
+    """Let this process's next HiGHS use its own thread count whatever an earlier one used (HiGHS keeps the
+    first thread count a process asked for). Only between runs: skipped while a HiGHS run is in progress on
+    another thread, which a reset would pull the scheduler from under (every HiGHS here has
+    ``solver.highs_search.HIGHS_THREADS``, so the scheduler it keeps is the right one). True when reset."""
     import highspy
 
     with _HIGHS_RUNS_LOCK:  # held: no run starts during the reset

@@ -360,7 +360,7 @@ class _Solve:
         if params.hint_current and not self._model_out_of_reach():  # hinting builds the model
             self._hint_today()
         if self.lpm is not None:
-            from solver.highs_search import reset_threads
+            from solver.lp import reset_threads
 
             if self._lp_out_of_reach():
                 return self._after_start(today_stage)
@@ -412,8 +412,11 @@ class _Solve:
         its fall-back within its limit (:meth:`finish`)."""
         if self._am is not None or self.params.deterministic:
             return False
-        expected_s = len(self.data.pair_client) / MODEL_PAIRS_PER_SECOND
-        return expected_s > 0.5 * (self.params.time_limit_s - self.elapsed())
+        return self._model_build_s() > 0.5 * (self.params.time_limit_s - self.elapsed())
+
+    def _model_build_s(self) -> float:
+        """The seconds building the CP-SAT model should take (:data:`~solver.data.MODEL_PAIRS_PER_SECOND`)."""
+        return len(self.data.pair_client) / MODEL_PAIRS_PER_SECOND
 
     def _zone_start_applies(self) -> bool:
         """Clock-limited zoned runs with an LP of at least :data:`~solver.data.ZONE_START_NONZEROS`."""
@@ -427,13 +430,12 @@ class _Solve:
         """The bound and start of :func:`solver.zone_bound.zone_start`: its LP (the zone choice fixed)
         rounded, then packed by HiGHS over the pairs that LP uses (:meth:`_zone_pack`), validated and kept
         when cheaper than today's allocation (or its repair); then the bound refined towards the start."""
-        from solver.highs_search import reset_threads
-        from solver.lp import round_lp
+        from solver.lp import reset_threads, round_lp
         from solver.zone_bound import refine_bound, zone_start
 
         reset_threads()
         d, s, limit_s = self.data, self.switches, self.params.time_limit_s
-        finish_s = max(ZONE_FINISH_SHARE * limit_s, ZONE_FINISH_MIN_S)
+        finish_s = self._zone_finish_s()
         left_s = limit_s - self.elapsed()
         # Its first LP may take what packing it would have had; the greedy fall-back needs the finish's time.
         found = zone_start(self.lpm, ZONE_START_SHARE * left_s, left_s - 2 * finish_s)
@@ -459,6 +461,10 @@ class _Solve:
         if self.zone_path and self.params.progress:  # the run's progress line: this answer and its bound
             self.params.progress(stage["objective_gbp"], stage["bound_gbp"], self.elapsed())
 
+    def _zone_finish_s(self) -> float:
+        """The zone path's seconds kept at the end for the result's measures and validation."""
+        return max(ZONE_FINISH_SHARE * self.params.time_limit_s, ZONE_FINISH_MIN_S)
+
     def _zone_pack(self, found) -> None:
         """HiGHS's branch and cut with the zone choice fixed, from the rounding: open are the pairs the fixed
         LP uses, and every pair of the clients it splits or leaves (partly) unmet. Measured on the default
@@ -468,8 +474,8 @@ class _Solve:
 
         limit_s = self.params.time_limit_s
         # HiGHS may end its root a second or two after its limit (10,000 clients): the finish's time is kept.
-        finish_s = max(ZONE_FINISH_SHARE * limit_s, ZONE_FINISH_MIN_S)
-        seconds = min(ZONE_PACK_SHARE * limit_s, limit_s - self.elapsed() - HIGHS_MARGIN_S - 2 * finish_s)
+        seconds = min(ZONE_PACK_SHARE * limit_s,
+                      limit_s - self.elapsed() - HIGHS_MARGIN_S - 2 * self._zone_finish_s())
         if seconds < 1.0:
             return
         chosen = {(z, p) for z, providers in found.zone_choice.items() for p in providers}
@@ -550,10 +556,9 @@ class _Solve:
             self.stages.append({"stage": "cp-sat", "status": "SKIPPED", "stopped_by_clock": False})
             return
         if self._model_out_of_reach():
-            pairs = len(self.data.pair_client)
-            self.stages.append({"stage": "cp-sat", "status": "SKIPPED", "pairs": pairs, "seconds": 0.0,
-                                "stopped_by_clock": False,
-                                "expected_build_seconds": pairs / MODEL_PAIRS_PER_SECOND})
+            self.stages.append({"stage": "cp-sat", "status": "SKIPPED", "pairs": len(self.data.pair_client),
+                                "seconds": 0.0, "stopped_by_clock": False,
+                                "expected_build_seconds": self._model_build_s()})
             return
         structure = self._gap_structure()
         if structure is not None:

@@ -392,7 +392,7 @@ def _duals_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, se
     values on the model's columns: zeros for a sample)."""
     h = new_highs(threads=1)
     if share < 1.0:
-        lp, rows, _ = sampled_lp(lpm, lag, keep, share)
+        lp, rows = sampled_lp(lpm, lag, keep, share)
         h.passModel(lp)
         run_for(h, seconds)
         # No values: a sample's do not fill the zone choices (_filled). Tried with its values (session
@@ -422,8 +422,8 @@ def sampled_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, s
     """The relaxed LP (rows ``keep``) on a random ``share`` of the clients, each standing for 1/share clients:
     in the rows that couple clients (hubs, bands, drivers, providers, pools, moves) and in the objective,
     their columns count 1/share times; each kept client's own rows (serving it, its pairs' links) are as
-    they were. Returns (the HiGHS LP, the model's rows it holds, the model's columns it holds). Its duals
-    price the coupling rows at about the whole model's prices."""
+    they were. Returns (the HiGHS LP, the model's rows it holds). Its duals price the coupling rows at about
+    the whole model's prices."""
     import highspy
 
     d, inf = lpm.data, highspy.kHighsInf
@@ -452,7 +452,7 @@ def sampled_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, s
     lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-    return lp, rows, cols
+    return lp, rows
 
 
 def _choices(lpm: LpModel, lag: _Lagrangian, pr: _Priced, priced_choice: dict):

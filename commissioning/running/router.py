@@ -7,12 +7,11 @@ while CP-SAT solves the other variants; the rest in parallel after the solves.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pandas as pd
 
-from commissioning.running.forked import end_pool, fork_pool
+from commissioning.running.forked import cores, end_pool, fork_pool
 from commissioning.running.routing import combined, routed_travel_hours_per_week
 from commissioning.running.variant import VariantOutcome
 from commissioning.scenario.file import ScenarioFile
@@ -51,14 +50,14 @@ class Router:
             )
             return
         _ROUTING_INPUTS.update(data=data, travel=travel)
-        self.pool = fork_pool(min(len(scenario.variants), max(v.workers for v in scenario.variants),
-                                  os.cpu_count() or 1))
+        self.workers = min(len(scenario.variants), max(v.workers for v in scenario.variants), cores())
+        self.pool = fork_pool(self.workers)
 
     def submit(self, name: str, allocation: pd.DataFrame) -> None:
         if not self.enabled:
             return
         if self.pool is not None:
-            parts = self.pool._max_workers
+            parts = self.workers  # one part of the providers per worker
             self.pending[name] = [self.pool.submit(_route_one, name, allocation, self.limit, parts, part)
                                   for part in range(parts)]
         else:

@@ -17,7 +17,7 @@ from commissioning.running import run as run_module
 from commissioning.running.forked import cores, run_jobs
 from commissioning.running.run import run_scenario, side_by_side
 from commissioning.scenario.file import parse_scenario
-from solver.lp import reset_highs_threads, run_highs
+from solver.lp import reset_threads, run_highs
 
 VALID_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios" / "valid_small"
 
@@ -140,12 +140,12 @@ def test_highs_scheduler_is_not_reset_under_a_run_in_progress():
         said = None
 
         def run(self):
-            self.said = reset_highs_threads()
+            self.said = reset_threads()
 
     highs = ResetFromAnotherThread()
     run_highs(highs)
     assert highs.said is False
-    assert reset_highs_threads() is True  # none in progress now
+    assert reset_threads() is True  # none in progress now
 
 
 def _fails():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from solver.highs_search import reset_threads
+from solver.lp import reset_threads
 
 
 @pytest.fixture(autouse=True)

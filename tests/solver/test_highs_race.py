@@ -142,7 +142,7 @@ def test_a_two_thread_highs_runs_after_the_race(medium):
     # for and refuses a later, larger one ("the scheduler has already been initialized to use 1 threads");
     # after the core's one-thread zone dive (on the caller's thread; the race's HiGHS has a thread of its
     # own), reset_threads lets the benchmark's two-thread HiGHS run.
-    from solver.highs_search import reset_threads
+    from solver.lp import reset_threads
 
     sc = Switches(max_providers_per_zone=2, allow_unmet=True)
     r = solve(medium, sc, SolveParams(time_limit_s=6, workers=2, deterministic=False))

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from solver import SolveParams, Switches, solve
 from solver.generate import random_instance
-from solver.highs_search import reset_threads
-from solver.lp import build_lp, new_highs, round_lp
+from solver.lp import build_lp, new_highs, reset_threads, round_lp
 from solver.model import build_model
 from solver.validate import validate_choice
 from solver.zone_bound import _Lagrangian, zone_start
