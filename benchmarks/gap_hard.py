@@ -37,8 +37,10 @@ import highspy  # noqa: E402
 
 from solver.data import SolveParams  # noqa: E402
 from solver.gap import GapInstance, gap_cost, generate_gap, solve_gap  # noqa: E402
-from solver.highs_search import reset_threads  # noqa: E402
-from solver.lp import new_highs  # noqa: E402
+from solver.lp import (
+    new_highs,  # noqa: E402
+    reset_threads,  # noqa: E402
+)
 
 HEADER = ("instance,m,n,core_obj,core_bound,plain_obj,plain_bound,highs_obj,highs_bound,ratio_core_highs,"
           "ratio_core_plain,same_path")

@@ -33,8 +33,8 @@ from solver.generate import random_instance  # noqa: E402
 
 
 def solve_highs(d: ProblemData, sc: Switches, time_limit_s: float, threads: int) -> dict:
-    from solver.highs_search import mip_model, reset_threads
-    from solver.lp import build_lp, new_highs
+    from solver.highs_search import mip_model
+    from solver.lp import build_lp, new_highs, reset_threads
 
     t0 = time.perf_counter()
     lpm = build_lp(d, sc)
