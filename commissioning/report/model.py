@@ -171,7 +171,9 @@ def _put(k: Kpi, variant: str, value: object) -> None:
         k.raw.pop(variant, None)
 
 
-def load_run(out_dir: Path) -> Run:
+def load_run(out_dir: Path, maps: list[str] | None = None) -> Run:
+    """The run's output folder as the report reads it; ``maps``: the names of the map files the page links
+    (default: those in ``OUT/maps``; a run passes the names of the maps it is drawing beside the report)."""
     kpis_path = out_dir / "kpis.json"
     if not kpis_path.is_file():
         raise ReportError(
@@ -233,7 +235,9 @@ def load_run(out_dir: Path) -> Run:
         else:
             allocations[v] = rows
     maps_dir = out_dir / "maps"
-    maps = sorted(p.name for p in maps_dir.glob("*.html")) if maps_dir.is_dir() else []
+    if maps is None:
+        maps = [p.name for p in maps_dir.glob("*.html")] if maps_dir.is_dir() else []
+    maps = sorted(maps)
     viability: dict[str, float] = {}
     for row in read_csv(out_dir / "inputs" / "providers.csv") or []:
         f = to_float(row.get("min_viable_hours"))

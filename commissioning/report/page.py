@@ -75,9 +75,9 @@ def _parameters(run: Run):
     return parameters(run, extra)
 
 
-def render_report(out_dir: str | Path) -> str:
+def render_report(out_dir: str | Path, maps: list[str] | None = None) -> str:
     """The report page as a string (see :func:`write_report`)."""
-    run = load_run(Path(out_dir))
+    run = load_run(Path(out_dir), maps)
     head = headline(run)
     ranks = ranked_zoning(run)
     return render(
@@ -104,15 +104,16 @@ def render_report(out_dir: str | Path) -> str:
     )
 
 
-def write_report(out_dir: str | Path) -> Path:
-    """Write ``OUT/report.html`` from the run's output folder ``OUT`` and return its path.
+def write_report(out_dir: str | Path, maps: list[str] | None = None) -> Path:
+    """Write ``OUT/report.html`` from the run's output folder ``OUT`` and return its path. ``maps``: the map
+    files it links (default: those in ``OUT/maps``), for a report drawn while its maps are.
 
     The write is atomic (a temporary file in ``OUT`` renamed over the target), so a reader never sees half a
     page. Raises :class:`ReportError` if ``OUT/kpis.json`` is missing or unreadable; other missing files leave
     their sections empty with a note.
     """
     out = Path(out_dir)
-    page = render_report(out)
+    page = render_report(out, maps)
     target = out / "report.html"
     fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html.tmp", dir=out)
     try:

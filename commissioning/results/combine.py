@@ -203,8 +203,7 @@ def check_out_dir(out_dir: Path, a: Source, b: Source) -> None:
 def compare_runs(run_a: str | Path, run_b: str | Path, out_dir: str | Path, *,
                  labels: tuple[str, str] | None = None, force: bool = False) -> Comparison:
     """Check the two runs, write the combined folder ``out_dir`` with its maps and report."""
-    from commissioning.report.page import write_report
-    from commissioning.report.run_maps import write_run_maps
+    from commissioning.report.run_maps import write_maps_and_report
     from commissioning.results.folder import check_out_folder, staged_folder
 
     a = open_run(run_a, "RUN_A", labels[0] if labels else None)
@@ -214,8 +213,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path, out_dir: str | Path, *,
     check_out_folder(out_dir, force=force)
     with staged_folder(Path(out_dir), force=force) as stage:
         doc = write_combined(a, b, stage)
-        write_run_maps(stage)  # today's allocation (the baseline) against every other variant
-        write_report(stage)
+        write_maps_and_report(stage)  # maps: today's allocation (the baseline) against every other variant
     out = Path(os.path.abspath(out_dir))
     files = sorted(p for p in out.rglob("*") if p.is_file() and not p.name.startswith("."))
     return Comparison(out, list(doc["variants"]), doc.get("current_variant"), files)

@@ -23,14 +23,13 @@ from typing import Any, TextIO
 
 from commissioning.errors import InfeasibleError, ScenarioError
 from commissioning.inputs.folder import load_dataset
-from commissioning.report.page import write_report
-from commissioning.report.run_maps import run_map_jobs
+from commissioning.report.run_maps import write_maps_and_report
 from commissioning.results.folder import staged_folder
 from commissioning.results.kpis import build_kpis
 from commissioning.results.tables import allocation_frame
 from commissioning.results.write import write_inputs, write_outputs
 from commissioning.running.current import unreachable_current_warning
-from commissioning.running.forked import cores, run_jobs
+from commissioning.running.forked import cores
 from commissioning.running.interrupt import Interrupt
 from commissioning.running.problem import build_problem
 from commissioning.running.router import Router
@@ -139,7 +138,7 @@ class _Run:
             later = workbook if self.pages else None
             files = write_outputs(stage, scenario, data, outcomes, kpis, later=later)
             t_extra = time.perf_counter()
-            files += _write_maps_and_report(stage, workbook) if self.pages else []
+            files += write_maps_and_report(stage, workbook) if self.pages else []
             timings["maps_report_s"] = time.perf_counter() - t_extra
             self.interrupt.check()  # last chance: an interrupt while writing still leaves no folder
         seconds = time.perf_counter() - t0
@@ -320,12 +319,3 @@ def _build_problems(scenario: ScenarioFile, data, travel) -> tuple[dict[bool, tu
             travelled=travelled,
         )
     return out, travelled
-
-
-def _write_maps_and_report(stage: Path, jobs: list) -> list[Path]:
-    """``jobs`` (the workbook) and the maps side by side, one forked worker per core, then the report
-    (which links the maps): maps and report read the staged folder's files. Measured on the demo (2 cores):
-    maps and report in 7.8 s against 12.2 s one by one."""
-    files = [Path(p) for p in run_jobs([*jobs, *run_map_jobs(stage)], cores())]
-    files.append(Path(write_report(stage)))
-    return [f if f.is_absolute() else stage / f for f in files]

@@ -133,6 +133,17 @@ def allocation(run_dir: Path, variant: str) -> pd.DataFrame:
     return frame
 
 
+def test_the_report_links_every_map_the_run_drew_and_no_other(run_dir):
+    """The report is drawn beside the maps, from the names their jobs write (not from maps/, still empty
+    then): it links each map the run wrote, once."""
+    import re
+
+    drawn = sorted(p.name for p in (run_dir / "maps").glob("*.html"))
+    assert len(drawn) >= 5  # coverage and travel per variant, and today against each other variant
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert sorted(set(re.findall(r'href="maps/([^"]+)"', page))) == drawn
+
+
 def test_the_output_folder_has_every_contract_file(run_dir):
     for name in (
         "kpis.json",

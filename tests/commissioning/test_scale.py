@@ -22,12 +22,13 @@ CLIENTS = 10_000
 def test_ten_thousand_clients_zoned_end_validated_below_today_with_a_proven_bound(tmp_path):
     problem = generated_problem(tmp_path / "data", CLIENTS)
     switches = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
-    # 90 s: the zone bound takes about 27 s here (at 60 s). At 30 s its half of the time left (11.7 s) cut its
-    # LP short: no bound, the greedy allocation (£28,459,745), in CI and alone (BENCHMARKS.md, Scale).
-    r = solve(problem, switches, SolveParams(time_limit_s=90, workers=2, seed=0, deterministic=False))
+    # 60 s (it was 90 s): with a CPU hog on the other core, 36 s gave £7.75m, bound £7.50m, 163 unmet; but in
+    # the whole suite (both cores busy with other tests) 36 s ended with no bound. Before the relaxed LP was
+    # sampled to the time it has (c62ff61), 30 s gave no bound and the greedy allocation (£28,459,745).
+    r = solve(problem, switches, SolveParams(time_limit_s=60, workers=2, seed=0, deterministic=False))
     today = float(sum(objective_terms(problem, switches, today_choice(problem)).values()))
     assert validate_choice(problem, switches, r.choice, r.recruits) == []
     assert "zone bound" in [stage["stage"] for stage in r.stages]
     assert np.isfinite(r.bound) and r.bound <= r.objective * (1 + 1e-9)
-    assert r.objective < 0.9 * today, (r.objective, today)  # 60 s: £7.82m against £10.92m
+    assert r.objective < 0.9 * today, (r.objective, today)  # £10.92m today
     assert (r.assignment < 0).sum() < 0.05 * CLIENTS  # 20 s: 221 unmet
