@@ -36,9 +36,14 @@ LAND_ATTRIBUTION = "Coastline &copy; OpenStreetMap contributors (ODbL)"
 
 
 def esc(value: object) -> str:
-    """``value`` as text that is safe inside HTML and inside a JavaScript template literal."""
+    """``value`` as text that is safe inside HTML, inside a JavaScript template literal, and inside a Jinja
+    template: folium (branca) compiles each rendered piece of a map as a template a second time, so braces
+    from a user's file would run as code while the map is drawn (a provider named
+    ``{{ cycler.__init__.__globals__.os.getpid() }}`` showed the server's process id). Braces become
+    ``&#123;`` and ``&#125;``, which the browser shows as braces."""
     text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-    return html.escape(text, quote=True).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+    text = html.escape(text, quote=True).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+    return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
 def fmt(value: float, decimals: int = 1) -> str:

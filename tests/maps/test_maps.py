@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -366,6 +368,39 @@ def test_every_output_escapes_injected_names(run_maps, provider_view):
     assert esc(HOSTILE_HUB) in coverage.replace("\\u0026", "&")
 
 
+# A name as a Jinja template: what it would print if it ran ("Zz49zZ", "Qq42qQ", the process id), never shown.
+TEMPLATE_PROVIDER = "Zz{{ 7*7 }}zZ{{ cycler.__init__.__globals__.os.getpid() }}"
+TEMPLATE_ZONE = "Qq{{ 6*7 }}qQ{% if true %}Ww{% endif %}{# gone #}"
+
+
+def _rename(path: Path, provider_id: str, name: str) -> None:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame["provider_id"] == provider_id, "name"] = name
+    frame.to_csv(path, index=False)
+
+
+def test_names_written_as_templates_stay_text(run_dir, tmp_path):
+    """Defect: folium (branca) compiles each rendered piece of a map as a Jinja template a second time, so a
+    name with braces in a user's file ran as code on the machine drawing the map: a provider named
+    ``{{ cycler.__init__.__globals__.os.getpid() }}`` showed that process's id, in every map and in the
+    provider's own view. esc() now writes braces as entities: the browser shows the name as written."""
+    out = tmp_path / "out"
+    shutil.copytree(run_dir, out, ignore=shutil.ignore_patterns("maps"))
+    for path in (out / "providers.csv", out / "inputs" / "providers.csv"):
+        _rename(path, "P02", TEMPLATE_PROVIDER)
+    zones = json.loads((out / "inputs" / "zones.geojson").read_text(encoding="utf-8"))
+    zones["features"][1]["properties"]["name"] = TEMPLATE_ZONE
+    (out / "inputs" / "zones.geojson").write_text(json.dumps(zones), encoding="utf-8")
+    paths = [*write_run_maps(out), write_provider_map(out, "P02", tmp_path / "P02.html", variant="current")]
+    for path in paths:
+        text = path.read_text(encoding="utf-8").replace("\\u0026", "&")
+        for ran in ("Zz49zZ", "Qq42qQ", f"zZ{os.getpid()}", "qQWw", "qQ<", "qQ\\u003c"):
+            assert ran not in text, f"{ran!r} in {path.name}: a name ran as a template"
+        assert esc(TEMPLATE_PROVIDER) in text, path.name  # positive control: the name is there, as text
+    coverage = paths[0].read_text(encoding="utf-8").replace("\\u0026", "&")
+    assert esc(TEMPLATE_ZONE) in coverage
+
+
 def test_map_files_are_light(run_maps, provider_view):
     for path in [*run_maps, provider_view]:
         assert path.stat().st_size <= 5 * MB, f"{path.name}: {path.stat().st_size / MB:.1f} MB"
@@ -390,6 +425,7 @@ def test_comparison_pairs_without_current(run_dir, tmp_path):
 def test_esc_neutralises_html_and_template_literals():
     assert esc("<b>&'\"") == "&lt;b&gt;&amp;&#x27;&quot;"
     assert "`" not in esc("`${x}\\") and "$" not in esc("`${x}\\") and "\\" not in esc("`${x}\\")
+    assert esc("{{ 7*7 }}{% x %}{# y #}") == "&#123;&#123; 7*7 &#125;&#125;&#123;% x %&#125;&#123;# y #&#125;"
     assert esc(None) == "" and esc(float("nan")) == "" and esc(3) == "3"
 
 
