@@ -139,6 +139,8 @@ class HighsRace:
     def __init__(self, lpm: LpModel, time_limit_s: float, seed: int = 0):
         self.outcome: HighsOutcome | None = None
         self._error: BaseException | None = None
+        self.time_limit_s = time_limit_s
+        self._started = time.perf_counter()
         self._thread = threading.Thread(target=self._run, args=(lpm, time_limit_s, seed), daemon=True,
                                         name="highs-race")
         self._thread.start()
@@ -148,6 +150,10 @@ class HighsRace:
             self.outcome = highs_search(lpm, None, time_limit_s, seed)
         except BaseException as exc:  # reported by join(), in the caller's thread
             self._error = exc
+
+    def running_s(self) -> float:
+        """Seconds since the race started."""
+        return time.perf_counter() - self._started
 
     def join(self, timeout_s: float | None = None) -> HighsOutcome | None:
         self._thread.join(timeout_s)

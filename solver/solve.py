@@ -596,8 +596,10 @@ class _Solve:
         out = self.race.join(max(self.params.time_limit_s - self.elapsed(), 0.0) + HIGHS_MARGIN_S)
         if out is None:
             # Races run only in clock-limited runs, where the clock ending a stage is expected (no warning).
+            # seconds: the race's own, against its limit (time_limit_s), not the run's
             self.stages.append({"stage": "highs", "status": "OVERRAN", "bound_gbp": math.nan,
-                                "seconds": self.elapsed(), "stopped_by_clock": False})
+                                "seconds": self.race.running_s(), "time_limit_s": self.race.time_limit_s,
+                                "stopped_by_clock": False})
             return
         self.highs = self._checked_highs(out, {"stage": "highs", "bound_gbp": out.bound_gbp})
 

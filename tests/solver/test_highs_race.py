@@ -112,9 +112,12 @@ def test_a_race_running_past_highs_own_limit_does_not_hold_the_run(medium, monke
 
     import solver.highs_search as highs_module
 
+    started = []
+
     def late(lpm, start, time_limit_s, *args, **options):
         if threading.current_thread().name != "highs-race":
             return highs_search(lpm, start, time_limit_s, *args, **options)
+        started.append(time.perf_counter())
         time.sleep(time_limit_s + 20.0)
         return highs_module.HighsOutcome(status="Time limit reached", seconds=time_limit_s + 20.0)
 
@@ -124,6 +127,10 @@ def test_a_race_running_past_highs_own_limit_does_not_hold_the_run(medium, monke
     highs = [st for st in r.stages if st["stage"] == "highs"]
     assert [st["status"] for st in highs] == ["OVERRAN"] and not math.isfinite(highs[0]["bound_gbp"])
     assert r.is_feasible() and r.violations == [] and not r.stopped_by_clock
+    # The stage's seconds are the race's own, past its limit; not the run's (which began with building the
+    # models, before the race).
+    race_s, limit_s = highs[0]["seconds"], highs[0]["time_limit_s"]
+    assert limit_s < race_s <= time.perf_counter() - started[0], (race_s, limit_s, r.seconds)
 
 
 def test_clock_limited_zoned_runs_pack_the_fixed_zone_choice_with_highs(medium):
