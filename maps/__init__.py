@@ -6,6 +6,6 @@ job (:mod:`commissioning.report.run_maps`).
 """
 
 from maps.provider import provider_map
-from maps.render import comparison_map, coverage_map, travel_map
+from maps.render import comparison_map, coverage_map, prepare_background, travel_map
 
-__all__ = ["comparison_map", "coverage_map", "provider_map", "travel_map"]
+__all__ = ["comparison_map", "coverage_map", "prepare_background", "provider_map", "travel_map"]

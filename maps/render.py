@@ -323,6 +323,14 @@ def _base(zones, tiles, land):
     return zones, bounds, m
 
 
+def prepare_background(zones: gpd.GeoDataFrame, land) -> None:
+    """Simplify and fade the land around ``zones`` once, ahead of the maps (it is cached per process): a
+    process that forks workers to draw maps does it once, before forking, instead of in every worker
+    (0.5 s of a 40-client run's first map)."""
+    zones = _zones_wgs84(zones)
+    land_layer(land, _bounds(zones), focus=_outline(zones))
+
+
 def _outline(zones: gpd.GeoDataFrame):
     """All the patches as one shape: the land background fades out around it."""
     return shapely.union_all(shapely.simplify(np.asarray(zones.geometry.values, dtype=object), 0.002))

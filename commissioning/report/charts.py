@@ -13,6 +13,7 @@ import hashlib
 import io
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from commissioning.report.model import PALETTE, digits_for, fmt, is_num
 
@@ -61,6 +62,14 @@ def _figure(width_in: float, height_in: float):
     fig = Figure(figsize=(width_in, height_in), dpi=96)
     FigureCanvasAgg(fig)
     return fig
+
+
+@lru_cache(maxsize=1)
+def prepare() -> None:
+    """Import matplotlib and load its font by drawing a throw-away chart, once per process: a process that
+    forks workers to draw reports (a run, the web app, a sweep's workers) does it once, before forking,
+    instead of every worker paying it for every report (0.9 s of a 40-client run's 1.7-s report)."""
+    bar_chart("", ["a"], [("", [1.0])])
 
 
 def _ticks(ax, unit: str) -> None:
