@@ -119,17 +119,18 @@ def test_subgradient_steps_slower_than_counted_stop_and_the_run_ends_on_time(mon
     # The target search's subgradient steps are not a CP-SAT search: the clock did not stop them, and on a
     # type E instance (20 × 400) they took 37 ms a step where 5.5 ms were counted, so a 30-s run took 40 s.
     # Here every instance is "counted" as instant: the steps stop at their share of the limit, the full model
-    # gets the rest, and the run ends on time (without the fix: 28.6 s for this 4-s limit; the margin is for a
-    # loaded machine).
+    # gets the rest, and the run ends on time (without the fix: 28.6 s for a 4-s limit; the margin is for a
+    # loaded machine). 6 s, not 4: in a CI run with the other test worker busy the full model's 3 s of a 4-s
+    # limit found no allocation at all (beside two CPU hogs it found one, 92,611 against 41,143 alone).
     import solver.target_search as target_search
     from solver.gap import GAP_SCENARIO, gap_to_problem
     from solver.solve import solve
 
     monkeypatch.setattr(target_search, "lagrangian_seconds", lambda structure: 0.001)
     inst = generate_gap("E", 20, 400, 1)
-    r = solve(gap_to_problem(inst), GAP_SCENARIO, SolveParams(time_limit_s=4, workers=2, seed=0,
+    r = solve(gap_to_problem(inst), GAP_SCENARIO, SolveParams(time_limit_s=6, workers=2, seed=0,
                                                                deterministic=False))
-    assert r.seconds < 4 * 1.5
+    assert r.seconds < 6 * 1.5
     stages = {st["stage"]: st for st in r.stages}
     assert stages["lagrangian"]["status"] == "STOPPED" and "all (after targets)" in stages
     assert r.is_feasible() and gap_cost(inst, r.assignment) == pytest.approx(r.objective)
