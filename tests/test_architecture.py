@@ -18,6 +18,8 @@ import ast
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("commissioning", "geodata", "maps", "solver")
 # What each layer may import, besides itself.
@@ -100,3 +102,22 @@ def test_no_import_cycles():
         list(TopologicalSorter(edges).static_order())
     except CycleError as error:
         raise AssertionError(f"import cycle: {' -> '.join(reversed(error.args[1]))}") from None
+
+
+@pytest.mark.parametrize("argv", [["users", "list", "--data", "{tmp}"], ["validate", "{tmp}"]])
+def test_commands_that_do_not_solve_do_not_load_the_solver(argv, tmp_path):
+    """Defect: every command, even ``users list``, loaded OR-Tools and pandas through the solver package
+    while its parser was built (the export-instance and solve-instance options): 2.5 s for ``users list``,
+    1.3 s without. A command's parser is now built alone (the full one for the help of all commands)."""
+    import subprocess
+    import sys
+
+    words = [word.format(tmp=tmp_path) for word in argv]
+    code = (
+        "import sys\nfrom commissioning.cli import main\n"
+        f"try:\n    main({words!r})\nexcept SystemExit:\n    pass\n"
+        "print('LOADED' if 'ortools' in sys.modules else 'NOT LOADED', file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    loaded = done.stderr.strip().splitlines()[-1]
+    assert loaded == "NOT LOADED", done.stderr

@@ -19,7 +19,16 @@ COMMANDS = ["generate", "validate", "travel", "instance", "run", "demo", "map", 
             "users"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands named otherwise than the module that registers them.
+MODULE_OF = {"export-instance": "instance", "solve-instance": "instance"}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; given a known ``command``, of that one alone. Registering some commands
+    loads the solver (OR-Tools, about a second), which ``validate``, ``users`` or ``map`` do not need."""
+    module_names = COMMANDS
+    if command is not None and MODULE_OF.get(command, command) in COMMANDS:
+        module_names = [MODULE_OF.get(command, command)]
     parser = argparse.ArgumentParser(
         prog="commissioning",
         description=(
@@ -31,14 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show the full traceback of an error (for a bug report)"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in module_names:
         module = importlib.import_module(f"commissioning.cli.commands.{name}")
         module.register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The command is the first word that is not an option (the parser's own options take no value).
+    parser = build_parser(next((word for word in argv if not word.startswith("-")), None))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 import math
 
-from solver.data import MAX_SEED, MAX_WORKERS
-
 
 def _number(text: str) -> float:
     try:
@@ -52,6 +50,8 @@ def _whole(text: str) -> int:
 
 def worker_count(text: str) -> int:
     value = _whole(text)
+    from solver.data import MAX_WORKERS  # here, not at the top: the solver's import is heavy (see cli)
+
     if not 1 <= value <= MAX_WORKERS:
         raise argparse.ArgumentTypeError(f"{text!r}: must be from 1 to {MAX_WORKERS}, e.g. 2 (one per core)")
     return value
@@ -82,6 +82,8 @@ def minutes(text: str) -> float:
 
 def seed(text: str) -> int:
     """A solver seed: CP-SAT takes a 32-bit whole number."""
+    from solver.data import MAX_SEED
+
     value = _whole(text)
     if not 0 <= value <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number from 0 to {MAX_SEED}, e.g. 0")
