@@ -307,6 +307,19 @@ def _use_lp_hint(data: ProblemData, params: SolveParams) -> bool:
     return params.lp_hint == "on"
 
 
+def _start_beside_search(data: ProblemData, switches: Switches, params: SolveParams) -> bool:
+    """A deterministic zoned run below :data:`~solver.data.LP_HINT_MIN_CLIENTS` (``lp_hint`` "auto"): the LP
+    start (the dive's zone choice, packed by HiGHS) is a candidate beside CP-SAT's search, which keeps its
+    whole budget and workers, so its answer and bound are those it finds without the start; the run keeps
+    the cheaper answer. Why: at these sizes CP-SAT alone often ended far from its bound on zoning (default
+    scenario, K = 2, 3 work units, session script: 200 clients £172,021 at 5.9 %, 300 clients £319,404 at
+    31.1 %, 400 clients £428,029 at 6.0 %); the packing found £162,331, £221,054 and £405,558 in 0.6-5 s.
+    Not CP-SAT's hint here: with it, one worker searched the start's neighbourhood and proved no bound."""
+    small = data.n_clients < LP_HINT_MIN_CLIENTS
+    zoned = zone_limits(data, switches) is not None
+    return params.lp_hint == "auto" and params.deterministic and small and zoned
+
+
 def _hint_from(am: AllocationModel, solver: cp_model.CpSolver) -> None:
     am.model.clear_hints()
     for v in am.all_vars():
@@ -321,6 +334,7 @@ class _Solve:
         self.t0 = time.perf_counter()
         self._am: AllocationModel | None = None  # built when first needed (see :attr:`am`)
         self.zone_path = False  # the zone bound's start and bound instead of a CP-SAT search
+        self.beside = _start_beside_search(data, switches, params)  # the LP start a candidate, not a hint
         self.stages: list[dict] = []
         self.start: np.ndarray | None = None  # the validated LP rounding (or its polish), if any
         self.today: np.ndarray | None = None  # today's allocation or its repair, when the validator passes it
@@ -347,7 +361,7 @@ class _Solve:
         d, params = self.data, self.params
         today, today_stage = today_start(d, self.switches) if has_today(d) else (None, None)
         self.today = today
-        if _use_lp_hint(d, params):
+        if _use_lp_hint(d, params) or self.beside:
             from solver.lp import build_lp
 
             self.lpm = build_lp(d, self.switches)
@@ -635,7 +649,7 @@ class _Solve:
         large-neighbourhood search from it does better (measured on the demo with carers at hubs: optimised
         £654,745 against £657,905, zoned £834,119 against £922,102, BENCHMARKS.md) and is deterministic."""
         params = self.params
-        if self.start is None or hints_are_safe(params):
+        if self.start is None or hints_are_safe(params) or self.beside:
             return params
         return SolveParams(**{**params.__dict__, "workers": 1,
                               "extra_parameters": (*params.extra_parameters, ("use_lns_only", True))})
@@ -648,7 +662,7 @@ class _Solve:
         left = params.budget - self.elapsed()
         if params.deterministic:
             # Work units must not depend on the clock: equal shares of the limit (less the LP's).
-            lp_used = bool(self.stages) and self.stages[0]["stage"] == "lp"
+            lp_used = bool(self.stages) and self.stages[0]["stage"] == "lp" and not self.beside
             polished = any(st["stage"] in ("fixed zones", "polish") and st["status"] != "SKIPPED"
                            for st in self.stages)
             fixed = FIXED_ZONES_SHARE if polished else 0.0

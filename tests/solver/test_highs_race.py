@@ -184,3 +184,22 @@ def test_a_two_thread_highs_runs_after_the_race(medium):
     h.setOptionValue("threads", 2)
     h.passModel(build_lp(medium, Switches()).to_highs())
     assert h.run() != highspy.HighsStatus.kError
+
+
+def test_a_small_deterministic_zoned_run_keeps_the_packing_beside_cp_sat_s_own_search():
+    """Defect: below LP_HINT_MIN_CLIENTS a deterministic zoned run was CP-SAT's search alone, which often
+    ended far from its bound (here £88,644 at 17.6 %). The LP start, packed by HiGHS, is now a candidate
+    beside that search: CP-SAT's stage is the same search as without it (whole budget, every worker, its own
+    bound), and the run keeps the cheaper answer (£73,125, 0.13 %)."""
+    d = random_instance(300, n_providers=8, n_zones=20, seed=5, workforce=True)
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
+    params = SolveParams(time_limit_s=60, work_limit=2, workers=2, seed=0)
+    alone = solve(d, sc, SolveParams(**{**params.__dict__, "lp_hint": "off"}))
+    r = solve(d, sc, params)
+    names = [st["stage"] for st in r.stages]
+    assert names[:2] == ["lp", "fixed zones"] and "lp start kept" in names, names
+    search = next(st for st in r.stages if st["stage"] == "all")
+    assert search["objective_gbp"] == pytest.approx(alone.objective, abs=0.05)  # CP-SAT's whole pence
+    assert search["bound_gbp"] == alone.bound
+    assert r.objective < 0.9 * alone.objective and r.bound == alone.bound
+    assert validate_choice(d, sc, r.choice, r.recruits) == [] and not r.clock_ended
