@@ -203,3 +203,30 @@ def test_a_small_deterministic_zoned_run_keeps_the_packing_beside_cp_sat_s_own_s
     assert search["bound_gbp"] == alone.bound
     assert r.objective < 0.9 * alone.objective and r.bound == alone.bound
     assert validate_choice(d, sc, r.choice, r.recruits) == [] and not r.clock_ended
+
+
+def test_a_packing_that_hands_back_its_start_is_run_again_without_it(monkeypatch):
+    """Defect: HiGHS, packing the dive's zone choice from the LP rounding (a partial start), ended "Optimal"
+    on an incumbent it priced at £31,490.55 and handed back the start's columns (£31,641.66); without the
+    start it finds £31,567.97. The search now prices what it hands back by its columns, and when that is not
+    what HiGHS claimed, runs again without the start and keeps the cheaper."""
+    import solver.highs_search as highs_module
+
+    d = random_instance(150, n_providers=8, n_zones=20, seed=3, workforce=True)
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
+    real, calls = highs_module.highs_search, []
+
+    def recorded(lpm, start, *args, **options):
+        out = real(lpm, start, *args, **options)
+        calls.append((start, out))
+        return out
+
+    monkeypatch.setattr(highs_module, "highs_search", recorded)
+    solve(d, sc, SolveParams(time_limit_s=60, work_limit=1, workers=2, seed=0))
+    start, out = next((start, out) for start, out in calls if start is not None)
+
+    def price(choice):
+        return sum(objective_terms(d, sc, choice).values())
+
+    assert out.objective_gbp == pytest.approx(price(out.choice), abs=0.01)
+    assert price(out.choice) < price(start) - 1.0, (price(out.choice), price(start))
