@@ -185,16 +185,12 @@ def feature_collection(
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     keep = np.array([g is not None and not shapely.is_empty(g) for g in geoms], dtype=bool)
     gdf = gdf[keep]
-    geoms = geoms[keep]
-    if tolerance:
-        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
-    if precision:
-        geoms = shapely.set_precision(geoms, precision)
     names = [c for c in (columns if columns is not None else gdf.columns) if c != gdf.geometry.name]
     features = []
     records = gdf[names].to_dict("records") if names else [{}] * len(gdf)
-    for geom, record in zip(geoms, records, strict=True):
-        if geom is None or shapely.is_empty(geom):
+    for wkb, record in zip(shapely.to_wkb(geoms[keep]), records, strict=True):
+        geometry = display_geometry(wkb, tolerance, precision)
+        if geometry is None:
             continue
         props = {}
         for key, value in record.items():
@@ -202,10 +198,22 @@ def feature_collection(
             if isinstance(value, str) and key not in html_columns:
                 value = esc(value)
             props[str(key)] = value
-        features.append(
-            {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
-        )
+        features.append({"type": "Feature", "properties": props, "geometry": geometry})
     return {"type": "FeatureCollection", "features": features}
+
+
+@lru_cache(maxsize=4096)
+def display_geometry(wkb: bytes, tolerance: float, precision: float) -> dict | None:
+    """A geometry (WKB) simplified by ``tolerance`` and snapped to ``precision`` as a GeoJSON dict (None when
+    that leaves it empty). Cached: the patches are the same shapes on every map of a run and in several layers
+    of each (on a 30-client run, preparing them again was a fifth of drawing its eight maps). Callers share
+    the dict: folium reads geometries and never changes them."""
+    geom = shapely.from_wkb(wkb)
+    if tolerance:
+        geom = shapely.simplify(geom, tolerance, preserve_topology=True)
+    if precision:
+        geom = shapely.set_precision(geom, precision)
+    return None if geom is None or shapely.is_empty(geom) else json.loads(shapely.to_geojson(geom))
 
 
 def geojson_layer(

@@ -24,7 +24,6 @@ from maps.layers import (
     finish_map,
     fmt,
     geojson_layer,
-    land_layer,
     legend_html,
     new_map,
     normalise_allocation,
@@ -36,6 +35,7 @@ from maps.privacy import MIN_COUNT, check_min_count, count_text, safe_grid, show
 from maps.render import (
     ZONE_PRECISION,
     ZONE_TOLERANCE,
+    _add_land,
     _add_with_legend,
     _bases_layer,
     _bounds,
@@ -43,7 +43,6 @@ from maps.render import (
     _ferry_layer,
     _hubs,
     _hubs_layer,
-    _outline,
     _providers,
     _zones_wgs84,
 )
@@ -215,9 +214,7 @@ def _draw(me, own, before, own_positions, own_hubs, zones, *, places, ferries, l
     figures = zone_figures(zones["zone_id"], own, before)
     frame = _zone_frame(zones, figures, min_count, baseline)
     m = new_map(_own_bounds(frame, own_hubs), tiles=tiles)
-    background = land_layer(land, _bounds(zones), focus=_outline(zones))
-    if background is not None:
-        background.add_to(m)
+    _add_land(m, zones, _bounds(zones), land)
     data = feature_collection(
         frame,
         html_columns=("tooltip",),

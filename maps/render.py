@@ -18,6 +18,7 @@ No map ever draws one marker per client: clients are aggregated to zones or grid
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import folium
 import geopandas as gpd
@@ -317,23 +318,34 @@ def _base(zones, tiles, land):
     zones = _zones_wgs84(zones)
     bounds = _bounds(zones)
     m = new_map(bounds, tiles=tiles)
-    background = land_layer(land, bounds, focus=_outline(zones))
-    if background is not None:
-        background.add_to(m)
+    _add_land(m, zones, bounds, land)
     return zones, bounds, m
 
 
+def _land(zones: gpd.GeoDataFrame, bounds, land) -> folium.GeoJson | None:
+    """The land background, faded out around the patches ``zones`` (WGS84); None without land."""
+    return land_layer(land, bounds, focus=_outline(tuple(shapely.to_wkb(zones.geometry.values))))
+
+
+def _add_land(m, zones: gpd.GeoDataFrame, bounds, land) -> None:
+    background = _land(zones, bounds, land)
+    if background is not None:
+        background.add_to(m)
+
+
 def prepare_background(zones: gpd.GeoDataFrame, land) -> None:
-    """Simplify and fade the land around ``zones`` once, ahead of the maps (it is cached per process): a
-    process that forks workers to draw maps does it once, before forking, instead of in every worker
-    (0.5 s of a 40-client run's first map)."""
+    """Prepare the land around ``zones`` and the patches' shapes once, ahead of the maps (both are cached
+    per process): a process that forks workers to draw maps does it once, before forking, instead of in
+    every worker (the land: 0.5 s of a 40-client run's first map)."""
     zones = _zones_wgs84(zones)
-    land_layer(land, _bounds(zones), focus=_outline(zones))
+    _land(zones, _bounds(zones), land)
+    feature_collection(zones, columns=[], tolerance=ZONE_TOLERANCE, precision=ZONE_PRECISION)
 
 
-def _outline(zones: gpd.GeoDataFrame):
-    """All the patches as one shape: the land background fades out around it."""
-    return shapely.union_all(shapely.simplify(np.asarray(zones.geometry.values, dtype=object), 0.002))
+@lru_cache(maxsize=8)
+def _outline(zone_wkbs: tuple[bytes, ...]):
+    """All the patches (WKB) as one shape: the land background fades out around it."""
+    return shapely.union_all(shapely.simplify(shapely.from_wkb(np.asarray(zone_wkbs, dtype=object)), 0.002))
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -681,9 +693,7 @@ def _comparison_choropleths(side, frame) -> None:
 def _comparison_side(side, name, allocation, *, zones, providers, names, places, ferries, land, bounds,
                      min_count, moved_per_zone, pair, changes, moved, title) -> None:
     make_offline(side, sync=True)
-    background = land_layer(land, bounds, focus=_outline(zones))
-    if background is not None:
-        background.add_to(side)
+    _add_land(side, zones, bounds, land)
     frame = _zone_frame(zones, zone_summary(zones, allocation, providers), names)
     differs = f"Clients whose provider differs ({esc(pair[0])} → {esc(pair[1])})"
     frame["tooltip"] = [

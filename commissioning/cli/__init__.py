@@ -26,9 +26,8 @@ MODULE_OF = {"export-instance": "instance", "solve-instance": "instance"}
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command; given a known ``command``, of that one alone. Registering some commands
     loads the solver (OR-Tools, about a second), which ``validate``, ``users`` or ``map`` do not need."""
-    module_names = COMMANDS
-    if command is not None and MODULE_OF.get(command, command) in COMMANDS:
-        module_names = [MODULE_OF.get(command, command)]
+    module = MODULE_OF.get(command, command)
+    module_names = [module] if module in COMMANDS else COMMANDS
     parser = argparse.ArgumentParser(
         prog="commissioning",
         description=(
