@@ -308,16 +308,18 @@ def _use_lp_hint(data: ProblemData, params: SolveParams) -> bool:
 
 
 def _start_beside_search(data: ProblemData, switches: Switches, params: SolveParams) -> bool:
-    """A deterministic zoned run below :data:`~solver.data.LP_HINT_MIN_CLIENTS` (``lp_hint`` "auto"): the LP
-    start (the dive's zone choice, packed by HiGHS) is a candidate beside CP-SAT's search, which keeps its
-    whole budget and workers, so its answer and bound are those it finds without the start; the run keeps
-    the cheaper answer. Why: at these sizes CP-SAT alone often ended far from its bound on zoning (default
-    scenario, K = 2, 3 work units, session script: 200 clients £172,021 at 5.9 %, 300 clients £319,404 at
-    31.1 %, 400 clients £428,029 at 6.0 %); the packing found £162,331, £221,054 and £405,558 in 0.6-5 s.
-    Not CP-SAT's hint here: with it, one worker searched the start's neighbourhood and proved no bound."""
+    """A zoned run below :data:`~solver.data.LP_HINT_MIN_CLIENTS` (``lp_hint`` "auto"): the LP start (the
+    dive's zone choice, packed by HiGHS) is a candidate beside CP-SAT's search, which is not hinted with it
+    and keeps every worker (no HiGHS race), so its answer and bound are those it finds without the start; the
+    run keeps the cheaper answer. Why: at these sizes CP-SAT alone often ended far from its bound on zoning
+    (default scenario, K = 2, 3 work units, session script: 200 clients £172,021 at 5.9 %, 300 clients
+    £319,404 at 31.1 %, 400 clients £428,029 at 6.0 %); the packing found £162,331, £221,054 and £405,558 in
+    0.6-5 s. Not CP-SAT's hint: in deterministic runs one worker then searched the start's neighbourhood and
+    proved no bound; in clock-limited runs (300 clients, K = 1, 10 s) the hinted search with one worker beside
+    the race ended at £822,747-£825,226, against £772,843-£807,398 for CP-SAT alone and £791,973 beside."""
     small = data.n_clients < LP_HINT_MIN_CLIENTS
     zoned = zone_limits(data, switches) is not None
-    return params.lp_hint == "auto" and params.deterministic and small and zoned
+    return params.lp_hint == "auto" and small and zoned
 
 
 def _hint_from(am: AllocationModel, solver: cp_model.CpSolver) -> None:
@@ -379,7 +381,8 @@ class _Solve:
             if self._lp_out_of_reach():
                 return self._after_start(today_stage)
             reset_threads()  # before this solve's HiGHS runs (the race, the zone dive), never during them
-            self._start_race()
+            if not self.beside:  # beside the start, CP-SAT's search keeps every worker
+                self._start_race()
             self.start, lp_stage, lp = _lp_start(self.am, self.params, self.lpm,
                                                  self.params.time_limit_s - self.elapsed())
             self.stages.append(lp_stage)
@@ -574,6 +577,8 @@ class _Solve:
                                 "seconds": 0.0, "stopped_by_clock": False,
                                 "expected_build_seconds": self._model_build_s()})
             return
+        if self.beside:  # the start is a candidate, not a hint (see _start_beside_search)
+            self.am.model.clear_hints()
         structure = self._gap_structure()
         if structure is not None:
             from solver.target_search import TargetSearch

@@ -4,6 +4,7 @@ answers, its bound counted; in deterministic runs only its packing of the zone c
 from __future__ import annotations
 
 import math
+import sys
 
 import highspy
 import numpy as np
@@ -203,6 +204,33 @@ def test_a_small_deterministic_zoned_run_keeps_the_packing_beside_cp_sat_s_own_s
     assert search["bound_gbp"] == alone.bound
     assert r.objective < 0.9 * alone.objective and r.bound == alone.bound
     assert validate_choice(d, sc, r.choice, r.recruits) == [] and not r.clock_ended
+
+
+def test_a_small_clock_limited_zoned_run_keeps_the_packing_beside_an_unhinted_search():
+    """Defect: below LP_HINT_MIN_CLIENTS a clock-limited zoned run was CP-SAT's search alone (default
+    scenario, 300 clients, K = 2, 4 s: £572,147 at 61.5 %; ranked zoning, 10 s: today's allocation kept,
+    £357,362). It now takes the LP start too, as a candidate beside CP-SAT's search (£221,054 and £224,202),
+    as deterministic runs do: no HiGHS race (CP-SAT keeps both workers), no hint from the start."""
+    import solver.search as search_module
+
+    d = random_instance(300, n_providers=8, n_zones=20, seed=5, workforce=True)
+    sc = Switches(max_providers_per_zone=2, allow_unmet=True)
+    hinted = []
+    real = search_module.run_search
+
+    def recorded(am, *args, **kwargs):
+        hinted.append(len(am.model.proto.solution_hint.vars))
+        return real(am, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sys.modules["solver.solve"], "run_search", recorded)
+        r = solve(d, sc, SolveParams(time_limit_s=8, workers=2, seed=0, deterministic=False))
+    names = [st["stage"] for st in r.stages]
+    assert names[:2] == ["lp", "fixed zones"] and "all" in names and "highs" not in names, names
+    assert hinted == [0]  # CP-SAT searched once, without the start as a hint
+    packed = next(st for st in r.stages if st["stage"] == "fixed zones")
+    assert r.objective <= packed["objective_gbp"] + 0.01
+    assert validate_choice(d, sc, r.choice, r.recruits) == []
 
 
 def test_a_packing_that_hands_back_its_start_is_run_again_without_it(monkeypatch):
