@@ -29,7 +29,6 @@ class PlainText:
     __slots__ = ("text",)
     module = SimpleNamespace()  # no macros: what MacroElement.render looks up in a compiled template
 
-
     def __init__(self, source: str):
         text = _NEWLINE.sub("\n", source)
         self.text = text[:-1] if text.endswith("\n") else text
