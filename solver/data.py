@@ -867,6 +867,10 @@ LP_TIME_SHARE = 0.75  # at most this share of the time limit for GLOP (20,000 cl
 # limit of 3 its share (2.25) stopped it (ABNORMAL), the run had no start and ended at £1,513,140 against
 # £703,267 with the LP finished.
 LP_DETERMINISTIC_WORK_PER_NONZERO = 4 / LP_NONZEROS_PER_SECOND
+# Component cuts (solver.component_cuts) after the LP: their integer solves start within this share of the
+# time limit (the default scenario's six took 0.9 s); deterministic runs count HiGHS's nodes, this is a hard
+# stop.
+COMPONENT_CUTS_SHARE = 0.1
 FIXED_ZONES_SHARE = 0.2  # then CP-SAT with the rounding's zone choice fixed (see solve._fixed_zones_phase)
 # The zone choice's LP dive (solver.zone_dive): at most this share of the budget, counted in simplex
 # iterations per unit of budget (measured: HiGHS does about 5,000 a second on the default scenario).

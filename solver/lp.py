@@ -48,6 +48,8 @@ class LpSolution:
     unmet: np.ndarray = field(default_factory=lambda: np.zeros(0))
     y: dict[tuple[int, int], float] = field(default_factory=dict)
     recruits: dict[tuple[int, int], float] = field(default_factory=dict)
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0))  # every column of the LP
+    duals: np.ndarray = field(default_factory=lambda: np.zeros(0))  # every row (GLOP's solve only)
 
 
 class _Rows:
@@ -217,11 +219,13 @@ class LpModel:
         out = LpSolution(status=status, seconds=time.perf_counter() - t0, pairs=self.ks)
         if solver.has_solution():
             self.read(out, np.asarray(solver.variable_values()), float(solver.objective_value()))
+            out.duals = np.asarray(solver.dual_values())
         return out
 
     def read(self, out: LpSolution, v: np.ndarray, objective: float) -> None:
         """Fill ``out`` from the column values ``v`` and the objective (without the constant)."""
         out.objective_pence = objective + self.offset
+        out.values = v
         out.x = np.clip(v[:self.nx], 0.0, 1.0)
         start, _ = self.block("unmet")
         out.unmet = v[start:start + self.data.n_clients] if "unmet" in self._blocks else np.zeros(

@@ -2,10 +2,11 @@
 
 Phases (each recorded in ``Result.stages``): a partial hint of today's allocation; from 500 clients the LP
 start (:mod:`solver.lp`: GLOP, a validator-clean rounding as a complete hint and fall-back, polished with
-the zone choice fixed); then either the Lagrangian target search for plain generalised assignment problems
-(:mod:`solver.target_search`) or CP-SAT on the whole model, in stages when lexicographic. The answer is the
-best validated one found; when CP-SAT finds nothing in time, the rounding or a greedy allocation
-(:mod:`solver.heuristic`). How each CP-SAT search is run, limited and stopped: :mod:`solver.search`.
+the zone choice fixed; the LP's component cuts, :mod:`solver.component_cuts`, prove a higher bound); then
+either the Lagrangian target search for plain generalised assignment problems (:mod:`solver.target_search`)
+or CP-SAT on the whole model, in stages when lexicographic. The answer is the best validated one found; when
+CP-SAT finds nothing in time, the rounding or a greedy allocation (:mod:`solver.heuristic`). How each CP-SAT
+search is run, limited and stopped: :mod:`solver.search`.
 
 Zoned clock-limited runs whose LP has at least :data:`~solver.data.ZONE_START_NONZEROS` nonzeros (about
 10,000 clients and more) take the zone bound's path instead (:mod:`solver.zone_bound`): its bound, its start
@@ -23,6 +24,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.data import (
+    COMPONENT_CUTS_SHARE,
     DIVE_HARD_STOP_SHARE,
     DIVE_ITERATIONS_PER_PAIR,
     DIVE_ITERATIONS_PER_UNIT,
@@ -178,10 +180,12 @@ def _hint_complete(am: AllocationModel, choice: np.ndarray) -> None:
 LEXICOGRAPHIC_STAGES = ("unmet", "cost", "moves")
 
 
-def _lp_start(am: AllocationModel, params: SolveParams, lpm,
-              seconds_left: float) -> tuple[np.ndarray | None, dict, LpSolution]:
-    """Solve the LP relaxation ``lpm`` (and dive to a zone choice), round it; hint the result when the
-    validator passes it. Returns the rounding (None when it broke a rule), the stage and the LP rounded.
+def _lp_start(am: AllocationModel, params: SolveParams, lpm, seconds_left: float,
+              after_cuts=None) -> tuple[np.ndarray | None, dict, LpSolution]:
+    """Solve the LP relaxation ``lpm``, find its component cuts (then call ``after_cuts`` with the LP that
+    has them, or ``lpm``: HiGHS's race starts there), dive to a zone choice and round it (both on ``lpm``);
+    hint the result when the validator passes it.
+    Returns the rounding (None when it broke a rule), the stage and the LP rounded.
 
     Clock-limited runs give the LP its share of the seconds left once the model is built, not of the whole
     limit: at 20,000 clients building took 9 s of 30 and an LP that took its share of the whole left CP-SAT
@@ -199,7 +203,12 @@ def _lp_start(am: AllocationModel, params: SolveParams, lpm,
              "stopped_by_clock": (params.deterministic and lp.status != "OPTIMAL"
                                   and lp.seconds >= 0.98 * params.time_limit_s * LP_TIME_SHARE)}
     if lp.status != "OPTIMAL":
+        if after_cuts is not None:
+            after_cuts(lpm)
         return None, stage, lp
+    cut_lpm = _component_cuts(lpm, lp, params, stage)
+    if after_cuts is not None:
+        after_cuts(cut_lpm)
     if am.y:
         lp = _dive(lpm, lp, params, stage)
     budget = params.time_limit_s * LP_ROUNDING_SHARE
@@ -215,6 +224,26 @@ def _lp_start(am: AllocationModel, params: SolveParams, lpm,
         return None, stage, lp
     _hint_complete(am, choice)
     return choice, stage, lp
+
+
+def _component_cuts(lpm, lp: LpSolution, params: SolveParams, stage: dict):
+    """The LP ``lpm`` with its component cuts (:mod:`solver.component_cuts`): a copy, re-solved for the bound
+    it proves (the stage's ``cuts_gbp``); ``lpm`` itself when no cut was found."""
+    from solver.component_cuts import component_cuts, lp_bound
+
+    hard_stop_s = params.time_limit_s * COMPONENT_CUTS_SHARE
+    cuts = component_cuts(lpm, lp.values, lp.duals, time.perf_counter() + hard_stop_s)
+    stage.update(component_cuts=len(cuts.lower), cut_components=cuts.components, cut_seconds=cuts.seconds)
+    cut_lpm, bound = lpm, math.nan
+    if cuts.lower:
+        cut_lpm = cuts.added_to(lpm)
+        bound = lp_bound(cut_lpm, hard_stop_s)
+        if math.isfinite(bound):
+            stage["cuts_gbp"] = bound / 100.0
+    # the clock, not the work, decided which cuts (or whether their bound) counted: the bound may differ
+    stopped = cuts.stopped_by_clock or bool(cuts.lower and not math.isfinite(bound))
+    stage["stopped_by_clock"] = stage["stopped_by_clock"] or (params.deterministic and stopped)
+    return cut_lpm
 
 
 def _dive(lpm, lp, params: SolveParams, stage: dict):
@@ -381,10 +410,11 @@ class _Solve:
             if self._lp_out_of_reach():
                 return self._after_start(today_stage)
             reset_threads()  # before this solve's HiGHS runs (the race, the zone dive), never during them
-            if not self.beside:  # beside the start, CP-SAT's search keeps every worker
-                self._start_race()
+            # HiGHS's race starts once the LP has its component cuts (beside the start, CP-SAT's search keeps
+            # every worker: no race)
+            race = None if self.beside else self._start_race
             self.start, lp_stage, lp = _lp_start(self.am, self.params, self.lpm,
-                                                 self.params.time_limit_s - self.elapsed())
+                                                 self.params.time_limit_s - self.elapsed(), race)
             self.stages.append(lp_stage)
             if today is not None and (self.start is None or _cheaper(d, self.switches, today, self.start)):
                 self.start = today  # today (or its repair) is allowed and better: the search starts there
@@ -592,16 +622,17 @@ class _Solve:
                 break
         self._join_race()
 
-    def _start_race(self) -> None:
-        """HiGHS's branch and cut on a thread of its own until the clock's end (less a margin to read its
-        answer), CP-SAT one worker fewer meanwhile (:mod:`solver.highs_search`)."""
+    def _start_race(self, lpm) -> None:
+        """HiGHS's branch and cut on ``lpm`` (the LP's model, with its component cuts when it has some) on a
+        thread of its own until the clock's end (less a margin to read its answer), CP-SAT one worker fewer
+        meanwhile (:mod:`solver.highs_search`)."""
         params = self.params
         seconds = params.time_limit_s - self.elapsed() - HIGHS_MARGIN_S
         if not _highs_takes_part(params, self.data) or seconds < 1.0:
             return
         from solver.highs_search import HighsRace
 
-        self.race = HighsRace(self.lpm, seconds, params.seed)
+        self.race = HighsRace(lpm, seconds, params.seed)
         if params.workers > 1:
             self.params = SolveParams(**{**params.__dict__, "workers": params.workers - 1})
 
@@ -788,6 +819,8 @@ def _result(d: ProblemData, s: Switches, status, seconds, stages, params, bound_
         # reached its root LP in time on large instances.
         # So is HiGHS's bound on the same model (:mod:`solver.highs_search`).
         lp_bound = [st["objective_gbp"] for st in stages if st["stage"] == "lp" and st["status"] == "OPTIMAL"]
+        # With the component cuts (:mod:`solver.component_cuts`), the same LP's value is higher.
+        lp_bound += [st["cuts_gbp"] for st in stages if st["stage"] == "lp" and "cuts_gbp" in st]
         # And the zone bound's Lagrangian value (:mod:`solver.zone_bound`).
         lp_bound += [st["bound_gbp"] for st in stages
                      if st["stage"] in ("highs", "zone bound") and math.isfinite(st["bound_gbp"])]
