@@ -9,7 +9,7 @@ CP-SAT finds nothing in time, the rounding or a greedy allocation (:mod:`solver.
 search is run, limited and stopped: :mod:`solver.search`.
 
 Zoned clock-limited runs whose LP has at least :data:`~solver.data.ZONE_START_NONZEROS` nonzeros (about
-10,000 clients and more) take the zone bound's path instead (:mod:`solver.zone_bound`): its bound, its start
+1,500 clients and more) take the zone bound's path instead (:mod:`solver.zone_bound`): its bound, its start
 packed by HiGHS and its refined bound take the whole limit, and the start is the answer; the CP-SAT model is
 not built (stage ``cp-sat`` SKIPPED) unless that path finds no allowed start.
 """
@@ -206,7 +206,7 @@ def _lp_start(am: AllocationModel, params: SolveParams, lpm, seconds_left: float
         if after_cuts is not None:
             after_cuts(lpm)
         return None, stage, lp
-    cut_lpm = _component_cuts(lpm, lp, params, stage)
+    cut_lpm = _component_cuts(lpm, lp, params, stage, seconds_left - lp.seconds)
     if after_cuts is not None:
         after_cuts(cut_lpm)
     if am.y:
@@ -226,12 +226,14 @@ def _lp_start(am: AllocationModel, params: SolveParams, lpm, seconds_left: float
     return choice, stage, lp
 
 
-def _component_cuts(lpm, lp: LpSolution, params: SolveParams, stage: dict):
+def _component_cuts(lpm, lp: LpSolution, params: SolveParams, stage: dict, seconds_left: float):
     """The LP ``lpm`` with its component cuts (:mod:`solver.component_cuts`): a copy, re-solved for the bound
-    it proves (the stage's ``cuts_gbp``); ``lpm`` itself when no cut was found."""
+    it proves (the stage's ``cuts_gbp``); ``lpm`` itself when no cut was found. Each of the two steps stops
+    at its share of the limit, or of the ``seconds_left`` in clock-limited runs."""
     from solver.component_cuts import component_cuts, lp_bound
 
-    hard_stop_s = params.time_limit_s * COMPONENT_CUTS_SHARE
+    hard_stop_s = COMPONENT_CUTS_SHARE * (params.time_limit_s if params.deterministic
+                                          else min(params.time_limit_s, max(seconds_left, 0.0)))
     cuts = component_cuts(lpm, lp.values, lp.duals, time.perf_counter() + hard_stop_s)
     stage.update(component_cuts=len(cuts.lower), cut_components=cuts.components, cut_seconds=cuts.seconds)
     cut_lpm, bound = lpm, math.nan
