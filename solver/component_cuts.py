@@ -98,6 +98,8 @@ def component_cuts(lpm: LpModel, values: np.ndarray, duals: np.ndarray, deadline
             break
         bound = _integer_bound(lpm, a, rows, cols, costs[cols], integral[cols], deadline)
         out.components += 1
+        # the deadline, not the node count, may have ended that solve: its bound may differ on another run
+        out.stopped_by_clock = time.perf_counter() >= deadline
         if bound > float(costs[cols] @ values[cols]) + COMPONENT_MIN_GAIN_PENCE:
             out.columns.append(cols)
             out.coefficients.append(costs[cols])
