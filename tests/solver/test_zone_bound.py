@@ -80,13 +80,18 @@ def test_any_multipliers_give_a_bound(problem, seed):
     assert zone_start(lpm, 10.0).bound_pence / 100 <= best + tolerance
 
 
+def _zone_path_run(monkeypatch, seconds: float, **params):
+    """A clock-limited K = 2 run (pools) of 600 random clients with workforce, the zone path forced."""
+    monkeypatch.setattr(solve_module, "ZONE_START_NONZEROS", 0)
+    d = random_instance(n_clients=600, n_providers=8, n_zones=12, seed=3, workforce=True)  # LP start: ≥ 500
+    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
+    return solve(d, sc, SolveParams(time_limit_s=seconds, workers=2, seed=0, deterministic=False, **params))
+
+
 def test_a_large_zoned_run_reports_the_zone_bound(monkeypatch):
     # Clock-limited zoned runs with a large LP start from the zone bound: a proven bound (where the 20,000
     # client default scenario had none) and a validated allocation.
-    monkeypatch.setattr(solve_module, "ZONE_START_NONZEROS", 0)
-    d = random_instance(n_clients=600, n_providers=8, n_zones=12, seed=3, workforce=True)
-    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
-    r = solve(d, sc, SolveParams(time_limit_s=10, workers=2, seed=0, deterministic=False))
+    r = _zone_path_run(monkeypatch, 10)
     stage = next(st for st in r.stages if st["stage"] == "zone bound")
     assert np.isfinite(stage["bound_gbp"]) and r.violations == []
     assert r.bound >= stage["bound_gbp"] * (1 - 1e-6) and r.objective >= r.bound
@@ -98,11 +103,8 @@ def test_the_zone_path_never_builds_the_cp_sat_model(monkeypatch):
     # phases, which take the whole limit between them; the search after them had no time (UNKNOWN after
     # 10 s of loading) and the run took 141 s. The zone path's answer is its start, with its bound.
     built = []
-    monkeypatch.setattr(solve_module, "ZONE_START_NONZEROS", 0)
     monkeypatch.setattr(solve_module, "build_model", lambda *a: built.append(a) or build_model(*a))
-    d = random_instance(n_clients=600, n_providers=8, n_zones=12, seed=3, workforce=True)  # LP start: ≥ 500
-    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
-    r = solve(d, sc, SolveParams(time_limit_s=6, workers=2, seed=0, deterministic=False))
+    r = _zone_path_run(monkeypatch, 6)
     assert not built and r.violations == [] and r.status == "FEASIBLE" and np.isfinite(r.gap)
     assert {"stage": "cp-sat", "status": "SKIPPED", "stopped_by_clock": False} in r.stages
 
@@ -111,10 +113,7 @@ def test_time_the_zone_path_leaves_goes_to_cp_sat_hinted_with_its_start(monkeypa
     # The zone path ended in 6-8 s of 30 at 2,000 clients and the run stopped there (£1,576,224); the rest of
     # the limit now goes to CP-SAT on the whole model, hinted with the path's start (£1,549,225 there). The
     # answer is never worse than the start, and the zone bound still counts.
-    monkeypatch.setattr(solve_module, "ZONE_START_NONZEROS", 0)
-    d = random_instance(n_clients=600, n_providers=8, n_zones=12, seed=3, workforce=True)
-    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
-    r = solve(d, sc, SolveParams(time_limit_s=15, workers=2, seed=0, deterministic=False))
+    r = _zone_path_run(monkeypatch, 15)
     zone = next(st for st in r.stages if st["stage"] == "zone bound")
     search = next(st for st in r.stages if st["stage"] == "all")
     assert search["status"] in ("OPTIMAL", "FEASIBLE") and r.violations == []
@@ -125,10 +124,7 @@ def test_time_the_zone_path_leaves_goes_to_cp_sat_hinted_with_its_start(monkeypa
 def test_a_lexicographic_run_keeps_its_cp_sat_stages_and_no_false_proof(monkeypatch):
     # Review finding: on the zone path a lexicographic run had no CP-SAT stage, and "every lexicographic
     # stage optimal" held of none, so a FEASIBLE answer was reported with a zero gap.
-    monkeypatch.setattr(solve_module, "ZONE_START_NONZEROS", 0)
-    d = random_instance(n_clients=600, n_providers=8, n_zones=12, seed=3, workforce=True)
-    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
-    r = solve(d, sc, SolveParams(time_limit_s=6, workers=2, seed=0, deterministic=False, lexicographic=True))
+    r = _zone_path_run(monkeypatch, 6, lexicographic=True)
     names = [st["stage"] for st in r.stages]
     assert "zone bound" not in names and "unmet" in names and r.violations == []
     assert r.status == "OPTIMAL" or not np.isfinite(r.gap) or r.gap > 0
