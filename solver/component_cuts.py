@@ -30,8 +30,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from solver.highs_search import CONTINUOUS_BLOCKS
-from solver.lp import LpModel, new_highs, run_highs
+from solver.highs_search import integral_columns, integrality
+from solver.lp import LpModel, highs_lp, new_highs, run_highs
 
 COMPONENT_ROW_COLUMNS = 120  # rows with more columns couple components (priced at the LP's duals)
 COMPONENT_COLUMNS = 1_000  # components with more columns are left to the LP
@@ -91,7 +91,7 @@ def component_cuts(lpm: LpModel, values: np.ndarray, duals: np.ndarray, deadline
     label = _components(a, coupling)
     costs = _priced(lpm, a, coupling, duals)
     out = ComponentCuts([], [], [])
-    integral = _integral(lpm)
+    integral = integral_columns(lpm)
     for cols, rows in _candidates(lpm, a, coupling, label, values, integral):
         if time.perf_counter() >= deadline:
             out.stopped_by_clock = True
@@ -123,14 +123,6 @@ def _priced(lpm: LpModel, a: sparse.csr_matrix, coupling: np.ndarray, duals: np.
     return cost - a.T @ np.where(coupling, duals, 0.0)
 
 
-def _integral(lpm: LpModel) -> np.ndarray:
-    integral = np.ones(lpm.n_col, dtype=bool)
-    for name in CONTINUOUS_BLOCKS:
-        start, keys = lpm.block(name)
-        integral[start:start + len(keys)] = False
-    return integral
-
-
 def _candidates(lpm: LpModel, a: sparse.csr_matrix, coupling: np.ndarray, label: np.ndarray,
                 values: np.ndarray, integral: np.ndarray):
     """(columns, own rows) of the components worth an integer solve, the most fractional first: small enough,
@@ -142,10 +134,11 @@ def _candidates(lpm: LpModel, a: sparse.csr_matrix, coupling: np.ndarray, label:
     row_label = np.full(a.shape[0], -1)
     has = ~coupling & (np.diff(a.indptr) > 0)
     row_label[has] = label[a.indices[a.indptr[:-1][has]]]
+    edges = np.arange(label.max() + 2 if len(label) else 1)  # component k: [edges[k], edges[k + 1])
     order = np.argsort(label, kind="stable")
-    starts = np.searchsorted(label[order], np.arange(label.max() + 2 if len(label) else 1))
+    starts = np.searchsorted(label[order], edges)
     rows_order = np.argsort(row_label, kind="stable")
-    row_starts = np.searchsorted(row_label[rows_order], np.arange(label.max() + 2 if len(label) else 1))
+    row_starts = np.searchsorted(row_label[rows_order], edges)
     found = []
     for comp in range(len(starts) - 1):
         cols = order[starts[comp]:starts[comp + 1]]
@@ -162,20 +155,10 @@ def _integer_bound(lpm: LpModel, a: sparse.csr_matrix, rows: np.ndarray, cols: n
                    integral: np.ndarray, deadline: float) -> float:
     """HiGHS's proven lower bound of min ``costs·x`` over the component's own rows, less its tolerance (−inf
     when it proved nothing; an infeasible component is the whole model's to report, not a cut's)."""
-    inf = highspy.kHighsInf
     lo, hi, _ = lpm.columns()
-    row_lo, row_hi = np.array(lpm.rows.lo)[rows], np.array(lpm.rows.hi)[rows]
-    sub = a[rows][:, cols].tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(cols), len(rows)
-    lp.col_cost_, lp.col_lower_ = costs, lo[cols]
-    lp.col_upper_ = np.where(np.isfinite(hi[cols]), hi[cols], inf)
-    lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
-    lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = sub.indptr, sub.indices, sub.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                       for i in integral]
+    lp = highs_lp(a[rows][:, cols].tocsc(), costs, lo[cols], hi[cols], np.array(lpm.rows.lo)[rows],
+                  np.array(lpm.rows.hi)[rows])
+    lp.integrality_ = integrality(integral)
     h = new_highs(threads=1, mip_max_nodes=COMPONENT_NODES, mip_rel_gap=1e-6,
                   time_limit=max(deadline - time.perf_counter(), 0.1))
     h.passModel(lp)

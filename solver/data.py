@@ -912,7 +912,7 @@ ZONE_START_SHARE = 0.5
 # Then HiGHS packs the fixed LP's pairs (solve._Solve._zone_pack) for at most this share of the time limit,
 # and the bound's subgradient steps (solver.zone_bound.refine_bound) take what is left but this share (at
 # least ZONE_FINISH_MIN_S) for the result's measures and validation (0.1 s at 20,000 clients; more at
-# 100,000). No CP-SAT search follows (solve._Solve.am).
+# 100,000). A CP-SAT search follows only when time is left (ZONE_SEARCH_MIN_S below).
 ZONE_PACK_SHARE = 0.35
 ZONE_FINISH_SHARE = 0.03
 ZONE_FINISH_MIN_S = 1.0

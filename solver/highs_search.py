@@ -43,14 +43,22 @@ class HighsOutcome:
 def mip_model(lpm: LpModel) -> highspy.HighsLp:
     """The LP relaxation with every column integral but ``CONTINUOUS_BLOCKS``."""
     lp = lpm.to_highs()
+    lp.integrality_ = integrality(integral_columns(lpm))
+    return lp
+
+
+def integral_columns(lpm: LpModel) -> np.ndarray:
+    """Per column of ``lpm``: True unless it is in one of ``CONTINUOUS_BLOCKS``."""
     integral = np.full(lpm.n_col, True)
     for name in CONTINUOUS_BLOCKS:
-        if name in lpm._blocks:
-            start, keys = lpm.block(name)
-            integral[start:start + len(keys)] = False
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                       for i in integral]
-    return lp
+        start, keys = lpm.block(name)  # an absent block is empty
+        integral[start:start + len(keys)] = False
+    return integral
+
+
+def integrality(integral: np.ndarray) -> list:
+    """HiGHS's column types for a mask of integral columns."""
+    return [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integral]
 
 
 def _start_values(lpm: LpModel, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

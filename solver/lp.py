@@ -182,20 +182,10 @@ class LpModel:
     def to_highs(self, rows: np.ndarray | None = None):
         """The same LP for HiGHS (continuous columns; a caller sets integrality where it wants it), with only
         ``rows`` when given."""
-        import highspy
-
         rows = np.arange(len(self.rows.lo)) if rows is None else rows
-        inf, a = highspy.kHighsInf, self.matrix("csr")[rows].tocsc()
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = self.n_col, len(rows)
-        col_lo, hi, lp.col_cost_ = self.columns()
-        row_lo, row_hi = np.array(self.rows.lo)[rows], np.array(self.rows.hi)[rows]
-        lp.col_lower_, lp.col_upper_ = col_lo, np.where(np.isfinite(hi), hi, inf)
-        lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
-        lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-        return lp
+        col_lo, col_hi, cost = self.columns()
+        return highs_lp(self.matrix("csr")[rows].tocsc(), cost, col_lo, col_hi, np.array(self.rows.lo)[rows],
+                        np.array(self.rows.hi)[rows])
 
     def solve(self, time_limit_s: float, deterministic: bool, wall_limit_s: float | None) -> LpSolution:
         t0 = time.perf_counter()
@@ -244,6 +234,22 @@ def solve_lp(data: ProblemData, switches: Switches, time_limit_s: float = 30.0,
     machine's load; ``wall_limit_s`` (default 20 × the work limit) is then the clock's hard stop.
     """
     return build_lp(data, switches).solve(time_limit_s, deterministic, wall_limit_s)
+
+
+def highs_lp(a_csc: sparse.csc_matrix, cost, col_lo, col_hi, row_lo, row_hi):
+    """A HiGHS LP of these columns and rows (infinite bounds as HiGHS's infinity)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_row_, lp.num_col_ = a_csc.shape
+    lp.col_cost_, lp.col_lower_ = cost, col_lo
+    lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, inf)
+    lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
+    lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a_csc.indptr, a_csc.indices, a_csc.data
+    return lp
 
 
 def new_highs(**options):

@@ -10,8 +10,9 @@ search is run, limited and stopped: :mod:`solver.search`.
 
 Zoned clock-limited runs whose LP has at least :data:`~solver.data.ZONE_START_NONZEROS` nonzeros (about
 1,500 clients and more) take the zone bound's path instead (:mod:`solver.zone_bound`): its bound, its start
-packed by HiGHS and its refined bound take the whole limit, and the start is the answer; the CP-SAT model is
-not built (stage ``cp-sat`` SKIPPED) unless that path finds no allowed start.
+packed by HiGHS and its refined bound, and the start is the answer. The CP-SAT model is built only when that
+path finds no allowed start, or ends with time for CP-SAT to search from its start
+(:data:`~solver.data.ZONE_SEARCH_MIN_S`); otherwise the stage ``cp-sat`` is SKIPPED.
 """
 
 from __future__ import annotations
@@ -203,13 +204,12 @@ def _lp_start(am: AllocationModel, params: SolveParams, lpm, seconds_left: float
              # GLOP's work limit, or the clock's hard stop (which may differ from one run to the next)
              "stopped_by_clock": (params.deterministic and lp.status != "OPTIMAL"
                                   and lp.seconds >= 0.98 * params.time_limit_s * LP_TIME_SHARE)}
-    if lp.status != "OPTIMAL":
-        if after_cuts is not None:
-            after_cuts(lpm)
-        return None, stage, lp
-    cut_lpm = _component_cuts(lpm, lp, params, stage, seconds_left - lp.seconds)
+    solved = lp.status == "OPTIMAL"
+    cut_lpm = _component_cuts(lpm, lp, params, stage, seconds_left - lp.seconds) if solved else lpm
     if after_cuts is not None:
         after_cuts(cut_lpm)
+    if not solved:
+        return None, stage, lp
     if am.y:
         lp = _dive(lpm, lp, params, stage)
     budget = params.time_limit_s * LP_ROUNDING_SHARE
@@ -367,7 +367,7 @@ class _Solve:
         self.data, self.switches, self.params = data, switches, params
         self.t0 = time.perf_counter()
         self._am: AllocationModel | None = None  # built when first needed (see :attr:`am`)
-        self.zone_path = False  # the zone bound's start and bound instead of a CP-SAT search
+        self.zone_path = False  # the zone bound's start and bound (a CP-SAT search only if time is left)
         self.beside = _start_beside_search(data, switches, params)  # the LP start a candidate, not a hint
         self.stages: list[dict] = []
         self.start: np.ndarray | None = None  # the validated LP rounding (or its polish), if any
@@ -500,7 +500,8 @@ class _Solve:
         if self.today is not None and (self.start is None or _cheaper(d, s, self.today, self.start)):
             self.start = self.today
         if self.start is not None:
-            # The zone phases take the whole limit (ZONE_*_SHARE): no CP-SAT search follows this start.
+            # The zone phases may take the whole limit (ZONE_*_SHARE): a CP-SAT search follows this start
+            # only when they leave time for one (_search_after_zone_path).
             self.zone_path = True
             stage["objective_gbp"] = sum(objective_terms(d, s, self.start).values())
         t0 = time.perf_counter()
