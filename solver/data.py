@@ -902,11 +902,12 @@ HIGHS_DETERMINISTIC_NODES = 1
 LP_ROUNDING_SHARE = 0.1  # share of the time limit the rounding's local search over zone choices may use
 # Clock-limited zoned runs whose LP has at least this many nonzeros start from solver.zone_bound instead (a
 # proven bound and a start without the x ≤ y rows), with at most this share of the time left. Measured on the
-# default scenario, K = 2, pools, 30 s (the whole LP's path → the zone path): 1,000 clients (199k nonzeros)
-# £688,027 (0.94 %) → £775,490, so the LP's path stays; 1,500 (about 320k) £1.24m in 41 s → £1.04m in 4 s;
-# 2,000 (450k) £3.64m in 51 s → £1.58m (7.0 %) in 8 s, and at 120 s £1.79m → the same £1.58m; 3,000 (773k)
-# £4.71m, no bound (GLOP stopped) → £2.41m (4.1 %); 5,000 (1.4m) the greedy £11.95m, no bound (GLOP not
-# done in 19 s) → £3.78m (8.7 %). It was 2m (10,000 clients, 3.0m: the greedy allocation before the path).
+# default scenario, K = 2, pools, 30 s, session scripts (the whole LP's path → the zone path): 1,000 clients
+# (199k nonzeros) £688,027 (0.94 %) → £775,490, so the LP's path stays; 1,500 (about 320k) £1.24m in 41 s →
+# £1.04m in 4 s; 2,000 (450k) £3.64m in 51 s → £1.58m (7.0 %) in 8 s, and at 120 s £1.79m → the same £1.58m;
+# 3,000 (773k) £4.71m, no bound (GLOP stopped) → £2.41m (4.1 %); 5,000 (1.4m) the greedy £11.95m, no bound
+# (GLOP not done in 19 s) → £3.78m (8.7 %). It was 2m (10,000 clients, 3.0m: the greedy allocation before the
+# path).
 ZONE_START_NONZEROS = 300_000
 ZONE_START_SHARE = 0.5
 # Then HiGHS packs the fixed LP's pairs (solve._Solve._zone_pack) for at most this share of the time limit,
