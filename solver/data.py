@@ -900,14 +900,14 @@ HIGHS_FIXED_ZONES_SHARE = 0.35
 # nodes, in 14 s; CP-SAT's fixed-zones phase in its place £779,600 and the run £742,192.
 HIGHS_DETERMINISTIC_NODES = 1
 LP_ROUNDING_SHARE = 0.1  # share of the time limit the rounding's local search over zone choices may use
-# Clock-limited zoned runs whose LP has at least this many nonzeros start from solver.zone_bound instead (a
-# proven bound and a start without the x ≤ y rows), with at most this share of the time left. Measured on the
-# default scenario, K = 2, pools, 30 s, session scripts (the whole LP's path → the zone path): 1,000 clients
-# (199k nonzeros) £688,027 (0.94 %) → £775,490, so the LP's path stays; 1,500 (about 320k) £1.24m in 41 s →
-# £1.04m in 4 s; 2,000 (450k) £3.64m in 51 s → £1.58m (7.0 %) in 8 s, and at 120 s £1.79m → the same £1.58m;
-# 3,000 (773k) £4.71m, no bound (GLOP stopped) → £2.41m (4.1 %); 5,000 (1.4m) the greedy £11.95m, no bound
-# (GLOP not done in 19 s) → £3.78m (8.7 %). It was 2m (10,000 clients, 3.0m: the greedy allocation before the
-# path).
+# Zoned runs whose LP has at least this many nonzeros start from solver.zone_bound instead (a proven bound
+# and a start without the x ≤ y rows), with at most this share of the time left (deterministic runs too,
+# since ZONE_DETERMINISTIC_STEPS below). Measured on the default scenario, K = 2, pools, 30 s, session
+# scripts (the whole LP's path → the zone path): 1,000 clients (199k nonzeros) £688,027 (0.94 %) → £775,490,
+# so the LP's path stays; 1,500 (about 320k) £1.24m in 41 s → £1.04m in 4 s; 2,000 (450k) £3.64m in 51 s →
+# £1.58m (7.0 %) in 8 s, and at 120 s £1.79m → the same £1.58m; 3,000 (773k) £4.71m, no bound (GLOP stopped)
+# → £2.41m (4.1 %); 5,000 (1.4m) the greedy £11.95m, no bound (GLOP not done in 19 s) → £3.78m (8.7 %). It
+# was 2m (10,000 clients, 3.0m: the greedy allocation before the path).
 ZONE_START_NONZEROS = 300_000
 ZONE_START_SHARE = 0.5
 # Then HiGHS packs the fixed LP's pairs (solve._Solve._zone_pack) for at most this share of the time limit,
@@ -923,6 +923,12 @@ ZONE_FINISH_MIN_S = 1.0
 # Measured on the default scenario, 2,000 clients, K = 2: the path ended after 6-8 s of 30, and CP-SAT
 # hinted with its £1,576,224 reached £1,549,342 in 20 s (session script).
 ZONE_SEARCH_MIN_S = 5.0
+# Deterministic runs take the zone path too, counted in work: every LP to its optimum, every zone choice
+# tried, HiGHS's packing to HIGHS_DETERMINISTIC_NODES nodes, and at most this many subgradient steps for the
+# bound (the shares above are hard stops). Before, they solved the whole LP and dived: default scenario,
+# 2,000 clients, K = 2, 6 work units, 60 s: £2,382,193 (38.4 %) in 74 s, past the hard stop; now £1,540,131
+# (4.8 %) in 24 s (BENCHMARKS.md).
+ZONE_DETERMINISTIC_STEPS = 200
 
 # Deterministic mode's default work limit per second of time limit: CP-SAT does about 0.6-0.8 work units a
 # wall second on 2 cores (demo, 1,000 clients), so the work limit normally ends the search before the clock.

@@ -8,11 +8,12 @@ or CP-SAT on the whole model, in stages when lexicographic. The answer is the be
 CP-SAT finds nothing in time, the rounding or a greedy allocation (:mod:`solver.heuristic`). How each CP-SAT
 search is run, limited and stopped: :mod:`solver.search`.
 
-Zoned clock-limited runs whose LP has at least :data:`~solver.data.ZONE_START_NONZEROS` nonzeros (about
-1,500 clients and more) take the zone bound's path instead (:mod:`solver.zone_bound`): its bound, its start
-packed by HiGHS and its refined bound, and the start is the answer. The CP-SAT model is built only when that
-path finds no allowed start, or ends with time for CP-SAT to search from its start
-(:data:`~solver.data.ZONE_SEARCH_MIN_S`); otherwise the stage ``cp-sat`` is SKIPPED.
+Zoned runs whose LP has at least :data:`~solver.data.ZONE_START_NONZEROS` nonzeros (about 1,500 clients and
+more) take the zone bound's path instead (:mod:`solver.zone_bound`): its bound, its start packed by HiGHS and
+its refined bound, and the start is the answer; deterministic runs count its work (every LP to its optimum,
+HiGHS's nodes, the bound's steps: :data:`~solver.data.ZONE_DETERMINISTIC_STEPS`), the clock a hard stop. The
+CP-SAT model is built only when that path finds no allowed start, or ends with time for CP-SAT to search from
+its start (:data:`~solver.data.ZONE_SEARCH_MIN_S`); otherwise the stage ``cp-sat`` is SKIPPED.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from solver.data import (
     LP_ROUNDING_SHARE,
     LP_TIME_SHARE,
     MODEL_PAIRS_PER_SECOND,
+    ZONE_DETERMINISTIC_STEPS,
     ZONE_FINISH_MIN_S,
     ZONE_FINISH_SHARE,
     ZONE_PACK_SHARE,
@@ -469,12 +471,11 @@ class _Solve:
         return len(self.data.pair_client) / MODEL_PAIRS_PER_SECOND
 
     def _zone_start_applies(self) -> bool:
-        """Clock-limited zoned runs with an LP of at least :data:`~solver.data.ZONE_START_NONZEROS`."""
+        """Zoned runs with an LP of at least :data:`~solver.data.ZONE_START_NONZEROS`."""
         nonzeros = self.lpm.nonzeros()
         zoned = zone_limits(self.data, self.switches) is not None
         # Lexicographic stages are CP-SAT searches, one objective after another: the zone path has none.
-        plain = not self.params.deterministic and not self.params.lexicographic
-        return plain and zoned and nonzeros >= ZONE_START_NONZEROS
+        return not self.params.lexicographic and zoned and nonzeros >= ZONE_START_NONZEROS
 
     def _zone_start(self) -> None:
         """The bound and start of :func:`solver.zone_bound.zone_start`: its LP (the zone choice fixed)
@@ -485,12 +486,16 @@ class _Solve:
 
         reset_threads()
         d, s, limit_s = self.data, self.switches, self.params.time_limit_s
+        deterministic = self.params.deterministic
         finish_s = self._zone_finish_s()
         left_s = limit_s - self.elapsed()
         # Its first LP may take what packing it would have had; the greedy fall-back needs the finish's time.
-        found = zone_start(self.lpm, ZONE_START_SHARE * left_s, left_s - 2 * finish_s)
+        # Deterministic runs: every LP to its optimum, a share of the limit (not of the clock's time left: it
+        # sets the sample) as a hard stop.
+        start_s = ZONE_START_SHARE * (limit_s if deterministic else left_s)
+        found = zone_start(self.lpm, start_s, left_s - 2 * finish_s, deterministic)
         stage = {"stage": "zone bound", "status": found.status, "seconds": found.seconds,
-                 "stopped_by_clock": False}
+                 "stopped_by_clock": found.stopped_by_clock}
         self.stages.append(stage)
         if found.lp is not None:
             rounded = round_lp(d, s, found.lp, found.zone_choice)
@@ -505,10 +510,12 @@ class _Solve:
             self.zone_path = True
             stage["objective_gbp"] = sum(objective_terms(d, s, self.start).values())
         t0 = time.perf_counter()
-        refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0, limit_s - self.elapsed() - finish_s,
-                     self.params.stop)
+        steps = ZONE_DETERMINISTIC_STEPS if deterministic else None
+        clock = refine_bound(found, stage.get("objective_gbp", math.nan) * 100.0,
+                             limit_s - self.elapsed() - finish_s, self.params.stop, steps)
         stage.update(bound_gbp=float(found.bound_pence) / 100.0,
-                     seconds=stage["seconds"] + time.perf_counter() - t0)
+                     seconds=stage["seconds"] + time.perf_counter() - t0,
+                     stopped_by_clock=stage["stopped_by_clock"] or clock)
         if self.zone_path and self.params.progress:  # the run's progress line: this answer and its bound
             self.params.progress(stage["objective_gbp"], stage["bound_gbp"], self.elapsed())
 
@@ -521,7 +528,8 @@ class _Solve:
         LP uses, and every pair of the clients it splits or leaves (partly) unmet. Measured on the default
         scenario, 20,000 clients, K = 2: £13.60m in 32 s against the rounding's £13.76m (only the pairs the
         LP uses: £13.65m in 14 s)."""
-        from solver.highs_search import closed_zone_columns, highs_search
+        from solver.highs_search import closed_rank_columns, closed_zone_columns, highs_search
+        from solver.rules.ranked_zoning import start_ranks
 
         limit_s = self.params.time_limit_s
         # HiGHS may end its root a second or two after its limit (10,000 clients): the finish's time is kept.
@@ -534,9 +542,18 @@ class _Solve:
         unsure = found.lp.unmet > 1e-6
         unsure[lpm.pc[(x > 1e-6) & (x < 1 - 1e-6)]] = True
         unused = np.flatnonzero((x < 1e-6) & ~unsure[lpm.pc])
-        closed = np.concatenate([closed_zone_columns(lpm, chosen), unused])
-        out = highs_search(self.lpm, self.start, seconds, self.params.seed, closed, rel_gap=1e-4)
+        # ranked zoning: the start's ranking fixed too, as in _highs_fixed_zones (with free ranks HiGHS's root
+        # did not end in 21 s at 2,000 clients)
+        ranks = start_ranks(self.data, self.switches, self.start, chosen)
+        closed = np.concatenate([closed_zone_columns(lpm, chosen), closed_rank_columns(lpm, ranks), unused])
+        deterministic = self.params.deterministic
+        nodes = HIGHS_DETERMINISTIC_NODES if deterministic else None
+        out = highs_search(self.lpm, self.start, seconds, self.params.seed, closed, rel_gap=1e-4,
+                           max_nodes=nodes)
         packed = self._checked_highs(out, {"stage": "zone pack", "engine": "highs"})
+        # as in _highs_fixed_zones: the hard stop, not the nodes, ended HiGHS
+        ended = out.status == "Time limit reached" or out.seconds >= 0.98 * seconds
+        self.stages[-1]["stopped_by_clock"] = deterministic and ended
         d, s = self.data, self.switches
         if packed is not None and (self.start is None or _cheaper(d, s, packed, self.start)):
             self.start = packed
@@ -629,8 +646,12 @@ class _Solve:
     def _search_after_zone_path(self) -> bool:
         """The zone path ended with time to spare (at 2,000 clients, 6-8 s of 30): CP-SAT searches the whole
         model with the rest, hinted with the path's start, when building the model leaves at least
-        :data:`~solver.data.ZONE_SEARCH_MIN_S`; the run keeps the cheaper of the two."""
-        left_s = self.params.time_limit_s - self.elapsed() - self._zone_finish_s()
+        :data:`~solver.data.ZONE_SEARCH_MIN_S`; the run keeps the cheaper of the two. Deterministic runs
+        count the time the path's shares leave (their work limit then ends the search), not the clock's."""
+        if self.params.deterministic:  # by the data and the limit, never by the clock's reading
+            left_s = self.params.time_limit_s * (1.0 - ZONE_START_SHARE - ZONE_PACK_SHARE)
+        else:
+            left_s = self.params.time_limit_s - self.elapsed() - self._zone_finish_s()
         if left_s - self._model_build_s() < ZONE_SEARCH_MIN_S:
             return False
         _hint_complete(self.am, self.start)
@@ -699,6 +720,12 @@ class _Solve:
         large-neighbourhood search from it does better (measured on the demo with carers at hubs: optimised
         £654,745 against £657,905, zoned £834,119 against £922,102, BENCHMARKS.md) and is deterministic."""
         params = self.params
+        if self.zone_path:
+            # CP-SAT's presolve alone took 6.6 work units (12.7 s) at 2,000 clients, K = 2: a deterministic
+            # run with the scenario's 6 units ended on the zone start (£1,576,224); with one presolve pass,
+            # £1,540,131 in 23 s (clock-limited, 30 s: the same £1.55m either way). Session script.
+            params = SolveParams(**{**params.__dict__, "extra_parameters": (*params.extra_parameters,
+                                                                             ("max_presolve_iterations", 1))})
         if self.start is None or hints_are_safe(params) or self.beside:
             return params
         return SolveParams(**{**params.__dict__, "workers": 1,

@@ -54,6 +54,8 @@ class ZoneStart:
     sample_share: float = 1.0  # the share of clients whose LP priced the rows (1: the whole relaxed LP)
     # small enough for HiGHS to pack the start (at most SAMPLE_ABOVE_NONZEROS), whatever the time sampled
     packable: bool = True
+    # deterministic runs: the clock (a hard stop), not the work, ended an LP or the zone choices tried
+    stopped_by_clock: bool = False
 
 
 def _segments(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -335,7 +337,8 @@ MIN_SAMPLE_SHARE = 0.2
 RELAXED_NONZEROS_PER_SECOND = 200_000
 
 
-def zone_start(lpm: LpModel, time_limit_s: float, first_lp_s: float = 0.0) -> ZoneStart:
+def zone_start(lpm: LpModel, time_limit_s: float, first_lp_s: float = 0.0,
+               deterministic: bool = False) -> ZoneStart:
     """A proven bound, a zone choice and an LP to round, for a zoned model ``lpm`` too large for its LP.
 
     HiGHS solves the LP without the x ≤ y rows (a fifth of the rows at 20,000 clients); its row duals price
@@ -346,15 +349,23 @@ def zone_start(lpm: LpModel, time_limit_s: float, first_lp_s: float = 0.0) -> Zo
     The zone choices tried (:meth:`_Lagrangian.capacity_choice` at each of :data:`OVERFLOW_SHARES`, then
     the priced problem's own) are each fixed in the same LP; the cheapest is kept. Until one is solved,
     they may run on to ``first_lp_s`` seconds (when longer than ``time_limit_s``): with no LP the run has
-    no start, and the time after it was meant for packing that start."""
+    no start, and the time after it was meant for packing that start.
+
+    ``deterministic``: every LP runs to its optimum and every zone choice is tried, so equal data and
+    ``time_limit_s`` (which sets the sample, if any) give equal answers; ``time_limit_s`` is then a hard stop
+    (``stopped_by_clock`` when it decided)."""
     t0 = time.perf_counter()
     lag = _Lagrangian(lpm)
     keep = np.setdiff1d(np.arange(len(lpm.rows.lo)), lpm.rows.named_rows("zone_links"))
     nonzeros = _relaxed_nonzeros(lpm, keep)
+    # the sample by the relaxed LP's share of the time at a slow machine's pace, whatever the clock reads;
+    # deterministic runs let that LP run on to the whole time (a hard stop)
     share = _sample_share(lpm, keep, time_limit_s * RELAXED_SHARE, nonzeros)
-    h, rows, values = _duals_lp(lpm, lag, keep, share, time_limit_s * RELAXED_SHARE)
+    relaxed_s = time_limit_s * (1.0 if deterministic else RELAXED_SHARE)
+    h, rows, values = _duals_lp(lpm, lag, keep, share, relaxed_s)
     out = ZoneStart(status=h.modelStatusToString(h.getModelStatus()), sample_share=share,
                     packable=nonzeros <= SAMPLE_ABOVE_NONZEROS)
+    out.stopped_by_clock = deterministic and h.getModelStatus() != h.getModelStatus().kOptimal
     solution = h.getSolution()
     if solution.dual_valid:
         duals = np.zeros(len(lpm.rows.lo))
@@ -365,7 +376,10 @@ def zone_start(lpm: LpModel, time_limit_s: float, first_lp_s: float = 0.0) -> Zo
         if share < 1.0:  # the sample priced the rows; the fixed LPs are the whole relaxed LP's
             h = new_highs(threads=1)  # (values: zeros, see _duals_lp)
             h.passModel(lpm.to_highs(keep))
-        _try_choices(out, lpm, h, values, priced_choice, t0 + time_limit_s, t0 + first_lp_s)
+        if deterministic:
+            _try_every_choice(out, lpm, h, values, priced_choice, t0 + time_limit_s)
+        else:
+            _try_choices(out, lpm, h, values, priced_choice, t0 + time_limit_s, t0 + first_lp_s)
     out.seconds = time.perf_counter() - t0
     return out
 
@@ -414,6 +428,23 @@ def _try_choices(out: ZoneStart, lpm: LpModel, h, relaxed: np.ndarray, priced_ch
             break
         zone_choice = _filled(lpm, lag.zone_providers(choice), relaxed)
         lp = _fixed_lp(h, lpm, lag.closed_pairs(zone_choice), left_s)
+        if lp is not None and (out.lp is None or lp.objective_pence < out.lp.objective_pence):
+            out.lp, out.zone_choice = lp, zone_choice
+
+
+def _try_every_choice(out: ZoneStart, lpm: LpModel, h, relaxed: np.ndarray, priced_choice: dict,
+                      hard_stop: float) -> None:
+    """:func:`_try_choices` for deterministic runs: every zone choice, each LP to its optimum, the cheapest
+    kept; ``hard_stop`` (the clock) ends them early only when it must, and marks ``out.stopped_by_clock``."""
+    lag, mu = out.lagrangian, out.multipliers
+    for choice in _choices(lpm, lag, lag.priced(*mu), priced_choice):
+        left_s = hard_stop - time.perf_counter()
+        if left_s <= 0:
+            out.stopped_by_clock = True
+            return
+        zone_choice = _filled(lpm, lag.zone_providers(choice), relaxed)
+        lp = _fixed_lp(h, lpm, lag.closed_pairs(zone_choice), left_s)
+        out.stopped_by_clock |= lp is None and h.getModelStatus() == h.getModelStatus().kTimeLimit
         if lp is not None and (out.lp is None or lp.objective_pence < out.lp.objective_pence):
             out.lp, out.zone_choice = lp, zone_choice
 
@@ -519,17 +550,22 @@ def _filled(lpm: LpModel, zone_choice: dict[int, tuple[int, ...]], values: np.nd
 STEP_START, STEP_PATIENCE, STEP_END = 0.3, 10, 1e-3
 
 
-def refine_bound(start: ZoneStart, upper_pence: float, seconds: float, stop=None) -> None:
-    """Raise ``start.bound_pence`` by subgradient steps from its multipliers for at most ``seconds``, steered
-    towards ``upper_pence`` (an allocation's objective), until ``stop`` (a ``threading.Event``) is set. Every
-    step's value is a proven bound."""
+def refine_bound(start: ZoneStart, upper_pence: float, seconds: float, stop=None,
+                 max_steps: int | None = None) -> bool:
+    """Raise ``start.bound_pence`` by subgradient steps from its multipliers for at most ``seconds`` (and
+    ``max_steps`` steps, the work limit of deterministic runs), steered towards ``upper_pence`` (an
+    allocation's objective), until ``stop`` (a ``threading.Event``) is set. Every step's value is a proven
+    bound. True when the clock (``seconds``) ended the steps before ``max_steps`` or convergence did."""
     if start.lagrangian is None or not math.isfinite(upper_pence):
-        return
+        return False
     t0, lag = time.perf_counter(), start.lagrangian
     mu_hi, mu_lo = start.multipliers
-    factor, stale = STEP_START, 0
+    factor, stale, steps = STEP_START, 0, 0
     stopped = stop.is_set if stop is not None else (lambda: False)
-    while time.perf_counter() - t0 < seconds and factor > STEP_END and not stopped():
+    while factor > STEP_END and not stopped() and (max_steps is None or steps < max_steps):
+        if time.perf_counter() - t0 >= seconds:
+            return max_steps is not None
+        steps += 1
         value, v, _ = lag.value(mu_hi, mu_lo)
         if value > start.bound_pence:
             start.bound_pence, start.multipliers, stale = value, (mu_hi, mu_lo), 0
@@ -543,6 +579,7 @@ def refine_bound(start: ZoneStart, upper_pence: float, seconds: float, stop=None
         g_lo[(mu_lo <= 0) & (g_lo < 0)] = 0.0
         norm = float(g_hi @ g_hi + g_lo @ g_lo)
         if norm == 0.0 or upper_pence <= value:
-            return  # the priced optimum satisfies every relaxed row, or the bound meets the allocation
+            return False  # the priced optimum satisfies every relaxed row, or the bound meets the allocation
         size = factor * (upper_pence - value) / norm
         mu_hi, mu_lo = np.maximum(mu_hi + size * g_hi, 0.0), np.maximum(mu_lo + size * g_lo, 0.0)
+    return False

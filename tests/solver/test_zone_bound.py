@@ -4,6 +4,7 @@ multipliers, equal to the LP at the LP's duals; and the start it gives large zon
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -80,12 +81,15 @@ def test_any_multipliers_give_a_bound(problem, seed):
     assert zone_start(lpm, 10.0).bound_pence / 100 <= best + tolerance
 
 
-def _zone_path_run(monkeypatch, seconds: float, **params):
-    """A clock-limited K = 2 run (pools) of 600 random clients with workforce, the zone path forced."""
+def _zone_path_run(monkeypatch, seconds: float, ranked: bool = False, **params):
+    """A K = 2 (or ranked) run, pools on, of 600 random clients with workforce, the zone path forced;
+    clock-limited unless ``params`` say otherwise."""
     monkeypatch.setattr(solve_module, "ZONE_START_NONZEROS", 0)
     d = random_instance(n_clients=600, n_providers=8, n_zones=12, seed=3, workforce=True)  # LP start: ≥ 500
-    sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
-    return solve(d, sc, SolveParams(time_limit_s=seconds, workers=2, seed=0, deterministic=False, **params))
+    sc = Switches(max_providers_per_zone=None if ranked else 2, pools=True, allow_unmet=True,
+                  ranked_shares=(0.6, 0.25, 0.15) if ranked else ())
+    params = {"time_limit_s": seconds, "workers": 2, "seed": 0, "deterministic": False, **params}
+    return solve(d, sc, SolveParams(**params))
 
 
 def test_a_large_zoned_run_reports_the_zone_bound(monkeypatch):
@@ -119,6 +123,48 @@ def test_time_the_zone_path_leaves_goes_to_cp_sat_hinted_with_its_start(monkeypa
     assert search["status"] in ("OPTIMAL", "FEASIBLE") and r.violations == []
     assert r.objective <= zone["objective_gbp"] + 0.01 and r.bound >= zone["bound_gbp"] * (1 - 1e-6)
     assert r.seconds < 15 + 3
+
+
+def test_deterministic_runs_take_the_zone_path_and_repeat(monkeypatch):
+    # Regression: deterministic runs (the product's default) never took the zone path. At 2,000 clients,
+    # K = 2, 6 work units, the whole LP and its dive ran into the 60-s hard stop: £2,382,193 (38.4 %) after
+    # 74 s, an answer that need not repeat. On the zone path, counted in work: £1,540,131 (4.8 %) in 24 s.
+    runs = [_zone_path_run(monkeypatch, 60, deterministic=True, work_limit=1.0) for _ in range(2)]
+    for r in runs:
+        assert "zone bound" in [st["stage"] for st in r.stages] and r.violations == []
+        assert not r.stopped_by_clock and np.isfinite(r.gap)
+    assert np.array_equal(runs[0].assignment, runs[1].assignment) and runs[0].objective == runs[1].objective
+
+
+def test_a_deterministic_search_after_the_zone_path_gets_past_presolve(monkeypatch):
+    # Regression: CP-SAT's presolve alone took 6.6 of a run's 6 work units at 2,000 clients, so the search
+    # after the zone path found nothing and the run ended on the zone start. One presolve pass leaves it
+    # the work to improve on that start (here 0.3 units: nothing found with the full presolve).
+    r = _zone_path_run(monkeypatch, 60, deterministic=True, work_limit=0.3)
+    zone = next(st for st in r.stages if st["stage"] == "zone bound")
+    search = next(st for st in r.stages if st["stage"] == "all")
+    assert search["status"] in ("OPTIMAL", "FEASIBLE") and search["objective_gbp"] < zone["objective_gbp"]
+    assert r.violations == [] and r.objective <= zone["objective_gbp"] + 0.01
+
+
+def test_the_zone_pack_fixes_ranked_zonings_ranking(monkeypatch):
+    # Regression: HiGHS's packing of the zone start left ranked zoning's ranks free (the LP start's packing
+    # fixes them); at 2,000 clients its root did not end in 21 s (0 nodes, and a worse allocation than the
+    # start). Every rank column but the start's ranking is now held at 0.
+    import solver.highs_search as highs_module
+
+    seen = []
+    real = highs_module.highs_search
+    spy = lambda lpm, *a, **k: seen.append((lpm, a[3])) or real(lpm, *a, **k)  # noqa: E731
+    monkeypatch.setattr(highs_module, "highs_search", spy)
+    r = _zone_path_run(monkeypatch, 8, ranked=True)
+    assert seen and r.violations == []
+    lpm, closed = seen[0]
+    r0, keys = lpm.block("rank")
+    per_pair = Counter(keys[j][:2] for j in np.intersect1d(closed, r0 + np.arange(len(keys))) - r0)
+    ranks = len({rank for _, _, rank in keys})
+    # every ranked (zone, provider) of the start keeps one rank open: its own
+    assert per_pair and set(per_pair.values()) == {ranks - 1}
 
 
 def test_a_lexicographic_run_keeps_its_cp_sat_stages_and_no_false_proof(monkeypatch):
