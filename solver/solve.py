@@ -544,7 +544,8 @@ class _Solve:
         unused = np.flatnonzero((x < 1e-6) & ~unsure[lpm.pc])
         # ranked zoning: the start's ranking fixed too, as in _highs_fixed_zones (with free ranks HiGHS's root
         # did not end in 21 s at 2,000 clients)
-        ranks = start_ranks(self.data, self.switches, self.start, chosen)
+        # (no start: the rounding broke a rule, so HiGHS packs from nothing and the ranks stay free)
+        ranks = {} if self.start is None else start_ranks(self.data, self.switches, self.start, chosen)
         closed = np.concatenate([closed_zone_columns(lpm, chosen), closed_rank_columns(lpm, ranks), unused])
         deterministic = self.params.deterministic
         nodes = HIGHS_DETERMINISTIC_NODES if deterministic else None

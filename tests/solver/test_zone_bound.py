@@ -167,6 +167,20 @@ def test_the_zone_pack_fixes_ranked_zonings_ranking(monkeypatch):
     assert per_pair and set(per_pair.values()) == {ranks - 1}
 
 
+@pytest.mark.parametrize("ranked", [False, True])
+def test_the_zone_pack_runs_when_the_rounding_breaks_a_rule(monkeypatch, ranked):
+    # Regression: fixing ranked zoning's ranking read the start, which is None when the zone path's rounding
+    # breaks a rule (2,000 clients, K = 2 with recruitment: TypeError). HiGHS then packs from no start.
+    import solver.lp as lp_module
+
+    d = random_instance(n_clients=600, n_providers=8, n_zones=12, seed=3, workforce=True)
+    every_client_first_pair = np.searchsorted(d.pair_client, np.arange(d.n_clients))
+    monkeypatch.setattr(lp_module, "round_lp", lambda *a: every_client_first_pair)
+    r = _zone_path_run(monkeypatch, 8, ranked=ranked)
+    names = [st["stage"] for st in r.stages]
+    assert "zone pack" in names and r.violations == [] and r.status in ("OPTIMAL", "FEASIBLE")
+
+
 def test_a_lexicographic_run_keeps_its_cp_sat_stages_and_no_false_proof(monkeypatch):
     # Review finding: on the zone path a lexicographic run had no CP-SAT stage, and "every lexicographic
     # stage optimal" held of none, so a FEASIBLE answer was reported with a zero gap.
