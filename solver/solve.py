@@ -535,7 +535,9 @@ class _Solve:
         # HiGHS may end its root a second or two after its limit (10,000 clients): the finish's time is kept.
         seconds = min(ZONE_PACK_SHARE * limit_s,
                       limit_s - self.elapsed() - HIGHS_MARGIN_S - 2 * self._zone_finish_s())
-        if seconds < 1.0:
+        if seconds < 1.0:  # the clock left no time to pack: a deterministic answer then may not repeat
+            self.stages.append({"stage": "zone pack", "engine": "highs", "status": "SKIPPED", "seconds": 0.0,
+                                "stopped_by_clock": self.params.deterministic})
             return
         chosen = {(z, p) for z, providers in found.zone_choice.items() for p in providers}
         x, lpm = found.lp.x, self.lpm

@@ -376,10 +376,8 @@ def zone_start(lpm: LpModel, time_limit_s: float, first_lp_s: float = 0.0,
         if share < 1.0:  # the sample priced the rows; the fixed LPs are the whole relaxed LP's
             h = new_highs(threads=1)  # (values: zeros, see _duals_lp)
             h.passModel(lpm.to_highs(keep))
-        if deterministic:
-            _try_every_choice(out, lpm, h, values, priced_choice, t0 + time_limit_s)
-        else:
-            _try_choices(out, lpm, h, values, priced_choice, t0 + time_limit_s, t0 + first_lp_s)
+        first_end = t0 + (time_limit_s if deterministic else first_lp_s)
+        _try_choices(out, lpm, h, values, priced_choice, t0 + time_limit_s, first_end, deterministic)
     out.seconds = time.perf_counter() - t0
     return out
 
@@ -418,33 +416,19 @@ def _duals_lp(lpm: LpModel, lag: _Lagrangian, keep: np.ndarray, share: float, se
 
 
 def _try_choices(out: ZoneStart, lpm: LpModel, h, relaxed: np.ndarray, priced_choice: dict,
-                 end: float, first_end: float) -> None:
+                 end: float, first_end: float, deterministic: bool = False) -> None:
     """Each zone choice fixed in the relaxed LP in ``h`` until ``end`` (``first_end`` while none is solved);
-    the cheapest LP is kept in ``out``."""
+    the cheapest LP is kept in ``out``. Deterministic runs pass their hard stop as both: every choice is
+    tried, each LP to its optimum, unless the clock ends them (``out.stopped_by_clock``)."""
     lag, mu = out.lagrangian, out.multipliers
     for choice in _choices(lpm, lag, lag.priced(*mu), priced_choice):
         left_s = (end if out.lp is not None else max(end, first_end)) - time.perf_counter()
         if left_s <= 0:  # even with no LP yet: more choices at 0.1 s each ran late (10,000 clients, 18 s)
+            out.stopped_by_clock |= deterministic
             break
         zone_choice = _filled(lpm, lag.zone_providers(choice), relaxed)
         lp = _fixed_lp(h, lpm, lag.closed_pairs(zone_choice), left_s)
-        if lp is not None and (out.lp is None or lp.objective_pence < out.lp.objective_pence):
-            out.lp, out.zone_choice = lp, zone_choice
-
-
-def _try_every_choice(out: ZoneStart, lpm: LpModel, h, relaxed: np.ndarray, priced_choice: dict,
-                      hard_stop: float) -> None:
-    """:func:`_try_choices` for deterministic runs: every zone choice, each LP to its optimum, the cheapest
-    kept; ``hard_stop`` (the clock) ends them early only when it must, and marks ``out.stopped_by_clock``."""
-    lag, mu = out.lagrangian, out.multipliers
-    for choice in _choices(lpm, lag, lag.priced(*mu), priced_choice):
-        left_s = hard_stop - time.perf_counter()
-        if left_s <= 0:
-            out.stopped_by_clock = True
-            return
-        zone_choice = _filled(lpm, lag.zone_providers(choice), relaxed)
-        lp = _fixed_lp(h, lpm, lag.closed_pairs(zone_choice), left_s)
-        out.stopped_by_clock |= lp is None and h.getModelStatus() == h.getModelStatus().kTimeLimit
+        out.stopped_by_clock |= deterministic and h.getModelStatus() == h.getModelStatus().kTimeLimit
         if lp is not None and (out.lp is None or lp.objective_pence < out.lp.objective_pence):
             out.lp, out.zone_choice = lp, zone_choice
 

@@ -136,6 +136,15 @@ def test_deterministic_runs_take_the_zone_path_and_repeat(monkeypatch):
     assert np.array_equal(runs[0].assignment, runs[1].assignment) and runs[0].objective == runs[1].objective
 
 
+def test_a_deterministic_zone_path_cut_short_by_the_clock_says_so(monkeypatch):
+    # A limit too short for the path's work: the packing is skipped (less than a second left for HiGHS), so
+    # the answer may differ on another run or machine, and the result must say so (not claim to repeat).
+    r = _zone_path_run(monkeypatch, 0.5, deterministic=True, work_limit=5.0)
+    pack = next(st for st in r.stages if st["stage"] == "zone pack")
+    assert pack["status"] == "SKIPPED" and pack["stopped_by_clock"]
+    assert r.stopped_by_clock and r.violations == []
+
+
 def test_a_deterministic_search_after_the_zone_path_gets_past_presolve(monkeypatch):
     # Regression: CP-SAT's presolve alone took 6.6 of a run's 6 work units at 2,000 clients, so the search
     # after the zone path found nothing and the run ended on the zone start. One presolve pass leaves it
