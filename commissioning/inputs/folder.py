@@ -27,6 +27,7 @@ from commissioning.inputs.records import (
     ParsedTable,
     band_visits,
     check_references,
+    check_staff_hours,
     error_count,
     parse_table,
 )
@@ -138,6 +139,7 @@ def check_dataset(
     zone_ids = {z.zone_id for z in zones} if zones is not None else None
     provider_ids, pool_ids = _ids(parsed, "providers", problems), _ids(parsed, "pools", problems)
     check_references(parsed, zone_ids, provider_ids, problems, pool_ids)
+    check_staff_hours(parsed, problems)
     check_pool_members(parsed["pools"], max_pool_members, problems)
     check_pool_hubs(parsed["hubs"], parsed["pools"], zones, problems)
 

@@ -1052,3 +1052,20 @@ def test_unknown_zone_not_reported_when_zones_unreadable(tmp_path):
     (folder / "zones.geojson").unlink()
     result = check_dataset(folder, check_geography=False)
     assert [p.file for p in result.errors] == ["zones.geojson"]
+
+
+def test_a_large_provider_whose_hubs_bear_out_its_staff_hours_gets_no_warning(tmp_path):
+    # Regression: every generated dataset of about 5,000 clients or more warned about itself ("providers.csv,
+    # row 16, weekly_staff_hours is 36,782.5, more than 20,000"): the generator writes the sum of a provider's
+    # hubs. A figure its own hubs' carers bear out is no slip; one they do not is still named, with theirs.
+    folder = copy_valid(tmp_path)
+    set_cell(folder, "providers.csv", 2, "weekly_staff_hours", "25000")
+    set_cell(folder, "hubs.csv", 2, "carers", "1000")  # H01, P01's hub: 1,000 carers × 25 h = 25,000 h
+    set_cell(folder, "hubs.csv", 2, "weekly_hours_per_carer", "25")
+    result = check_dataset(folder, check_geography=False)
+    assert not [p for p in result.problems if p.column == "weekly_staff_hours"], result.problems
+
+    set_cell(folder, "hubs.csv", 2, "carers", "40")  # 1,000 h: the 25,000 is not borne out
+    problem = assert_problem(check_dataset(folder, check_geography=False), file="providers.csv", row=2,
+                             column="weekly_staff_hours", value="25,000", severity="warning")
+    assert "its hubs' carers have 1,000 h a week" in str(problem)
