@@ -929,6 +929,17 @@ ZONE_SEARCH_MIN_S = 5.0
 # 2,000 clients, K = 2, 6 work units, 60 s: £2,382,193 (38.4 %) in 74 s, past the hard stop; now £1,540,131
 # (4.8 %) in 24 s (BENCHMARKS.md).
 ZONE_DETERMINISTIC_STEPS = 200
+# Deterministic LNS from a validated start (solve._Solve._search_params) proves nothing, so CP-SAT's presolve
+# only costs work: about this many work units per eligible pair (6.6 units at 26,384 pairs, measured). Where
+# that is more than PRESOLVE_MAX_SHARE of the work limit, the search gets one presolve pass. Default scenario,
+# no zoning, 6 units, the full presolve → one pass: 2,000 clients, CP-SAT found nothing (the rounding,
+# £1,522,053, 4.9 %) → £1,489,636 (2.8 %); 5,000 clients £3,426,710 (2.7 %) → £3,382,237 (1.4 %); 1,000
+# clients £647,669 → £644,766. But at 1,000 clients (12,292 pairs) one pass was mixed: the demo's optimised
+# variant (6 units) £654,745 → £657,072, and at 15 units no zoning £640,091 → £641,402, K = 2 £687,980 →
+# £687,620; so models below PRESOLVE_ONE_PASS_MIN_PAIRS keep the full presolve (BENCHMARKS.md).
+PRESOLVE_WORK_PER_PAIR = 2.5e-4
+PRESOLVE_MAX_SHARE = 0.25
+PRESOLVE_ONE_PASS_MIN_PAIRS = 20_000
 
 # Deterministic mode's default work limit per second of time limit: CP-SAT does about 0.6-0.8 work units a
 # wall second on 2 cores (demo, 1,000 clients), so the work limit normally ends the search before the clock.

@@ -42,6 +42,9 @@ from solver.data import (
     LP_ROUNDING_SHARE,
     LP_TIME_SHARE,
     MODEL_PAIRS_PER_SECOND,
+    PRESOLVE_MAX_SHARE,
+    PRESOLVE_ONE_PASS_MIN_PAIRS,
+    PRESOLVE_WORK_PER_PAIR,
     ZONE_DETERMINISTIC_STEPS,
     ZONE_FINISH_MIN_S,
     ZONE_FINISH_SHARE,
@@ -723,16 +726,27 @@ class _Solve:
         large-neighbourhood search from it does better (measured on the demo with carers at hubs: optimised
         £654,745 against £657,905, zoned £834,119 against £922,102, BENCHMARKS.md) and is deterministic."""
         params = self.params
+        one_pass = ("max_presolve_iterations", 1)
         if self.zone_path:
             # CP-SAT's presolve alone took 6.6 work units (12.7 s) at 2,000 clients, K = 2: a deterministic
             # run with the scenario's 6 units ended on the zone start (£1,576,224); with one presolve pass,
             # £1,540,131 in 23 s (clock-limited, 30 s: the same £1.55m either way). Session script.
-            params = SolveParams(**{**params.__dict__, "extra_parameters": (*params.extra_parameters,
-                                                                             ("max_presolve_iterations", 1))})
+            extra = (*params.extra_parameters, one_pass)
+            params = SolveParams(**{**params.__dict__, "extra_parameters": extra})
         if self.start is None or hints_are_safe(params) or self.beside:
             return params
-        return SolveParams(**{**params.__dict__, "workers": 1,
-                              "extra_parameters": (*params.extra_parameters, ("use_lns_only", True))})
+        extra = (*params.extra_parameters, ("use_lns_only", True))
+        extra = (*extra, one_pass) if self._presolve_too_dear() and not self.zone_path else extra
+        return SolveParams(**{**params.__dict__, "workers": 1, "extra_parameters": extra})
+
+    def _presolve_too_dear(self) -> bool:
+        """On a model of at least :data:`~solver.data.PRESOLVE_ONE_PASS_MIN_PAIRS` eligible pairs, CP-SAT's
+        full presolve would take more than :data:`~solver.data.PRESOLVE_MAX_SHARE` of the work limit
+        (:data:`~solver.data.PRESOLVE_WORK_PER_PAIR`): LNS from the start then gets one presolve pass
+        (counted from the data and the limit, so deterministic runs stay deterministic)."""
+        pairs = len(self.data.pair_client)
+        dear = PRESOLVE_WORK_PER_PAIR * pairs > PRESOLVE_MAX_SHARE * self.params.budget
+        return dear and pairs >= PRESOLVE_ONE_PASS_MIN_PAIRS
 
     def _stage(self, idx: int, order: list, name: str, terms: list) -> bool:
         """One CP-SAT stage; False when it found nothing (the later stages are then skipped)."""
