@@ -531,16 +531,14 @@ class _Solve:
         LP uses, and every pair of the clients it splits or leaves (partly) unmet. Measured on the default
         scenario, 20,000 clients, K = 2: £13.60m in 32 s against the rounding's £13.76m (only the pairs the
         LP uses: £13.65m in 14 s)."""
-        from solver.highs_search import closed_rank_columns, closed_zone_columns, highs_search
+        from solver.highs_search import closed_rank_columns, closed_zone_columns
         from solver.rules.ranked_zoning import start_ranks
 
         limit_s = self.params.time_limit_s
         # HiGHS may end its root a second or two after its limit (10,000 clients): the finish's time is kept.
         seconds = min(ZONE_PACK_SHARE * limit_s,
                       limit_s - self.elapsed() - HIGHS_MARGIN_S - 2 * self._zone_finish_s())
-        if seconds < 1.0:  # the clock left no time to pack: a deterministic answer then may not repeat
-            self.stages.append({"stage": "zone pack", "engine": "highs", "status": "SKIPPED", "seconds": 0.0,
-                                "stopped_by_clock": self.params.deterministic})
+        if self._pack_skipped("zone pack", seconds):
             return
         chosen = {(z, p) for z, providers in found.zone_choice.items() for p in providers}
         x, lpm = found.lp.x, self.lpm
@@ -552,14 +550,7 @@ class _Solve:
         # (no start: the rounding broke a rule, so HiGHS packs from nothing and the ranks stay free)
         ranks = {} if self.start is None else start_ranks(self.data, self.switches, self.start, chosen)
         closed = np.concatenate([closed_zone_columns(lpm, chosen), closed_rank_columns(lpm, ranks), unused])
-        deterministic = self.params.deterministic
-        nodes = HIGHS_DETERMINISTIC_NODES if deterministic else None
-        out = highs_search(self.lpm, self.start, seconds, self.params.seed, closed, rel_gap=1e-4,
-                           max_nodes=nodes)
-        packed = self._checked_highs(out, {"stage": "zone pack", "engine": "highs"})
-        # as in _highs_fixed_zones: the hard stop, not the nodes, ended HiGHS
-        ended = out.status == "Time limit reached" or out.seconds >= 0.98 * seconds
-        self.stages[-1]["stopped_by_clock"] = deterministic and ended
+        packed = self._pack("zone pack", seconds, closed)
         d, s = self.data, self.switches
         if packed is not None and (self.start is None or _cheaper(d, s, packed, self.start)):
             self.start = packed
@@ -586,32 +577,49 @@ class _Solve:
         HiGHS's cuts and heuristics are far stronger than CP-SAT's search (default scenario, K = 2, the
         dive's zone choice, 10 s: HiGHS £686,801 within 0.06 % of that choice's bound; CP-SAT's phase
         £733,976 in 6 s)."""
-        from solver.highs_search import closed_rank_columns, closed_zone_columns, highs_search
+        from solver.highs_search import closed_rank_columns, closed_zone_columns
         from solver.rules.ranked_zoning import start_ranks
 
         params, d, s = self.params, self.data, self.switches
         seconds = min(params.time_limit_s * HIGHS_FIXED_ZONES_SHARE,
                       params.time_limit_s - self.elapsed() - HIGHS_MARGIN_S)
-        if seconds < 1.0:
-            # The clock left no time to pack: a deterministic answer then may not repeat, and says so (a
-            # 6-s limit on 500 clients in CI, with the other test worker busy).
-            self.stages.append({"stage": "fixed zones", "engine": "highs", "status": "SKIPPED",
-                                "seconds": 0.0, "stopped_by_clock": params.deterministic})
+        if self._pack_skipped("fixed zones", seconds):
             return
         open_ = _open_zones(d, s, self.start, lp)
         # ranked zoning: the start's ranking fixed too (free ranks make the packing symmetric and loose)
         closed = np.concatenate([closed_zone_columns(self.lpm, open_),
                                  closed_rank_columns(self.lpm, start_ranks(d, s, self.start, open_))])
-        nodes = HIGHS_DETERMINISTIC_NODES if params.deterministic else None
-        out = highs_search(self.lpm, self.start, seconds, params.seed, closed, rel_gap=1e-4, max_nodes=nodes)
-        packed = self._checked_highs(out, {"stage": "fixed zones", "engine": "highs"})
-        # A deterministic run's answer no longer repeats when the hard stop, not the nodes, ended HiGHS (its
-        # status then may still read "Solution limit reached": the default scenario at a 30-s limit).
-        ended = out.status == "Time limit reached" or out.seconds >= 0.98 * seconds
-        self.stages[-1]["stopped_by_clock"] = params.deterministic and ended
+        packed = self._pack("fixed zones", seconds, closed)
         if packed is not None and _cheaper(d, s, packed, self.start):
             self.start = packed
             _hint_complete(self.am, packed)
+
+    def _pack_skipped(self, name: str, seconds: float) -> bool:
+        """Less than a second for HiGHS's packing (``name``: its stage): it is skipped, and a deterministic
+        answer then may not repeat, and says so (a 6-s limit on 500 clients in CI, with the other test worker
+        busy)."""
+        if seconds >= 1.0:
+            return False
+        self.stages.append({"stage": name, "engine": "highs", "status": "SKIPPED", "seconds": 0.0,
+                            "stopped_by_clock": self.params.deterministic})
+        return True
+
+    def _pack(self, name: str, seconds: float, closed: np.ndarray) -> np.ndarray | None:
+        """HiGHS's branch and cut from the start with the ``closed`` columns held at 0, for at most
+        ``seconds`` (deterministic runs: :data:`~solver.data.HIGHS_DETERMINISTIC_NODES` nodes, the seconds a
+        hard stop); its validated allocation, recorded as stage ``name``, or None."""
+        from solver.highs_search import highs_search
+
+        deterministic = self.params.deterministic
+        nodes = HIGHS_DETERMINISTIC_NODES if deterministic else None
+        out = highs_search(self.lpm, self.start, seconds, self.params.seed, closed, rel_gap=1e-4,
+                           max_nodes=nodes)
+        packed = self._checked_highs(out, {"stage": name, "engine": "highs"})
+        # A deterministic run's answer no longer repeats when the hard stop, not the nodes, ended HiGHS (its
+        # status then may still read "Solution limit reached": the default scenario at a 30-s limit).
+        ended = out.status == "Time limit reached" or out.seconds >= 0.98 * seconds
+        self.stages[-1]["stopped_by_clock"] = deterministic and ended
+        return packed
 
     def _checked_highs(self, out, stage: dict) -> np.ndarray | None:
         """HiGHS's answer ``out`` through the validator: its stage (``stage`` and the outcome) is recorded;
@@ -726,18 +734,18 @@ class _Solve:
         large-neighbourhood search from it does better (measured on the demo with carers at hubs: optimised
         £654,745 against £657,905, zoned £834,119 against £922,102, BENCHMARKS.md) and is deterministic."""
         params = self.params
-        one_pass = ("max_presolve_iterations", 1)
-        if self.zone_path:
-            # CP-SAT's presolve alone took 6.6 work units (12.7 s) at 2,000 clients, K = 2: a deterministic
-            # run with the scenario's 6 units ended on the zone start (£1,576,224); with one presolve pass,
-            # £1,540,131 in 23 s (clock-limited, 30 s: the same £1.55m either way). Session script.
-            extra = (*params.extra_parameters, one_pass)
-            params = SolveParams(**{**params.__dict__, "extra_parameters": extra})
-        if self.start is None or hints_are_safe(params) or self.beside:
+        lns = self.start is not None and not hints_are_safe(params) and not self.beside
+        extra = (("use_lns_only", True),) if lns else ()
+        # One presolve pass after the zone path: CP-SAT's presolve alone took 6.6 work units (12.7 s) at 2,000
+        # clients, K = 2, so a deterministic run with the scenario's 6 units ended on the zone start
+        # (£1,576,224); with one pass £1,540,131 in 23 s (clock-limited, 30 s: the same £1.55m either way;
+        # session script). And for LNS on a large model (_presolve_too_dear).
+        if self.zone_path or (lns and self._presolve_too_dear()):
+            extra += (("max_presolve_iterations", 1),)
+        if not extra:
             return params
-        extra = (*params.extra_parameters, ("use_lns_only", True))
-        extra = (*extra, one_pass) if self._presolve_too_dear() and not self.zone_path else extra
-        return SolveParams(**{**params.__dict__, "workers": 1, "extra_parameters": extra})
+        return SolveParams(**{**params.__dict__, "workers": 1 if lns else params.workers,
+                              "extra_parameters": (*params.extra_parameters, *extra)})
 
     def _presolve_too_dear(self) -> bool:
         """On a model of at least :data:`~solver.data.PRESOLVE_ONE_PASS_MIN_PAIRS` eligible pairs, CP-SAT's
