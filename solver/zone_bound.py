@@ -365,7 +365,8 @@ def zone_start(lpm: LpModel, time_limit_s: float, first_lp_s: float = 0.0,
     h, rows, values = _duals_lp(lpm, lag, keep, share, relaxed_s)
     out = ZoneStart(status=h.modelStatusToString(h.getModelStatus()), sample_share=share,
                     packable=nonzeros <= SAMPLE_ABOVE_NONZEROS)
-    out.stopped_by_clock = deterministic and h.getModelStatus() != h.getModelStatus().kOptimal
+    # only the clock's stop: an infeasible relaxed LP (need beyond every carer, unmet not allowed) repeats
+    out.stopped_by_clock = deterministic and h.getModelStatus() == h.getModelStatus().kTimeLimit
     solution = h.getSolution()
     if solution.dual_valid:
         duals = np.zeros(len(lpm.rows.lo))

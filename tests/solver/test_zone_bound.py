@@ -145,6 +145,15 @@ def test_a_deterministic_zone_path_cut_short_by_the_clock_says_so(monkeypatch):
     assert r.stopped_by_clock and r.violations == []
 
 
+def test_an_infeasible_relaxed_lp_is_not_a_stop_by_the_clock():
+    # Regression: any status but optimal was read as the clock's stop. Two clients of 10 h, one provider per
+    # zone with 10 h, unmet not allowed: the relaxed LP is infeasible in milliseconds, which repeats.
+    sc = Switches(max_providers_per_zone=1, allow_unmet=False)
+    found = zone_start(build_lp(_two_small_providers(), sc), 10.0, deterministic=True)
+    assert found.status == "Infeasible" and found.lp is None
+    assert not found.stopped_by_clock
+
+
 def test_a_deterministic_search_after_the_zone_path_gets_past_presolve(monkeypatch):
     # Regression: CP-SAT's presolve alone took 6.6 of a run's 6 work units at 2,000 clients, so the search
     # after the zone path found nothing and the run ended on the zone start. One presolve pass leaves it
