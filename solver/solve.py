@@ -125,7 +125,13 @@ class Result:
     def stopped_by_clock(self) -> bool:
         """A deterministic search was stopped by the wall-clock limit before its work limit: this answer may
         differ on another run or machine (raise ``time_limit_s`` or lower ``work_limit``)."""
-        return self.clock_ended or any(st.get("stopped_by_clock") for st in self.stages)
+        return bool(self.clock_parts())
+
+    def clock_parts(self) -> list[str]:
+        """The stages of a deterministic run the wall clock cut short, and ``time limit`` when the whole limit
+        ran out. A stage may have a share of the limit, so it can be cut short long before the limit."""
+        parts = [st["stage"] for st in self.stages if st.get("stopped_by_clock")]
+        return parts + ["time limit"] if self.clock_ended else parts
 
     def is_feasible(self) -> bool:
         """A solution exists and passed the independent validator."""

@@ -227,8 +227,9 @@ def _solve(
     if result.stopped_by_clock:
         notes.append(
             f"{variant.name}: stopped by its time limit ({variant.time_limit_s:g} s) before its work "
-            f"limit ({params.budget:g} units), so another run may give a different allocation. Fix: a "
-            "longer time_limit_s or a smaller work_limit."
+            f"limit ({params.budget:g} units): the clock cut short {_clock_parts(result)} after "
+            f"{result.seconds:.0f} s, so another run may give a different allocation. Fix: a longer "
+            "time_limit_s or a smaller work_limit."
         )
     return (
         np.asarray(result.choice, dtype=np.int64),
@@ -263,6 +264,25 @@ def _infeasible_message(variant: Variant, result) -> str:
         f"variant {variant.name!r} ({variant.mode}) has no feasible allocation (status {result.status}). "
         f"Why:{why}\nFix: {fix}."
     )
+
+
+# The solver's stages in a commissioner's words (a stage has a share of the time limit: it may be cut short
+# long before the limit itself)
+CLOCK_PART_WORDS = {
+    "lp": "the LP relaxation (its share of the limit)",
+    "zone bound": "the zone bound (its share of the limit)",
+    "fixed zones": "the packing of the start (its share of the limit)",
+    "polish": "the packing of the start (its share of the limit)",
+    "zone pack": "the packing of the start (its share of the limit)",
+    "highs": "HiGHS's search",
+    "time limit": "the search (the whole limit)",
+}
+
+
+def _clock_parts(result) -> str:
+    """The parts of ``result``'s run the clock cut short, each once, in words (CP-SAT's stages: search)."""
+    words = [CLOCK_PART_WORDS.get(part, "the search") for part in result.clock_parts()]
+    return " and ".join(dict.fromkeys(words))
 
 
 def _finite(value: float) -> float | None:

@@ -53,5 +53,19 @@ def test_time_limit_stops_a_deterministic_search_in_seconds_whatever_the_work_li
     # The progress line names both limits, seconds as seconds.
     assert "s/2s (work limit 500)" in err, err
     kpis = json.loads((out / "kpis.json").read_text())
-    assert any("stopped by its time limit (2 s) before its work limit (500 units)" in w
+    assert any("stopped by its time limit (2 s) before its work limit (500 units): the clock cut short" in w
                for w in kpis["warnings"]), kpis["warnings"]
+
+
+def test_the_warning_names_the_part_the_clock_cut_short():
+    # A demo on a busy machine: the packing's share of the 60-s limit (21 s) ran out, and the warning said
+    # "stopped by its time limit (60 s)" beside a solve of 47 s. It now names the part, in plain words.
+    from commissioning.running.variant import _clock_parts
+    from solver.solve import Result
+
+    stages = [{"stage": "lp", "stopped_by_clock": False}, {"stage": "fixed zones", "stopped_by_clock": True},
+              {"stage": "all", "stopped_by_clock": True}]
+    result = Result(status="FEASIBLE", objective=1.0, bound=1.0, gap=0.0, seconds=47.0, stages=stages)
+    assert _clock_parts(result) == "the packing of the start (its share of the limit) and the search"
+    result.clock_ended = True
+    assert _clock_parts(result).endswith("and the search (the whole limit)")
