@@ -35,7 +35,7 @@ from commissioning.running.problem import build_problem
 from commissioning.running.router import Router
 from commissioning.running.travel import travel_model_for
 from commissioning.running.variant import VariantOutcome, run_variant
-from commissioning.running.whatif import build_whatif_problem
+from commissioning.running.whatif import build_whatif_problem, check_whatif_names
 from commissioning.scenario.file import ScenarioFile, check_references
 
 
@@ -120,8 +120,7 @@ class _Run:
             timings["data_s"] = time.perf_counter() - t0
             data = load_dataset(source_dir)  # one reading path with ``commissioning validate``
             travel = travel_model_for(data)
-            check_references(scenario, [p.provider_id for p in data.providers],
-                             [z.zone_id for z in data.zones])
+            check_scenario_names(scenario, data, travel)
             warnings = [str(w) for w in data.warnings]
             if source_dir != inputs:
                 warnings += write_inputs(source_dir, inputs, data)
@@ -245,6 +244,14 @@ class _Halt(threading.Event):
 
     def is_set(self) -> bool:
         return super().is_set() or self._interrupt_stop.is_set()
+
+
+def check_scenario_names(scenario: ScenarioFile, data, travel) -> None:
+    """Every provider, hub, patch, locality and ferry the scenario's variants name exists in the data: checked
+    before any variant is solved, so a typo costs seconds, not the searches of the variants before it."""
+    check_references(scenario, [p.provider_id for p in data.providers], [z.zone_id for z in data.zones])
+    for variant in scenario.variants:
+        check_whatif_names(variant.whatif, data, travel, fail=scenario.fail)
 
 
 def side_by_side(variants) -> int:

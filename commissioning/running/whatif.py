@@ -46,6 +46,18 @@ def apply_whatif(whatif: WhatIf, data: Dataset, travel, *, fail: Fail | None = N
 # -- references ------------------------------------------------------------------------------------------
 
 
+def check_whatif_names(whatif: WhatIf, data: Dataset, travel, fail: Fail | None = None) -> None:
+    """Every provider, hub, patch, locality and ferry ``whatif`` names exists in ``data`` and ``travel``:
+    cheap, so a run checks every variant's before it solves any (a typo in one variant's ferry was found
+    only when that variant was built, after the others' solves)."""
+    fail = fail or default_fail
+    if whatif:
+        _check_references(whatif, data, fail)
+    if whatif.ferries_out:
+        _ferry_routes(whatif, travel, fail)
+
+
+
 def _check_references(whatif: WhatIf, data: Dataset, fail: Fail) -> None:
     known = {
         "provider": ({p.provider_id for p in data.providers}, "providers.csv"),
@@ -157,6 +169,12 @@ def _change_demand(whatif: WhatIf, data: Dataset, warnings: list[str]) -> Datase
 
 
 def _without_ferries(whatif: WhatIf, travel, fail: Fail):
+    routes = _ferry_routes(whatif, travel, fail)  # first: it says when the travel has no ferries to take out
+    return travel.without_ferries(routes)
+
+
+def _ferry_routes(whatif: WhatIf, travel, fail: Fail) -> list:
+    """The routes of ``whatif.ferries_out``; ``fail`` on a name no route has, or on approximate travel."""
     key = whatif.key("ferries_out")
     if not hasattr(travel, "without_ferries"):
         fail(key, "needs the road + ferry network, but this dataset's travel is approximate (straight lines, "
@@ -174,7 +192,7 @@ def _without_ferries(whatif: WhatIf, travel, fail: Fail):
             fail(key, f"no ferry route is called {name!r}",
                  f"{hint}name routes as `commissioning travel` does: {', '.join(names)}")
         routes.append(route)
-    return travel.without_ferries(routes)
+    return routes
 
 
 def ferry_names(whatif: WhatIf, travel) -> list[str]:

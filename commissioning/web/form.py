@@ -190,6 +190,17 @@ def scenario_from_form(values: dict[str, str], dataset_folder: Path) -> Scenario
     return parse_scenario(text, source="the form", base=dataset_folder)
 
 
+def check_names(scenario: ScenarioFile, dataset_folder: Path) -> None:
+    """Every provider, hub, patch, locality and ferry the scenario names exists in the dataset (about a second
+    at 1,000 clients): a typo is the form's answer, not a run that fails after queueing (or solving)."""
+    from commissioning.inputs.folder import load_dataset
+    from commissioning.running.run import check_scenario_names
+    from commissioning.running.travel import travel_model_for
+
+    data = load_dataset(dataset_folder)
+    check_scenario_names(scenario, data, travel_model_for(data))
+
+
 def _with_data(toml: str, dataset_folder: Path) -> str:
     """Pasted TOML runs on the dataset chosen in the form: its own ``data`` would be a second answer."""
     try:

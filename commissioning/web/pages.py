@@ -208,6 +208,7 @@ async def run_start(request: Request, user: User, data) -> Response:
             return _run_form(request, datasets, values, "Choose a dataset without errors.", 400)
         try:
             scenario = run_form.scenario_from_form(values, Path(dataset.folder))
+            await run_in_threadpool(run_form.check_names, scenario, Path(dataset.folder))
         except CareCommissioningError as error:
             return _run_form(request, datasets, values, str(error), 400)
         run = Run(

@@ -372,3 +372,32 @@ def test_a_scenario_file_with_what_if_keys_runs_end_to_end(tmp_path):
     bad = scenario.read_text().replace("P03 = 24.5", "P99 = 24.5")
     scenario.write_text(bad, encoding="utf-8")
     assert main(["run", str(scenario), "--out", str(tmp_path / "bad"), "--quiet"]) == 1
+
+
+def test_a_name_the_data_lack_in_any_variant_stops_the_run_before_any_solve(tmp_path, monkeypatch, capsys):
+    # Regression: a misspelt ferry in the second variant was found only when that variant was built, after
+    # the first variant's whole solve (22 s of a 30-s limit on the demo; the web app's runs the same).
+    import textwrap
+
+    from commissioning.cli import main
+    from commissioning.running import run as run_module
+
+    folder = tmp_path / "data"
+    generate_scenario(folder, n_clients=120, seed=3)
+    scenario = tmp_path / "typo.toml"
+    scenario.write_text(textwrap.dedent(f"""\
+        data = "{folder}"
+        [[variants]]
+        name = "first"
+        mode = "optimised"
+        [[variants]]
+        name = "ferry_out"
+        mode = "optimised"
+        ferries_out = ["Oban-Craignur"]
+    """), encoding="utf-8")
+    solved = []
+    monkeypatch.setattr(run_module, "run_variant", lambda variant, *a, **k: solved.append(variant.name))
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert solved == [] and "variants[1].ferries_out" in err and "did you mean 'Oban–Craignure'?" in err
+    assert not (tmp_path / "out").exists()

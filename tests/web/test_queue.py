@@ -35,3 +35,28 @@ def test_a_run_started_when_the_one_before_ends_runs_to_its_end(tmp_path, small_
         states = [client.get(f"/api/runs/{i}").json() for i in ids]
         assert [s["status"] for s in states] == ["done", "done"], states
         assert states[0]["finished"] == ["today-as-it-is-now"]  # a long name, whole in the log
+
+
+def test_a_name_the_dataset_lacks_is_the_form_s_answer_not_a_queued_run(tmp_path, small_dataset):
+    """Regression: the form took a misspelt ferry (or provider, patch, hub) and queued a run that failed
+    later, after solving the variants before it; the names are now checked against the dataset first."""
+    import html
+
+    from starlette.testclient import TestClient
+
+    from commissioning.web.db import Run
+    from tests.web.conftest import quick_form
+
+    app = make_app(tmp_path / "app")
+    with TestClient(app) as client:
+        log_in(client, "comm")
+        csrf = csrf_of(client.get("/datasets/new").text)
+        sent = upload(client, "small", "small.zip", zipped(small_dataset), follow_redirects=False)
+        dataset_id = int(sent.headers["location"].rsplit("/", 1)[1])
+        for key, value, words in [("v2.ferries_out", '["Nowhere–Atlantis"]', "no ferry route is called"),
+                                  ("v1.prices", "{ P77 = 20.0 }", "provider 'P77' does not exist")]:
+            refused = client.post("/runs", data=quick_form(dataset_id, csrf) | {key: value},
+                                  follow_redirects=False)
+            assert refused.status_code == 400 and words in html.unescape(refused.text), refused.text[-2000:]
+    with app.state.sessions() as db:
+        assert db.query(Run).count() == 0
