@@ -14,6 +14,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -52,10 +53,15 @@ def signed_in(request: Request) -> tuple[User | None, str]:
         return (user, found.csrf_token) if user is not None else (None, "")
 
 
-def deny(request: Request, user: User | None, action: str, target: str, status: int = 403) -> Response:
-    """Refuse (403, or 404 where saying "forbidden" would confirm the object exists), into the audit."""
+DENIED_WORDS = {403: "You may not see or do this.", 404: "There is no such page."}
+
+
+def deny(request: Request, user: User | None, action: str, target: str, status: int = 403,
+         words: str = "") -> Response:
+    """Refuse (403, or 404 where saying "forbidden" would confirm the object exists; other statuses say
+    ``words``), into the audit."""
     audit(request, user, action, target, "denied")
-    words = "You may not see or do this." if status == 403 else "There is no such page."
+    words = words or DENIED_WORDS.get(status, "This request was refused.")
     return render(request, "error.html", status_code=status, message=words, user=user)
 
 
@@ -98,9 +104,17 @@ def form(*roles: str, max_files: int = 0, max_bytes: int = 1024 * 1024) -> Calla
                 return Response("Sign in first.", status_code=403)
             request.state.user, request.state.csrf = user, csrf
             if too_large(request, max_bytes + FORM_OVERHEAD_BYTES):
-                return deny(request, user, f"POST {request.url.path}", "over the size limit", 413)
-            data = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS,
-                                      max_part_size=max_bytes)
+                return deny(request, user, f"POST {request.url.path}", "over the size limit", 413,
+                            f"This is over the limit of {max_bytes / 2**20:g} MB. Fix: send less at once"
+                            + (f" (at most {max_files} files, {max_bytes / 2**20:g} MB in all)."
+                               if max_files else "."))
+            try:
+                data = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS,
+                                          max_part_size=max_bytes)
+            except HTTPException as error:  # too many files or fields, a part too large: Starlette's words
+                return deny(request, user, f"POST {request.url.path}", "form refused", 400,
+                            f"{error.detail} Fix: send at most {max_files} files at once"
+                            if max_files else str(error.detail))
             if not secrets.compare_digest(str(data.get("csrf_token", "")), csrf):
                 return deny(request, user, f"POST {request.url.path}", "no or wrong CSRF token")
             if user.role not in roles:

@@ -73,6 +73,7 @@ def test_a_provider_sees_only_its_own_view(finished, client_of):
         "/audit",
         "/runs/{run}/providers/P99",
         "/runs/999/providers/P05",
+        "/runs/9223372036854775808/providers/P05",  # regression: a 500 (SQLite's OverflowError), unaudited
     ],
 )
 def test_p05_changing_an_id_gets_403_or_404_and_the_attempt_is_in_the_audit_log(finished, client_of, path):

@@ -28,7 +28,7 @@ def app(request, tmp_path):
 
 def _post_routes(app) -> list[str]:
     paths = [r.path for r in app.routes if isinstance(r, Route) and "POST" in (r.methods or ())]
-    return [p.replace("{run_id:int}", "1").replace("{dataset_id:int}", "1") for p in paths]
+    return [p.replace("{run_id:id}", "1").replace("{dataset_id:id}", "1") for p in paths]
 
 
 def test_every_form_refuses_a_post_without_the_csrf_token(app):
@@ -175,6 +175,8 @@ def test_a_request_over_the_upload_limit_is_refused_before_it_is_read(app):
         log_in(client, "comm")
         response = upload(client, "big", "big.zip", bytes(MAX_UPLOAD_BYTES + 256 * 1024))
         assert response.status_code == 413
+        # Regression: the page said "There is no such page." (every refusal but 403 did)
+        assert "over the limit of 64 MB" in response.text and "no such page" not in response.text
         assert (
             client.post(
                 "/login",
@@ -183,3 +185,31 @@ def test_a_request_over_the_upload_limit_is_refused_before_it_is_read(app):
             ).status_code
             == 413
         )
+
+
+def test_too_many_files_is_the_app_s_page_naming_the_limit(app):
+    # Regression: 21 files gave Starlette's bare text page, without the app's header or a way back.
+    from commissioning.web.uploads import MAX_FILES
+
+    with TestClient(app) as client:
+        log_in(client, "comm")
+        csrf = csrf_of(client.get("/datasets/new").text)
+        files = [("files", (f"f{k}.csv", b"a,b\n", "text/csv")) for k in range(MAX_FILES + 1)]
+        response = client.post("/datasets", data={"csrf_token": csrf, "name": "many"}, files=files)
+        assert response.status_code == 400 and f"at most {MAX_FILES} files" in response.text
+        assert "Back to the runs" in response.text
+
+
+def test_an_unknown_address_or_an_id_too_long_for_the_database_is_the_app_s_404(app):
+    # Regression: /runs/9223372036854775808 was a 500 (SQLite's OverflowError), for providers too, and not
+    # in the audit log; an unknown address was Starlette's bare "Not Found".
+    with TestClient(app) as client:
+        assert client.get("/nonexistent").status_code == 404
+        log_in(client, "comm")
+        for url in ("/runs/9223372036854775808", "/api/runs/2147483648", "/datasets/1" + "0" * 30,
+                    "/nonexistent"):
+            response = client.get(url)
+            assert response.status_code == 404 and "There is no such page." in response.text, url
+    with app.state.sessions() as db:
+        denied = db.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied")).all()
+    assert any("9223372036854775808" in e.action for e in denied)
