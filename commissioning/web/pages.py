@@ -431,12 +431,34 @@ async def provider_map(request: Request, user: User) -> Response:
 async def compare(request: Request, user: User) -> Response:
     with request.app.state.sessions() as db:
         runs = [r for r in db.scalars(select(Run).order_by(Run.id.desc())) if r.status == "done"]
-    chosen = [next((r for r in runs if str(r.id) == request.query_params.get(k)), None) for k in ("a", "b")]
-    table = None
-    if all(chosen):
-        audit(request, user, "compare runs", f"run {chosen[0].id} and run {chosen[1].id}")
-        table = _side_by_side(*chosen)
-    return render(request, "compare.html", runs=runs, chosen=chosen, table=table)
+    asked = [request.query_params.get(k) for k in ("a", "b")]
+    chosen = [next((r for r in runs if str(r.id) == wanted), None) for wanted in asked]
+    table, message = None, ""
+    if any(asked) and not all(chosen):
+        message = "Choose two finished runs: a failed, unfinished or unknown run has no figures."
+    elif all(chosen) and chosen[0].id == chosen[1].id:
+        message = "Choose two different runs: a run compared with itself shows no change."
+    elif all(chosen):
+        message = await run_in_threadpool(_not_comparable, *chosen)
+        if not message:
+            audit(request, user, "compare runs", f"run {chosen[0].id} and run {chosen[1].id}")
+            table = _side_by_side(*chosen)
+    # as the page opens: the latest run against the one before it (the same run twice compared nothing)
+    shown = [r.id for r in chosen] if all(chosen) else [r.id for r in (runs[1:2] + runs[:1])]
+    return render(request, "compare.html", runs=runs, shown=shown, chosen=chosen, table=table,
+                  message=message)
+
+
+def _not_comparable(a: Run, b: Run) -> str:
+    """Why runs ``a`` and ``b`` cannot be compared (not the same clients, not one region), as
+    ``commissioning compare`` says it; "" when they can."""
+    from commissioning.results.combine import CompareError, check_comparable, open_run
+
+    try:
+        check_comparable(*(open_run(_out(r), f"run {r.id}", f"run{r.id}") for r in (a, b)))
+    except CompareError as error:
+        return str(error)
+    return ""
 
 
 def _side_by_side(a: Run, b: Run) -> pd.DataFrame:

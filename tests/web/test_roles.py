@@ -89,14 +89,61 @@ def test_p05_changing_an_id_gets_403_or_404_and_the_attempt_is_in_the_audit_log(
 
 
 def test_a_planner_reads_and_compares_but_cannot_publish(finished, client_of):
-    _, run_id = finished
+    app, run_id = finished
     plan = client_of("plan")
     assert plan.get(f"/runs/{run_id}").status_code == 200
-    compared = plan.get(f"/compare?a={run_id}&b={run_id}")
-    assert compared.status_code == 200 and 'id="comparison"' in compared.text
+    same, fewer = _copied_run(app, run_id), _copied_run(app, run_id, drop_clients=5)
+    try:
+        compared = plan.get(f"/compare?a={run_id}&b={same}")
+        assert compared.status_code == 200 and 'id="comparison"' in compared.text
+        # Regressions: the page opened with one run chosen twice (a table of one run against itself); runs of
+        # different clients were put side by side, which `commissioning compare` refuses; a failed or unknown
+        # run gave an empty page with no word.
+        opened = plan.get("/compare").text
+        assert f'<option value="{fewer}" selected' in opened and f'<option value="{same}" selected' in opened
+        for url, words in [(f"/compare?a={run_id}&b={run_id}", "Choose two different runs"),
+                           (f"/compare?a={run_id}&b={fewer}", "not have the same clients: 5 client(s) only"),
+                           (f"/compare?a={run_id}&b=999", "Choose two finished runs")]:
+            page = plan.get(url)
+            assert page.status_code == 200 and words in page.text and 'id="comparison"' not in page.text, url
+    finally:
+        _forget_runs(app, same, fewer)
     csrf = csrf_of(plan.get("/").text)
     refused = plan.post(
         f"/runs/{run_id}/publish", data={"csrf_token": csrf, "publish": "no"}, follow_redirects=False
     )
     assert refused.status_code == 403
     assert "published to providers" in plan.get(f"/runs/{run_id}").text
+
+
+def _copied_run(app, run_id: int, drop_clients: int = 0) -> int:
+    """A second finished run (unpublished): a copy of run ``run_id``'s folder, its first ``drop_clients``
+    clients taken out of its inputs (a run of other clients)."""
+    import shutil
+    from pathlib import Path
+
+    import pandas as pd
+
+    from commissioning.web.db import Run
+
+    with app.state.sessions() as db:
+        run = db.get(Run, run_id)
+        folder = Path(run.folder).with_name(f"{Path(run.folder).name}-copy{drop_clients}")
+        shutil.copytree(run.folder, folder)
+        clients = folder / "out" / "inputs" / "clients.csv"
+        pd.read_csv(clients, dtype=str).iloc[drop_clients:].to_csv(clients, index=False)
+        copy = Run(name=f"copy of {run.name}", dataset_id=run.dataset_id, scenario_toml=run.scenario_toml,
+                   folder=str(folder), status="done", message="", variants=run.variants,
+                   started_by="comm", published=False)
+        db.add(copy)
+        db.commit()
+        return copy.id
+
+
+def _forget_runs(app, *run_ids: int) -> None:
+    from commissioning.web.db import Run
+
+    with app.state.sessions() as db:
+        for run_id in run_ids:
+            db.delete(db.get(Run, run_id))
+        db.commit()
