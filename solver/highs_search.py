@@ -14,6 +14,7 @@ caller is not deterministic (:class:`solver.data.SolveParams`). It then races CP
 
 from __future__ import annotations
 
+import contextvars
 import math
 import threading
 import time
@@ -172,8 +173,9 @@ class HighsRace:
         self._error: BaseException | None = None
         self.time_limit_s = time_limit_s
         self._started = time.perf_counter()
-        self._thread = threading.Thread(target=self._run, args=(lpm, time_limit_s, seed), daemon=True,
-                                        name="highs-race")
+        context = contextvars.copy_context()  # the caller's stop (solver.lp.stop_on) ends this HiGHS too
+        self._thread = threading.Thread(target=context.run, args=(self._run, lpm, time_limit_s, seed),
+                                        daemon=True, name="highs-race")
         self._thread.start()
 
     def _run(self, lpm: LpModel, time_limit_s: float, seed: int) -> None:

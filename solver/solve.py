@@ -59,7 +59,7 @@ from solver.data import (
     zone_limits,
 )
 from solver.heuristic import greedy_choice
-from solver.lp import LpSolution
+from solver.lp import LpSolution, stop_on
 from solver.model import AllocationModel, build_model
 from solver.search import hints_are_safe, run_search  # noqa: F401 - hints_are_safe is part of the API
 from solver.today import has_today, today_start
@@ -843,10 +843,12 @@ def solve(
     params: SolveParams | None = None,
 ) -> Result:
     """Solve one allocation. Never raises on infeasibility: check ``result.status`` / ``result.diagnosis``."""
-    run = _Solve(data, switches or Switches(), params or SolveParams())
-    run.begin()
-    run.search()
-    return run.finish()
+    params = params or SolveParams()
+    with stop_on(params.stop):  # HiGHS's runs end on the caller's stop too, not only CP-SAT's searches
+        run = _Solve(data, switches or Switches(), params)
+        run.begin()
+        run.search()
+        return run.finish()
 
 
 def _cp_solution(am: AllocationModel, solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
