@@ -45,13 +45,31 @@ def check_password_rules(password: str) -> None:
         )
 
 
+MAX_NAME_CHARS = 80  # the users table's column
+MAX_PROVIDER_ID_CHARS = 40
+
+
+def _check_text(what: str, text: str, most: int, fix: str) -> None:
+    """A name or id the audit log and the pages show as it is: not empty, no spaces around it, no control
+    characters or slashes (an id is part of addresses), at most ``most`` characters."""
+    if not text or text != text.strip() or len(text) > most or "/" in text or "\\" in text or any(
+            ord(c) < 32 or ord(c) == 127 for c in text):
+        raise AccountError(f"{what} {text!r} is empty, has spaces around it, a slash or a control character, "
+                           f"or more than {most} characters. Fix: {fix}")
+
+
 def add_user(db: Session, name: str, role: str, password: str, provider_id: str | None = None) -> User:
     if role not in ROLES:
         raise AccountError(f"role {role!r} is not one of {', '.join(ROLES)}. Fix: --role commissioner")
     if (role == "provider") != bool(provider_id):
         raise AccountError("a provider user needs --provider ID (e.g. P03), and only a provider user has one")
-    if db.scalar(select(User).where(User.name == name)) is not None:
-        raise AccountError(f"user {name!r} exists. Fix: choose another name, or reset-password")
+    _check_text("the name", name, MAX_NAME_CHARS, "a name such as 'jsmith' or 'j.smith@council.gov.uk'")
+    if provider_id:
+        _check_text("the provider id", provider_id, MAX_PROVIDER_ID_CHARS, "the provider_id of providers.csv")
+    # one person per name whatever its case: 'Ghost' beside 'ghost' read as one user in the audit log
+    same = [u.name for u in db.scalars(select(User)) if u.name.casefold() == name.casefold()]
+    if same:
+        raise AccountError(f"user {same[0]!r} exists. Fix: choose another name, or reset-password")
     check_password_rules(password)
     user = User(
         name=name,

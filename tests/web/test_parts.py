@@ -113,6 +113,13 @@ def test_the_users_command_makes_resets_and_refuses_in_one_line(tmp_path):
         (("add", "bo", "--role", "planner"), "short\n", "at least 12"),
         (("add", "cy", "--role", "provider"), "a long enough passphrase\n", "needs --provider"),
         (("reset-password", "nobody"), "a long enough passphrase\n", "no user"),
+        # regressions: an empty name, spaces around it, a name differing only in case, and a provider id
+        # with a slash were taken (the audit log showed ' ghost ' as 'ghost')
+        (("add", "", "--role", "planner"), "a long enough passphrase\n", "is empty, has spaces"),
+        (("add", " ghost ", "--role", "planner"), "a long enough passphrase\n", "has spaces around it"),
+        (("add", "ANA", "--role", "planner"), "a long enough passphrase\n", "user 'ana' exists"),
+        (("add", "dee", "--role", "provider", "--provider", "../P03"), "a long enough passphrase\n",
+         "the provider id '../P03'"),
     ]:
         refused = _users(*args, *data, "--password-stdin", stdin=stdin)
         assert refused.returncode == 1 and words in refused.stderr, refused.stderr
