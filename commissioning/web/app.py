@@ -68,6 +68,7 @@ ROUTES = [
     Route("/runs", pages.run_start, methods=["POST"]),
     Route("/runs/{run_id:id}", pages.run_view, methods=["GET"]),
     Route("/runs/{run_id:id}/publish", pages.run_publish, methods=["POST"]),
+    Route("/runs/{run_id:id}/cancel", pages.run_cancel, methods=["POST"]),
     Route("/runs/{run_id:id}/download", pages.run_download, methods=["GET"]),
     Route("/runs/{run_id:id}/out/{path:path}", pages.run_file, methods=["GET"]),
     Route("/runs/{run_id:id}/providers/{provider_id}", pages.provider_view, methods=["GET"]),

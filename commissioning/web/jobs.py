@@ -55,6 +55,7 @@ class RunQueue:
         self.sessions = sessions
         self.lock = threading.Lock()
         self.running: dict[int, subprocess.Popen | ClusterRun] = {}
+        self.cancelled: dict[int, str] = {}  # run id -> who cancelled it, while it stops
         self.closing = False
         self.cluster = Cluster(scheduler) if scheduler else None
         with sessions() as db:  # runs of an app that stopped: their processes died with it
@@ -106,15 +107,36 @@ class RunQueue:
 
     def _wait(self, run_id: int) -> None:
         code = self.running[run_id].wait()
+        with self.lock:  # (before the session: cancel() takes the lock, then a session)
+            who = self.cancelled.pop(run_id, None)
         with self.sessions() as db:
             run = db.get(Run, run_id)
             run.finished_at = now()
             run.status = "done" if code == 0 else "failed"
             run.message = "" if code == 0 else _last_line(Path(run.folder) / LOG_FILE, code)
+            if who is not None and code != 0:
+                run.message = f"cancelled by {who}"
             db.commit()
         with self.lock:
             self.running.pop(run_id, None)
         self.poke()
+
+    def cancel(self, run_id: int, who: str) -> bool:
+        """Stop run ``run_id``: a queued run never starts; a running one is stopped as on SIGTERM (its solves
+        end within seconds, its folder is left unwritten) and marked failed, "cancelled by ``who``". False
+        when the run is neither queued nor running."""
+        with self.lock:
+            if run_id in self.running:
+                self.cancelled[run_id] = who
+                self.running[run_id].terminate()
+                return True
+            with self.sessions() as db:  # under the lock: the queue cannot start it meanwhile
+                run = db.get(Run, run_id)
+                if run is None or run.status != "queued":
+                    return False
+                run.status, run.message, run.finished_at = "failed", f"cancelled by {who}", now()
+                db.commit()
+        return True
 
     def slots(self) -> int:
         """How many runs at once: the cluster's worker threads, or :data:`MAX_CONCURRENT_RUNS` here."""

@@ -361,6 +361,15 @@ async def run_publish(request: Request, user: User, data) -> Response:
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
 
+@form("commissioner")
+async def run_cancel(request: Request, user: User, data) -> Response:
+    run_id = request.path_params["run_id"]
+    if not await run_in_threadpool(request.app.state.queue.cancel, run_id, user.name):
+        return deny(request, user, "cancel run", str(run_id), 404)
+    audit(request, user, "cancel run", f"run {run_id}")
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
 # ------------------------------------------------------------------------------------------------ providers
 
 

@@ -60,3 +60,53 @@ def test_a_name_the_dataset_lacks_is_the_form_s_answer_not_a_queued_run(tmp_path
             assert refused.status_code == 400 and words in html.unescape(refused.text), refused.text[-2000:]
     with app.state.sessions() as db:
         assert db.query(Run).count() == 0
+
+
+LONG_RUN = """
+[routing]
+enabled = false
+[[variants]]
+name = "long"
+mode = "optimised"
+time_limit_s = 300.0
+work_limit = 1000.0
+"""
+
+
+def test_a_commissioner_cancels_a_queued_and_a_running_run(tmp_path, small_dataset, monkeypatch):
+    """Regression: a mistaken run (60 s a variant by default) could not be stopped from the web."""
+    from starlette.testclient import TestClient
+
+    import commissioning.web.jobs as jobs
+
+    monkeypatch.setattr(jobs, "MAX_CONCURRENT_RUNS", 1)
+    app = make_app(tmp_path / "app")
+    with TestClient(app) as client:
+        log_in(client, "comm")
+        csrf = csrf_of(client.get("/datasets/new").text)
+        sent = upload(client, "small", "small.zip", zipped(small_dataset), follow_redirects=False)
+        form = {"csrf_token": csrf, "dataset": sent.headers["location"].rsplit("/", 1)[1], "toml": LONG_RUN}
+        ids = [int(client.post("/runs", data=form | {"name": f"run {k}"}, follow_redirects=False)
+                   .headers["location"].rsplit("/", 1)[1]) for k in range(2)]
+        deadline = time.monotonic() + 120
+        while client.get(f"/api/runs/{ids[0]}").json()["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert 'id="cancel"' in client.get(f"/runs/{ids[1]}").text
+        for run_id in (ids[1], ids[0]):  # the queued one, then the running one
+            cancelled = client.post(f"/runs/{run_id}/cancel", data={"csrf_token": csrf},
+                                    follow_redirects=False)
+            assert cancelled.status_code == 303
+        while client.get(f"/api/runs/{ids[0]}").json()["status"] == "running":
+            assert time.monotonic() < deadline  # stopped within seconds, not at its 300-s limit
+            time.sleep(0.2)
+        for run_id in ids:
+            page = client.get(f"/runs/{run_id}").text
+            assert "cancelled by comm" in page and 'id="cancel"' not in page
+        assert not (tmp_path / "app" / "runs" / str(ids[1]) / "out").exists()  # never started
+        again = client.post(f"/runs/{ids[0]}/cancel", data={"csrf_token": csrf}, follow_redirects=False)
+        assert again.status_code == 404
+        log_in(client, "plan")
+        refused = client.post(f"/runs/{ids[0]}/cancel", data={"csrf_token": csrf_of(client.get("/").text)},
+                              follow_redirects=False)
+        assert refused.status_code == 403
