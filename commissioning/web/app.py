@@ -111,4 +111,5 @@ def create_app(db_url: str, data_dir: Path, *, secure_cookies: bool = False,
     app.state.limiter = AttemptLimiter()
     app.state.queue = RunQueue(sessions, scheduler)
     app.state.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    app.state.templates.filters["figure"] = pages.figure
     return app

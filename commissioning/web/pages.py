@@ -300,11 +300,33 @@ def _provider_ids(run: Run) -> list[str]:
     return pd.read_csv(path, dtype=str, keep_default_na=False)["provider_id"].tolist()
 
 
+KPI_TEXT_COLUMNS = ("kpi", "unit", "family", "level", "description")
+
+
 def _kpis(run: Run) -> pd.DataFrame | None:
+    """``kpis.csv`` as the report shows its figures (£515,847, not 515846.754476): each row's variants to
+    the same decimals, money in pounds, percentages with %."""
+    from commissioning.report.model import digits_for, fmt, to_float
+
     path = _out(run) / "kpis.csv"
     if run.status != "done" or not path.exists():
         return None
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    variants = [c for c in table.columns if c not in KPI_TEXT_COLUMNS]
+    for i, row in table.iterrows():
+        values = [to_float(row[c]) if row[c] != "" else None for c in variants]
+        digits = digits_for(values, row.get("unit", ""))
+        table.loc[i, variants] = [fmt(v, row.get("unit", ""), digits=digits) if v is not None else row[c]
+                                  for v, c in zip(values, variants, strict=True)]
+    return table
+
+
+def figure(text: object, unit: str = "") -> str:
+    """One figure of a table read as text, as the report shows it (the templates' ``figure`` filter)."""
+    from commissioning.report.model import fmt, to_float
+
+    value = to_float(text)
+    return fmt(value, unit) if value is not None else str(text)
 
 
 @page(*READERS)

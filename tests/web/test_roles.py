@@ -3,6 +3,8 @@ providers only their own view, by any URL or API call; planners read every run b
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -33,6 +35,9 @@ def test_the_commissioner_reads_the_report_workbook_and_every_provider(finished,
     comm = client_of("comm")
     page = comm.get(f"/runs/{run_id}")
     assert page.status_code == 200 and "published to providers" in page.text and 'id="kpis"' in page.text
+    # Regression: the key figures were kpis.csv's raw floats (515846.754476) where the report says £515,847
+    kpis = page.text.split('id="kpis"', 1)[1].split("</table>", 1)[0]
+    assert re.search(r"<td>£\d{1,3}(,\d{3})+</td>", kpis) and not re.search(r"\d\.\d{4,}", kpis)
     report = comm.get(f"/runs/{run_id}/out/report.html")
     assert report.status_code == 200 and "<html" in report.text.lower()
     workbook = comm.get(f"/runs/{run_id}/out/workbook.xlsx")
@@ -47,6 +52,8 @@ def test_the_commissioner_reads_the_report_workbook_and_every_provider(finished,
 def test_a_provider_sees_only_its_own_view(finished, client_of):
     _, run_id = finished
     p03 = client_of("p03")
+    figures = p03.get(f"/runs/{run_id}/providers/P03").text.split('id="figures"', 1)[1].split("</table>")[0]
+    assert "<td>£" in figures and not re.search(r"\d\.\d{4,}", figures)  # as the report writes figures
     home = p03.get("/")
     assert f"/runs/{run_id}/providers/P03" in home.text and "P05" not in home.text
     own = p03.get(f"/runs/{run_id}/providers/P03")
