@@ -113,7 +113,9 @@ class RunQueue:
             run = db.get(Run, run_id)
             run.finished_at = now()
             run.status = "done" if code == 0 else "failed"
-            run.message = "" if code == 0 else _last_line(Path(run.folder) / LOG_FILE, code)
+            # the run's own folder is a server path the user never saw: "scenario.toml, line 38"
+            run.message = "" if code == 0 else _last_line(Path(run.folder) / LOG_FILE, code).replace(
+                f"{run.folder}{os.sep}", "")
             if who is not None and code != 0:
                 run.message = f"cancelled by {who}"
             db.commit()

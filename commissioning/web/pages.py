@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import mimetypes
+import re
 import secrets
 import zipfile
 from pathlib import Path
@@ -157,8 +158,17 @@ def check(folder: Path) -> tuple[int, str]:
     from commissioning.inputs.folder import check_dataset
 
     result = check_dataset(folder)
-    problems = [p.as_dict() for p in result.problems]
+    problems = [_without_folder(p.as_dict(), folder) for p in result.problems]
     return sum(p["severity"] == "error" for p in problems), json.dumps(problems)
+
+
+def _without_folder(problem: dict, folder: Path) -> dict:
+    """A finding in the uploader's words: the app's folder of the upload (a server path, which the user
+    never saw and cannot add files to) is "the upload", and a missing file is uploaded again with it."""
+    text = {key: value.replace(f"to {folder}", "to the upload, then upload the dataset again")
+            .replace(str(folder) + "/", "").replace(str(folder), "the upload")
+            if isinstance(value, str) else value for key, value in problem.items()}
+    return text
 
 
 @page(*READERS)
@@ -365,10 +375,23 @@ def _zipped(root: Path, prefix: str) -> io.BytesIO:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(root.rglob("*")):
-            if path.is_file():
+            if path == root / "scenario.toml":
+                text = path.read_text(encoding="utf-8")
+                archive.writestr(f"{prefix}/scenario.toml", portable_scenario(text))
+            elif path.is_file():
                 archive.write(path, f"{prefix}/{path.relative_to(root)}")
     buffer.seek(0)
     return buffer
+
+
+DATA_LINE = re.compile(r'\Adata = "[^"\n]*"\n')  # the first line the form writes (form.form_toml)
+
+
+def portable_scenario(text: str) -> str:
+    """A downloaded run's scenario file, runnable where it is unpacked: its data are the run's own copy
+    beside it (``inputs``), not the app's folder of the dataset (a server path)."""
+    line = 'data = "inputs"  # the dataset as this run read it (the folder beside this file)\n'
+    return DATA_LINE.sub(lambda _: line, text, count=1)
 
 
 @form("commissioner")

@@ -110,3 +110,62 @@ def test_a_commissioner_cancels_a_queued_and_a_running_run(tmp_path, small_datas
         refused = client.post(f"/runs/{ids[0]}/cancel", data={"csrf_token": csrf_of(client.get("/").text)},
                               follow_redirects=False)
         assert refused.status_code == 403
+
+
+def test_messages_and_downloads_carry_no_server_path(tmp_path, small_dataset, monkeypatch):
+    """Regressions: a failed run's message began with the app's own path of its scenario file; a finding
+    asked to add a file to the app's folder of the upload; a downloaded run's scenario.toml named the app's
+    folder of the dataset, so it did not run where it was unpacked."""
+    import io
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    from starlette.testclient import TestClient
+
+    import commissioning.web.jobs as jobs
+
+    app = make_app(tmp_path / "app")
+    data_dir = str(tmp_path / "app")
+    with TestClient(app) as client:
+        log_in(client, "comm")
+        csrf = csrf_of(client.get("/datasets/new").text)
+        missing = tmp_path / "no-providers"
+        shutil.copytree(small_dataset, missing)
+        (missing / "providers.csv").unlink()
+        sent = upload(client, "no providers", "d.zip", zipped(missing), follow_redirects=False)
+        finding = client.get(sent.headers["location"]).text
+        assert "upload the dataset again" in finding and data_dir not in finding
+        sent = upload(client, "small", "small.zip", zipped(small_dataset), follow_redirects=False)
+        dataset_id = sent.headers["location"].rsplit("/", 1)[1]
+        form = {"csrf_token": csrf, "dataset": dataset_id, "toml": CURRENT_ONLY}
+
+        def started() -> int:
+            sent = client.post("/runs", data=form, follow_redirects=False)
+            return int(sent.headers["location"].rsplit("/")[-1])
+
+        def finished(run_id: int) -> dict:
+            deadline = time.monotonic() + 120
+            while client.get(f"/api/runs/{run_id}").json()["status"] in ("queued", "running"):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            return client.get(f"/api/runs/{run_id}").json()
+
+        monkeypatch.setattr(jobs, "MAX_CONCURRENT_RUNS", 0)  # held in the queue while its data go away
+        held = started()
+        dataset = tmp_path / "app" / "datasets" / dataset_id
+        dataset.rename(dataset.with_name("away"))
+        monkeypatch.setattr(jobs, "MAX_CONCURRENT_RUNS", 1)
+        app.state.queue.poke()
+        message = finished(held)["message"]
+        assert "error: scenario.toml, line 1" in message and f"{data_dir}/runs" not in message, message
+        dataset.with_name("away").rename(dataset)
+        done = started()
+        assert finished(done)["status"] == "done"
+        zipfile.ZipFile(io.BytesIO(client.get(f"/runs/{done}/download").content)).extractall(tmp_path / "got")
+    scenario = next((tmp_path / "got").glob("*/scenario.toml"))
+    assert scenario.read_text().startswith('data = "inputs"')
+    again = subprocess.run([sys.executable, "-m", "commissioning.cli", "run", str(scenario), "--out",
+                            str(tmp_path / "again")], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
