@@ -238,9 +238,10 @@ def _last_line(log: Path, code: int) -> str:
 
 
 def progress(run: Run) -> tuple[list[str], str, list[str]]:
-    """(the variants finished, the newest progress line of the variant being solved or "", the log's last
-    lines): ``commissioning run`` prints a line per variant as it finishes, starting with the variant's name
-    and ending with its status, and every :data:`PROGRESS_EVERY_S` while solving one ending in "searching"."""
+    """(the variants finished, the newest progress line of each variant being solved, one a line, or "",
+    the log's last lines): ``commissioning run`` prints a line per variant as it finishes, starting with the
+    variant's name and ending with its status, and every :data:`PROGRESS_EVERY_S` while solving one ending in
+    "searching"."""
     import tomllib
 
     from commissioning.running.progress import SEARCHING
@@ -251,7 +252,9 @@ def progress(run: Run) -> tuple[list[str], str, list[str]]:
     lines = text.splitlines()[: None if text.endswith("\n") else -1]  # a line still being written: not yet
     ends = [line for line in lines if not line.rstrip().endswith(SEARCHING)]  # the log shown: no progress
     finished = [n for n in names if any(line.split(" ", 1)[0] == n for line in ends)]
-    searching = [line for line in lines if line.rstrip().endswith(SEARCHING)
-                 and line.split(" ", 1)[0] in names and line.split(" ", 1)[0] not in finished]
-    now = searching[-1].rstrip()[: -len(SEARCHING)].rstrip() if searching else ""
-    return finished, now, ends[-20:]
+    latest = {}  # each variant being solved (two may solve side by side): its newest progress line
+    for line in lines:
+        name = line.split(" ", 1)[0]
+        if line.rstrip().endswith(SEARCHING) and name in names and name not in finished:
+            latest[name] = line.rstrip()[: -len(SEARCHING)].rstrip()
+    return finished, "\n".join(latest[n] for n in names if n in latest), ends[-20:]

@@ -169,3 +169,18 @@ def test_messages_and_downloads_carry_no_server_path(tmp_path, small_dataset, mo
     again = subprocess.run([sys.executable, "-m", "commissioning.cli", "run", str(scenario), "--out",
                             str(tmp_path / "again")], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
+
+
+def test_the_run_page_shows_every_variant_being_solved(tmp_path):
+    """Regression: with two variants solving side by side, "Solving now" showed only the newer line."""
+    from commissioning.web.db import Run
+    from commissioning.web.jobs import LOG_FILE, progress
+
+    toml = '[[variants]]\nname = "a"\nmode = "optimised"\n[[variants]]\nname = "b"\nmode = "zoned"\n'
+    (tmp_path / LOG_FILE).write_text(
+        "a  2.0s/60s  objective £1  bound —  gap —  searching\n"
+        "b  2.1s/60s  objective £2  bound —  gap —  searching\n"
+        "a  4.0s/60s  objective £0.9  bound £0.8  gap 11%  searching\n", encoding="utf-8")
+    finished, now, _ = progress(Run(scenario_toml=toml, folder=str(tmp_path)))
+    assert finished == [] and now.splitlines() == ["a  4.0s/60s  objective £0.9  bound £0.8  gap 11%",
+                                                   "b  2.1s/60s  objective £2  bound —  gap —"]
