@@ -121,6 +121,8 @@ def test_commissioner_provider_and_planner_journeys(open_page, demo_zip):
     comm = open_page("comm")
     run_id = _upload_and_run(comm, demo_zip)
     comm.goto(f"/runs/{run_id}")
+    # Regression: the key figures ran off a 1280-px screen (the zoned, level and description columns cut off)
+    assert comm.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     report = comm.frame_locator("iframe[title=report]")
     report.locator("h1").first.wait_for()
     comm.click("#publish")
