@@ -431,10 +431,43 @@ def strip_unused_resources(m: folium.Map, *, sync: bool = False) -> None:
     make_offline(m, sync=sync)
 
 
+class LegendsBelowLayers(MacroElement):
+    """The legends of the bottom-right corner stop below the layer control and scroll there: in a short map
+    (a provider's map in the web app's frame, 540 px) three legends reached up over the layer control's
+    labels. Sized again when the map resizes and when a layer (and its legend) comes or goes."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            function fit() {
+                var box = map.getContainer();
+                var layers = box.querySelector('.leaflet-top.leaflet-right .leaflet-control-layers');
+                var corner = box.querySelector('.leaflet-bottom.leaflet-right');
+                if (!layers || !corner) { return; }
+                var room = box.clientHeight - (layers.offsetTop + layers.offsetHeight) - 20;
+                corner.style.maxHeight = Math.max(room, 80) + 'px';
+                corner.style.overflowY = 'auto';
+                corner.style.pointerEvents = 'auto';
+            }
+            map.on('resize overlayadd overlayremove', function() { setTimeout(fit, 0); });
+            map.whenReady(function() { setTimeout(fit, 0); });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "LegendsBelowLayers"
+
+
 def finish_map(m: folium.Map, *, title: str, subtitle: str | None = None) -> None:
     """Title box, land attribution and the layer control (always last: it lists the layers added)."""
     MapControl(title_html(title, subtitle), position="bottomleft", attribution=LAND_ATTRIBUTION).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    LegendsBelowLayers().add_to(m)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -255,3 +255,31 @@ def test_demo_provider_view_of_every_provider_has_no_small_count(demo_maps, tmp_
         shown = [int(n.replace(",", "")) for n in re.findall(r"(\d[\d,]*) (?:clients?|of yours)\b", page)]
         assert all(n >= 3 for n in shown), (pid, sorted(shown)[:5])
     assert squares > 0  # positive control: some squares of 3 or more are drawn
+
+
+OVERLAP = """() => {
+  const r = e => e.getBoundingClientRect();
+  const layers = r(document.querySelector('.leaflet-control-layers'));
+  const corner = document.querySelector('.leaflet-bottom.leaflet-right');
+  const top = r(corner).top;
+  return [layers.bottom, top, [...corner.querySelectorAll('.cc-box')].length];
+}"""
+
+
+def test_a_provider_view_in_a_short_frame_keeps_its_legends_below_the_layer_control(browser, demo_maps):
+    # Regression: in the web app's frame (540 px high) a provider view's three legends, stacked bottom right,
+    # reached up over the layer control's labels; they now stop below it and scroll.
+    context = browser.new_context(viewport={"width": 1200, "height": 540})
+    context.route("**/*", lambda route: serve(route, [], []))
+    try:
+        page = context.new_page()
+        page.goto(next(v for v in demo_maps if v.name == "provider_P01.html").as_uri(), wait_until="load")
+        page.wait_for_selector(".leaflet-control-layers")
+        for checkbox in page.locator(".leaflet-control-layers-overlays input[type=checkbox]").all():
+            if not checkbox.is_checked():
+                checkbox.click()
+        page.wait_for_timeout(100)
+        layers_bottom, legends_top, legends = page.evaluate(OVERLAP)
+        assert legends >= 2 and legends_top >= layers_bottom, (layers_bottom, legends_top)
+    finally:
+        context.close()
