@@ -227,9 +227,9 @@ def _solve(
     if result.stopped_by_clock:
         notes.append(
             f"{variant.name}: stopped by its time limit ({variant.time_limit_s:g} s) before its work "
-            f"limit ({params.budget:g} units): the clock cut short {_clock_parts(result)} after "
-            f"{result.seconds:.0f} s, so another run may give a different allocation. Fix: a longer "
-            "time_limit_s or a smaller work_limit."
+            f"limit ({params.budget:g} units): the clock cut short {_clock_parts(result)} (each part has its "
+            f"share of the limit; the run took {result.seconds:.0f} s), so another run may give a different "
+            "allocation. Fix: a longer time_limit_s or a smaller work_limit."
         )
     return (
         np.asarray(result.choice, dtype=np.int64),
@@ -266,23 +266,22 @@ def _infeasible_message(variant: Variant, result) -> str:
     )
 
 
-# The solver's stages in a commissioner's words (a stage has a share of the time limit: it may be cut short
-# long before the limit itself)
+# The solver's stages in a commissioner's words (CP-SAT's own stages, and the whole limit: "the search")
 CLOCK_PART_WORDS = {
-    "lp": "the LP relaxation (its share of the limit)",
-    "zone bound": "the zone bound (its share of the limit)",
-    "fixed zones": "the packing of the start (its share of the limit)",
-    "polish": "the packing of the start (its share of the limit)",
-    "zone pack": "the packing of the start (its share of the limit)",
+    "lp": "the LP relaxation",
+    "zone bound": "the zone bound",
+    "fixed zones": "the packing of the start",
+    "polish": "the packing of the start",
+    "zone pack": "the packing of the start",
     "highs": "HiGHS's search",
-    "time limit": "the search (the whole limit)",
 }
 
 
 def _clock_parts(result) -> str:
-    """The parts of ``result``'s run the clock cut short, each once, in words (CP-SAT's stages: search)."""
-    words = [CLOCK_PART_WORDS.get(part, "the search") for part in result.clock_parts()]
-    return " and ".join(dict.fromkeys(words))
+    """The parts of ``result``'s run the clock cut short, each once, in words: "the LP relaxation, the packing
+    of the start and the search"."""
+    words = list(dict.fromkeys(CLOCK_PART_WORDS.get(part, "the search") for part in result.clock_parts()))
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _finite(value: float) -> float | None:

@@ -66,6 +66,7 @@ def test_the_warning_names_the_part_the_clock_cut_short():
     stages = [{"stage": "lp", "stopped_by_clock": False}, {"stage": "fixed zones", "stopped_by_clock": True},
               {"stage": "all", "stopped_by_clock": True}]
     result = Result(status="FEASIBLE", objective=1.0, bound=1.0, gap=0.0, seconds=47.0, stages=stages)
-    assert _clock_parts(result) == "the packing of the start (its share of the limit) and the search"
-    result.clock_ended = True
-    assert _clock_parts(result).endswith("and the search (the whole limit)")
+    assert _clock_parts(result) == "the packing of the start and the search"
+    result.clock_ended = True  # the whole limit: the search, once (it read "the search and the search")
+    stages.insert(0, {"stage": "lp", "stopped_by_clock": True})
+    assert _clock_parts(result) == "the LP relaxation, the packing of the start and the search"
