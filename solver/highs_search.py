@@ -173,7 +173,7 @@ class HighsRace:
         self._error: BaseException | None = None
         self.time_limit_s = time_limit_s
         self._started = time.perf_counter()
-        context = contextvars.copy_context()  # the caller's stop (solver.lp.stop_on) ends this HiGHS too
+        context = contextvars.copy_context()  # the caller's stop (solver.stopping) ends this HiGHS too
         self._thread = threading.Thread(target=context.run, args=(self._run, lpm, time_limit_s, seed),
                                         daemon=True, name="highs-race")
         self._thread.start()

@@ -21,8 +21,6 @@ The result is always checked by :func:`solver.validate.validate_solution` before
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import math
 import threading
 import time
@@ -35,6 +33,7 @@ from scipy import sparse
 
 from solver.data import ProblemData, Switches
 from solver.placement import Placement
+from solver.stopping import current_stop, interrupting, stop_requested
 from solver.units import minutes_up
 
 
@@ -191,7 +190,7 @@ class LpModel:
 
     def solve(self, time_limit_s: float, deterministic: bool, wall_limit_s: float | None) -> LpSolution:
         t0 = time.perf_counter()
-        if stop_requested():  # the caller stopped the solve (see stop_on): no LP
+        if stop_requested():  # the caller stopped the solve (solver.stopping): no LP
             return LpSolution(status="INTERRUPTED", pairs=self.ks)
         rows = self.rows
         a_mat = self.matrix("csr")
@@ -208,7 +207,7 @@ class LpModel:
             time_limit_s = wall_limit_s if wall_limit_s is not None else time_limit_s * 20
         solver.set_solver_specific_parameters(glop)
         solver.set_time_limit_in_seconds(max(time_limit_s, 0.1))
-        with _interrupted_on_stop(solver.interrupt_solve):
+        with interrupting(current_stop(), solver.interrupt_solve):
             solver.solve(helper)
         status = str(solver.status()).rsplit(".", 1)[-1]
         out = LpSolution(status=status, seconds=time.perf_counter() - t0, pairs=self.ks)
@@ -276,52 +275,6 @@ _HIGHS_RUNS = {"running": 0}
 _HIGHS_RUNS_LOCK = threading.Lock()
 
 
-# The caller's stop request (``SolveParams.stop``) for every HiGHS run of one solve, set by solve() for its
-# thread (and copied to HiGHS's race thread). Why: CP-SAT stopped at once, but HiGHS ran its share of the
-# limit on: a SIGTERM during the packing of the start waited 16 s.
-_STOP: contextvars.ContextVar = contextvars.ContextVar("solver_stop", default=None)
-
-
-@contextlib.contextmanager
-def stop_on(event: threading.Event | None):
-    """Within the block, every HiGHS run on this thread ends as soon as ``event`` is set."""
-    token = _STOP.set(event)
-    try:
-        yield
-    finally:
-        _STOP.reset(token)
-
-
-def stop_requested() -> bool:
-    """The stop of :func:`stop_on` is set: loops of HiGHS runs end too."""
-    event = _STOP.get()
-    return event is not None and event.is_set()
-
-
-@contextlib.contextmanager
-def _interrupted_on_stop(interrupt):
-    """Within the block, ``interrupt()`` is called once the stop of :func:`stop_on` is set (GLOP, which has
-    no callback for it: a thread looks every 0.1 s)."""
-    event, done = _STOP.get(), threading.Event()
-    if event is None:
-        yield
-        return
-
-    def watch() -> None:
-        while not done.wait(0.1):
-            if event.is_set():
-                interrupt()
-                return
-
-    watcher = threading.Thread(target=watch, daemon=True, name="lp-stop")
-    watcher.start()
-    try:
-        yield
-    finally:
-        done.set()
-        watcher.join()
-
-
 def _interrupt_on(h, event: threading.Event) -> None:
     """HiGHS's interrupt callbacks on ``h`` ask ``event`` (a few dozen calls in 15 s of branch and cut: no
     measurable cost, the same answers)."""
@@ -338,8 +291,9 @@ def _interrupt_on(h, event: threading.Event) -> None:
 
 
 def run_highs(h) -> None:
-    """``h.run()``, counted (see :func:`reset_threads`), ended early by the stop of :func:`stop_on`."""
-    event = _STOP.get()
+    """``h.run()``, counted (see :func:`reset_threads`), ended early by the stop of
+    :func:`solver.stopping.stop_on`."""
+    event = current_stop()
     if event is not None:
         _interrupt_on(h, event)
     with _HIGHS_RUNS_LOCK:
@@ -530,6 +484,8 @@ def best_rounding(data: ProblemData, switches: Switches, lp: LpSolution,
     trials = 0
 
     def out_of_budget() -> bool:
+        if stop_requested():  # the caller stopped the solve: the first rounding is the answer
+            return True
         if max_trials is not None:
             return trials >= max_trials
         return time.perf_counter() - t0 > time_limit_s

@@ -13,12 +13,12 @@ Interrupts: CP-SAT catches SIGINT (Ctrl-C) unless told not to and returns the be
 
 from __future__ import annotations
 
-import contextlib
 import threading
 
 from ortools.sat.python import cp_model
 
 from solver.data import PORTFOLIOS, SolveParams
+from solver.stopping import interrupting
 
 STATUS = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -122,26 +122,9 @@ def clock_stopped(status: str, work_used: float, work_limit: float, asked_to_sto
     return status in ("FEASIBLE", "UNKNOWN") and not asked_to_stop and work_used < 0.98 * work_limit
 
 
-@contextlib.contextmanager
 def _stop_watch(solver: cp_model.CpSolver, stop: threading.Event | None):
     """While CP-SAT searches, a thread watches ``stop`` and ends the search the moment it is set (signal
     handlers cannot: Python runs them only when the search returns)."""
-    if stop is None:
-        yield
-        return
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.wait(0.05):
-            if stop.is_set():
-                solver.stop_search()  # again each poll: a call before the search begins may be lost
-
-    watcher = threading.Thread(target=watch, name="cp-sat-stop-watch", daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        done.set()
-        watcher.join()
+    return interrupting(stop, solver.stop_search)
 
 

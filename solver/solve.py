@@ -59,9 +59,10 @@ from solver.data import (
     zone_limits,
 )
 from solver.heuristic import greedy_choice
-from solver.lp import LpSolution, stop_on
+from solver.lp import LpSolution
 from solver.model import AllocationModel, build_model
 from solver.search import hints_are_safe, run_search  # noqa: F401 - hints_are_safe is part of the API
+from solver.stopping import stop_on
 from solver.today import has_today, today_start
 from solver.validate import (
     count_moves,

@@ -268,7 +268,8 @@ def test_the_caller_s_stop_ends_every_highs_and_glop_run_of_the_solve():
     import threading
 
     from solver.highs_search import HighsRace
-    from solver.lp import solve_lp, stop_on
+    from solver.lp import solve_lp
+    from solver.stopping import stop_on
 
     d = random_instance(n_clients=300, n_providers=8, n_zones=12, seed=3, workforce=True)
     sc = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)

@@ -18,10 +18,7 @@ def test_a_run_started_when_the_one_before_ends_runs_to_its_end(tmp_path, small_
     monkeypatch.setattr(jobs, "MAX_CONCURRENT_RUNS", 1)
     app = make_app(tmp_path / "app")
     with TestClient(app) as client:
-        log_in(client, "comm")
-        csrf = csrf_of(client.get("/datasets/new").text)
-        sent = upload(client, "small", "small.zip", zipped(small_dataset), follow_redirects=False)
-        dataset_id = str(int(sent.headers["location"].rsplit("/", 1)[1]))
+        csrf, dataset_id = _with_dataset(client, small_dataset)
         form = {"csrf_token": csrf, "dataset": dataset_id, "toml": CURRENT_ONLY}
         ids = []
         for k in range(2):
@@ -82,10 +79,8 @@ def test_a_commissioner_cancels_a_queued_and_a_running_run(tmp_path, small_datas
     monkeypatch.setattr(jobs, "MAX_CONCURRENT_RUNS", 1)
     app = make_app(tmp_path / "app")
     with TestClient(app) as client:
-        log_in(client, "comm")
-        csrf = csrf_of(client.get("/datasets/new").text)
-        sent = upload(client, "small", "small.zip", zipped(small_dataset), follow_redirects=False)
-        form = {"csrf_token": csrf, "dataset": sent.headers["location"].rsplit("/", 1)[1], "toml": LONG_RUN}
+        csrf, dataset_id = _with_dataset(client, small_dataset)
+        form = {"csrf_token": csrf, "dataset": dataset_id, "toml": LONG_RUN}
         ids = [int(client.post("/runs", data=form | {"name": f"run {k}"}, follow_redirects=False)
                    .headers["location"].rsplit("/", 1)[1]) for k in range(2)]
         deadline = time.monotonic() + 120
@@ -184,3 +179,11 @@ def test_the_run_page_shows_every_variant_being_solved(tmp_path):
     finished, now, _ = progress(Run(scenario_toml=toml, folder=str(tmp_path)))
     assert finished == [] and now.splitlines() == ["a  4.0s/60s  objective £0.9  bound £0.8  gap 11%",
                                                    "b  2.1s/60s  objective £2  bound —  gap —"]
+
+
+def _with_dataset(client, small_dataset) -> tuple[str, str]:
+    """Signed in as the commissioner with the small dataset uploaded: (CSRF token, dataset id)."""
+    log_in(client, "comm")
+    csrf = csrf_of(client.get("/datasets/new").text)
+    sent = upload(client, "small", "small.zip", zipped(small_dataset), follow_redirects=False)
+    return csrf, str(int(sent.headers["location"].rsplit("/", 1)[1]))
