@@ -432,9 +432,10 @@ def strip_unused_resources(m: folium.Map, *, sync: bool = False) -> None:
 
 
 class LegendsBelowLayers(MacroElement):
-    """The legends of the bottom-right corner stop below the layer control and scroll there: in a short map
-    (a provider's map in the web app's frame, 540 px) three legends reached up over the layer control's
-    labels. Sized again when the map resizes and when a layer (and its legend) comes or goes."""
+    """The legends of the bottom-right corner share the room below the layer control, each scrolling in its
+    share (the corner's attribution keeps its place): in a short map (a provider's map in the web app's
+    frame, 540 px) three legends reached up over the layer control's labels. Sized again when the map
+    resizes and when a layer (and its legend) comes or goes."""
 
     _template = Template(
         """
@@ -446,10 +447,21 @@ class LegendsBelowLayers(MacroElement):
                 var layers = box.querySelector('.leaflet-top.leaflet-right .leaflet-control-layers');
                 var corner = box.querySelector('.leaflet-bottom.leaflet-right');
                 if (!layers || !corner) { return; }
-                var room = box.clientHeight - (layers.offsetTop + layers.offsetHeight) - 20;
-                corner.style.maxHeight = Math.max(room, 80) + 'px';
-                corner.style.overflowY = 'auto';
-                corner.style.pointerEvents = 'auto';
+                var legends = corner.querySelectorAll('.cc-box');
+                if (!legends.length) { return; }
+                // the corner's other controls (the attribution, a licence's due) keep their room
+                var others = 0;
+                for (var i = 0; i < corner.children.length; i++) {
+                    var c = corner.children[i];
+                    if (!c.classList.contains('cc-box')) { others += c.offsetHeight + 10; }
+                }
+                var room = box.clientHeight - (layers.offsetTop + layers.offsetHeight) - 20 - others;
+                var each = Math.max(room / legends.length - 10, 60);
+                legends.forEach(function(legend) {
+                    legend.style.boxSizing = 'border-box';  // the share holds its padding too
+                    legend.style.maxHeight = each + 'px';
+                    legend.style.overflowY = 'auto';
+                });
             }
             map.on('resize overlayadd overlayremove', function() { setTimeout(fit, 0); });
             map.whenReady(function() { setTimeout(fit, 0); });

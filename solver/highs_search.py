@@ -24,6 +24,7 @@ import highspy
 import numpy as np
 
 from solver.lp import LpModel, new_highs, run_highs
+from solver.stopping import stop_requested
 
 CONTINUOUS_BLOCKS = ("non_driver",)  # minutes split between drivers and non-drivers: need not be whole
 
@@ -114,6 +115,8 @@ def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, se
     is at most ``rel_gap`` or ``max_nodes`` nodes are done; ``closed``: columns held at 0 (zone choices, see
     :func:`closed_zone_columns`)."""
     t0 = time.perf_counter()
+    if stop_requested():  # the caller stopped the solve: not even the model (10 s at 20,000 clients)
+        return HighsOutcome(status="Interrupted by user", seconds=0.0, nodes=0)
     h = new_highs(threads=HIGHS_THREADS, random_seed=int(seed), time_limit=max(float(time_limit_s), 0.1),
                   mip_rel_gap=rel_gap)
     if max_nodes is not None:
@@ -129,6 +132,8 @@ def highs_search(lpm: LpModel, start: np.ndarray | None, time_limit_s: float, se
         h.setSolution(len(index), index, values)
     # HiGHS's clock starts at run(): building and passing the model (10 s at 20,000 clients) is taken off.
     h.setOptionValue("time_limit", max(float(time_limit_s) - (time.perf_counter() - t0), 0.1))
+    if stop_requested():  # set while the model was built
+        return HighsOutcome(status="Interrupted by user", seconds=time.perf_counter() - t0, nodes=0)
     run_highs(h)
     info, status = h.getInfo(), h.getModelStatus()
     out = HighsOutcome(status=h.modelStatusToString(status), seconds=time.perf_counter() - t0,
@@ -154,7 +159,7 @@ def _without_start(lpm: LpModel, out: HighsOutcome, seconds_left: float, seed: i
     dive's zone choice packed from the LP rounding: "Optimal" at £31,490.55, the columns the start's
     £31,641.66; without the start, "Optimal" at £31,567.97, its columns exactly that. The search runs again
     without the start in the time left; the cheaper of the two answers is kept (priced by its columns)."""
-    if seconds_left < 0.5:
+    if seconds_left < 0.5 or stop_requested():
         return out
     again = highs_search(lpm, None, seconds_left, seed, closed, rel_gap=rel_gap, max_nodes=max_nodes)
     again.seconds += out.seconds

@@ -275,24 +275,30 @@ _HIGHS_RUNS = {"running": 0}
 _HIGHS_RUNS_LOCK = threading.Lock()
 
 
+def _interrupt_kinds() -> tuple:
+    import highspy
+
+    kinds = highspy.cb.HighsCallbackType
+    return kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt, kinds.kCallbackMipInterrupt
+
+
 def _interrupt_on(h, event: threading.Event) -> None:
     """HiGHS's interrupt callbacks on ``h`` ask ``event`` (a few dozen calls in 15 s of branch and cut: no
     measurable cost, the same answers)."""
-    import highspy
 
     def interrupt(_kind, _message, _data_out, data_in, _user_data) -> None:
         if event.is_set():
             data_in.user_interrupt = True
 
     h.setCallback(interrupt, None)
-    kinds = highspy.cb.HighsCallbackType
-    for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt, kinds.kCallbackMipInterrupt):
+    for kind in _interrupt_kinds():
         h.startCallback(kind)
 
 
 def run_highs(h) -> None:
     """``h.run()``, counted (see :func:`reset_threads`), ended early by the stop of
-    :func:`solver.stopping.stop_on`."""
+    :func:`solver.stopping.stop_on` (its callbacks are taken off after the run: ``h`` may run again outside
+    the stop's block)."""
     event = current_stop()
     if event is not None:
         _interrupt_on(h, event)
@@ -303,6 +309,9 @@ def run_highs(h) -> None:
     finally:
         with _HIGHS_RUNS_LOCK:
             _HIGHS_RUNS["running"] -= 1
+        if event is not None:
+            for kind in _interrupt_kinds():
+                h.stopCallback(kind)
 
 
 def reset_threads() -> bool:

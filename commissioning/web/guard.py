@@ -33,7 +33,7 @@ def audit(request: Request, user: User | None, action: str, target: str = "", ou
         db.add(
             AuditEvent(
                 user_name=user.name if user else "-",
-                action=action,
+                action=action[:80],  # the column's length: a long address must not make PostgreSQL refuse
                 target=target[:500],
                 outcome=outcome,
                 address=_address(request),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -109,18 +110,16 @@ class RunQueue:
         code = self.running[run_id].wait()
         with self.lock:  # (before the session: cancel() takes the lock, then a session)
             who = self.cancelled.pop(run_id, None)
+            self.running.pop(run_id, None)  # ended: a cancel from now on is refused, not claimed
         with self.sessions() as db:
             run = db.get(Run, run_id)
             run.finished_at = now()
             run.status = "done" if code == 0 else "failed"
-            # the run's own folder is a server path the user never saw: "scenario.toml, line 38"
-            run.message = "" if code == 0 else _last_line(Path(run.folder) / LOG_FILE, code).replace(
-                f"{run.folder}{os.sep}", "")
+            last = _last_line(Path(run.folder) / LOG_FILE, code)
+            run.message = "" if code == 0 else without_paths(last, run)
             if who is not None and code != 0:
                 run.message = f"cancelled by {who}"
             db.commit()
-        with self.lock:
-            self.running.pop(run_id, None)
         self.poke()
 
     def cancel(self, run_id: int, who: str) -> bool:
@@ -232,6 +231,14 @@ class Cluster:
         self.client.close(timeout=CONNECT_TIMEOUT_S)
 
 
+def without_paths(text: str, run: Run) -> str:
+    """``text`` without the app's server paths, which its users never saw: the run's own folder ("error:
+    scenario.toml, line 38") and the app's dataset folders ("the dataset")."""
+    folder = Path(run.folder)
+    text = re.sub(re.escape(str(folder.parent.parent / "datasets")) + r"[/\\]\w+", "the dataset", text)
+    return text.replace(f"{folder}{os.sep}", "").replace(str(folder), "the run")
+
+
 def _last_line(log: Path, code: int) -> str:
     lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
     return (lines[-1] if lines else "") + f" (exit status {code})"
@@ -257,4 +264,5 @@ def progress(run: Run) -> tuple[list[str], str, list[str]]:
         name = line.split(" ", 1)[0]
         if line.rstrip().endswith(SEARCHING) and name in names and name not in finished:
             latest[name] = line.rstrip()[: -len(SEARCHING)].rstrip()
-    return finished, "\n".join(latest[n] for n in names if n in latest), ends[-20:]
+    shown = [without_paths(line, run) for line in ends[-20:]]
+    return finished, "\n".join(latest[n] for n in names if n in latest), shown

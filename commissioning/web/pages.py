@@ -384,13 +384,13 @@ def _zipped(root: Path, prefix: str) -> io.BytesIO:
     return buffer
 
 
-DATA_LINE = re.compile(r'\Adata = "[^"\n]*"\n')  # the first line the form writes (form.form_toml)
+DATA_LINE = re.compile(r'^data = "[^"\n]*"$', re.MULTILINE)  # as form.form_toml and form._with_data write it
 
 
 def portable_scenario(text: str) -> str:
     """A downloaded run's scenario file, runnable where it is unpacked: its data are the run's own copy
     beside it (``inputs``), not the app's folder of the dataset (a server path)."""
-    line = 'data = "inputs"  # the dataset as this run read it (the folder beside this file)\n'
+    line = 'data = "inputs"  # the dataset as this run read it (the folder beside this file)'
     return DATA_LINE.sub(lambda _: line, text, count=1)
 
 
@@ -510,8 +510,11 @@ def _not_comparable(a: Run, b: Run) -> str:
 
     try:
         check_comparable(*(open_run(_out(r), f"run {r.id}", f"run{r.id}") for r in (a, b)))
-    except CompareError as error:
-        return str(error)
+    except CompareError as error:  # in the app's words: its runs, not their server folders
+        words = str(error).split(" Fix: ")[0]
+        for r in (a, b):
+            words = words.replace(f" {_out(r)}", "")
+        return f"{words.rstrip('.')}. Fix: choose two runs of the same clients and region."
     return ""
 
 

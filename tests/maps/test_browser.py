@@ -261,8 +261,9 @@ OVERLAP = """() => {
   const r = e => e.getBoundingClientRect();
   const layers = r(document.querySelector('.leaflet-control-layers'));
   const corner = document.querySelector('.leaflet-bottom.leaflet-right');
-  const top = r(corner).top;
-  return [layers.bottom, top, [...corner.querySelectorAll('.cc-box')].length];
+  const credit = corner.querySelector('.leaflet-control-attribution');
+  const visible = credit && r(credit).bottom <= window.innerHeight && r(credit).height > 0;
+  return [layers.bottom, r(corner).top, [...corner.querySelectorAll('.cc-box')].length, visible];
 }"""
 
 
@@ -279,7 +280,8 @@ def test_a_provider_view_in_a_short_frame_keeps_its_legends_below_the_layer_cont
             if not checkbox.is_checked():
                 checkbox.click()
         page.wait_for_timeout(100)
-        layers_bottom, legends_top, legends = page.evaluate(OVERLAP)
+        layers_bottom, legends_top, legends, credit_shown = page.evaluate(OVERLAP)
         assert legends >= 2 and legends_top >= layers_bottom, (layers_bottom, legends_top)
+        assert credit_shown  # the land data's attribution stays in view
     finally:
         context.close()

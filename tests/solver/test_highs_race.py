@@ -281,5 +281,11 @@ def test_the_caller_s_stop_ends_every_highs_and_glop_run_of_the_solve():
         assert race.join(30.0).status == "Interrupted by user"
         assert solve_lp(d, sc, 60.0).status != "OPTIMAL"
     assert highs_search(lpm, None, 2.0).status == "Time limit reached"  # outside the block: no stop
+    # set while GLOP solves (1,500 clients: 3 s to its optimum): its watcher interrupts it
+    large = build_lp(random_instance(n_clients=1500, n_providers=15, n_zones=25, seed=3, workforce=True), sc)
+    later = threading.Event()
+    with stop_on(later):
+        threading.Timer(0.15, later.set).start()
+        assert large.solve(60.0, False, None).status != "OPTIMAL"  # NOT_SOLVED or ABNORMAL, as it stopped
     r = solve(d, sc, SolveParams(time_limit_s=60, workers=2, seed=0, stop=stop))
     assert r.violations == [] and r.status == "FEASIBLE"  # a validated allocation all the same

@@ -154,7 +154,7 @@ def test_messages_and_downloads_carry_no_server_path(tmp_path, small_dataset, mo
         monkeypatch.setattr(jobs, "MAX_CONCURRENT_RUNS", 1)
         app.state.queue.poke()
         message = finished(held)["message"]
-        assert "error: scenario.toml, line 1" in message and f"{data_dir}/runs" not in message, message
+        assert "error: scenario.toml, line 1" in message and data_dir not in message, message
         dataset.with_name("away").rename(dataset)
         done = started()
         assert finished(done)["status"] == "done"
@@ -187,3 +187,14 @@ def _with_dataset(client, small_dataset) -> tuple[str, str]:
     csrf = csrf_of(client.get("/datasets/new").text)
     sent = upload(client, "small", "small.zip", zipped(small_dataset), follow_redirects=False)
     return csrf, str(int(sent.headers["location"].rsplit("/", 1)[1]))
+
+
+def test_a_download_of_a_run_set_up_with_the_form_fields_reads_its_own_inputs(tmp_path):
+    # Regression: the form's fields write name = ... first and data = ... second; the download's rewrite
+    # only looked at the first line, so it kept the app's folder of the dataset.
+    from commissioning.web.form import default_values, form_toml
+    from commissioning.web.pages import portable_scenario
+
+    folder = tmp_path / "app" / "datasets" / "3"
+    text = portable_scenario(form_toml(default_values() | {"name": "winter"}, folder))
+    assert str(folder) not in text and 'data = "inputs"' in text and text.startswith('name = "winter"')

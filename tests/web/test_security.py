@@ -206,8 +206,9 @@ def test_an_unknown_address_or_an_id_too_long_for_the_database_is_the_app_s_404(
     with TestClient(app) as client:
         assert client.get("/nonexistent").status_code == 404
         log_in(client, "comm")
+        # (a long address too: the audit's action column holds 80 characters, which PostgreSQL enforces)
         for url in ("/runs/9223372036854775808", "/api/runs/2147483648", "/datasets/1" + "0" * 30,
-                    "/nonexistent"):
+                    "/nonexistent", "/" + "a" * 200):
             response = client.get(url)
             assert response.status_code == 404 and "There is no such page." in response.text, url
     with app.state.sessions() as db:
