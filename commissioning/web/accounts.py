@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -50,12 +51,14 @@ MAX_PROVIDER_ID_CHARS = 40
 
 
 def _check_text(what: str, text: str, most: int, fix: str) -> None:
-    """A name or id the audit log and the pages show as it is: not empty, no spaces around it, no control
-    characters or slashes (an id is part of addresses), at most ``most`` characters."""
-    if not text or text != text.strip() or len(text) > most or "/" in text or "\\" in text or any(
-            ord(c) < 32 or ord(c) == 127 for c in text):
-        raise AccountError(f"{what} {text!r} is empty, has spaces around it, a slash or a control character, "
-                           f"or more than {most} characters. Fix: {fix}")
+    """A name or id the audit log and the pages show as it is: not empty, no spaces around it, no character
+    that does not show (control, zero-width, direction marks) or that addresses use (an id is part of
+    addresses), at most ``most`` characters."""
+    hidden = any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text)  # incl. zero-width, RTL
+    if not text or text != text.strip() or len(text) > most or hidden or any(c in text for c in "/\\#?%") \
+            or text in (".", ".."):
+        raise AccountError(f"{what} {text!r} is empty, has spaces around it, a character that does not show "
+                           f"or that addresses use (/ \\ # ? %), or more than {most} characters. Fix: {fix}")
 
 
 def add_user(db: Session, name: str, role: str, password: str, provider_id: str | None = None) -> User:

@@ -112,9 +112,10 @@ def form(*roles: str, max_files: int = 0, max_bytes: int = 1024 * 1024) -> Calla
                 data = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS,
                                           max_part_size=max_bytes)
             except HTTPException as error:  # too many files or fields, a part too large: Starlette's words
+                many_files = max_files and "files" in str(error.detail).lower()
                 return deny(request, user, f"POST {request.url.path}", "form refused", 400,
-                            f"{error.detail} Fix: send at most {max_files} files at once"
-                            if max_files else str(error.detail))
+                            f"{error.detail} Fix: send at most {max_files} files at once" if many_files
+                            else f"{error.detail} Fix: send the form as the page gives it")
             if not secrets.compare_digest(str(data.get("csrf_token", "")), csrf):
                 return deny(request, user, f"POST {request.url.path}", "no or wrong CSRF token")
             if user.role not in roles:

@@ -120,6 +120,9 @@ def test_the_users_command_makes_resets_and_refuses_in_one_line(tmp_path):
         (("add", "ANA", "--role", "planner"), "a long enough passphrase\n", "user 'ana' exists"),
         (("add", "dee", "--role", "provider", "--provider", "../P03"), "a long enough passphrase\n",
          "the provider id '../P03'"),
+        (("add", "ana\u200b", "--role", "planner"), "a long enough passphrase\n", "does not show"),
+        (("add", "eve", "--role", "provider", "--provider", "P03#x"), "a long enough passphrase\n",
+         "that addresses use"),
     ]:
         refused = _users(*args, *data, "--password-stdin", stdin=stdin)
         assert refused.returncode == 1 and words in refused.stderr, refused.stderr
