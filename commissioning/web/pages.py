@@ -313,15 +313,25 @@ def _provider_ids(run: Run) -> list[str]:
 KPI_TEXT_COLUMNS = ("kpi", "unit", "family", "level", "description")
 
 
-def _kpis(run: Run) -> pd.DataFrame | None:
-    """``kpis.csv`` as the report shows its figures (£515,847, not 515846.754476): each row's variants to
-    the same decimals, money in pounds, percentages with %."""
-    from commissioning.report.model import digits_for, fmt, to_float
-
+def _kpi_table(run: Run) -> pd.DataFrame | None:
+    """``kpis.csv`` as written (text cells), or None before the run is done."""
     path = _out(run) / "kpis.csv"
     if run.status != "done" or not path.exists():
         return None
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _kpis(run: Run) -> pd.DataFrame | None:
+    """``kpis.csv`` as the report shows its figures (£515,847, not 515846.754476)."""
+    table = _kpi_table(run)
+    return None if table is None else _shown(table)
+
+
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    """Each row's variants to the same decimals, money in pounds, percentages with %."""
+    from commissioning.report.model import digits_for, fmt, to_float
+
+    table = table.copy()
     variants = [c for c in table.columns if c not in KPI_TEXT_COLUMNS]
     for i, row in table.iterrows():
         values = [to_float(row[c]) if row[c] != "" else None for c in variants]
@@ -519,7 +529,11 @@ def _not_comparable(a: Run, b: Run) -> str:
 
 
 def _side_by_side(a: Run, b: Run) -> pd.DataFrame:
-    left, right = _kpis(a), _kpis(b)
+    """Both runs' key figures; run ``b``'s changes against today are against run ``a``'s today, as
+    ``commissioning compare`` counts them (each run's own today may differ: other data, other prices)."""
+    left, right = _kpi_table(a), _kpi_table(b)
+    _changes_against(right, left, _current_variant(a))
+    left, right = _shown(left), _shown(right)
     keys = ["kpi", "unit"]
     left = left.drop(columns=["family"], errors="ignore").rename(
         columns={c: f"run {a.id}: {c}" for c in left.columns if c not in keys}
@@ -528,6 +542,34 @@ def _side_by_side(a: Run, b: Run) -> pd.DataFrame:
         columns={c: f"run {b.id}: {c}" for c in right.columns if c not in keys}
     )
     return left.merge(right, on=keys, how="outer")
+
+
+def _current_variant(run: Run) -> str | None:
+    """The variant of ``run`` that is today's allocation (kpis.json's ``current_variant``)."""
+    try:
+        doc = json.loads((_out(run) / "kpis.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc.get("current_variant") if isinstance(doc, dict) else None
+
+
+def _changes_against(table: pd.DataFrame, base: pd.DataFrame, current: str | None) -> None:
+    """``table``'s change-against-today rows recomputed against ``base``'s ``current`` variant (blank where
+    either figure is missing)."""
+    from commissioning.report.model import to_float
+    from commissioning.results.combine import CHANGE_KPIS
+
+    if current is None or current not in base.columns:
+        return
+    today = dict(zip(base["kpi"], base[current], strict=True))
+    variants = [c for c in table.columns if c not in KPI_TEXT_COLUMNS]
+    for key, change in CHANGE_KPIS:
+        rows, source = table.index[table["kpi"] == change], table.index[table["kpi"] == key]
+        if len(rows) == 0 or len(source) == 0:
+            continue
+        for column in variants:
+            value, then = to_float(table.at[source[0], column]), to_float(today.get(key))
+            table.at[rows[0], column] = "" if value is None or then is None else f"{round(value - then, 6)}"
 
 
 @page("commissioner")

@@ -108,6 +108,17 @@ def test_a_planner_reads_and_compares_but_cannot_publish(finished, client_of):
         # run gave an empty page with no word.
         opened = plan.get("/compare").text
         assert f'<option value="{fewer}" selected' in opened and f'<option value="{same}" selected' in opened
+        # Regression: run B's changes against today were against its own today, not run A's, as
+        # `commissioning compare` counts them. B's today here costs £1,000 more, its own changes £1,000 less.
+        other = _copied_run(app, run_id, cost_today_up_gbp=1000.0)
+        try:
+            page = plan.get(f"/compare?a={run_id}&b={other}").text
+            table = page.split('id="comparison"')[1]
+        finally:
+            _forget_runs(app, other)
+        row = next(r for r in table.split("<tr>") if "<td>cost_per_week_change_vs_current_gbp</td>" in r)
+        cells = re.findall(r"<td>([^<]*)</td>", row)  # kpi, unit, each run's current, optimised, zoned, ...
+        assert cells[3:5] == cells[8:10] and cells[7] == "£1,000" and f"against run {run_id}" in page, cells
         for url, words in [(f"/compare?a={run_id}&b={run_id}", "Choose two different runs"),
                            (f"/compare?a={run_id}&b={fewer}", "not have the same clients: 5 client(s) only"),
                            (f"/compare?a={run_id}&b=999", "Choose two finished runs")]:
@@ -123,9 +134,10 @@ def test_a_planner_reads_and_compares_but_cannot_publish(finished, client_of):
     assert "published to providers" in plan.get(f"/runs/{run_id}").text
 
 
-def _copied_run(app, run_id: int, drop_clients: int = 0) -> int:
+def _copied_run(app, run_id: int, drop_clients: int = 0, cost_today_up_gbp: float = 0.0) -> int:
     """A second finished run (unpublished): a copy of run ``run_id``'s folder, its first ``drop_clients``
-    clients taken out of its inputs (a run of other clients)."""
+    clients taken out of its inputs (a run of other clients), its today's cost ``cost_today_up_gbp`` higher
+    (and its changes against today as much lower)."""
     import shutil
     from pathlib import Path
 
@@ -135,10 +147,17 @@ def _copied_run(app, run_id: int, drop_clients: int = 0) -> int:
 
     with app.state.sessions() as db:
         run = db.get(Run, run_id)
-        folder = Path(run.folder).with_name(f"{Path(run.folder).name}-copy{drop_clients}")
+        folder = Path(run.folder).with_name(f"{Path(run.folder).name}-{drop_clients}-{cost_today_up_gbp:g}")
         shutil.copytree(run.folder, folder)
         clients = folder / "out" / "inputs" / "clients.csv"
         pd.read_csv(clients, dtype=str).iloc[drop_clients:].to_csv(clients, index=False)
+        kpis = pd.read_csv(folder / "out" / "kpis.csv", dtype=str, keep_default_na=False)
+        cost = kpis["kpi"] == "cost_per_week_gbp"
+        change = kpis["kpi"] == "cost_per_week_change_vs_current_gbp"
+        kpis.loc[cost, "current"] = str(float(kpis.loc[cost, "current"].iloc[0]) + cost_today_up_gbp)
+        for variant in ("optimised", "zoned"):
+            kpis.loc[change, variant] = str(float(kpis.loc[change, variant].iloc[0]) - cost_today_up_gbp)
+        kpis.to_csv(folder / "out" / "kpis.csv", index=False)
         copy = Run(name=f"copy of {run.name}", dataset_id=run.dataset_id, scenario_toml=run.scenario_toml,
                    folder=str(folder), status="done", message="", variants=run.variants,
                    started_by="comm", published=False)
