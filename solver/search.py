@@ -13,8 +13,6 @@ Interrupts: CP-SAT catches SIGINT (Ctrl-C) unless told not to and returns the be
 
 from __future__ import annotations
 
-import threading
-
 from ortools.sat.python import cp_model
 
 from solver.data import PORTFOLIOS, SolveParams
@@ -99,7 +97,9 @@ def run_search(am, params: SolveParams, budget: float, offset_s: float):
     cb = _Progress(params.progress, offset_s) if params.progress else None
     solver.interrupted = False  # Ctrl-C reached Python during the search: the caller should stop too
     try:
-        with _stop_watch(solver, params.stop):
+        # a thread watches the stop and ends the search the moment it is set (signal handlers cannot: Python
+        # runs them only when the search returns)
+        with interrupting(params.stop, solver.stop_search):
             status = solver.solve(am.model, cb)
     except KeyboardInterrupt:  # pragma: no cover - CP-SAT normally catches SIGINT itself
         status = cp_model.UNKNOWN
@@ -120,11 +120,5 @@ def clock_stopped(status: str, work_used: float, work_limit: float, asked_to_sto
     limit: under load CP-SAT ends a little early by our clock (0.96 s of 0.99 s measured in CI with both
     cores busy), which a wall-time test took for a finished search."""
     return status in ("FEASIBLE", "UNKNOWN") and not asked_to_stop and work_used < 0.98 * work_limit
-
-
-def _stop_watch(solver: cp_model.CpSolver, stop: threading.Event | None):
-    """While CP-SAT searches, a thread watches ``stop`` and ends the search the moment it is set (signal
-    handlers cannot: Python runs them only when the search returns)."""
-    return interrupting(stop, solver.stop_search)
 
 

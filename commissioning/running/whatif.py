@@ -57,7 +57,6 @@ def check_whatif_names(whatif: WhatIf, data: Dataset, travel, fail: Fail | None 
         _ferry_routes(whatif, travel, fail)
 
 
-
 def _check_references(whatif: WhatIf, data: Dataset, fail: Fail) -> None:
     known = {
         "provider": ({p.provider_id for p in data.providers}, "providers.csv"),

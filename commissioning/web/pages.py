@@ -503,36 +503,38 @@ async def compare(request: Request, user: User) -> Response:
     elif all(chosen) and chosen[0].id == chosen[1].id:
         message = "Choose two different runs: a run compared with itself shows no change."
     elif all(chosen):
-        message = await run_in_threadpool(_not_comparable, *chosen)
+        first, message = await run_in_threadpool(_opened, *chosen)
         if not message:
             audit(request, user, "compare runs", f"run {chosen[0].id} and run {chosen[1].id}")
-            table = _side_by_side(*chosen)
+            table = _side_by_side(*chosen, first.current)
     # as the page opens: the latest run against the one before it (the same run twice compared nothing)
     shown = [r.id for r in chosen] if all(chosen) else [r.id for r in (runs[1:2] + runs[:1])]
     return render(request, "compare.html", runs=runs, shown=shown, chosen=chosen, table=table,
                   message=message)
 
 
-def _not_comparable(a: Run, b: Run) -> str:
-    """Why runs ``a`` and ``b`` cannot be compared (not the same clients, not one region), as
-    ``commissioning compare`` says it; "" when they can."""
+def _opened(a: Run, b: Run):
+    """``(run a as commissioning compare reads it, "")``, or ``(None, why)`` when runs ``a`` and ``b`` cannot
+    be compared (not the same clients, not one region), as ``commissioning compare`` says it."""
     from commissioning.results.combine import CompareError, check_comparable, open_run
 
     try:
-        check_comparable(*(open_run(_out(r), f"run {r.id}", f"run{r.id}") for r in (a, b)))
+        first, second = (open_run(_out(r), f"run {r.id}", f"run{r.id}") for r in (a, b))
+        check_comparable(first, second)
     except CompareError as error:  # in the app's words: its runs, not their server folders
         words = str(error).split(" Fix: ")[0]
         for r in (a, b):
             words = words.replace(f" {_out(r)}", "")
-        return f"{words.rstrip('.')}. Fix: choose two runs of the same clients and region."
-    return ""
+        return None, f"{words.rstrip('.')}. Fix: choose two runs of the same clients and region."
+    return first, ""
 
 
-def _side_by_side(a: Run, b: Run) -> pd.DataFrame:
-    """Both runs' key figures; run ``b``'s changes against today are against run ``a``'s today, as
-    ``commissioning compare`` counts them (each run's own today may differ: other data, other prices)."""
+def _side_by_side(a: Run, b: Run, current: str | None) -> pd.DataFrame:
+    """Both runs' key figures; run ``b``'s changes against today are against run ``a``'s today (its variant
+    ``current``), as ``commissioning compare`` counts them (each run's own today may differ: other data,
+    other prices)."""
     left, right = _kpi_table(a), _kpi_table(b)
-    _changes_against(right, left, _current_variant(a))
+    _changes_against(right, left, current)
     left, right = _shown(left), _shown(right)
     keys = ["kpi", "unit"]
     left = left.drop(columns=["family"], errors="ignore").rename(
@@ -542,15 +544,6 @@ def _side_by_side(a: Run, b: Run) -> pd.DataFrame:
         columns={c: f"run {b.id}: {c}" for c in right.columns if c not in keys}
     )
     return left.merge(right, on=keys, how="outer")
-
-
-def _current_variant(run: Run) -> str | None:
-    """The variant of ``run`` that is today's allocation (kpis.json's ``current_variant``)."""
-    try:
-        doc = json.loads((_out(run) / "kpis.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return doc.get("current_variant") if isinstance(doc, dict) else None
 
 
 def _changes_against(table: pd.DataFrame, base: pd.DataFrame, current: str | None) -> None:
