@@ -23,14 +23,14 @@ DEMO_USERS = (
 def load_demo(sessions: sessionmaker, data_dir: Path) -> list[str]:
     """Load what is missing; the lines say what was made (passwords are shown only here, once)."""
     from commissioning.synthetic.generate import generate_scenario
-    from commissioning.web.pages import check
+    from commissioning.web.pages import check, usable
 
     said = []
     with sessions() as db:
         if db.scalar(select(Dataset).where(Dataset.name == DEMO_NAME)) is None:
             folder = Path(data_dir).resolve() / "datasets" / "demo"
             generate_scenario(folder, region="argyll-bute", n_clients=1000, seed=1, force=True)
-            errors, findings = check(folder)
+            errors, findings = check(folder, usable(db))
             db.add(
                 Dataset(
                     name=DEMO_NAME,

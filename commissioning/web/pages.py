@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from commissioning.errors import CareCommissioningError
-from commissioning.web import accounts, jobs, uploads
+from commissioning.web import accounts, jobs, register, uploads
 from commissioning.web import form as run_form
 from commissioning.web.db import AuditEvent, Dataset, Run, User
 from commissioning.web.guard import (
@@ -146,19 +146,27 @@ async def dataset_upload(request: Request, user: User, data) -> Response:
             audit(request, user, "upload dataset", f"{name}: {error}", "denied")
             return render(request, "dataset_new.html", status_code=400, message=str(error), limits=_limits())
         dataset.folder = str(folder)
-        dataset.errors, dataset.findings_json = await run_in_threadpool(check, folder)
+        dataset.errors, dataset.findings_json = await run_in_threadpool(check, folder, usable(db, dataset.id))
         db.commit()
         dataset_id = dataset.id
     audit(request, user, "upload dataset", f"dataset {dataset_id}")
     return RedirectResponse(f"/datasets/{dataset_id}", status_code=303)
 
 
-def check(folder: Path) -> tuple[int, str]:
-    """``commissioning validate``'s findings: (errors, the problems as JSON rows)."""
+def usable(db, but: int | None = None) -> list[tuple[str, Path]]:
+    """The datasets runs may use (no errors), as (label, folder), but the one being checked."""
+    found = db.scalars(select(Dataset).where(Dataset.errors == 0).order_by(Dataset.id))
+    return [(f"dataset {d.id} ('{d.name}')", Path(d.folder)) for d in found if d.id != but and d.folder]
+
+
+def check(folder: Path, others: list[tuple[str, Path]] = ()) -> tuple[int, str]:
+    """``commissioning validate``'s findings, then the app's own: a provider id that names another
+    organisation in one of ``others`` (:mod:`commissioning.web.register`). (errors, the problems as JSON)"""
     from commissioning.inputs.folder import check_dataset
 
     result = check_dataset(folder)
-    problems = [_without_folder(p.as_dict(), folder) for p in result.problems]
+    found = result.problems + ([] if result.totals["error"] else register.clashes(folder, list(others)))
+    problems = [_without_folder(p.as_dict(), folder) for p in found]
     return sum(p["severity"] == "error" for p in problems), json.dumps(problems)
 
 

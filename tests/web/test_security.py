@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import zipfile
 
 import pytest
@@ -214,3 +215,41 @@ def test_an_unknown_address_or_an_id_too_long_for_the_database_is_the_app_s_404(
     with app.state.sessions() as db:
         denied = db.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied")).all()
     assert any("9223372036854775808" in e.action for e in denied)
+
+
+def test_a_provider_id_naming_another_organisation_than_in_a_usable_dataset_is_an_upload_error(
+    app, small_dataset, tmp_path
+):
+    """Provider users are bound to an id: if a second dataset gave P03 to another organisation, the P03 user
+    would see that organisation's published views. The same organisation written in other case is no clash."""
+    import shutil
+
+    import pandas as pd
+
+    from tests.web.helpers import zipped
+
+    providers = pd.read_csv(small_dataset / "providers.csv", dtype=str, keep_default_na=False)
+    row = int(providers.index[providers["provider_id"] == "P03"][0]) + 2
+    renamed, recased = tmp_path / "renamed", tmp_path / "recased"
+    for folder, name in ((renamed, "Another Care Company Ltd"), (recased, None)):
+        shutil.copytree(small_dataset, folder)
+        edited = providers.copy()
+        p03 = edited["provider_id"] == "P03"
+        edited.loc[p03, "name"] = name or "  " + edited.loc[p03, "name"].str.upper()
+        edited.to_csv(folder / "providers.csv", index=False)
+    with TestClient(app) as client:
+        log_in(client, "comm")
+        ids = []
+        sets = (("first", small_dataset), ("same ids, P03 renamed", renamed), ("recased", recased))
+        for name, folder in sets:
+            sent = upload(client, name, "d.zip", zipped(folder), follow_redirects=False)
+            ids.append(int(sent.headers["location"].rsplit("/", 1)[1]))
+    with app.state.sessions() as db:
+        first, clash, recase = (db.get(Dataset, i) for i in ids)
+        assert first.errors == 0 and recase.errors == 0
+        assert clash.errors == 1
+        (finding,) = [f for f in json.loads(clash.findings_json) if f["severity"] == "error"]
+    assert (finding["file"], finding["row"], finding["column"]) == ("providers.csv", row, "name")
+    assert finding["value"] == "Another Care Company Ltd"
+    assert f"dataset {ids[0]} ('first')" in finding["message"] and "P03" in finding["message"]
+    assert "give it an id no other dataset uses" in finding["fix"]
