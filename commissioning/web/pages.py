@@ -7,6 +7,7 @@ import json
 import mimetypes
 import re
 import secrets
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -185,8 +186,36 @@ async def dataset_view(request: Request, user: User) -> Response:
         dataset = db.get(Dataset, request.path_params["dataset_id"])
     if dataset is None:
         return deny(request, user, "view dataset", str(request.path_params["dataset_id"]), 404)
+    with request.app.state.sessions() as db:
+        runs = db.scalars(select(Run.id).where(Run.dataset_id == dataset.id).order_by(Run.id)).all()
     audit(request, user, "view dataset", f"dataset {dataset.id}")
-    return render(request, "dataset.html", dataset=dataset, findings=json.loads(dataset.findings_json))
+    return render(request, "dataset.html", dataset=dataset, findings=json.loads(dataset.findings_json),
+                  runs=runs, message="")
+
+
+@form("commissioner")
+async def dataset_delete(request: Request, user: User, data) -> Response:
+    """A dataset no run has used, and its folder (one with errors, or uploaded by mistake); a dataset runs
+    were made on stays with them: their inputs, and what a run again reads."""
+    dataset_id = request.path_params["dataset_id"]
+    with request.app.state.sessions() as db:
+        dataset = db.get(Dataset, dataset_id)
+        if dataset is None:
+            return deny(request, user, "delete dataset", str(dataset_id), 404)
+        runs = db.scalars(select(Run.id).where(Run.dataset_id == dataset.id).order_by(Run.id)).all()
+        if runs:
+            audit(request, user, "delete dataset", f"dataset {dataset.id}: runs use it", "denied")
+            return render(request, "dataset.html", status_code=409, dataset=dataset, runs=runs,
+                          findings=json.loads(dataset.findings_json),
+                          message=f"Runs {', '.join(map(str, runs))} were made on this dataset: it stays "
+                          "with them. Delete their failed runs first; runs that ended well keep it.")
+        folder = Path(dataset.folder) if dataset.folder else None
+        db.delete(dataset)
+        db.commit()
+    if folder is not None:
+        await run_in_threadpool(shutil.rmtree, folder, True)
+    audit(request, user, "delete dataset", f"dataset {dataset_id}")
+    return RedirectResponse("/", status_code=303)
 
 
 # ------------------------------------------------------------------------------------------------ runs
@@ -229,28 +258,54 @@ async def run_start(request: Request, user: User, data) -> Response:
             await run_in_threadpool(run_form.check_names, scenario, Path(dataset.folder))
         except CareCommissioningError as error:
             return _run_form(request, datasets, values, str(error), 400)
-        run = Run(
-            name=scenario.name[:200],
-            dataset_id=dataset.id,
-            scenario_toml=scenario.text,
-            folder="",
-            status="queued",
-            message="",
-            variants=len(scenario.variants),
-            started_by=user.name,
-            published=False,
-        )
-        db.add(run)
-        db.flush()
-        folder = state.data_dir / "runs" / str(run.id)
-        folder.mkdir(parents=True)
-        (folder / "scenario.toml").write_text(scenario.text, encoding="utf-8")
-        run.folder = str(folder)
-        db.commit()
-        run_id = run.id
+        run_id = _queued(request, db, dataset.id, scenario.name, scenario.text, len(scenario.variants), user)
     audit(request, user, "start run", f"run {run_id}")
-    state.queue.poke()
+    request.app.state.queue.poke()
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+def _queued(request: Request, db, dataset_id: int, name: str, text: str, variants: int, user: User) -> int:
+    """A new queued run of ``text`` (a scenario checked on the dataset) with its own folder; its id."""
+    run = Run(name=name[:200], dataset_id=dataset_id, scenario_toml=text, folder="", status="queued",
+              message="", variants=variants, started_by=user.name, published=False)
+    db.add(run)
+    db.flush()
+    folder = request.app.state.data_dir / "runs" / str(run.id)
+    folder.mkdir(parents=True)
+    (folder / "scenario.toml").write_text(text, encoding="utf-8")
+    run.folder = str(folder)
+    db.commit()
+    return run.id
+
+
+@form("commissioner")
+async def run_again(request: Request, user: User, data) -> Response:
+    """A new run of an ended run's scenario on its dataset (a cancelled or failed run, or a done one
+    again): the scenario as it was written, the dataset as it is (unchanged: datasets are never edited)."""
+    with request.app.state.sessions() as db:
+        run = db.get(Run, request.path_params["run_id"])
+        if run is None or run.status in ("queued", "running"):
+            return deny(request, user, "run again", str(request.path_params["run_id"]), 404)
+        run_id = _queued(request, db, run.dataset_id, run.name, run.scenario_toml, run.variants, user)
+    audit(request, user, "start run", f"run {run_id} (again, as run {run.id})")
+    request.app.state.queue.poke()
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@form("commissioner")
+async def run_delete(request: Request, user: User, data) -> Response:
+    """A failed run (cancelled, or stopped by an error) and its folder; runs that ended well are the record
+    the board and providers read, and stay."""
+    with request.app.state.sessions() as db:
+        run = db.get(Run, request.path_params["run_id"])
+        if run is None or run.status != "failed":
+            return deny(request, user, "delete run", str(request.path_params["run_id"]), 404)
+        folder = Path(run.folder)
+        db.delete(run)
+        db.commit()
+    await run_in_threadpool(shutil.rmtree, folder, True)
+    audit(request, user, "delete run", f"run {run.id}")
+    return RedirectResponse("/", status_code=303)
 
 
 def _run(request: Request) -> Run | None:

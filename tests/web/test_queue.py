@@ -198,3 +198,73 @@ def test_a_download_of_a_run_set_up_with_the_form_fields_reads_its_own_inputs(tm
     folder = tmp_path / "app" / "datasets" / "3"
     text = portable_scenario(form_toml(default_values() | {"name": "winter"}, folder))
     assert str(folder) not in text and 'data = "inputs"' in text and text.startswith('name = "winter"')
+
+
+def _ended(client, run_id: int) -> dict:
+    deadline = time.monotonic() + 300
+    while (state := client.get(f"/api/runs/{run_id}").json())["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    return state
+
+
+def test_a_commissioner_runs_a_run_again_and_deletes_failed_runs_and_unused_datasets(
+    tmp_path, small_dataset, monkeypatch
+):
+    """Regression: a cancelled or failed run, and a dataset uploaded by mistake or with errors, stayed in the
+    lists for good, and a cancelled run could only be set up again by hand."""
+    import shutil
+
+    from starlette.testclient import TestClient
+
+    import commissioning.web.jobs as jobs
+
+    monkeypatch.setattr(jobs, "MAX_CONCURRENT_RUNS", 1)  # a long run holds the slot: the next one waits
+    app = make_app(tmp_path / "app")
+    with TestClient(app) as client:
+        csrf, dataset_id = _with_dataset(client, small_dataset)
+        ids = [int(client.post("/runs", data={"csrf_token": csrf, "dataset": dataset_id, "toml": toml,
+                                              "name": name}, follow_redirects=False)
+                   .headers["location"].rsplit("/", 1)[1])
+               for name, toml in (("long", LONG_RUN), ("mistake", CURRENT_ONLY))]
+        first = ids[1]
+        for run_id in (first, ids[0]):  # the queued one, then the long one
+            client.post(f"/runs/{run_id}/cancel", data={"csrf_token": csrf})
+        assert [_ended(client, i)["status"] for i in ids] == ["failed", "failed"]
+        page = client.get(f"/runs/{first}").text
+        assert 'id="again"' in page and 'id="delete"' in page
+        again = client.post(f"/runs/{first}/again", data={"csrf_token": csrf}, follow_redirects=False)
+        second = int(again.headers["location"].rsplit("/", 1)[1])
+        assert second != first and _ended(client, second)["status"] == "done"
+        with app.state.sessions() as db:
+            from commissioning.web.db import Run
+
+            old, new = db.get(Run, first), db.get(Run, second)
+            assert (new.scenario_toml, new.dataset_id) == (old.scenario_toml, old.dataset_id)
+            assert new.name == old.name
+        done_delete = client.post(f"/runs/{second}/delete", data={"csrf_token": csrf}, follow_redirects=False)
+        assert done_delete.status_code == 404 and 'id="delete"' not in client.get(f"/runs/{second}").text
+        folder = tmp_path / "app" / "runs" / str(first)
+        assert folder.exists()
+        deleted = client.post(f"/runs/{first}/delete", data={"csrf_token": csrf}, follow_redirects=False)
+        assert deleted.status_code == 303 and not folder.exists()
+        assert client.get(f"/runs/{first}").status_code == 404
+
+        kept = client.post(f"/datasets/{dataset_id}/delete", data={"csrf_token": csrf})
+        assert kept.status_code == 409 and f"Runs {ids[0]}, {second} were made on this dataset" in kept.text
+        broken = tmp_path / "broken"
+        shutil.copytree(small_dataset, broken)
+        (broken / "providers.csv").unlink()
+        sent = upload(client, "broken", "d.zip", zipped(broken), follow_redirects=False)
+        broken_id = int(sent.headers["location"].rsplit("/", 1)[1])
+        assert 'id="delete"' in client.get(f"/datasets/{broken_id}").text
+        log_in(client, "plan")
+        planner_csrf = csrf_of(client.get("/").text)
+        planner = client.post(f"/datasets/{broken_id}/delete", data={"csrf_token": planner_csrf})
+        assert planner.status_code == 403
+        log_in(client, "comm")
+        csrf = csrf_of(client.get("/").text)
+        gone = client.post(f"/datasets/{broken_id}/delete", data={"csrf_token": csrf}, follow_redirects=False)
+        assert gone.status_code == 303 and client.get(f"/datasets/{broken_id}").status_code == 404
+        assert not (tmp_path / "app" / "datasets" / str(broken_id)).exists()
+        assert (tmp_path / "app" / "datasets" / str(dataset_id)).exists()
