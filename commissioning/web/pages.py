@@ -184,13 +184,16 @@ def _without_folder(problem: dict, folder: Path) -> dict:
 async def dataset_view(request: Request, user: User) -> Response:
     with request.app.state.sessions() as db:
         dataset = db.get(Dataset, request.path_params["dataset_id"])
+        runs = [] if dataset is None else _runs_of(db, dataset)
     if dataset is None:
         return deny(request, user, "view dataset", str(request.path_params["dataset_id"]), 404)
-    with request.app.state.sessions() as db:
-        runs = db.scalars(select(Run.id).where(Run.dataset_id == dataset.id).order_by(Run.id)).all()
     audit(request, user, "view dataset", f"dataset {dataset.id}")
     return render(request, "dataset.html", dataset=dataset, findings=json.loads(dataset.findings_json),
                   runs=runs, message="")
+
+
+def _runs_of(db, dataset: Dataset) -> list[int]:
+    return list(db.scalars(select(Run.id).where(Run.dataset_id == dataset.id).order_by(Run.id)))
 
 
 @form("commissioner")
@@ -202,7 +205,7 @@ async def dataset_delete(request: Request, user: User, data) -> Response:
         dataset = db.get(Dataset, dataset_id)
         if dataset is None:
             return deny(request, user, "delete dataset", str(dataset_id), 404)
-        runs = db.scalars(select(Run.id).where(Run.dataset_id == dataset.id).order_by(Run.id)).all()
+        runs = _runs_of(db, dataset)
         if runs:
             audit(request, user, "delete dataset", f"dataset {dataset.id}: runs use it", "denied")
             return render(request, "dataset.html", status_code=409, dataset=dataset, runs=runs,
