@@ -58,3 +58,15 @@ def _clash(source: str, row: int, provider_id: str, name: str, their_name: str, 
         f"if this is '{their_name}', write that name; if it is another organisation, give it an id no other "
         "dataset uses (e.g. a prefix of the area), then upload the dataset again",
     )
+
+
+def clashes_between(datasets: list[tuple[str, Path]]) -> list[str]:
+    """Each clash between usable ``datasets`` (label, folder), in upload order: those uploaded before this
+    check existed (``serve`` says them at start, as warnings for whoever runs the app)."""
+    lines = []
+    for k, (label, folder) in enumerate(datasets):
+        for problem in clashes(folder, datasets[:k]):
+            lines.append(f"warning: {label}, {problem.file}, row {problem.row}: {problem.message}. The "
+                         "provider user of that id sees both organisations' published runs: withdraw one's "
+                         "runs from providers until its data give it an id of its own")
+    return lines

@@ -253,3 +253,26 @@ def test_a_provider_id_naming_another_organisation_than_in_a_usable_dataset_is_a
     assert finding["value"] == "Another Care Company Ltd"
     assert f"dataset {ids[0]} ('first')" in finding["message"] and "P03" in finding["message"]
     assert "give it an id no other dataset uses" in finding["fix"]
+
+
+def test_serve_warns_of_datasets_uploaded_before_the_check_that_give_one_id_to_two_organisations(
+    app, small_dataset, tmp_path
+):
+    import shutil
+
+    import pandas as pd
+
+    from commissioning.cli.commands.serve import _register_clashes
+
+    other = tmp_path / "other"
+    shutil.copytree(small_dataset, other)
+    providers = pd.read_csv(other / "providers.csv", dtype=str, keep_default_na=False)
+    providers.loc[providers["provider_id"] == "P05", "name"] = "Another Care Company Ltd"
+    providers.to_csv(other / "providers.csv", index=False)
+    with app.state.sessions() as db:
+        for name, folder in (("first", small_dataset), ("second", other)):
+            db.add(Dataset(name=name, folder=str(folder), uploaded_by="comm", errors=0, findings_json="[]"))
+        db.commit()
+    (line,) = _register_clashes(app)
+    assert line.startswith("warning: dataset 2 ('second'), providers.csv, row ")
+    assert "provider id 'P05' is" in line and "in dataset 1 ('first')" in line

@@ -77,6 +77,17 @@ def run(args) -> int:
 
         for line in load_demo(app.state.sessions, Path(args.data)):
             print(line, flush=True)
+    for line in _register_clashes(app):
+        print(line, flush=True)
     print(f"serving on http://{args.host}:{args.port} (data in {Path(args.data).resolve()})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True, log_level="warning")
     return 0
+
+
+def _register_clashes(app) -> list[str]:
+    """Provider ids that name two organisations in datasets uploaded before uploads were checked for it."""
+    from commissioning.web.pages import usable
+    from commissioning.web.register import clashes_between
+
+    with app.state.sessions() as db:
+        return clashes_between(usable(db))
