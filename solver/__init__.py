@@ -37,7 +37,7 @@ Public API (everything else is internal and may change)::
   validator-checked assignment (:mod:`solver.lp`), polishes it with the zone choice fixed, and hands the
   result to CP-SAT as a complete hint; the LP optimum also bounds the reported gap. ``Result.stages``
   records each phase (``lp``, ``fixed zones``, then the CP-SAT stages). Large zoned runs take the zone
-  bound's path instead (:mod:`solver.solve`'s docstring): no CP-SAT search, stage ``cp-sat`` SKIPPED.
+  bound's path instead (:mod:`solver.core`'s docstring): no CP-SAT search, stage ``cp-sat`` SKIPPED.
 * :func:`solve` → :class:`Result` (status, objective, bound, gap, terms, assignment, unmet reasons, loads,
   pool draws, zone provider sets, validator violations, diagnosis when infeasible, ``summary()``).
 * :func:`validate_solution` — independent check of any assignment.
@@ -47,9 +47,23 @@ Also: :mod:`solver.lp` (``solve_lp``, ``round_lp``, ``best_rounding``), :mod:`so
 through the same core), :mod:`solver.generate` (random instances).
 """
 
+from typing import TYPE_CHECKING
+
 from solver.data import DataError, ProblemData, SolveParams, Switches
-from solver.solve import Result, solve
 from solver.validate import choice_of, objective_terms, validate_choice, validate_solution
+
+if TYPE_CHECKING:
+    from solver.core import Result, solve
+
+
+def __getattr__(name: str):
+    """``solve`` and ``Result`` load OR-Tools and HiGHS on first use, not when the package is imported: the
+    CLI's ``--help`` and the web app's pages read ``solver.data``'s switches and need neither (PEP 562)."""
+    if name in ("solve", "Result"):
+        from solver import core
+
+        return getattr(core, name)
+    raise AttributeError(f"module 'solver' has no attribute {name!r}")
 
 __all__ = [
     "DataError",

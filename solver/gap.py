@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from solver.core import solve
 from solver.data import ProblemData, SolveParams, Switches
-from solver.solve import solve
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from solver.core import solve
 from solver.data import DataError, ProblemData, SolveParams, Switches, _pools_as_hubs
-from solver.solve import solve
 
 FORMAT = "care-commissioning-instance"
 VERSION = 2

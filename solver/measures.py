@@ -1,7 +1,7 @@
 """What a solution amounts to, recomputed from the data alone: the pair each client is served by, loads per
 provider and per hub (weekly and by time band, within and beyond non-drivers' reach), the carers a hub must
 recruit, work per zone, the providers serving each zone, moves, pool hours and the objective's terms. Shared
-by the independent checks of the rules (:mod:`solver.validate`), the results (:mod:`solver.solve`) and the
+by the independent checks of the rules (:mod:`solver.validate`), the results (:mod:`solver.core`) and the
 heuristics; never uses the model. Tolerance: 1e-6 hours on each comparison.
 
 A solution is a ``choice``: the pair serving each client (-1 = unmet), and the carers ``recruits`` at each

@@ -17,7 +17,7 @@ LP's duals the value is at least the LP's optimum: the zone problems are solved 
 
 The start (:func:`zone_start`): zone choices that heed the hubs' weeks (:meth:`_Lagrangian.capacity_choice`)
 are each fixed in the same LP; the cheapest is rounded (:func:`solver.lp.round_lp`) and packed by HiGHS
-(``solver.solve._Solve._zone_pack``). Measured on the default scenario, 20,000 clients, K = 2, 120 s: £13.60m
+(``solver.core._Solve._zone_pack``). Measured on the default scenario, 20,000 clients, K = 2, 120 s: £13.60m
 within 1.55 % of the bound (BENCHMARKS.md).
 """
 

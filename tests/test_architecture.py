@@ -84,7 +84,7 @@ def wrong_way_arrows(edges: dict[str, set[str]]) -> set[tuple[str, str]]:
 
 def test_the_graph_sees_the_project():
     edges = graph()
-    assert {"commissioning.cli", "geodata.network", "maps.render", "solver.solve"} <= set(edges)
+    assert {"commissioning.cli", "geodata.network", "maps.render", "solver.core"} <= set(edges)
     assert "maps.layers" in edges["maps.render"]  # a top-level import
     assert "commissioning.inputs.folder" in edges["commissioning.cli.commands.validate"]  # inside a function
 
@@ -121,3 +121,20 @@ def test_commands_that_do_not_solve_do_not_load_the_solver(argv, tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     loaded = done.stderr.strip().splitlines()[-1]
     assert loaded == "NOT LOADED", done.stderr
+
+
+def test_the_cli_s_help_and_the_solver_s_switches_load_no_solver_engine():
+    """Regression: ``commissioning --help`` took about a second: reading the switches (``solver.data``) ran
+    the package's ``__init__``, which loaded OR-Tools, HiGHS and pandas. ``solve`` now loads them on first
+    use, and is still the function whichever of the package and its ``solver.core`` is imported first."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from commissioning.cli import main; sys.argv = ['commissioning', '--help']\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('ortools', 'highspy', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    order = "import solver.core; from solver import solve, Result; print(callable(solve), Result.__name__)"
+    out = subprocess.run([sys.executable, "-c", order], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["True", "Result"]

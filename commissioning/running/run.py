@@ -258,7 +258,7 @@ def side_by_side(variants) -> int:
     """How many of ``variants`` (those solved) solve at once: one per core when every one is deterministic,
     else one. A deterministic answer does not depend on the clock, so solving side by side changes no
     allocation, and its searches mostly use one core: the LP, the zone dive, HiGHS's packing and CP-SAT's
-    search from a start (one worker, see ``solver.solve``). Clock-limited variants solve one by one: each
+    search from a start (one worker, see ``solver.core``). Clock-limited variants solve one by one: each
     has its whole limit and its workers to itself. Measured on the demo (2 cores): optimised and zoned
     side by side in 40.7 s against 67.6 s one by one, the same allocations (BENCHMARKS.md)."""
     if len(variants) < 2 or not all(v.deterministic for v in variants):

@@ -62,7 +62,7 @@ def test_a_packing_the_clock_leaves_no_time_for_is_named_as_such(problem, monkey
     # time they need on any machine (at a 2.5-s limit instead, the LP itself did not finish in one CI run with
     # the other test worker busy, and there was nothing to pack): the packing is skipped, so the deterministic
     # answer may not repeat, and the run says so (it said nothing before).
-    monkeypatch.setattr(importlib.import_module("solver.solve"), "HIGHS_FIXED_ZONES_SHARE", 0.0)
+    monkeypatch.setattr(importlib.import_module("solver.core"), "HIGHS_FIXED_ZONES_SHARE", 0.0)
     switches = Switches(max_providers_per_zone=2, pools=True, allow_unmet=True)
     r = solve(problem, switches, SolveParams(time_limit_s=120, work_limit=3.0, workers=2, seed=0))
     packed = next(stage for stage in r.stages if stage["stage"] == "fixed zones")

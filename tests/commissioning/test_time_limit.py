@@ -79,7 +79,7 @@ def test_the_warning_names_the_part_the_clock_cut_short():
     # A demo on a busy machine: the packing's share of the 60-s limit (21 s) ran out, and the warning said
     # "stopped by its time limit (60 s)" beside a solve of 47 s. It now names the part, in plain words.
     from commissioning.running.variant import _clock_parts
-    from solver.solve import Result
+    from solver.core import Result
 
     stages = [{"stage": "lp", "stopped_by_clock": False}, {"stage": "fixed zones", "stopped_by_clock": True},
               {"stage": "all", "stopped_by_clock": True}]

@@ -123,8 +123,8 @@ def test_subgradient_steps_slower_than_counted_stop_and_the_run_ends_on_time(mon
     # loaded machine). 6 s, not 4: in a CI run with the other test worker busy the full model's 3 s of a 4-s
     # limit found no allocation at all (beside two CPU hogs it found one, 92,611 against 41,143 alone).
     import solver.target_search as target_search
+    from solver.core import solve
     from solver.gap import GAP_SCENARIO, gap_to_problem
-    from solver.solve import solve
 
     monkeypatch.setattr(target_search, "lagrangian_seconds", lambda structure: 0.001)
     inst = generate_gap("E", 20, 400, 1)
@@ -144,8 +144,8 @@ def test_a_weak_first_lagrangian_bound_gives_the_full_model_the_time(monkeypatch
     # against the plain model's 40,631). Such runs skip the targets; the full model, unhinted (a poor complete
     # hint anchors its search), gets the time. Forced here (any first bound counts as weak).
     import solver.target_search as target_search
+    from solver.core import solve
     from solver.gap import GAP_SCENARIO, gap_to_problem
-    from solver.solve import solve
 
     monkeypatch.setattr(target_search, "GAP_WEAK_SHARE", -1.0)
     # Counted at 1.5 s (the steps take about 1 s here): inside the 40 % of 4 s that lets the target search

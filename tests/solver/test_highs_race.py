@@ -55,7 +55,7 @@ def test_closed_zone_columns_fix_the_zone_choice():
 def test_the_fall_back_is_the_cheapest_validated_answer():
     # Regression (default scenario, K = 2 with recruitment, 30 s): CP-SAT found nothing in its last second and
     # the run returned the start (£636,777) although HiGHS's validated answer was cheaper (£622,472).
-    from solver.solve import _Solve
+    from solver.core import _Solve
 
     d = _two_small_providers()
     run = _Solve(d, Switches(max_providers_per_zone=2, allow_unmet=True), SolveParams(time_limit_s=5))
@@ -74,8 +74,8 @@ def test_the_fall_back_is_the_cheapest_validated_answer():
 def test_the_fixed_zones_choice_without_a_solved_lp_is_the_start_s():
     # Regression (20,000 clients, 30 s): the LP was not solved in its time, today's repaired allocation was
     # the start, and filling its zone choice from the unsolved LP's (empty) values raised a ValueError.
+    from solver.core import _open_zones
     from solver.lp import LpSolution
-    from solver.solve import _open_zones
 
     d = _two_small_providers()
     sc = Switches(max_providers_per_zone=2, allow_unmet=True)
@@ -223,7 +223,7 @@ def test_a_small_clock_limited_zoned_run_keeps_the_packing_beside_an_unhinted_se
         return real(am, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sys.modules["solver.solve"], "run_search", recorded)
+        mp.setattr(sys.modules["solver.core"], "run_search", recorded)
         r = solve(d, sc, SolveParams(time_limit_s=8, workers=2, seed=0, deterministic=False))
     names = [st["stage"] for st in r.stages]
     assert names[:2] == ["lp", "fixed zones"] and "all" in names and "highs" not in names, names

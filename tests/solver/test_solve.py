@@ -180,7 +180,7 @@ def test_a_large_deterministic_search_from_its_start_gets_past_presolve(monkeypa
     with 0.3 units, where the full presolve likewise leaves the search UNKNOWN."""
     import importlib
 
-    monkeypatch.setattr(importlib.import_module("solver.solve"), "PRESOLVE_ONE_PASS_MIN_PAIRS", 0)
+    monkeypatch.setattr(importlib.import_module("solver.core"), "PRESOLVE_ONE_PASS_MIN_PAIRS", 0)
     data = random_instance(n_clients=600, n_providers=8, n_zones=12, seed=3, workforce=True)
     sc = Switches(pools=True, allow_unmet=True)
     result = solve(data, sc, SolveParams(time_limit_s=60, workers=2, seed=0, work_limit=0.3))

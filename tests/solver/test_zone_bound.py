@@ -21,7 +21,7 @@ from solver.zone_bound import _Lagrangian, zone_start
 from .helpers import brute_force
 from .test_zone_strength import _two_small_providers, hubbed_problems
 
-solve_module = importlib.import_module("solver.solve")  # the package's ``solve`` is the function
+solve_module = importlib.import_module("solver.core")
 
 
 def _highs_lp(lpm):
