@@ -185,6 +185,13 @@ def write_provider_map(
     """Write one provider's own view of ``variant`` (default: the variant the run recommends) with its
     gains and losses against today's allocation (``current``), the run date in the title, and client
     counts under ``min_count`` suppressed."""
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < MIN_COUNT:
+        # the file goes to a provider: disclosure control may be raised, never lowered
+        raise CareCommissioningError(
+            f"min_count {min_count!r}: a provider's view hides 1 km squares of fewer than {MIN_COUNT} "
+            f"clients and shows smaller counts as 'fewer than {MIN_COUNT}'. "
+            f"Fix: --min-count {MIN_COUNT} or more"
+        )
     run = load_run(out_dir)
     ids = sorted(run.providers["provider_id"].astype(str))
     if str(provider_id) not in ids:

@@ -149,3 +149,17 @@ def test_min_count_is_a_parameter(demo_inputs):
     assert min(counts(m1)) < 3 and min(counts(m5)) >= 5
     with pytest.raises(MapError, match="min_count"):
         _view(demo_inputs, "P02", "zoned", min_count=0)
+
+
+def test_a_provider_s_file_never_shows_counts_under_three(demo_run_dir, tmp_path, capsys):
+    """Regression: ``commissioning map --provider P03 --min-count 1`` drew squares of one client ("1 client of
+    yours") in the file that goes to the provider; the threshold may be raised, not lowered."""
+    from commissioning.cli import main
+
+    out = tmp_path / "p03.html"
+    code = main(["map", str(demo_run_dir), "--provider", "P03", "--out", str(out), "--min-count", "1"])
+    assert code != 0 and not out.exists()
+    err = capsys.readouterr().err
+    assert "min_count 1: a provider's view hides 1 km squares of fewer than 3 clients" in err
+    assert "Fix: --min-count 3 or more" in err and "Traceback" not in err
+    assert main(["map", str(demo_run_dir), "--provider", "P03", "--out", str(out), "--min-count", "5"]) == 0

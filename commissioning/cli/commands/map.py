@@ -30,7 +30,8 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--min-count", type=int, default=3, metavar="N",
-        help="hide 1 km squares with fewer than N clients; smaller counts read 'fewer than N' (default 3)",
+        help="hide 1 km squares with fewer than N clients; smaller counts read 'fewer than N' "
+        "(default and least: 3)",
     )
     parser.set_defaults(func=run)
 
