@@ -276,7 +276,41 @@ def unmet_reasons(
     room[:, 0] += np.maximum(recruit_limits(data, switches) - recruits.sum(axis=1), 0)
     state = _Room(data, switches, choice, room, provider_loads(data, choice))
     served = zone_providers(data, providers_of(data, choice), exempt_pinned=True)
-    return {int(i): _unmet_reason(data, switches, state, served, int(i)) for i in unmet}
+    probe = _Probe(data, switches, np.asarray(choice), recruits)
+    return {int(i): _unmet_reason(data, switches, state, served, int(i), probe) for i in unmet}
+
+
+# Checks of "could this client have been placed?" per solution: each one validator call and one objective
+# recomputation over all clients (about 5 ms at 1,000 clients); beyond it the reason keeps its hedged words.
+MAX_PLACEMENT_PROBES = 60
+
+
+class _Probe:
+    """Whether an unmet client could have been served in the solution as it stands: one pair at a time put
+    in, checked by the independent validator and priced by the objective recomputed."""
+
+    def __init__(self, data, switches, choice: np.ndarray, recruits: np.ndarray):
+        from solver.measures import objective_terms
+
+        self.data, self.switches, self.choice, self.recruits = data, switches, choice, recruits
+        self.objective = sum(objective_terms(data, switches, choice).values())
+        self.left = MAX_PLACEMENT_PROBES
+
+    def saving(self, i: int, k: int) -> float | None:
+        """£ a week the objective falls by when pair ``k`` serves client ``i`` and every rule still holds;
+        None when a rule breaks, it costs more, or the probes are spent."""
+        from solver.measures import objective_terms
+        from solver.validate import validate_choice
+
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        trial = self.choice.copy()
+        trial[i] = k
+        if validate_choice(self.data, self.switches, trial):
+            return None
+        saved = self.objective - sum(objective_terms(self.data, self.switches, trial).values())
+        return saved if saved > 0.005 else None
 
 
 class _Room:
@@ -325,7 +359,7 @@ class _Room:
         return self.hub_short(k)
 
 
-def _unmet_reason(data, switches, state: _Room, served, i: int) -> str:
+def _unmet_reason(data, switches, state: _Room, served, i: int, probe: _Probe | None = None) -> str:
     z = int(data.client_zone[i])
     ks = [k for k in range(data.client_pair_start[i], data.client_pair_start[i + 1]) if data.pair_eligible[k]]
     if not switches.pools:
@@ -345,5 +379,26 @@ def _unmet_reason(data, switches, state: _Room, served, i: int) -> str:
     capped = [p for p in fits if switches.max_weekly and after[p] > data.provider_max_weekly_hours[p] + 1e-9]
     if len(capped) == len(fits):
         return "maximum weekly hours: providers with room would exceed their maximum weekly hours"
+    placed = _search_left(data, probe, i, why, fits, served[z], k_max)
+    if placed:
+        return placed
     return ("other rules (sustainability floors, move limit, pool members) or cost: serving the client would "
             f"cost more than the unmet penalty of £{switches.unmet_penalty_gbp_per_hour:.0f} per care hour")
+
+
+def _search_left(data, probe: _Probe | None, i: int, why: dict, fits: list, served: set, k_max) -> str:
+    """The reason when the search, not a rule, left client ``i`` unmet: the cheapest pair of a provider with
+    room that the zone admits passes every rule and lowers the objective ("" when none is found)."""
+    if probe is None:
+        return ""
+    open_ = k_max is None or len(served) < k_max
+    ks = [k for k, w in why.items() if not w and (open_ or int(data.pair_provider[k]) in served)]
+    for k in sorted(ks, key=lambda k: float(data.pair_care_cost_gbp[k] + data.pair_travel_cost_gbp[k]))[:2]:
+        saved = probe.saving(i, k)
+        if saved is not None:
+            who = data.provider_name(int(data.pair_provider[k]))
+            hub = f" from {data.hub_name(int(data.pair_hub[k]))}" if data.pair_hub[k] >= 0 else ""
+            return (f"the search ended before placing the client: {who}{hub} could serve it within every "
+                    f"rule, £{saved:,.0f} a week better than leaving it unmet (a longer time limit may place "
+                    "it)")
+    return ""

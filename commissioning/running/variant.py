@@ -227,9 +227,10 @@ def _solve(
     if result.stopped_by_clock:
         notes.append(
             f"{variant.name}: stopped by its time limit ({variant.time_limit_s:g} s) before its work "
-            f"limit ({params.budget:g} units): the clock cut short {_clock_parts(result)} (each part has its "
-            f"share of the limit; the run took {result.seconds:.0f} s), so another run may give a different "
-            "allocation. Fix: a longer time_limit_s or a smaller work_limit."
+            f"limit ({params.budget:g} units): the clock cut short {_clock_parts(result)} (each part stops "
+            "at its own share of the limit, which can come before the whole limit is used: the variant took "
+            f"{result.seconds:.0f} s), so another run may give a different allocation. Fix: a longer "
+            "time_limit_s or a smaller work_limit."
         )
     notes += gap_note(variant.name, result.status, _finite(result.gap), params.deterministic)
     return (

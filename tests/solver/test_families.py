@@ -285,6 +285,23 @@ def test_unmet_when_capacity_short_with_reason():
     assert "capacity short" in r.unmet_reasons[[i for i in unmet if i != 2][0]]
 
 
+def test_an_unmet_client_the_search_could_have_placed_is_said_so():
+    """Regression: a client left unmet by a search the clock stopped read "other rules (sustainability floors,
+    move limit, pool members) or cost", though none of those rules was set and an allowed provider had room.
+    Hand case: p0 has 100 h and serves client 0; client 1 (10 h at £20) is left unmet at £100 an hour: the
+    independent validator passes it on p0, £1,000 - £200 = £800 a week better."""
+    from solver.diagnose import unmet_reasons
+
+    d = tiny([10, 10], [100], [20], {(0, 0): 0, (1, 0): 0})
+    s = Switches(allow_unmet=True, unmet_penalty_gbp_per_hour=100.0)
+    (reason,) = unmet_reasons(d, s, np.array([0, -1])).values()
+    assert reason.startswith("the search ended before placing the client: ")
+    assert "could serve it within every rule, £800 a week better than leaving it unmet" in reason
+    # cheaper to leave unmet (£5 an hour): the rule-or-cost words stay
+    cheap = Switches(allow_unmet=True, unmet_penalty_gbp_per_hour=5.0)
+    assert unmet_reasons(d, cheap, np.array([0, -1]))[1].startswith("other rules")
+
+
 @covers("assignment")
 def test_infeasible_without_unmet():
     d = tiny([10, 10], [15], [20], {(0, 0): 0, (1, 0): 0})
