@@ -147,6 +147,9 @@ def _ids(ids: list[str]) -> str:
     return shown + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
 
 
+SEPARATOR = "."  # between a run's label and its variant's name: "last_year.current"
+
+
 def check_comparable(a: Source, b: Source) -> None:
     """Same clients, same region, no name clash after renaming; else one :class:`CompareError`."""
     ids_a, ids_b = set(a.clients["client_id"]), set(b.clients["client_id"])
@@ -166,7 +169,8 @@ def check_comparable(a: Source, b: Source) -> None:
         )
     for source in (a, b):
         _check_label(source)
-        source.renamed = {v: f"{source.label}:{v}" for v in source.variants}
+        # "." not ":": each variant is a folder, and Windows, SharePoint and zip tools refuse ":" in names
+        source.renamed = {v: f"{source.label}{SEPARATOR}{v}" for v in source.variants}
     clash = sorted(set(a.renamed.values()) & set(b.renamed.values()))
     if clash:
         raise CompareError(

@@ -130,19 +130,21 @@ class _Cells(HTMLParser):
 
 def test_the_combined_folder_has_both_runs_variants_renamed_and_run_a_current_as_baseline(runs, out):
     doc = json.loads((out / "kpis.json").read_text())
-    expected = [f"last_year:{v}" for v in _variants(runs["a"])]
-    expected += [f"this_year:{v}" for v in _variants(runs["b"])]
-    assert doc["variants"] == expected == ["last_year:current", "last_year:optimised",
-                                           "this_year:current", "this_year:zoned"]
-    assert doc["current_variant"] == "last_year:current"
+    expected = [f"last_year.{v}" for v in _variants(runs["a"])]
+    expected += [f"this_year.{v}" for v in _variants(runs["b"])]
+    assert doc["variants"] == expected == ["last_year.current", "last_year.optimised",
+                                           "this_year.current", "this_year.zoned"]
+    assert doc["current_variant"] == "last_year.current"
     assert set(doc["assumptions"]["variants"]) == set(expected)
     assert (out / MARKER_FILE).is_file()
     for label, run in (("last_year", runs["a"]), ("this_year", runs["b"])):
         for variant in _variants(run):
-            copied = (out / f"{label}:{variant}" / "allocation.csv").read_bytes()
+            copied = (out / f"{label}.{variant}" / "allocation.csv").read_bytes()
             assert copied == (run / variant / "allocation.csv").read_bytes()
     clients = (runs["a"] / "inputs" / "clients.csv").read_bytes()
     assert (out / "inputs" / "clients.csv").read_bytes() == clients
+    # Regression: variant folders were "last_year:current", names Windows, SharePoint and zip tools refuse
+    assert not [p.name for p in out.rglob("*") if any(c in p.name for c in '<>:"|?*')]
 
 
 def test_the_report_shows_each_variant_with_its_own_runs_figures(runs, out):
@@ -156,7 +158,7 @@ def test_the_report_shows_each_variant_with_its_own_runs_figures(runs, out):
                 continue
             for variant in _variants(run):
                 value = _number(row[variant])
-                shown = parser.values.get((name, f"{label}:{variant}"))
+                shown = parser.values.get((name, f"{label}.{variant}"))
                 if value is None or shown is None:
                     continue
                 assert math.isclose(float(shown), value, rel_tol=1e-9, abs_tol=1e-9), (name, label, variant)
@@ -168,29 +170,29 @@ def test_kpis_csv_keeps_each_runs_cells_and_recomputes_run_b_changes_against_run
     combined = _kpi_rows(out / "kpis.csv")
     own_a, own_b = _kpi_rows(runs["a"] / "kpis.csv"), _kpi_rows(runs["b"] / "kpis.csv")
     for name, row in own_a.items():
-        assert all(combined[name][f"last_year:{v}"] == row[v] for v in _variants(runs["a"])), name
+        assert all(combined[name][f"last_year.{v}"] == row[v] for v in _variants(runs["a"])), name
     for name, row in own_b.items():
         if name not in RECOMPUTED:
-            assert all(combined[name][f"this_year:{v}"] == row[v] for v in _variants(runs["b"])), name
-    base = {k: float(r["last_year:current"]) for k, r in combined.items() if _number(r["last_year:current"])
+            assert all(combined[name][f"this_year.{v}"] == row[v] for v in _variants(runs["b"])), name
+    base = {k: float(r["last_year.current"]) for k, r in combined.items() if _number(r["last_year.current"])
             is not None}
     for figure, change in CHANGE_KPIS:
         for variant in _variants(runs["b"]):
             expected = float(own_b[figure][variant]) - base[figure]
-            assert math.isclose(float(combined[change][f"this_year:{variant}"]), expected, abs_tol=1e-5)
+            assert math.isclose(float(combined[change][f"this_year.{variant}"]), expected, abs_tol=1e-5)
     # this year's price rise: today's allocation costs more than last year's, which the run alone cannot say
     assert float(own_b["cost_per_week_change_vs_current_gbp"]["current"]) == 0.0
-    assert float(combined["cost_per_week_change_vs_current_gbp"]["this_year:current"]) > 0.0
+    assert float(combined["cost_per_week_change_vs_current_gbp"]["this_year.current"]) > 0.0
     doc = json.loads((out / "kpis.json").read_text())
-    assert float(combined[LOSS_KPI]["this_year:zoned"]) == doc["scenarios"]["this_year:zoned"][LOSS_KPI]
+    assert float(combined[LOSS_KPI]["this_year.zoned"]) == doc["scenarios"]["this_year.zoned"][LOSS_KPI]
 
 
 def test_providers_changes_of_run_b_are_against_run_a_current(runs, out):
     text = {"variant": str, "provider_id": str}
     combined = pd.read_csv(out / "providers.csv", dtype=text, keep_default_na=False)
     own_b = pd.read_csv(runs["b"] / "providers.csv", dtype=text, keep_default_na=False)
-    base = combined[combined["variant"] == "last_year:current"].set_index("provider_id")
-    zoned = combined[combined["variant"] == "this_year:zoned"].set_index("provider_id")
+    base = combined[combined["variant"] == "last_year.current"].set_index("provider_id")
+    zoned = combined[combined["variant"] == "this_year.zoned"].set_index("provider_id")
     own = own_b[own_b["variant"] == "zoned"].set_index("provider_id")
     assert len(zoned) == len(own)
     for pid, row in zoned.iterrows():
@@ -204,7 +206,7 @@ def test_providers_changes_of_run_b_are_against_run_a_current(runs, out):
         for column in ("care_hours", "clients", "travel_hours", "revenue_gbp", "zones_served"):
             assert row[column] == own.loc[pid, column], (pid, column)
     counts = combined["variant"].value_counts()
-    assert counts["last_year:optimised"] == counts["this_year:zoned"]
+    assert counts["last_year.optimised"] == counts["this_year.zoned"]
 
 
 def test_every_table_holds_both_runs_rows(runs, out):
@@ -217,12 +219,12 @@ def test_every_table_holds_both_runs_rows(runs, out):
 
 def test_maps_are_written_for_every_variant_and_against_the_baseline(out):
     maps = {p.name for p in (out / "maps").glob("*.html")}
-    for slug in ("last_year_current", "last_year_optimised", "this_year_current", "this_year_zoned"):
+    for slug in ("last_year.current", "last_year.optimised", "this_year.current", "this_year.zoned"):
         assert {f"coverage_{slug}.html", f"travel_{slug}.html"} <= maps, slug
-    for other in ("last_year_optimised", "this_year_current", "this_year_zoned"):
-        assert f"compare_last_year_current_vs_{other}.html" in maps
+    for other in ("last_year.optimised", "this_year.current", "this_year.zoned"):
+        assert f"compare_last_year.current_vs_{other}.html" in maps
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert 'href="maps/compare_last_year_current_vs_this_year_zoned.html"' in page
+    assert 'href="maps/compare_last_year.current_vs_this_year.zoned.html"' in page
 
 
 def test_the_warnings_say_the_variants_come_from_two_runs(runs, out):
@@ -241,9 +243,9 @@ def test_the_workbook_has_every_variant(out):
     import openpyxl
 
     book = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)
-    assert "Allocation this_year_zoned" in book.sheetnames
+    assert "Allocation this_year.zoned" in book.sheetnames
     head = next(book["KPIs"].iter_rows(max_row=1, values_only=True))
-    assert [h for h in head if h and ":" in h] == json.loads((out / "kpis.json").read_text())["variants"]
+    assert [h for h in head if h and "." in h] == json.loads((out / "kpis.json").read_text())["variants"]
 
 
 @pytest.mark.browser
@@ -261,7 +263,7 @@ def test_a_map_of_run_b_against_the_baseline_opens_in_chromium(out):
             page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
                        else (outside.append(r.request.url), r.abort()))
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto((out / "maps" / "compare_last_year_current_vs_this_year_zoned.html").as_uri())
+            page.goto((out / "maps" / "compare_last_year.current_vs_this_year.zoned.html").as_uri())
             page.wait_for_function(
                 "document.querySelectorAll('.leaflet-container').length === 2 && "
                 "document.querySelectorAll('.leaflet-overlay-pane path').length > 0"
@@ -287,7 +289,7 @@ def test_force_replaces_a_comparison_and_never_a_foreign_folder(runs, tmp_path, 
     labelled = tmp_path / "labelled"
     assert main(["compare", *again[:2], "--out", str(labelled), "--labels", "2025,2026"]) == 0
     assert main(["compare", *again[:2], "--out", str(labelled), "--labels", "y1,y2", "--force"]) == 0
-    assert _variants(labelled) == ["y1:current", "y1:optimised", "y2:current", "y2:zoned"]
+    assert _variants(labelled) == ["y1.current", "y1.optimised", "y2.current", "y2.zoned"]
 
 
 # ------------------------------------------------------------------------------------ runs that differ
@@ -345,7 +347,7 @@ def test_runs_of_different_regions(runs, tmp_path, capsys):
 def test_a_variant_name_clash_after_renaming(runs, tmp_path, capsys):
     same_name = _copy(runs["b"], tmp_path / "elsewhere" / "last_year")
     err = _error([str(runs["a"]), str(same_name), "--out", str(tmp_path / "out")], capsys)
-    assert "variant names clash after renaming: last_year:current is in both runs" in err
+    assert "variant names clash after renaming: last_year.current is in both runs" in err
     assert "--labels A,B" in err
     err = _error([str(runs["a"]), str(runs["b"]), "--out", str(tmp_path / "out"), "--labels", "x,x"], capsys)
     assert "clash" in err
@@ -359,7 +361,7 @@ def test_a_variant_name_clash_after_renaming(runs, tmp_path, capsys):
 def test_out_inside_a_compared_run_is_refused(runs, capsys):
     err = _error([str(runs["a"]), str(runs["b"]), "--out", str(runs["a"]), "--force"], capsys)
     assert "writing there would replace the run being compared" in err
-    assert (runs["a"] / "kpis.json").is_file() and not (runs["a"] / "last_year:current").exists()
+    assert (runs["a"] / "kpis.json").is_file() and not (runs["a"] / "last_year.current").exists()
 
 
 def test_without_a_current_variant_in_run_a_the_changes_stay_each_runs_own(runs, tmp_path):
@@ -381,5 +383,5 @@ def test_without_a_current_variant_in_run_a_the_changes_stay_each_runs_own(runs,
     assert "plan has no current variant" in doc["warnings"][1]
     combined, own = _kpi_rows(out / "kpis.csv"), _kpi_rows(runs["b"] / "kpis.csv")
     for name in RECOMPUTED:
-        assert combined[name]["this_year:zoned"] == own[name]["zoned"], name
-    assert (out / "maps" / "compare_plan_optimised_vs_this_year_current.html").is_file()
+        assert combined[name]["this_year.zoned"] == own[name]["zoned"], name
+    assert (out / "maps" / "compare_plan.optimised_vs_this_year.current.html").is_file()

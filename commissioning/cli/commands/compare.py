@@ -8,7 +8,7 @@ import sys
 DESCRIPTION = """\
 Write DIR: one report and its maps with the variants of two run output folders of the same clients (e.g.
 this year's data against last year's), as if one run had made them all. Each variant is renamed
-<label>:<variant> (the labels are the run folders' names, or --labels A,B); the baseline (today's
+<label>.<variant> (the labels are the run folders' names, or --labels A,B); the baseline (today's
 allocation) is RUN_A's current variant, and the changes against current of RUN_B's variants are
 recomputed against it. Two runs that cannot be compared (not a run folder, different clients or regions,
 a variant name clash) end with one line and exit status 2."""
