@@ -88,7 +88,11 @@ def _cost_fact(run: Run, v: str, base: str | None) -> Fact | None:
     cost = run.value("cost_per_week_gbp", v)
     if cost is None:
         return None
+    recruiting = run.value("recruitment_cost_per_week_gbp", v) or 0.0
     text = "care and travel " + _money_week_year(cost)
+    if recruiting > 0:  # the total counts the carers recruited: say so, and how much of it they are
+        text = (f"care, travel and recruiting carers {_money_week_year(cost)} (recruiting "
+                f"{fmt(recruiting, MONEY, digits=0)} a week)")
     d = _delta(run, "cost_per_week_gbp", v, base)
     if d is not None and base is not None:
         text += _against(d, base, MONEY, "a week less", "a week more", 0)

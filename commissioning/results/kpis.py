@@ -8,8 +8,8 @@ all come from :func:`build_kpis`, so they cannot disagree.
 Conventions: hours are per week; "care hours" are billable hours (weekly hours × carers per visit);
 travel is priced one way per visit from the provider's hub (or a pool's local base), for every carer,
 as in the optimiser; ``cost_per_week_gbp`` = care cost (provider's rate × care hours) + travel cost
-(travel hours × (staff cost per hour + mileage per travel hour)). "Against current" compares with the
-scenario's ``mode = "current"`` variant (the first, if several).
+(travel hours × (staff cost per hour + mileage per travel hour)) + the weekly cost of the carers recruited.
+"Against current" compares with the scenario's ``mode = "current"`` variant (the first, if several).
 
 Delayed discharge (an estimate from unmet care hours; every parameter, the mean package size used and the
 formula are in ``assumptions.downstream`` and ``assumptions.money``): equivalent packages waiting = unmet care
@@ -32,6 +32,7 @@ from commissioning.results.facts import variant_facts, weighted_mean
 from commissioning.results.ranks import zoning_limit
 from commissioning.results.schema import GROUP_KEYS as GROUPS  # noqa: F401 - tests read them here
 from commissioning.results.schema import KPI_TABLE_HEAD, KPI_TABLE_TAIL, KPIS, SOLVER_FIELDS, SOLVER_UNITS
+from commissioning.results.workforce import recruitment_cost
 
 DELAYED_DISCHARGE_FORMULA = (
     "bed-days per week = unmet care hours per week ÷ mean_care_hours_per_package_per_week × "
@@ -149,7 +150,8 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
     travel_h = float(f["travel_hours"].sum())
     care_cost = float(f["care_cost"].sum())
     travel_cost = float(f["travel_cost"].sum())
-    cost = care_cost + travel_cost
+    recruiting = recruitment_cost(outcome)  # the carers a plan recruits are its cost too (they were left out)
+    cost = care_cost + travel_cost + recruiting
     unmet = ~assigned
     remote = f["remote"]
     visits = f["visits"]
@@ -192,6 +194,7 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
     values: dict[str, Any] = {
         "care_cost_per_week_gbp": care_cost,
         "travel_cost_per_week_gbp": travel_cost,
+        "recruitment_cost_per_week_gbp": recruiting,
         "cost_per_week_gbp": cost,
         "cost_per_care_hour_gbp": _ratio(cost, care_assigned),
         "care_hours_assigned": care_assigned,
@@ -232,7 +235,8 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
         "delayed_discharge_cost_per_week_gbp": bed_days * scenario.money.bed_day_cost_gbp,
         "cost_council_per_week_gbp": float(per_client_cost[council].sum()),
         "cost_nhs_per_week_gbp": float(per_client_cost[~council].sum()),
-        "council_share_of_cost": _ratio(float(per_client_cost[council].sum()), cost),
+        # of care and travel, which each client's funder pays (recruitment is the plan's, not a client's)
+        "council_share_of_cost": _ratio(float(per_client_cost[council].sum()), care_cost + travel_cost),
     }
     return {k: (round(x, 6) if isinstance(x, float) and math.isfinite(x) else x) for k, x in values.items()}
 

@@ -73,7 +73,16 @@ KPIS: tuple[Kpi, ...] = (
         "travel hours × (staff cost per hour + mileage per travel hour)",
     ),
     Kpi(
-        "cost_per_week_gbp", "economy", "input", "GBP/week", "Total cost per week", "care cost + travel cost"
+        "recruitment_cost_per_week_gbp",
+        "economy",
+        "input",
+        "GBP/week",
+        "Recruitment cost per week",
+        "carers recruited × the variant's weekly cost per driver or non-driver (0 without recruit = true)",
+    ),
+    Kpi(
+        "cost_per_week_gbp", "economy", "input", "GBP/week", "Total cost per week",
+        "care cost + travel cost + recruitment cost",
     ),
     Kpi(
         "cost_per_care_hour_gbp",
@@ -376,7 +385,7 @@ KPIS: tuple[Kpi, ...] = (
         "input",
         "share 0-1",
         "Council's share of the cost",
-        "council's share of the weekly cost",
+        "council's share of the weekly care and travel cost",
     ),
 )
 KPI_BY_NAME = {k.name: k for k in KPIS}

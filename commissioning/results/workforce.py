@@ -109,9 +109,20 @@ def recruitment_table(outcomes: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=schema.names(schema.RECRUITMENT))
 
 
+def recruitment_cost(outcome) -> float:
+    """£ a week of the carers ``outcome`` recruited, at its variant's cost per driver and non-driver."""
+    if outcome.recruits is None or not outcome.problem.n_hubs:
+        return 0.0
+    return float(_carer_cost(_recruits(outcome).sum(axis=0), _switches(outcome)))
+
+
+def _carer_cost(recruits, switches) -> float:
+    return (recruits[0] * switches.recruit_driver_cost_gbp_per_carer_week
+            + recruits[1] * switches.recruit_cost_gbp_per_carer_week)
+
+
 def _row(name, outcome, kind, h, recruits, band, switches, clients, hours) -> dict:
-    cost = recruits[0] * switches.recruit_driver_cost_gbp_per_carer_week
-    cost += recruits[1] * switches.recruit_cost_gbp_per_carer_week
+    cost = _carer_cost(recruits, switches)
     return {
         "variant": name,
         "kind": kind,

@@ -4,6 +4,7 @@ tables, the workbook, the report and the map."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 from pathlib import Path
@@ -83,3 +84,22 @@ def test_every_client_is_served_from_a_hub_of_its_provider_or_pool(run):
         assert (served.hub_id != "").all()
         own = served[served.from_pool == "no"]
         assert (own.hub_id.map(owner) == own.provider_id).all()
+
+
+def test_the_carers_recruited_are_in_the_cost_the_whole_system_cost_and_the_recommendation(run):
+    """Regression: recruitment's weekly cost was in the objective but in no cost figure, so the report could
+    recommend a variant that recruited as if its carers cost nothing."""
+    from commissioning.results.recommend import whole_system_cost
+
+    doc = json.loads((run / "kpis.json").read_text())
+    table = pd.read_csv(run / "recruitment.csv", keep_default_na=False)
+    recruited = table[(table.variant == "recruit") & (table.kind == "recruit")].cost_gbp_per_week.sum()
+    kpis = doc["scenarios"]["recruit"]
+    assert recruited > 0 and kpis["recruitment_cost_per_week_gbp"] == pytest.approx(recruited)
+    assert kpis["solver"]["objective_terms"]["recruitment"] == pytest.approx(recruited)
+    assert kpis["cost_per_week_gbp"] == pytest.approx(
+        kpis["care_cost_per_week_gbp"] + kpis["travel_cost_per_week_gbp"] + recruited)
+    assert whole_system_cost(kpis) >= kpis["cost_per_week_gbp"]
+    assert doc["scenarios"]["optimised"]["recruitment_cost_per_week_gbp"] == 0
+    report = (run / "report.html").read_text(encoding="utf-8")
+    assert "care, travel and recruiting carers" in report
