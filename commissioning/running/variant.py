@@ -102,7 +102,23 @@ def apply_variant_pairs(variant: Variant, problem, index) -> tuple[Any, Any, lis
     for i in np.flatnonzero(np.isin(current, list(protected))):
         if len(problem.pairs_of(int(i), int(current[i]))):
             keep &= ~((pc == i) & (pp != current[i]))
-    return (*restrict_pairs(problem, index, keep), notes)
+    problem, index = restrict_pairs(problem, _excluded_reasons(problem, index, keep), keep)
+    return problem, index, notes
+
+
+def _excluded_reasons(problem, index, keep: np.ndarray):
+    """``index`` with an unmet reason for each client only excluded providers could serve: without it the
+    reason read "no eligible provider: none within reach has the skills the client needs"."""
+    eligible = problem.pair_eligible
+    before = np.bincount(problem.pair_client[eligible], minlength=problem.n_clients) > 0
+    after = np.bincount(problem.pair_client[eligible & keep], minlength=problem.n_clients) > 0
+    reasons = list(index.ineligible_reason)
+    for i in np.flatnonzero(before & ~after):
+        serving = problem.pair_provider[(problem.pair_client == i) & eligible]
+        gone = sorted({index.provider_ids[p] for p in serving})
+        reasons[i] = (f"only {', '.join(gone)} can serve the client (reach and skills), and this variant "
+                      f"excludes {'it' if len(gone) == 1 else 'them'}")
+    return dataclasses.replace(index, ineligible_reason=tuple(reasons))
 
 
 def run_variant(

@@ -609,6 +609,17 @@ def check_references(scenario: ScenarioFile, provider_ids, zone_ids) -> None:
         if both:
             c.fail(f"variants[{v.index}].exclude", f"{sorted(both)} are both protected and excluded",
                    "name each provider in at most one of protect and exclude")
+        _check_locks(c, v)
+
+
+def _check_locks(c: _Checker, v) -> None:
+    """A provider both reserved a zone and locked out of it: the zone's clients could go to nobody (they were
+    left unmet with a reason that blamed cost)."""
+    reserve, lock_out = v.switches.get("reserve") or {}, v.switches.get("lock_out") or {}
+    both = sorted(f"{p} in {z}" for p, zs in reserve.items() for z in zs if z in (lock_out.get(p) or ()))
+    if both:
+        c.fail(f"variants[{v.index}].lock_out", f"{', '.join(both)}: both reserved and locked out",
+               "name each provider and zone in at most one of reserve and lock_out")
 
 
 def _known(c: _Checker, key: str, named: list[str], known: set[str], what: str, where: str) -> None:

@@ -401,3 +401,33 @@ def test_a_name_the_data_lack_in_any_variant_stops_the_run_before_any_solve(tmp_
     err = capsys.readouterr().err
     assert solved == [] and "variants[1].ferries_out" in err and "did you mean 'Oban–Craignure'?" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_today_s_provider_cut_off_by_the_ferries_out_names_them(tmp_path):
+    """Regression: in a current variant with ferries out, a client whose provider the ferries out cut off
+    read "today's provider P07 cannot reach the client ...: no route", not naming the ferries."""
+    import json
+    import textwrap
+
+    import pandas as pd
+
+    from commissioning.cli import main
+
+    folder = tmp_path / "data"
+    generate_scenario(folder, n_clients=200, seed=3)
+    ferries = ["Colintraive–Rhubodach", "Wemyss Bay-Rothesay", "Oban–Craignure", "Lochaline–Fishnish",
+               "Tobermory–Kilchoan", "Gourock–Dunoon", "McInroy's Point–Hunter's Quay", "Tarbert–Portavadie"]
+    scenario = tmp_path / "ferries.toml"
+    scenario.write_text(textwrap.dedent(f"""\
+        data = "{folder}"
+        [routing]
+        enabled = false
+        [[variants]]
+        name = "cut"
+        mode = "current"
+        ferries_out = {json.dumps(ferries, ensure_ascii=False)}
+    """), encoding="utf-8")
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    frame = pd.read_csv(tmp_path / "out" / "cut" / "allocation.csv", dtype=str, keep_default_na=False)
+    cut_off = frame.loc[frame["reason"].str.startswith("today's provider"), "reason"].tolist()
+    assert cut_off and all("(ferries out in this variant: Colintraive–Rhubodach, " in r for r in cut_off)
