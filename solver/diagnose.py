@@ -355,7 +355,10 @@ class _Room:
         d = self.data
         p = int(d.pair_provider[k])
         if d.pair_pool[k] < 0 and self.own_spare[p] + 1e-9 < d.pair_staff_hours[k]:
-            return f"{d.provider_name(p)} has {max(self.own_spare[p], 0.0):.1f} staff h/week spare"
+            # the need with it: "25.7 spare" beside a 15.5-h package read as room (travel and carers count)
+            spare = max(self.own_spare[p], 0.0)
+            return (f"{d.provider_name(p)} has {spare:.1f} staff h/week spare, the client needs "
+                    f"{d.pair_staff_hours[k]:.1f} (care and travel, every carer)")
         return self.hub_short(k)
 
 
