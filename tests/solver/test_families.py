@@ -282,7 +282,9 @@ def test_unmet_when_capacity_short_with_reason():
     assert r.objective_terms["unmet"] == pytest.approx(1300.0)
     unmet = [i for i in range(3) if r.assignment[i] < 0]
     assert "no eligible provider" in r.unmet_reasons[2]
-    assert "capacity short" in r.unmet_reasons[[i for i in unmet if i != 2][0]]
+    short = r.unmet_reasons[[i for i in unmet if i != 2][0]]
+    # with the need beside the spare hours (a tester read "5.0 spare" beside a 10-h package as room)
+    assert "capacity short" in short and "has 5.0 staff h/week spare, the client needs 10.0" in short, short
 
 
 def test_an_unmet_client_the_search_could_have_placed_is_said_so():
