@@ -626,3 +626,21 @@ def test_made_hub_ids_stay_unique(tmp_path):
     data = loaded(folder)
     assert [h.hub_id for h in data.hubs_for("P01")] == ["P01-base-2"]
     assert "its base (P01-base-2)" in data.warnings[0].message
+
+
+def test_a_pool_of_five_runs_when_the_scenario_raises_max_pool_members(tmp_path, capsys):
+    """Regression: the error's fix, "raise max_pool_members in the scenario file", did not help: the run read
+    the data with the default limit of 4 whatever its variants said."""
+    from commissioning.cli import main
+
+    folder = current_format(tmp_path / "data")
+    five_providers_in_pool(folder)
+    scenario = tmp_path / "scenario.toml"
+    for limit, code in (("", 1), ("max_pool_members = 5\n", 0)):
+        scenario.write_text(f'data = "{folder}"\n[routing]\nenabled = false\n[[variants]]\nname = "pooled"\n'
+                            f'mode = "optimised"\ntime_limit_s = 10.0\n{limit}', encoding="utf-8")
+        out = tmp_path / f"out{code}"
+        assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == code
+        err = capsys.readouterr().err
+        assert ("at most 4 providers share a pool" in err) == (code == 1), err
+    assert (tmp_path / "out0" / "kpis.json").is_file()
