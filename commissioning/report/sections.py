@@ -86,11 +86,18 @@ def _kpi_row(run: Run, k: Kpi) -> KpiRow:
     return KpiRow(k.name, label(k.name), k.unit, cells)
 
 
+def _downstream_param(name: str) -> bool:
+    """The downstream section's parameters and the bed-day price; not every name holding "bed" (the
+    workforce's "window_hours.bed", the bed-time band's window, was listed among them)."""
+    head, _, last = name.lower().partition(".")[0], None, name.lower().rsplit(".", 1)[-1]
+    return head == "downstream" or any(w in last for w in ("bed_day", "discharge", "delay"))
+
+
 def _downstream_note(run: Run) -> str:
     params = [
         (n, val)
         for n, val in flatten(run.assumptions)
-        if any(w in n.lower() for w in ("bed", "discharge", "delay", "downstream"))
+        if _downstream_param(n)
     ]
     formula = [str(val) for n, val in params if n.rsplit(".", 1)[-1] == "formula" and val]
     params = [(n, val) for n, val in params if n.rsplit(".", 1)[-1] != "formula"]

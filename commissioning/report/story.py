@@ -108,7 +108,7 @@ def _unmet_fact(run: Run, v: str, base: str | None) -> Fact | None:
     text = f"{fmt(hours, HOURS, digits=n)} care hours a week unmet"
     clients = run.value("clients_unmet", v)
     if clients is not None:
-        text += f" ({fmt(clients)} clients waiting)"
+        text += f" ({fmt(clients)} {'client' if clients == 1 else 'clients'} waiting)"
     priced = run.value("delayed_discharge_cost_per_week_gbp", v)
     if priced is not None:
         text += f", priced at {_money_week_year(priced)} in delayed-discharge bed-days (estimate)"
@@ -219,7 +219,8 @@ def _providers_fact(run: Run, v: str, gainers: list[Mover], losers: list[Mover])
         parts.append("loses most: " + "; ".join(f"{m.name} {m.hours} h ({m.pct})" for m in losers))
     text = "; ".join(parts)
     text += (
-        f". {len(flagged)} provider(s) would lose more than {fmt(LOSS_FLAG_PCT, '%')} of their care hours"
+        f". {len(flagged)} {'provider' if len(flagged) == 1 else 'providers'} would lose more than "
+        f"{fmt(LOSS_FLAG_PCT, '%')} of {'its' if len(flagged) == 1 else 'their'} care hours"
     )
     return Fact("providers", "Winners and losers", text)
 

@@ -579,3 +579,14 @@ def test_downstream_line_shows_the_formula_and_mean_package_hours(tmp_path: Path
     )
     assert "Downstream · formula" not in line
     assert "converts unmet care hours" in line
+
+
+def test_the_downstream_estimate_lists_only_its_own_parameters():
+    """Regression: "Workforce · window hours · bed = 3" (the bed-time band's window) was listed among the
+    delayed-discharge estimate's parameters, because its name holds "bed"."""
+    from commissioning.report.sections import _downstream_param
+
+    assert _downstream_param("downstream.share_waiting_in_hospital")
+    assert _downstream_param("money.bed_day_cost_gbp")
+    assert not _downstream_param("workforce.window_hours.bed")
+    assert not _downstream_param("variants.zoned.window_hours.bed")

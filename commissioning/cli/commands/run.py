@@ -88,7 +88,7 @@ def summary_text(result) -> str:
             cells.append("—" if value is None else fmt.format(value))
         lines.append(f"{label:<22}" + "".join(f"{c:>{width}}" for c in cells))
     for warning in kpis["warnings"]:
-        lines.append(f"warning: {warning}")
+        lines.append(f"warning: {warning.removeprefix('WARNING: ')}")  # a finding of the data says it too
     lines.append(
         f"wrote {len(result.files)} files in {result.seconds:.1f} s; report: {result.out_dir / 'report.html'}"
     )
