@@ -65,25 +65,31 @@ def generate_scenario(
     zone_id_column: str | None = None,
     max_pool_members: int = 4,
     force: bool = False,
+    zone_name_column: str | None = None,
 ) -> GenerationSummary:
     """Write a dataset folder (see the README's *Dataset folder format*) and return its summary.
 
     With ``zones_file`` (and ``demand_points``) the geography is the user's: ``region`` is ignored,
-    dataset.json says ``"region": null, "travel_model": "approximate"``. With ``demand_points`` alone
-    the clients follow the points inside the embedded region's zones.
+    dataset.json says ``"region": null, "travel_model": "approximate"``; ``zone_name_column`` names the
+    zones' name property (default: ``name`` when present). With ``demand_points`` alone the clients follow
+    the points inside the embedded region's zones. Warnings about the user's files (e.g. a repaired
+    polygon) are the summary's first notes, in validate's words.
     """
     _check_arguments(region, n_clients, seed, n_providers, demand_points, weight_column, zones_file,
-                     zone_id_column, max_pool_members)
+                     zone_id_column, max_pool_members, zone_name_column)
     out_dir = Path(out_dir)
     check_out_folder(out_dir, force=force)  # before the work: the same checks the writing makes
     rng = np.random.default_rng(seed)
-    points = read_demand_points(demand_points, weight_column) if demand_points is not None else None
+    warned: list[Problem] = []
+    points = read_demand_points(demand_points, weight_column, warned) if demand_points is not None else None
     if zones_file is not None:
-        geo = user_geography(points, read_zones(zones_file, zone_id_column), str(demand_points))
+        zones = read_zones(zones_file, zone_id_column, zone_name_column, warned)
+        geo = user_geography(points, zones, str(demand_points))
     else:
         if points is not None:
             points = points_in_region(points, region, str(demand_points))
         geo = region_geography(region, points)
+    geo.notes[:0] = [str(p) for p in warned]
 
     scenario = build(geo, int(n_clients), int(n_providers), int(max_pool_members), rng)
     unpinned = fit_pinned_clients(scenario, geo)
@@ -98,7 +104,7 @@ def generate_scenario(
 
 
 def _check_arguments(region, n_clients, seed, n_providers, demand_points, weight_column, zones_file,
-                     zone_id_column, max_pool_members) -> None:
+                     zone_id_column, max_pool_members, zone_name_column=None) -> None:
     """Every wrong command-line value at once, as one :class:`InputError`."""
     problems = []
     if not isinstance(n_clients, (int, np.integer)) or not 1 <= n_clients <= MAX_CLIENTS:
@@ -121,6 +127,10 @@ def _check_arguments(region, n_clients, seed, n_providers, demand_points, weight
         problems.append(Problem("command line", None, "--zone-id", zone_id_column,
                                 "--zones and --zone-id go together",
                                 "give both, e.g. --zones zones.geojson --zone-id zone_code"))
+    if zone_name_column is not None and zones_file is None:
+        problems.append(Problem("command line", None, "--zone-name", zone_name_column,
+                                "--zone-name names a property of your own --zones",
+                                "add --zones FILE --zone-id COL, or leave out --zone-name"))
     if zones_file is not None and demand_points is None:
         problems.append(Problem("command line", None, "--demand-points", None,
                                 "your own zones need demand points to place clients",

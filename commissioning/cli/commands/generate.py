@@ -7,8 +7,9 @@ import argparse
 DESCRIPTION = """\
 Write a dataset folder (clients.csv, providers.csv, hubs.csv, pools.csv, zones.geojson,
 dataset.json) for the embedded Argyll and Bute region, or for your own geography with
---demand-points FILE --weight-column COL --zones FILE --zone-id COL. The same seed gives
-byte-identical files."""
+--demand-points FILE --weight-column COL --zones FILE --zone-id COL [--zone-name COL]. Your
+files are read and checked as `commissioning validate` reads a dataset folder's; warnings (e.g. a
+repaired polygon) are printed as notes. The same seed gives byte-identical files."""
 
 
 def register(subparsers) -> None:
@@ -31,6 +32,9 @@ def register(subparsers) -> None:
                         help="column of --demand-points holding the weights")
     parser.add_argument("--zones", metavar="FILE", help="your zone polygons (GeoJSON or GeoPackage)")
     parser.add_argument("--zone-id", metavar="COL", help="column of --zones holding each zone's reference")
+    parser.add_argument("--zone-name", metavar="COL",
+                        help="column of --zones holding each zone's name (default: 'name' when the file has "
+                             "one, else the reference)")
     parser.add_argument("--force", action="store_true", help="replace the --out folder if it is not empty")
     parser.set_defaults(func=run)
 
@@ -48,6 +52,7 @@ def run(args) -> int:
         weight_column=args.weight_column,
         zones_file=args.zones,
         zone_id_column=args.zone_id,
+        zone_name_column=args.zone_name,
         max_pool_members=args.max_pool_members,
         force=args.force,
     )
