@@ -294,13 +294,13 @@ def _is_pct(unit: str) -> bool:
     return u.startswith("%") or u in ("percent", "pct")
 
 
-def _is_share(unit: str) -> bool:
-    return unit.strip().lower() in ("share", "fraction")
+def is_share(unit: str) -> bool:
+    return unit.strip().lower() in ("share", "fraction", "share 0-1")
 
 
 def _scaled(v: float, unit: str) -> float:
     """Shares (0–1) are shown as percentages."""
-    return v * 100 if _is_share(unit) and abs(v) <= 1.5 else v
+    return v * 100 if is_share(unit) and abs(v) <= 1.5 else v
 
 
 def digits_for(values: Iterable[object], unit: str = "") -> int:
@@ -331,14 +331,14 @@ def fmt(value: object, unit: str = "", signed: bool = False, digits: int | None 
         sign = ""
     if is_money(unit):
         body = "£" + body
-    if _is_pct(unit) or (_is_share(unit) and abs(float(value)) <= 1.5):
+    if _is_pct(unit) or (is_share(unit) and abs(float(value)) <= 1.5):
         body += "%"
     return sign + body
 
 
 def with_unit(value: object, unit: str, digits: int | None = None) -> str:
     text = fmt(value, unit, digits=digits)
-    if text == MISSING or is_money(unit) or _is_pct(unit) or _is_share(unit) or not unit:
+    if text == MISSING or is_money(unit) or _is_pct(unit) or is_share(unit) or not unit:
         return text
     return f"{text} {unit}"
 

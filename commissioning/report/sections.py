@@ -22,6 +22,7 @@ from commissioning.report.model import (
     flatten,
     fmt,
     is_num,
+    is_share,
     label,
     param,
     to_float,
@@ -83,7 +84,8 @@ def _kpi_row(run: Run, k: Kpi) -> KpiRow:
             cells.append(_missing(kpi=k.name, variant=v))
         else:
             cells.append(Cell(str(value), "", {"kpi": k.name, "variant": v, "text": str(value)}))
-    return KpiRow(k.name, label(k.name), k.unit, cells)
+    # shares read as percentages (a 0.08 % gap read "0.00" in "share 0-1"): the unit column says so
+    return KpiRow(k.name, label(k.name), "%" if is_share(k.unit) else k.unit, cells)
 
 
 def _downstream_param(name: str) -> bool:

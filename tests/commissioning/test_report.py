@@ -590,3 +590,12 @@ def test_the_downstream_estimate_lists_only_its_own_parameters():
     assert _downstream_param("money.bed_day_cost_gbp")
     assert not _downstream_param("workforce.window_hours.bed")
     assert not _downstream_param("variants.zoned.window_hours.bed")
+
+
+def test_shares_of_0_to_1_read_as_percentages():
+    """Regression: the four Es' "Solver gap" (unit "share 0-1") read "0.00" for a 0.08 % gap, and every share
+    of that unit printed as a bare fraction."""
+    from commissioning.report.model import fmt
+
+    assert fmt(0.0008, "share 0-1") == "0.08%" and fmt(0.0784, "share 0-1") == "7.8%"
+    assert fmt(0.623, "share 0-1") == "62.3%"
