@@ -151,7 +151,11 @@ def _moves_fact(run: Run, v: str) -> Fact | None:
         return None
     of = f" of {fmt(total)}" if total else ""
     share = f" ({fmt(moved / total * 100, '%', digits=1)})" if total else ""
-    return Fact("moves", "Continuity", f"{fmt(moved)}{of} clients would change provider{share}", repr(moved))
+    text = f"{fmt(moved)}{of} clients would change provider{share}"
+    lost = run.value("clients_losing_provider_unmet", v) or 0
+    if lost:  # they lose continuity too (the move penalty counts them): said, so the counts add up
+        text += f", and {fmt(lost)} more would lose theirs and be left unmet"
+    return Fact("moves", "Continuity", text, repr(moved))
 
 
 def _zoning_fact(run: Run, v: str, base: str | None) -> Fact | None:

@@ -157,6 +157,7 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
     visits = f["visits"]
     minutes = f["minutes"]
     moved = int((outcome.allocation["moved"] == "yes").sum()) if outcome.allocation is not None else 0
+    lost = _losing_provider_unmet(outcome)
     routed = sum(outcome.routed_travel_hours.values()) if outcome.routed_travel_hours is not None else None
     routing = getattr(outcome, "routing", None)
 
@@ -212,6 +213,7 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
         "clients_unmet": int(unmet.sum()),
         "unmet_hours_per_week": unmet_hours,
         "clients_moved": moved,
+        "clients_losing_provider_unmet": lost,
         "longest_travel_minutes_per_visit": float(minutes[assigned].max()) if assigned.any() else None,
         "remote_patches_with_spare_capacity_nearby": _remote_spare(scenario, data, problem, spare),
         "remote_patches": len({z for z in zones_with_clients if data.zone_by_id[z].remote}),
@@ -239,6 +241,15 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
         "council_share_of_cost": _ratio(float(per_client_cost[council].sum()), care_cost + travel_cost),
     }
     return {k: (round(x, 6) if isinstance(x, float) and math.isfinite(x) else x) for k, x in values.items()}
+
+
+def _losing_provider_unmet(outcome) -> int:
+    """Clients with a provider today that the variant leaves unmet (not counted as moved, though the move
+    penalty counts them: "101 clients moved" stood beside a moves term of 105 × the penalty)."""
+    frame = outcome.allocation
+    if frame is None or outcome.variant.mode == "current":
+        return 0
+    return int(((frame["current_provider"] != "") & (frame["status"] == "unmet")).sum())
 
 
 def _remote_spare(scenario, data, problem, spare: np.ndarray) -> int:

@@ -194,6 +194,15 @@ KPIS: tuple[Kpi, ...] = (
         "clients served by a different provider than today (continuity lost)",
     ),
     Kpi(
+        "clients_losing_provider_unmet",
+        "effectiveness",
+        "outcome",
+        "clients",
+        "Clients losing today's provider, left unmet",
+        "clients with a provider today whom the variant leaves unmet (continuity lost too: the move penalty "
+        "counts them with the clients moved)",
+    ),
+    Kpi(
         "longest_travel_minutes_per_visit",
         "effectiveness",
         "output",

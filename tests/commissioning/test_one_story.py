@@ -171,3 +171,23 @@ def test_the_workbook_holds_the_tables_figures(run):
     providers = pd.read_csv(run / "providers.csv", dtype={"provider_id": str})
     for row in providers.itertuples():
         assert found[(row.variant, row.provider_id)] == pytest.approx(row.care_hours, abs=1e-6)
+
+
+def test_the_continuity_counts_add_up_to_the_moves_the_objective_prices(run):
+    """Regression: "101 of 300 clients would change provider" stood beside a moves term of 105 × the penalty:
+    clients who lose today's provider and are left unmet are not "moved" but lose continuity all the same."""
+    kpis = json.loads((run / "kpis.json").read_text())
+    checked = 0
+    for variant in kpis["variants"]:
+        values = kpis["scenarios"][variant]
+        penalty = kpis["assumptions"]["variants"][variant].get("move_penalty_gbp")
+        frame = _allocation(run, variant)
+        left = frame[(frame["current_provider"] != "") & (frame["status"] == "unmet")]
+        moves = (values.get("solver") or {}).get("objective_terms", {}).get("moves")
+        if variant == kpis["current_variant"]:
+            continue
+        assert values["clients_losing_provider_unmet"] == len(left)
+        if penalty:
+            assert moves == pytest.approx(penalty * (values["clients_moved"] + len(left)))
+            checked += 1
+    assert checked or run.parent.name.startswith("double_ups"), "the demo's variants have a move penalty"
