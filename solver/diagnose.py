@@ -253,7 +253,9 @@ def _switch_fixes(data: ProblemData, s: Switches, fams: set[str]) -> list[str]:
 def _staff_fixes(data: ProblemData, s: Switches, short: list[int], hubs: bool) -> list[str]:
     """More staff for the providers short of it; recruits when hubs' carers (not providers' contracted
     hours) bind; the pools when off."""
-    who = ", ".join(data.provider_name(p) for p in short) if short else "the providers named above"
+    # "the providers named above" when none was named above: the fix says where instead
+    who = (", ".join(data.provider_name(p) for p in short) if short
+           else "the providers and hubs the rules above bind")
     out = [f"more staff hours for {who} (weekly_staff_hours in providers.csv, carers in hubs.csv)"]
     if hubs and s.workforce and not s.recruit and data.n_hubs:
         out.append("recruit = true (hubs may then recruit carers, up to max_recruits in hubs.csv)")

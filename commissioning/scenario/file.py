@@ -437,7 +437,8 @@ def parse_scenario(
 
 
 def _workforce(c: _Checker, doc: dict) -> WorkforceParams:
-    """``[workforce]``: its numbers, and ``window_hours`` (hours a day of each band's window, 0 to 24)."""
+    """``[workforce]``: its numbers, and ``window_hours`` (hours a day of each band's window, above 0 and at
+    most 24)."""
     table = doc.get("workforce", {})
     windows = table.get("window_hours") if isinstance(table, dict) else None
     plain = {k: v for k, v in table.items() if k != "window_hours"} if isinstance(table, dict) else table
@@ -445,12 +446,15 @@ def _workforce(c: _Checker, doc: dict) -> WorkforceParams:
                                        _WORKFORCE))
     if windows is None:
         return params
-    fix = "write window_hours = { morning = 3.5, lunch = 2.5, tea = 2.5, bed = 3.0 } (hours a day, 0 to 24)"
+    fix = ("write window_hours = { morning = 3.5, lunch = 2.5, tea = 2.5, bed = 3.0 } (hours a day, above 0 "
+           "and at most 24)")
     if not isinstance(windows, dict):
         c.fail("workforce.window_hours", f"got {windows!r}, expected a table of bands", fix)
     c.unknown(windows, set(BAND_NAMES), "workforce.window_hours.")
     for band, hours in windows.items():
-        if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 <= hours <= 24:
+        # 0 h would leave every visit of the band impossible, and the infeasible run's fixes (more staff,
+        # recruiting) could not help
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= 24:
             c.fail(f"workforce.window_hours.{band}", f"got {hours!r}", fix)
     return dataclasses.replace(params, window_hours={**params.window_hours, **windows})
 

@@ -307,3 +307,12 @@ def test_a_switch_value_is_checked_against_its_declaration(tmp_path):
     for old, new, key in cases:
         message = error_of(tmp_path, GOOD.replace(old, new))
         assert f"variants[2].{key}" in message and "expected" in message, message
+
+
+def test_a_band_window_of_no_hours_is_refused(tmp_path):
+    """Regression: window_hours.morning = 0 was taken; every morning visit was then impossible and the failed
+    run's fixes (more staff, recruiting) could not help."""
+    text = 'data = "."\n[workforce]\nwindow_hours = { morning = 0, bed = 3.0 }\n[[variants]]\nname = "v"\n' \
+           'mode = "optimised"\n'
+    error = error_of(tmp_path, text)
+    assert "workforce.window_hours.morning" in error and "got 0" in error and "above 0" in error
