@@ -9,19 +9,31 @@ back instead of solving again, which is how an interrupted sweep resumes.
 Without ``--keep-runs`` a finished run's folder is pruned to what the sweep reads back (``kpis.json``,
 ``kpis.csv``, ``scenario.toml`` and the tool's marker): the data copy, tables, maps and report go. With
 ``--keep-runs`` the whole folder stays, and a pruned folder from an earlier sweep is solved again.
+
+A worker killed mid-run (the sweep interrupted, or the worker lost) leaves its staged sibling
+``.<key>.partial-*`` and its lock ``.<key>.lock`` beside the folder; :func:`remove_leftovers` removes them
+once nobody holds the lock, so an interrupted sweep leaves only finished runs, as ``commissioning run``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import hashlib
 import json
 import math
+import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 from commissioning import __version__
+from commissioning.results.folder import lock_path
+
+# What staged_folder leaves beside runs/<key> when its writer is killed (mkdtemp's suffix: 8 characters).
+_LEFTOVER_RE = re.compile(r"\.([0-9a-f]{24})\.(?:lock|(?:partial|old)-[a-z0-9_]{8})")
 
 KEPT = frozenset({"kpis.json", "kpis.csv", "scenario.toml", ".care-commissioning"})
 FULL_MARK = "report.html"  # present only in a run folder that was not pruned
@@ -93,3 +105,37 @@ def _number(text: str | None) -> Any:
     except ValueError:
         return text
     return value if math.isfinite(value) else None
+
+
+def remove_leftovers(runs_dir: Path, keys: set[str]) -> set[str]:
+    """Remove what killed writers of the runs ``keys`` left in ``runs_dir``; the keys whose lock is still
+    held (a writer alive, e.g. a worker of a remote cluster that has not seen the cancel yet) are left
+    alone and returned."""
+    found: dict[str, list[Path]] = {}
+    with contextlib.suppress(FileNotFoundError):
+        for entry in Path(runs_dir).iterdir():
+            match = _LEFTOVER_RE.fullmatch(entry.name)
+            if match and match[1] in keys:
+                found.setdefault(match[1], []).append(entry)
+    return {key for key, entries in found.items() if not _remove_unlocked(Path(runs_dir) / key, entries)}
+
+
+def _remove_unlocked(folder: Path, entries: list[Path]) -> bool:
+    """Take the run's lock as its writer does (results.folder.staged_folder), remove ``entries``, then the
+    lock file; ``False`` when another process holds the lock."""
+    lock = lock_path(folder)
+    fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        if not os.path.samestat(os.fstat(fd), os.stat(lock)):
+            return False  # a writer replaced the file since we opened it: it is that writer's now
+        for entry in entries:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+        os.unlink(lock)  # before unlocking, as the writer does: the next one creates a fresh file
+        return True
+    finally:
+        os.close(fd)

@@ -9,7 +9,7 @@ Finished runs are read back from their folders (:mod:`commissioning.sweep.cache`
 run that raises is recorded with its one-line message; the others go on. A worker that dies has its task
 run again on another (the scheduler's ``distributed.scheduler.allowed-failures``, 3 by default; after
 that the run is recorded as an error). Ctrl-C or SIGTERM stops the sweep: finished runs stay in the cache
-and the same command resumes.
+and the same command resumes; the staged folders and locks of the runs cut short are removed.
 """
 
 from __future__ import annotations
@@ -184,10 +184,22 @@ def run_sweep(plan: Plan, out_dir: str | Path, *, overrides: dict[str, Any] | No
         else:
             todo.append(task)
     if todo:
-        with _sigterm_as_interrupt():
-            _submit_all(todo, outcome, scheduler, workers, Progress(stream, len(tasks), outcome.cached))
+        try:
+            with _sigterm_as_interrupt():
+                _submit_all(todo, outcome, scheduler, workers, Progress(stream, len(tasks), outcome.cached))
+        finally:  # also on Ctrl-C or SIGTERM, once the cluster is closed: nothing half-written stays
+            _tidy(Path(out_dir) / "runs", {task.key for task in todo})
     outcome.seconds = time.perf_counter() - t0
     return outcome
+
+
+def _tidy(runs_dir: Path, keys: set[str], wait_s: float = 5.0) -> None:
+    """Remove the staged folders and locks of runs whose worker was killed. A local worker's lock goes with
+    its process, which may outlive the cluster's close by a moment: wait that long, not for a remote
+    worker still finishing a cancelled run (its writer cleans up after itself)."""
+    deadline = time.monotonic() + wait_s
+    while (keys := cache.remove_leftovers(runs_dir, keys)) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _cached(folder: Path, variants: tuple[str, ...], keep_runs: bool) -> dict | None:

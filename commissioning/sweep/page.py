@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from commissioning import __version__
 from commissioning.report.model import PALETTE
-from commissioning.sweep.plan import Plan
+from commissioning.sweep.plan import Plan, Vary
 
 HEADLINE = ["cost_per_week_gbp", "unmet_hours_per_week", "travel_hours_per_week", "clients_moved"]
 
@@ -64,12 +64,12 @@ def _env() -> Environment:
 def page_html(plan: Plan, rows: list[dict[str, Any]], title: str) -> str:
     ok = [r for r in rows if r["status"] == "ok"]
     keys = [v.key for v in plan.varies]
-    failures = [{"where": _values(r, keys), "error": r["error"]} for r in rows if r["status"] != "ok"]
+    failures = [{"where": _values(r, plan.varies), "error": r["error"]} for r in rows if r["status"] != "ok"]
     charts = [_trade_off_chart(ok)]
-    charts += [_against_chart(ok, key) for key in keys if _numeric(ok, key)]
+    charts += [_against_chart(ok, v) for v in plan.varies if _numeric(ok, v.column)]
     bands = _bands(plan, ok) if plan.draws else []
     band_charts = [_band_chart(bands, kpi) for kpi in HEADLINE[:3]] if bands else []
-    shown = ["draw", *keys, "variant", "status", "solver_status", *HEADLINE]
+    shown = ["draw", *(v.column for v in plan.varies), "variant", "status", "solver_status", *HEADLINE]
     return _env().get_template("sweep.html").render(
         title=title, runs=len(plan.runs), failed=len({r["run"] for r in rows if r["status"] != "ok"}),
         scenario=str(plan.scenario_path), varied=", ".join(keys), variants=", ".join(plan.variants),
@@ -80,8 +80,8 @@ def page_html(plan: Plan, rows: list[dict[str, Any]], title: str) -> str:
     )
 
 
-def _values(row: dict[str, Any], keys: list[str]) -> str:
-    text = ", ".join(f"{k}={row.get(k)}" for k in keys)
+def _values(row: dict[str, Any], varies: tuple[Vary, ...]) -> str:
+    text = ", ".join(f"{v.key}={row.get(v.column)}" for v in varies)
     return text + (f", draw {row['draw']}" if row.get("draw") is not None else "")
 
 
@@ -144,10 +144,11 @@ def _trade_off_chart(rows: list[dict[str, Any]]) -> str:
                   "total cost, £ a week", series, lines=False)
 
 
-def _against_chart(rows: list[dict[str, Any]], key: str) -> str:
+def _against_chart(rows: list[dict[str, Any]], vary: Vary) -> str:
+    key = vary.key
     series = []
     for name, rs in _by_variant(rows).items():
-        xs, ys = _points(rs, key, "travel_hours_per_week")
+        xs, ys = _points(rs, vary.column, "travel_hours_per_week")
         means: dict[float, list[float]] = defaultdict(list)
         for x, y in zip(xs, ys, strict=True):
             means[x].append(y)
@@ -164,14 +165,14 @@ def _quantile(values: list[float], q: float) -> float:
 
 def _bands(plan: Plan, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """P10/P50/P90 over the draws of every numeric KPI, per combination of the listed values and variant."""
-    listed = [v.key for v in plan.varies if not v.drawn]
+    listed = [v for v in plan.varies if not v.drawn]
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        groups[(tuple(str(row.get(k)) for k in listed), row["variant"])].append(row)
-    skip = {"run", "draw", "variant", "status", "error", "solver_status", *(v.key for v in plan.varies)}
+        groups[(tuple(str(row.get(v.column)) for v in listed), row["variant"])].append(row)
+    skip = {"run", "draw", "variant", "status", "error", "solver_status", *(v.column for v in plan.varies)}
     out = []
     for (values, variant), rs in groups.items():
-        label = ", ".join(f"{k}={v}" for k, v in zip(listed, values, strict=True)) or "all"
+        label = ", ".join(f"{v.key}={x}" for v, x in zip(listed, values, strict=True)) or "all"
         for kpi in [k for k in rs[0] if k not in skip]:
             xs = [r[kpi] for r in rs if isinstance(r.get(kpi), int | float) and not isinstance(r[kpi], bool)]
             if not xs:

@@ -48,6 +48,16 @@ class Vary:
     def drawn(self) -> bool:
         return self.low is not None
 
+    @property
+    def column(self) -> str:
+        """Its column in sweep.csv: prefixed, as a run's KPI may have the key's own name (the achieved
+        ``max_providers_per_zone`` beside the one set)."""
+        return vary_column(self.key)
+
+
+def vary_column(key: str) -> str:
+    return f"vary_{key}"
+
 
 @dataclass(frozen=True)
 class Combination:

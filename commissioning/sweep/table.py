@@ -1,9 +1,11 @@
 """``sweep.csv``: one row per run and varied variant, in the plan's order.
 
-Columns: ``run`` (the run folder's key under ``runs/``), ``draw`` (empty without ``--draws``), the varied
-keys, ``variant``, ``status`` (``ok`` or ``error``), ``error`` (the one-line message), ``solver_status``,
-``solver_gap``, ``solver_seconds``, then every KPI of the run's ``kpis.csv`` for that variant. The same
-sweep gives the same file on every run, but for ``solver_seconds`` (wall clock).
+Columns: ``run`` (the run folder's key under ``runs/``), ``draw`` (empty without ``--draws``), each varied
+key prefixed ``vary_`` (``vary_max_providers_per_zone``: the value set, beside the KPI
+``max_providers_per_zone``: the value achieved), ``variant``, ``status`` (``ok`` or ``error``), ``error``
+(the one-line message), ``solver_status``, ``solver_gap``, ``solver_seconds``, then every KPI of the run's
+``kpis.csv`` for that variant. The same sweep gives the same file on every run, but for ``solver_seconds``
+(wall clock).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from commissioning.results.spreadsheet import spreadsheet_safe_text
 from commissioning.sweep.engine import SweepOutcome
-from commissioning.sweep.plan import Plan, toml_value
+from commissioning.sweep.plan import Plan, toml_value, vary_column
 
 FIXED = ["status", "error", "solver_status", "solver_gap", "solver_seconds"]
 
@@ -27,7 +29,7 @@ def sweep_rows(plan: Plan, outcome: SweepOutcome) -> list[dict[str, Any]]:
         record = outcome.records.get(key) or {"status": "error", "message": "not run (interrupted)"}
         for variant in plan.variants:
             row: dict[str, Any] = {"run": key, "draw": run.combination.draw}
-            row.update({k: _shown(v) for k, v in run.combination.values.items()})
+            row.update({vary_column(k): _shown(v) for k, v in run.combination.values.items()})
             row.update(variant=variant, status=record["status"], error=record.get("message", ""))
             kpis = (record.get("kpis") or {}).get(variant, {})
             row.update({k: kpis.get(k) for k in FIXED[2:]})
@@ -44,7 +46,7 @@ def _shown(value: Any) -> Any:
 
 
 def columns(plan: Plan, rows: list[dict[str, Any]]) -> list[str]:
-    head = ["run", "draw", *(v.key for v in plan.varies), "variant", *FIXED]
+    head = ["run", "draw", *(v.column for v in plan.varies), "variant", *FIXED]
     rest: list[str] = []
     for row in rows:
         rest += [k for k in row if k not in head and k not in rest]

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from commissioning.cli import main
-from commissioning.sweep.plan import SweepError, build_plan, combinations, parse_vary, with_values
+from commissioning.sweep.plan import (
+    SweepError,
+    build_plan,
+    combinations,
+    parse_vary,
+    vary_column,
+    with_values,
+)
 
 SCENARIO = textwrap.dedent("""\
     name = "sweep test"
@@ -140,7 +147,8 @@ def test_the_page_shows_each_group_and_failure_by_its_values_escaped(scenario):
                       draws=3, seed=1)
     rows = []
     for k, run in enumerate(plan.runs):
-        row = {"run": f"r{k}", "draw": run.combination.draw, **run.combination.values, "variant": "zoned",
+        varied = {vary_column(key): value for key, value in run.combination.values.items()}
+        row = {"run": f"r{k}", "draw": run.combination.draw, **varied, "variant": "zoned",
                "status": "ok", "error": "", "solver_status": "OPTIMAL", "solver_gap": 0.0,
                "cost_per_week_gbp": 1000.0 + k, "unmet_hours_per_week": 10.0 - k,
                "travel_hours_per_week": 50.0 + k, "clients_moved": 3.0}

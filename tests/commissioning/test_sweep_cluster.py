@@ -54,35 +54,37 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_a_sweep_runs_every_combination_a_bad_value_fails_alone_and_a_rerun_resumes(scenario, tmp_path,
                                                                                       capsys):
     out = tmp_path / "out"
-    argv = ["sweep", str(scenario), "--vary", 'exclude=[],["P01"],["NOPE"]', "--vary",
-            "move_penalty_gbp=0,50", "--variant", "zoned", "--workers", "2", "--out", str(out)]
+    # allow_unmet = false is infeasible on this data (clients no provider can reach): it fails when solved.
+    # (A name the data lack, e.g. exclude = ["NOPE"], is a bad sweep, before any run: test_sweep_leftovers.)
+    argv = ["sweep", str(scenario), "--vary", 'exclude=[],["P01"]', "--vary", "allow_unmet=true,false",
+            "--vary", "move_penalty_gbp=0,50", "--variant", "zoned", "--workers", "2", "--out", str(out)]
     assert main(argv) == 1  # a run failed: recorded, the others finished
     captured = capsys.readouterr()
-    assert "6 runs: 4 solved, 0 from earlier runs, 2 failed" in captured.out
+    assert "8 runs: 4 solved, 0 from earlier runs, 4 failed" in captured.out
     rows = read_csv(out / "sweep.csv")
-    assert [(r["exclude"], r["move_penalty_gbp"]) for r in rows] == [
-        (e, p) for e in ("[]", '["P01"]', '["NOPE"]') for p in ("0", "50")]
+    assert [(r["vary_exclude"], r["vary_allow_unmet"], r["vary_move_penalty_gbp"]) for r in rows] == [
+        (e, u, p) for e in ("[]", '["P01"]') for u in ("true", "false") for p in ("0", "50")]
     assert {r["variant"] for r in rows} == {"zoned"}
     for row in rows:
-        if "NOPE" in row["exclude"]:
-            assert row["status"] == "error" and "'NOPE' does not exist in providers.csv" in row["error"]
+        if row["vary_allow_unmet"] == "false":
+            assert row["status"] == "error" and "has no feasible allocation" in row["error"]
             assert row["cost_per_week_gbp"] == ""
         else:
             assert row["status"] == "ok" and row["error"] == "", row["error"]
             assert float(row["cost_per_week_gbp"]) > 0 and row["solver_status"] in ("OPTIMAL", "FEASIBLE")
-    assert "2 of 6 runs failed" in captured.err and "'NOPE' does not exist" in captured.err
+    assert "4 of 8 runs failed" in captured.err and "has no feasible allocation" in captured.err
     html = (out / "sweep.html").read_text(encoding="utf-8")
-    assert "<svg" in html and "Total cost against unmet need" in html and "&#34;NOPE&#34;" in html
+    assert "<svg" in html and "Total cost against unmet need" in html and "allow_unmet=False" in html
 
     # An interrupted sweep: one finished run's folder gone. The rerun solves that one only.
-    gone = out / "runs" / rows[2]["run"]
+    gone = out / "runs" / rows[4]["run"]
     kept = out / "runs" / rows[0]["run"]
     kept_mtime = (kept / "kpis.json").stat().st_mtime_ns
     import shutil
 
     shutil.rmtree(gone)
     assert main(argv) == 1
-    assert "6 runs: 1 solved, 3 from earlier runs, 2 failed" in capsys.readouterr().out
+    assert "8 runs: 1 solved, 3 from earlier runs, 4 failed" in capsys.readouterr().out
     assert (kept / "kpis.json").stat().st_mtime_ns == kept_mtime and (gone / "kpis.json").is_file()
     again = read_csv(out / "sweep.csv")
 
@@ -174,7 +176,7 @@ def test_killing_a_worker_process_mid_run_loses_no_run(scenario, tmp_path):
         proc.kill()
     assert proc.returncode == 0, stderr
     rows = read_csv(out / "sweep.csv")
-    assert [r["move_penalty_gbp"] for r in rows] == ["0", "10", "20", "30"]
+    assert [r["vary_move_penalty_gbp"] for r in rows] == ["0", "10", "20", "30"]
     assert all(r["status"] == "ok" for r in rows), rows
     assert "4 runs: 4 solved" in stdout
 

@@ -11,10 +11,11 @@ variants, default every variant whose mode is not "current"), times --draws N ra
 ones (KEY=LOW..HIGH, uniform, --seed S). Each run is a task on Dask distributed: a local cluster of one
 worker process per core by default, or an existing cluster with --scheduler ADDRESS (DIR and the data
 folder must then be on a file system the workers share). Writes DIR/sweep.csv (one row per run and
-variant: the values, every KPI, solver status, gap and seconds, error) and DIR/sweep.html (trade-off charts,
-P10/P50/P90 over the draws). Each run's folder is DIR/runs/<hash of its inputs>/: a rerun of the same
-command reuses finished runs, so an interrupted sweep (Ctrl-C: exit 130) resumes. Without --keep-runs a
-run's folder keeps only kpis.json, kpis.csv and scenario.toml. A run that fails is recorded in sweep.csv
+variant: the values as vary_KEY columns, every KPI, solver status, gap and seconds, error) and
+DIR/sweep.html (trade-off charts, P10/P50/P90 over the draws). Each run's folder is
+DIR/runs/<hash of its inputs>/: a rerun of the same command reuses finished runs, so an interrupted sweep
+(Ctrl-C: exit 130) resumes; it leaves no half-written run. Without --keep-runs a run's folder keeps only
+kpis.json, kpis.csv and scenario.toml. A run that fails is recorded in sweep.csv
 with its error and the others go on (exit status 1 when any failed)."""
 
 EXAMPLES = """\
@@ -63,6 +64,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from commissioning.sweep.names import check_names
     from commissioning.sweep.plan import SweepError, build_plan
 
     overrides = {}
@@ -72,6 +74,7 @@ def run(args) -> int:
         overrides["work_limit"] = args.work_limit
     try:
         plan = build_plan(args.scenario, args.vary, variants=args.variant, draws=args.draws, seed=args.seed)
+        check_names(plan)  # a provider, hub, patch or ferry the data lack: before any run is dispatched
         _check_out(args.out)
         outcome = _run(plan, args, overrides)
     except SweepError as error:
