@@ -250,7 +250,7 @@ def test_compare_keeps_both_runs_ranks(run, tmp_path):
     ranks = pd.read_csv(out / "ranks.csv", dtype=str, keep_default_na=False)
     one = pd.read_csv(run / "ranks.csv", dtype=str, keep_default_na=False)
     for label in ("a", "b"):
-        mine = ranks[ranks["variant"] == f"{label}:ranked"].drop(columns="variant").reset_index(drop=True)
+        mine = ranks[ranks["variant"] == f"{label}.ranked"].drop(columns="variant").reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, one.drop(columns="variant"))
     assert "Ranks" in openpyxl.load_workbook(out / "workbook.xlsx", read_only=True).sheetnames
     page = (out / "report.html").read_text(encoding="utf-8")

@@ -64,29 +64,30 @@ def test_a_lock_naming_an_unknown_zone_or_provider_is_a_clear_error(tmp_path, ca
         assert "variants[0].lock_out" in err and named in err and "line 5" in err, err
 
 
+def _one_variant(tmp_path: Path, lines: str) -> Path:
+    """A scenario file of one optimised variant "v" with ``lines`` (from line 7) on a copy of valid_small."""
+    shutil.copytree(VALID_SMALL, tmp_path / "data")
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text('data = "data"\n[routing]\nenabled = false\n[[variants]]\nname = "v"\n'
+                        'mode = "optimised"\n' + lines, encoding="utf-8")
+    return scenario
+
+
 def test_a_provider_both_reserved_a_zone_and_locked_out_of_it_is_a_clear_error(tmp_path, capsys):
     """Regression: reserve = { P02 = ["mull"] } with lock_out = { P02 = ["mull"] } ran, and Mull's clients
     were left unmet with a reason that blamed sustainability floors, move limits or cost."""
-    shutil.copytree(VALID_SMALL, tmp_path / "data")
-    scenario = tmp_path / "scenario.toml"
-    scenario.write_text('data = "data"\n[[variants]]\nname = "v"\nmode = "optimised"\n'
-                        'reserve = { P02 = ["mull"] }\nlock_out = { P02 = ["mull", "oban"] }\n',
-                        encoding="utf-8")
+    scenario = _one_variant(tmp_path, 'reserve = { P02 = ["mull"] }\nlock_out = { P02 = ["mull", "oban"] }\n')
     assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "variants[0].lock_out" in err and "P02 in mull: both reserved and locked out" in err, err
-    assert "line 6" in err and "at most one of reserve and lock_out" in err and "Traceback" not in err
+    assert "line 8" in err and "at most one of reserve and lock_out" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 
 def test_a_client_only_excluded_providers_can_serve_says_so(tmp_path):
     """Regression: with a provider excluded, a client only it could reach read "no eligible provider: none
     within reach has the skills the client needs" (the tester's Lismore and Colonsay clients of P15)."""
-    shutil.copytree(VALID_SMALL, tmp_path / "data")
-    scenario = tmp_path / "scenario.toml"
-    scenario.write_text('data = "data"\n[routing]\nenabled = false\n[[variants]]\nname = "v"\n'
-                        'mode = "optimised"\nexclude = ["P02", "P03"]\ntime_limit_s = 10.0\n',
-                        encoding="utf-8")
+    scenario = _one_variant(tmp_path, 'exclude = ["P02", "P03"]\ntime_limit_s = 10.0\n')
     assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     frame = pd.read_csv(tmp_path / "out" / "v" / "allocation.csv", dtype=str, keep_default_na=False)
     reasons = frame.loc[frame["status"] != "assigned", "reason"].tolist()
