@@ -283,8 +283,12 @@ def unmet_reasons(
 
 
 # Checks of "could this client have been placed?" per solution: each one validator call and one objective
-# recomputation over all clients (about 5 ms at 1,000 clients); beyond it the reason keeps its hedged words.
+# recomputation over all clients (about 5 ms at 1,000 clients), so their number falls with the clients
+# (60 at 1,000, 3 at 20,000, none from 60,001); beyond it the reason keeps its hedged words.
 MAX_PLACEMENT_PROBES = 60
+PLACEMENT_PROBE_CLIENTS = 60_000  # probes × clients a solution may spend
+# A saving below this is the pence rounding of the model's objective, not a better allocation.
+MIN_PROBE_SAVING_GBP = 0.5
 
 
 class _Probe:
@@ -294,14 +298,14 @@ class _Probe:
     def __init__(self, data, switches, choice: np.ndarray, recruits: np.ndarray):
         from solver.measures import objective_terms
 
-        self.data, self.switches, self.choice, self.recruits = data, switches, choice, recruits
-        self.objective = sum(objective_terms(data, switches, choice).values())
-        self.left = MAX_PLACEMENT_PROBES
+        self.data, self.switches, self.choice = data, switches, choice
+        self.objective = sum(objective_terms(data, switches, choice, recruits).values())
+        self.left = min(MAX_PLACEMENT_PROBES, PLACEMENT_PROBE_CLIENTS // max(data.n_clients, 1))
 
     def saving(self, i: int, k: int) -> float | None:
         """£ a week the objective falls by when pair ``k`` serves client ``i`` and every rule still holds;
         None when a rule breaks, it costs more, or the probes are spent."""
-        from solver.measures import objective_terms
+        from solver.measures import least_recruits, objective_terms
         from solver.validate import validate_choice
 
         if self.left <= 0:
@@ -309,10 +313,12 @@ class _Probe:
         self.left -= 1
         trial = self.choice.copy()
         trial[i] = k
-        if validate_choice(self.data, self.switches, trial):
+        # the carers the trial needs recruited, checked with it (the recruitment budget is a rule too)
+        recruits = least_recruits(self.data, self.switches, trial)
+        if validate_choice(self.data, self.switches, trial, recruits):
             return None
-        saved = self.objective - sum(objective_terms(self.data, self.switches, trial).values())
-        return saved if saved > 0.005 else None
+        saved = self.objective - sum(objective_terms(self.data, self.switches, trial, recruits).values())
+        return saved if saved >= MIN_PROBE_SAVING_GBP else None
 
 
 class _Room:

@@ -4,14 +4,14 @@
 (:func:`commissioning.report.run_maps.write_run_maps`, :func:`commissioning.report.page.write_report`), so
 the comparison is literally the report's comparison. In the combined folder:
 
-* every variant is renamed ``<label>:<variant>`` (labels default to the two run folders' names);
+* every variant is renamed ``<label>.<variant>`` (labels default to the two run folders' names);
 * the baseline (today's allocation, ``kpis.json``'s ``current_variant``) is RUN_A's current variant;
 * ``kpis.json``, ``kpis.csv``, ``providers.csv``, ``zones.csv``, ``ranks.csv`` (when a run has it),
   ``hubs.csv``, ``broken_rules.csv`` and ``recruitment.csv`` hold both runs' rows; every figure is the run's
   own, except the changes against current of RUN_B's variants (the four ``*_change_vs_current`` KPIs,
   ``largest_provider_loss_percent`` and the ``*_change_vs_current`` columns of ``providers.csv``),
   recomputed against the new baseline;
-* ``<label>:<variant>/allocation.csv`` is each variant's own file; ``inputs/`` is RUN_A's (with RUN_B's
+* ``<label>.<variant>/allocation.csv`` is each variant's own file; ``inputs/`` is RUN_A's (with RUN_B's
   providers and hubs that RUN_A does not have added, so the maps can draw them).
 
 The folder is written like a run's (:func:`commissioning.results.folder.staged_folder`: atomic, locked,
@@ -73,7 +73,7 @@ class Source:
     doc: dict
     variants: list[str]
     clients: pd.DataFrame
-    renamed: dict[str, str] = field(default_factory=dict)  # variant -> "<label>:<variant>"
+    renamed: dict[str, str] = field(default_factory=dict)  # variant -> "<label>.<variant>"
 
     @property
     def current(self) -> str | None:

@@ -47,7 +47,7 @@ def evaluate_current(variant: Variant, problem, index, switches) -> tuple[np.nda
         elif p >= 0:
             reasons[i] = (
                 f"today's provider {index.provider_ids[p]} cannot reach the client in every time "
-                f"band under the travel model: {_ferries(variant, index.ineligible_reason[i] or 'no route')}"
+                f"band under the travel model: {_ferries(index, i, index.ineligible_reason[i] or 'no route')}"
             )
         else:
             reasons[i] = WAITING_REASON
@@ -57,13 +57,13 @@ def evaluate_current(variant: Variant, problem, index, switches) -> tuple[np.nda
     return pl.choice.copy(), reasons
 
 
-def _ferries(variant: Variant, why: str) -> str:
-    """``why`` with the ferries a what-if takes out (the README promises it; a client whose provider they
-    cut off read "no route")."""
-    out = variant.whatif.ferries_out
-    if not out or "ferries out" in why:
+def _ferries(index, i: int, why: str) -> str:
+    """``why`` with the ferries a what-if takes out when they cut client ``i`` off from today's provider (the
+    README promises it; it read "no route"); not for a client its provider could not reach without them."""
+    cut = index.ferries_cut[i] if i < len(index.ferries_cut) else ""
+    if not cut or "ferries out" in why:
         return why
-    return f"{why} (ferries out in this variant: {', '.join(out)})"
+    return f"{why} (ferries out in this variant: {cut})"
 
 
 def _place_waiting_greedily(problem, index, pl, reasons, waiting) -> None:

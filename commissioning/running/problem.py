@@ -42,6 +42,8 @@ class ProblemIndex:
     hub_zones: tuple[str, ...] = ()  # the zone each hub lies in ("" outside every zone)
     # The scenario's travel limit: a pair beyond it exists only for today's provider or the client's choice.
     max_travel_minutes_per_visit: float = float("inf")
+    # The ferries a what-if takes out, by client whose today's provider they cut off ("" for the others).
+    ferries_cut: tuple[str, ...] = ()
 
 
 def _bitmask(words) -> int:

@@ -97,12 +97,13 @@ def apply_variant_pairs(variant: Variant, problem, index) -> tuple[Any, Any, lis
                 f"{variant.name}: {int(np.sum(pinned == p))} client(s) chose excluded provider {pid} "
                 "(self-directed support option 2) and stay with it"
             )
+    excluded = keep.copy()  # the reasons say "excludes" for what exclude took, not what protect did
     protected = {p_of[pid] for pid in variant.protect}
     current = problem.client_current_provider
     for i in np.flatnonzero(np.isin(current, list(protected))):
         if len(problem.pairs_of(int(i), int(current[i]))):
             keep &= ~((pc == i) & (pp != current[i]))
-    problem, index = restrict_pairs(problem, _excluded_reasons(problem, index, keep), keep)
+    problem, index = restrict_pairs(problem, _excluded_reasons(problem, index, excluded), keep)
     return problem, index, notes
 
 

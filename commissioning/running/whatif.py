@@ -220,7 +220,9 @@ def ferry_effects(whatif: WhatIf, base: tuple, problem, index, travel=None):
     for i in lost:
         why = reasons[i] or "no provider can reach the client"
         reasons[i] = f"{why} (ferries out in this variant: {ferries})"
-    index = dataclasses.replace(index, ineligible_reason=tuple(reasons))
+    today = problem.client_current_provider
+    cut = tuple(ferries if today[i] in before[i] - now[i] else "" for i in range(len(now)))
+    index = dataclasses.replace(index, ineligible_reason=tuple(reasons), ferries_cut=cut)
     zone = [index.zone_ids[z] for z in problem.client_zone]
     warnings = []
     if lost:

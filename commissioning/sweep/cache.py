@@ -54,8 +54,12 @@ def data_hash(folder: Path | None) -> str:
 
 
 def run_key(text: str, data: str, options: dict[str, Any]) -> str:
-    """The cache key of one run (24 hex digits)."""
-    blob = json.dumps({"text": text, "data": data, "version": __version__, "options": options},
+    """The cache key of one run (24 hex digits). The KPIs' definitions are part of it: a resumed sweep never
+    mixes runs read with other KPIs (a KPI added, or the cost counting recruitment) into one sweep.csv."""
+    from commissioning.results.schema import KPIS
+
+    kpis = [(k.name, k.description) for k in KPIS]
+    blob = json.dumps({"text": text, "data": data, "version": __version__, "options": options, "kpis": kpis},
                       sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
@@ -124,13 +128,17 @@ def _remove_unlocked(folder: Path, entries: list[Path]) -> bool:
     """Take the run's lock as its writer does (results.folder.staged_folder), remove ``entries``, then the
     lock file; ``False`` when another process holds the lock."""
     lock = lock_path(folder)
-    fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o666)
     try:
-        try:
+        fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o666)
+    except OSError:
+        return False
+    try:
+        try:  # OSError: held (BlockingIOError), or no locks here (ENOLCK on some network file systems)
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            mine = os.path.samestat(os.fstat(fd), os.stat(lock))
+        except OSError:  # also the lock file unlinked by its writer between our open and our look
             return False
-        if not os.path.samestat(os.fstat(fd), os.stat(lock)):
+        if not mine:
             return False  # a writer replaced the file since we opened it: it is that writer's now
         for entry in entries:
             if entry.is_dir() and not entry.is_symlink():

@@ -22,12 +22,13 @@ _KEY_RE = re.compile(r"key 'variants\[(\d+)\]\.([A-Za-z0-9_-]+)")
 def check_names(plan: Plan) -> None:
     """Raise :class:`SweepError` (one line naming the ``--vary`` option and its value) at the first run that
     names something the data do not have."""
-    from commissioning.running.run import check_scenario_names
+    from commissioning.running.run import check_scenario_names, pool_member_limit
 
     scenarios = {}
     for run in plan.runs:  # two combinations with the same text are one run: checked once
         scenarios.setdefault(run.text, (run, _parsed(plan, run)))
-    data, travel = _data_of(next(iter(scenarios.values()))[1])
+    limit = max(pool_member_limit(scenario) for _, scenario in scenarios.values())
+    data, travel = _data_of(next(iter(scenarios.values()))[1], limit)
     for run, scenario in scenarios.values():
         try:
             check_scenario_names(scenario, data, travel)
@@ -41,23 +42,24 @@ def _parsed(plan: Plan, run: PlannedRun):
     return parse_scenario(run.text, source=run.source, base=plan.base, path=plan.scenario_path)
 
 
-def _data_of(scenario) -> tuple:
-    """``(dataset, travel model)`` as a run loads them; a generated dataset is generated in a temporary
-    folder (the same seed gives the runs the same data)."""
+def _data_of(scenario, max_pool_members: int) -> tuple:
+    """``(dataset, travel model)`` as a run loads them (pools of up to ``max_pool_members``, the largest the
+    runs allow); a generated dataset is generated in a temporary folder (the same seed gives the runs the
+    same data)."""
     from commissioning.inputs.folder import load_dataset
     from commissioning.running.travel import travel_model_for
 
     source = scenario.data
     try:
         if not source.generated:
-            data = load_dataset(source.path)
+            data = load_dataset(source.path, max_pool_members=max_pool_members)
             return data, travel_model_for(data)
         from commissioning.synthetic.generate import generate_scenario
 
         with tempfile.TemporaryDirectory(prefix="sweep-names-") as tmp:
             folder = Path(tmp) / "data"
             generate_scenario(folder, n_clients=source.generate_clients, seed=source.generate_seed)
-            data = load_dataset(folder)
+            data = load_dataset(folder, max_pool_members=max_pool_members)
             return data, travel_model_for(data)
     except CareCommissioningError as error:  # every run would fail the same way: say it once
         raise SweepError(" ".join(str(error).split())) from None

@@ -194,10 +194,10 @@ def check_names(scenario: ScenarioFile, dataset_folder: Path) -> None:
     """Every provider, hub, patch, locality and ferry the scenario names exists in the dataset (about a second
     at 1,000 clients): a typo is the form's answer, not a run that fails after queueing (or solving)."""
     from commissioning.inputs.folder import load_dataset
-    from commissioning.running.run import check_scenario_names
+    from commissioning.running.run import check_scenario_names, pool_member_limit
     from commissioning.running.travel import travel_model_for
 
-    data = load_dataset(dataset_folder)
+    data = load_dataset(dataset_folder, max_pool_members=pool_member_limit(scenario))
     check_scenario_names(scenario, data, travel_model_for(data))
 
 

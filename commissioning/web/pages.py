@@ -34,6 +34,7 @@ from commissioning.web.guard import (
 )
 
 EVERYONE = ("commissioner", "provider", "planner")
+DELETED = "deleted"  # a deleted run keeps its row (its id is never given again: the audit log names it)
 READERS = ("commissioner", "planner")  # planners read every run; only commissioners change anything
 MIN_COUNT = 3  # provider views hide 1 km squares with fewer clients (as `commissioning map`)
 
@@ -100,8 +101,8 @@ async def logout(request: Request, user: User, data) -> Response:
 @page(*EVERYONE)
 async def home(request: Request, user: User) -> Response:
     with request.app.state.sessions() as db:
-        runs = list(db.scalars(select(Run).order_by(Run.id.desc())))
-        datasets = list(db.scalars(select(Dataset).order_by(Dataset.id.desc())))
+        runs = [r for r in db.scalars(select(Run).order_by(Run.id.desc())) if r.status != DELETED]
+        datasets = [d for d in db.scalars(select(Dataset).order_by(Dataset.id.desc())) if d.folder]
     if user.role == "provider":
         runs = [r for r in runs if r.published and r.status == "done"]
         datasets = []
@@ -184,6 +185,7 @@ def _without_folder(problem: dict, folder: Path) -> dict:
 async def dataset_view(request: Request, user: User) -> Response:
     with request.app.state.sessions() as db:
         dataset = db.get(Dataset, request.path_params["dataset_id"])
+        dataset = dataset if dataset is not None and dataset.folder else None  # "" once deleted
         runs = [] if dataset is None else _runs_of(db, dataset)
     if dataset is None:
         return deny(request, user, "view dataset", str(request.path_params["dataset_id"]), 404)
@@ -193,7 +195,8 @@ async def dataset_view(request: Request, user: User) -> Response:
 
 
 def _runs_of(db, dataset: Dataset) -> list[int]:
-    return list(db.scalars(select(Run.id).where(Run.dataset_id == dataset.id).order_by(Run.id)))
+    return list(db.scalars(select(Run.id).where(Run.dataset_id == dataset.id, Run.status != DELETED)
+                           .order_by(Run.id)))
 
 
 @form("commissioner")
@@ -203,7 +206,7 @@ async def dataset_delete(request: Request, user: User, data) -> Response:
     dataset_id = request.path_params["dataset_id"]
     with request.app.state.sessions() as db:
         dataset = db.get(Dataset, dataset_id)
-        if dataset is None:
+        if dataset is None or not dataset.folder:
             return deny(request, user, "delete dataset", str(dataset_id), 404)
         runs = _runs_of(db, dataset)
         if runs:
@@ -212,11 +215,10 @@ async def dataset_delete(request: Request, user: User, data) -> Response:
                           findings=json.loads(dataset.findings_json),
                           message=f"Runs {', '.join(map(str, runs))} were made on this dataset: it stays "
                           "with them. Delete their failed runs first; runs that ended well keep it.")
-        folder = Path(dataset.folder) if dataset.folder else None
-        db.delete(dataset)
+        # the row stays, its folder "" (its id is never given again); deleted runs keep their dataset id
+        folder, dataset.folder = Path(dataset.folder), ""
         db.commit()
-    if folder is not None:
-        await run_in_threadpool(shutil.rmtree, folder, True)
+    await run_in_threadpool(shutil.rmtree, folder, True)
     audit(request, user, "delete dataset", f"dataset {dataset_id}")
     return RedirectResponse("/", status_code=303)
 
@@ -227,10 +229,15 @@ async def dataset_delete(request: Request, user: User, data) -> Response:
 @page("commissioner")
 async def run_new(request: Request, user: User) -> Response:
     with request.app.state.sessions() as db:
-        datasets = [d for d in db.scalars(select(Dataset).order_by(Dataset.id.desc())) if d.errors == 0]
+        datasets = _runnable(db)
     values = run_form.default_values()
     values["dataset"] = request.query_params.get("dataset", "")
     return _run_form(request, datasets, values, "")
+
+
+def _runnable(db) -> list[Dataset]:
+    """The datasets a run may use: no errors, not deleted; the newest first."""
+    return [d for d in db.scalars(select(Dataset).order_by(Dataset.id.desc())) if d.errors == 0 and d.folder]
 
 
 def _run_form(request: Request, datasets, values: dict, message: str, status_code: int = 200) -> Response:
@@ -252,7 +259,7 @@ async def run_start(request: Request, user: User, data) -> Response:
     values = {k: str(v) for k, v in data.items() if k != "csrf_token"}
     state = request.app.state
     with state.sessions() as db:
-        datasets = [d for d in db.scalars(select(Dataset).order_by(Dataset.id.desc())) if d.errors == 0]
+        datasets = _runnable(db)
         dataset = next((d for d in datasets if str(d.id) == values.get("dataset")), None)
         if dataset is None:
             return _run_form(request, datasets, values, "Choose a dataset without errors.", 400)
@@ -261,6 +268,10 @@ async def run_start(request: Request, user: User, data) -> Response:
             await run_in_threadpool(run_form.check_names, scenario, Path(dataset.folder))
         except CareCommissioningError as error:
             return _run_form(request, datasets, values, str(error), 400)
+        db.refresh(dataset)  # deleted while the names were checked: no run on a removed folder
+        if not dataset.folder:
+            gone = "That dataset was just deleted: choose another."
+            return _run_form(request, _runnable(db), values, gone, 400)
         run_id = _queued(request, db, dataset.id, scenario.name, scenario.text, len(scenario.variants), user)
     audit(request, user, "start run", f"run {run_id}")
     request.app.state.queue.poke()
@@ -287,7 +298,7 @@ async def run_again(request: Request, user: User, data) -> Response:
     again): the scenario as it was written, the dataset as it is (unchanged: datasets are never edited)."""
     with request.app.state.sessions() as db:
         run = db.get(Run, request.path_params["run_id"])
-        if run is None or run.status in ("queued", "running"):
+        if run is None or run.status in ("queued", "running", DELETED):
             return deny(request, user, "run again", str(request.path_params["run_id"]), 404)
         run_id = _queued(request, db, run.dataset_id, run.name, run.scenario_toml, run.variants, user)
     audit(request, user, "start run", f"run {run_id} (again, as run {run.id})")
@@ -303,17 +314,29 @@ async def run_delete(request: Request, user: User, data) -> Response:
         run = db.get(Run, request.path_params["run_id"])
         if run is None or run.status != "failed":
             return deny(request, user, "delete run", str(request.path_params["run_id"]), 404)
-        folder = Path(run.folder)
-        db.delete(run)
+        run.status = DELETED
         db.commit()
-    await run_in_threadpool(shutil.rmtree, folder, True)
+    await run_in_threadpool(_emptied, Path(run.folder))
     audit(request, user, "delete run", f"run {run.id}")
     return RedirectResponse("/", status_code=303)
 
 
+def _emptied(folder: Path) -> None:
+    """The run's folder emptied but for the stop file: a cancelled run's child on a Dask worker may still be
+    running, and it ends when it sees that file."""
+    for entry in folder.iterdir() if folder.is_dir() else ():
+        if entry.name == jobs.STOP_FILE:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
 def _run(request: Request) -> Run | None:
     with request.app.state.sessions() as db:
-        return db.get(Run, request.path_params["run_id"])
+        run = db.get(Run, request.path_params["run_id"])
+    return None if run is None or run.status == DELETED else run
 
 
 def _found_run(
@@ -395,7 +418,7 @@ def _kpis(run: Run) -> pd.DataFrame | None:
 
 def _shown(table: pd.DataFrame) -> pd.DataFrame:
     """Each row's variants to the same decimals, money in pounds, percentages with %."""
-    from commissioning.report.model import digits_for, fmt, to_float
+    from commissioning.report.model import digits_for, fmt, is_share, to_float
 
     table = table.copy()
     variants = [c for c in table.columns if c not in KPI_TEXT_COLUMNS]
@@ -404,6 +427,8 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
         digits = digits_for(values, row.get("unit", ""))
         table.loc[i, variants] = [fmt(v, row.get("unit", ""), digits=digits) if v is not None else row[c]
                                   for v, c in zip(values, variants, strict=True)]
+    if "unit" in table.columns:  # shares are shown as percentages: the unit column says so, as the report's
+        table["unit"] = ["%" if is_share(str(u)) else u for u in table["unit"]]
     return table
 
 

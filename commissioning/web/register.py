@@ -33,12 +33,19 @@ def _key(name: str) -> str:
 def clashes(folder: Path, others: list[tuple[str, Path]]) -> list[Problem]:
     """An error for each provider id of ``folder`` that one of ``others`` (label, folder) gives to an
     organisation of another name; the first such dataset is named."""
-    mine, source = register(folder)
     seen: dict[str, tuple[str, str]] = {}
     for label, other in others:
-        theirs, _ = register(other)
-        for provider_id, name in zip(theirs["provider_id"], theirs["name"], strict=True):
-            seen.setdefault(provider_id, (name, label))
+        _remember(seen, label, register(other)[0])
+    return _against(folder, seen)
+
+
+def _remember(seen: dict[str, tuple[str, str]], label: str, table: pd.DataFrame) -> None:
+    for provider_id, name in zip(table["provider_id"], table["name"], strict=True):
+        seen.setdefault(provider_id, (name, label))
+
+
+def _against(folder: Path, seen: dict[str, tuple[str, str]]) -> list[Problem]:
+    mine, source = register(folder)
     problems = []
     for row, provider_id, name in zip(mine.index, mine["provider_id"], mine["name"], strict=True):
         if provider_id in seen and _key(seen[provider_id][0]) != _key(name):
@@ -63,10 +70,11 @@ def _clash(source: str, row: int, provider_id: str, name: str, their_name: str, 
 def clashes_between(datasets: list[tuple[str, Path]]) -> list[str]:
     """Each clash between usable ``datasets`` (label, folder), in upload order: those uploaded before this
     check existed (``serve`` says them at start, as warnings for whoever runs the app)."""
-    lines = []
-    for k, (label, folder) in enumerate(datasets):
-        for problem in clashes(folder, datasets[:k]):
+    lines, seen = [], {}
+    for label, folder in datasets:  # each providers file read once, checked against those before it
+        for problem in _against(folder, seen):
             lines.append(f"warning: {label}, {problem.file}, row {problem.row}: {problem.message}. The "
                          "provider user of that id sees both organisations' published runs: withdraw one's "
                          "runs from providers until its data give it an id of its own")
+        _remember(seen, label, register(folder)[0])
     return lines

@@ -106,3 +106,18 @@ def test_sweep_csv_keeps_the_achieved_k_beside_the_k_set(scenario, tmp_path, cap
         assert float(row["max_providers_per_zone"]) == float(kpis["max_providers_per_zone"])
     html = (out / "sweep.html").read_text(encoding="utf-8")
     assert "Travel against max_providers_per_zone" in html
+
+
+def test_a_run_read_with_other_kpis_is_not_taken_from_the_cache(monkeypatch):
+    """Regression (a reviewer's reading): the cache key held the version (0.1.0, never raised), so a resumed
+    sweep would mix runs read before a KPI changed (the cost without recruitment) into one sweep.csv."""
+    import dataclasses
+
+    from commissioning.results import schema
+    from commissioning.sweep.cache import run_key
+
+    before = run_key("text", "data", {})
+    changed = tuple(dataclasses.replace(k, description=k.description + " (new)")
+                    if k.name == "cost_per_week_gbp" else k for k in schema.KPIS)
+    monkeypatch.setattr(schema, "KPIS", changed)
+    assert run_key("text", "data", {}) != before

@@ -423,11 +423,20 @@ def test_today_s_provider_cut_off_by_the_ferries_out_names_them(tmp_path):
         [routing]
         enabled = false
         [[variants]]
+        name = "today"
+        mode = "current"
+        [[variants]]
         name = "cut"
         mode = "current"
         ferries_out = {json.dumps(ferries, ensure_ascii=False)}
     """), encoding="utf-8")
     assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--quiet"]) == 0
-    frame = pd.read_csv(tmp_path / "out" / "cut" / "allocation.csv", dtype=str, keep_default_na=False)
-    cut_off = frame.loc[frame["reason"].str.startswith("today's provider"), "reason"].tolist()
-    assert cut_off and all("(ferries out in this variant: Colintraive–Rhubodach, " in r for r in cut_off)
+
+    def reasons(variant: str) -> dict[str, str]:
+        frame = pd.read_csv(tmp_path / "out" / variant / "allocation.csv", dtype=str, keep_default_na=False)
+        cut_off = frame[frame["reason"].str.startswith("today's provider")]
+        return dict(zip(cut_off["client_id"], cut_off["reason"], strict=True))
+
+    before, after = reasons("today"), reasons("cut")
+    named = {c for c, r in after.items() if "(ferries out in this variant: Colintraive–Rhubodach, " in r}
+    assert named and named == set(after) - set(before)  # not for clients unreachable without the what-if

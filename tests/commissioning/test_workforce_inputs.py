@@ -644,3 +644,17 @@ def test_a_pool_of_five_runs_when_the_scenario_raises_max_pool_members(tmp_path,
         err = capsys.readouterr().err
         assert ("at most 4 providers share a pool" in err) == (code == 1), err
     assert (tmp_path / "out0" / "kpis.json").is_file()
+
+
+def test_a_sweep_checks_names_on_data_read_with_its_runs_pool_limit(tmp_path):
+    """Regression (a reviewer's reading): the sweep's names check read the data with the default limit of 4
+    members a pool, so a sweep whose scenario allowed five stopped (exit 2) telling the user to raise it."""
+    from commissioning.sweep.names import check_names
+    from commissioning.sweep.plan import build_plan
+
+    folder = current_format(tmp_path / "data")
+    five_providers_in_pool(folder)
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(f'data = "{folder}"\n[[variants]]\nname = "pooled"\nmode = "optimised"\n'
+                        'max_pool_members = 5\n', encoding="utf-8")
+    check_names(build_plan(scenario, ["move_penalty_gbp=0,50"]))  # no SweepError

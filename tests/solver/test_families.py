@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -302,6 +304,22 @@ def test_an_unmet_client_the_search_could_have_placed_is_said_so():
     # cheaper to leave unmet (£5 an hour): the rule-or-cost words stay
     cheap = Switches(allow_unmet=True, unmet_penalty_gbp_per_hour=5.0)
     assert unmet_reasons(d, cheap, np.array([0, -1]))[1].startswith("other rules")
+
+
+def test_a_client_only_a_recruit_over_the_budget_could_serve_is_not_the_search_s():
+    """Regression (a reviewer's reading): the probe checked the trial without its recruits, so the budget was
+    not checked, and a client that only a recruit over the budget could serve read "the search ended"."""
+    from solver.diagnose import unmet_reasons
+
+    hub = {"provider": 0, "drivers": 1, "week": 15}
+    d = hubbed([10, 10], [20], [(0, 0, 0, 0, True), (1, 0, 0, 0, True)], [hub])
+    switches = Switches(allow_unmet=True, unmet_penalty_gbp_per_hour=100.0, recruit=True,
+                        max_recruits_per_hub=2, recruit_cost_gbp_per_carer_week=60.0,
+                        recruit_budget_gbp_per_week=59.0)
+    (reason,) = unmet_reasons(d, switches, np.array([0, -1])).values()
+    assert not reason.startswith("the search ended"), reason
+    within = dataclasses.replace(switches, recruit_budget_gbp_per_week=60.0)
+    assert unmet_reasons(d, within, np.array([0, -1]))[1].startswith("the search ended")
 
 
 @covers("assignment")

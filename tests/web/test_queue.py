@@ -247,8 +247,13 @@ def test_a_commissioner_runs_a_run_again_and_deletes_failed_runs_and_unused_data
         folder = tmp_path / "app" / "runs" / str(first)
         assert folder.exists()
         deleted = client.post(f"/runs/{first}/delete", data={"csrf_token": csrf}, follow_redirects=False)
-        assert deleted.status_code == 303 and not folder.exists()
+        # emptied but for a cancelled cluster run's stop file; its row stays, so its id is never given again
+        assert deleted.status_code == 303 and [p.name for p in folder.iterdir()] in ([], ["stop"])
         assert client.get(f"/runs/{first}").status_code == 404
+        assert client.get(f"/api/runs/{first}").status_code == 404
+        assert f'href="/runs/{first}"' not in client.get("/").text
+        gone_again = client.post(f"/runs/{first}/again", data={"csrf_token": csrf}, follow_redirects=False)
+        assert gone_again.status_code == 404
 
         kept = client.post(f"/datasets/{dataset_id}/delete", data={"csrf_token": csrf})
         assert kept.status_code == 409 and f"Runs {ids[0]}, {second} were made on this dataset" in kept.text
@@ -267,4 +272,7 @@ def test_a_commissioner_runs_a_run_again_and_deletes_failed_runs_and_unused_data
         gone = client.post(f"/datasets/{broken_id}/delete", data={"csrf_token": csrf}, follow_redirects=False)
         assert gone.status_code == 303 and client.get(f"/datasets/{broken_id}").status_code == 404
         assert not (tmp_path / "app" / "datasets" / str(broken_id)).exists()
+        assert f'href="/datasets/{broken_id}"' not in client.get("/").text
+        again = upload(client, "again", "d.zip", zipped(broken), follow_redirects=False)
+        assert int(again.headers["location"].rsplit("/", 1)[1]) > broken_id  # an id is never given twice
         assert (tmp_path / "app" / "datasets" / str(dataset_id)).exists()
