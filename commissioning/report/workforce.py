@@ -73,8 +73,8 @@ def _broken(broken: list[dict[str, str]], variants: list[str]) -> list[Table]:
 
 
 def _recruitment(recruitment: list[dict[str, str]], variants: list[str]) -> list[Table]:
-    head = ["Hub", "Provider or pool", "Patch", "Band", "Drivers", "Non-drivers", "Cost/week",
-            "Unmet clients", "Hours short/week"]
+    head = ["Hub", "Provider or pool", "Patch", "Band furthest short", "Drivers", "Non-drivers", "Cost/week",
+            "Unmet clients", "Hours short/week, all bands"]
     out = []
     for v in variants:
         for kind, title in (("recruit", "recruited by the optimiser"), ("shortfall", "still short")):

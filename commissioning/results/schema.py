@@ -537,12 +537,14 @@ RECRUITMENT = _columns(
     ("hub_id", "Hub", "", ""),
     ("owner", "Provider or pool", "", ""),
     ("zone", "Patch", "", "the patch the hub lies in"),
-    ("band", "Band", "", "the time band that runs short (week: only the weekly hours)"),
+    ("band", "Band", "", "the time band furthest short (week: only the weekly hours)"),
     ("drivers", "Drivers", "carers", "carers who drive to recruit"),
     ("non_drivers", "Non-drivers", "carers", "carers who do not drive to recruit"),
     ("cost_gbp_per_week", "Cost", "GBP/week", "at the variant's recruitment cost per carer"),
     ("unmet_clients", "Unmet clients", "clients", "unmet clients this hub could serve"),
-    ("hours_short", "Hours short", "hours/week", "beyond the hub's carers, before recruiting"),
+    ("hours_short", "Hours short", "hours/week",
+     "beyond the hub's carers before recruiting, in all: the most of the weekly hours, every band's hours "
+     "together and the drivers' hours short (not the band column's alone)"),
 )
 
 # broken_rules.csv: every rule a variant's allocation breaks (today's may), workforce rules by hub and band.
