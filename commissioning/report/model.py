@@ -9,6 +9,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from commissioning.errors import CareCommissioningError
@@ -316,6 +317,12 @@ def digits_for(values: Iterable[object], unit: str = "") -> int:
     return 0 if top >= 100 else 1 if top >= 1 else 2
 
 
+def _half_up(v: float, digits: int) -> Decimal:
+    """``v`` rounded as people and spreadsheets round (6.25 → 6.3; Python's format gives 6.2, half to even,
+    beside the workbook's 6.25), from its shortest decimal form."""
+    return Decimal(repr(v)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 def fmt(value: object, unit: str = "", signed: bool = False, digits: int | None = None) -> str:
     """A number as a board member reads it: thousands separators, £ for money, % for percentages, shares."""
     if isinstance(value, str):
@@ -325,7 +332,7 @@ def fmt(value: object, unit: str = "", signed: bool = False, digits: int | None 
     v = _scaled(float(value), unit)
     if digits is None:
         digits = digits_for([value], unit)
-    body = f"{abs(v):,.{digits}f}"
+    body = f"{_half_up(abs(v), digits):,.{digits}f}"
     sign = "−" if v < 0 else ("+" if signed and v > 0 else "")
     if body.strip("0.,") == "":  # rounds to zero: no sign
         sign = ""

@@ -599,3 +599,11 @@ def test_shares_of_0_to_1_read_as_percentages():
 
     assert fmt(0.0008, "share 0-1") == "0.08%" and fmt(0.0784, "share 0-1") == "7.8%"
     assert fmt(0.623, "share 0-1") == "62.3%"
+
+
+def test_figures_round_half_up_as_the_workbook_reads():
+    """Regression: 6.25 care hours read "6.2" in the report (half to even) and 6.25 in the workbook."""
+    from commissioning.report.model import fmt
+
+    assert fmt(6.25, "hours/week", digits=1) == "6.3" and fmt(166.25, "hours/week", digits=1) == "166.3"
+    assert fmt(-2.5, "", digits=0) == "−3" and fmt(1234567.5, "GBP/week", digits=0) == "£1,234,568"

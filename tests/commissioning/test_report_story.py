@@ -55,7 +55,7 @@ def test_every_variant_has_a_headline_against_current(html: str) -> None:
     # moves, winners and losers (from providers.csv), zoning achieved
     assert facts[("zoned", "moves")] == "Continuity: 301 of 1,000 clients would change provider (30.1%)."
     zp = facts[("zoned", "providers")]
-    assert "gains most: Argyll Homecare Ltd +300.2 h (+33.4%)" in zp
+    assert "gains most: Argyll Homecare Ltd +300.3 h (+33.4%)" in zp
     assert "loses most: &lt;script&gt;alert(1)&lt;/script&gt; −320.0 h (−45.7%)" in zp
     assert "1 provider would lose more than 20% of its care hours" in zp  # not "1 provider(s)"
     assert facts[("zoned", "zoning")].startswith("Zoning achieved: at most 2 providers in any one patch")
