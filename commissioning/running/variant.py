@@ -220,7 +220,8 @@ def _solve(
     params = dataclasses.replace(params, progress=progress.callback)
     with progress:
         result = solve(problem, sc, params)
-        progress.finish(result.status, result.seconds, result.objective, result.bound)
+        if stop is None or not stop.is_set():  # a run being stopped has said so: no final line after it
+            progress.finish(result.status, result.seconds, result.objective, result.bound)
     if not len(result.assignment):
         raise InfeasibleError(_infeasible_message(variant, result), result.diagnosis)
     assignment = np.asarray(result.assignment, dtype=np.int64)

@@ -87,6 +87,10 @@ def test_sigterm_stops_the_search_at_once_and_leaves_no_folder(busy_scenario, tm
     assert "Traceback" not in err and "SIGTERM" in err
     assert not out.exists()
     assert not list(tmp_path.glob(".out.partial-*"))
+    # Regression: the stopped variant's final line ("zoned 2.1s/20s ... FEASIBLE") came after "stopping now"
+    after = err.split("stopping now", 1)[1]
+    assert not [line for line in after.splitlines() if line.startswith("zoned") and line.rstrip().endswith(
+        ("FEASIBLE", "OPTIMAL", "UNKNOWN", "INFEASIBLE"))], err
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
