@@ -372,12 +372,15 @@ def unmet_reasons(run: Run) -> Reasons | None:
 def map_description(name: str) -> str:
     stem = name[:-5] if name.endswith(".html") else name
     if stem.startswith("coverage_"):
-        return f"Which provider serves each client and patch in the {stem[9:]} variant."
+        # the maps count clients per patch or grid square; they never mark a client's home
+        return f"Which providers serve each patch, and how many of its clients, in the {stem[9:]} variant."
     if stem.startswith("travel_"):
-        return f"Travel minutes per visit for each client in the {stem[7:]} variant; long trips stand out."
+        return (f"Travel minutes per visit, per patch and grid square, in the {stem[7:]} variant; long trips "
+                "stand out.")
     if stem.startswith("compare_") and "_vs_" in stem:
         a, b = stem[8:].split("_vs_", 1)
-        return f"Clients whose provider differs between {a} and {b}, and the patches that change hands."
+        return (f"Clients whose provider differs between {a} and {b}, counted per grid square, and the "
+                "patches that change hands.")
     return "Map of the run."
 
 
