@@ -110,19 +110,18 @@ def recruitment_table(outcomes: dict) -> pd.DataFrame:
 
 
 def recruitment_cost(outcome) -> float:
-    """£ a week of the carers ``outcome`` recruited, at its variant's cost per driver and non-driver."""
+    """£ a week of the carers ``outcome`` recruited, priced as the objective's recruitment term."""
+    from solver.measures import recruitment_cost_gbp
+
     if outcome.recruits is None or not outcome.problem.n_hubs:
         return 0.0
-    return float(_carer_cost(_recruits(outcome).sum(axis=0), _switches(outcome)))
-
-
-def _carer_cost(recruits, switches) -> float:
-    return (recruits[0] * switches.recruit_driver_cost_gbp_per_carer_week
-            + recruits[1] * switches.recruit_cost_gbp_per_carer_week)
+    return recruitment_cost_gbp(_switches(outcome), _recruits(outcome))
 
 
 def _row(name, outcome, kind, h, recruits, band, switches, clients, hours) -> dict:
-    cost = _carer_cost(recruits, switches)
+    from solver.measures import recruitment_cost_gbp
+
+    cost = recruitment_cost_gbp(switches, np.asarray(recruits, dtype=float)[None, :])
     return {
         "variant": name,
         "kind": kind,

@@ -43,22 +43,16 @@ def _parsed(plan: Plan, run: PlannedRun):
 
 
 def _data_of(scenario, max_pool_members: int) -> tuple:
-    """``(dataset, travel model)`` as a run loads them (pools of up to ``max_pool_members``, the largest the
-    runs allow); a generated dataset is generated in a temporary folder (the same seed gives the runs the
-    same data)."""
+    """``(dataset, travel model)`` as a run loads them (the run's own ``_prepare_data``; pools of up to
+    ``max_pool_members``, the largest the runs allow); a generated dataset is generated in a temporary folder
+    (the same seed gives the runs the same data)."""
     from commissioning.inputs.folder import load_dataset
+    from commissioning.running.run import _prepare_data
     from commissioning.running.travel import travel_model_for
 
-    source = scenario.data
     try:
-        if not source.generated:
-            data = load_dataset(source.path, max_pool_members=max_pool_members)
-            return data, travel_model_for(data)
-        from commissioning.synthetic.generate import generate_scenario
-
         with tempfile.TemporaryDirectory(prefix="sweep-names-") as tmp:
-            folder = Path(tmp) / "data"
-            generate_scenario(folder, n_clients=source.generate_clients, seed=source.generate_seed)
+            folder, _ = _prepare_data(scenario, Path(tmp) / "data")
             data = load_dataset(folder, max_pool_members=max_pool_members)
             return data, travel_model_for(data)
     except CareCommissioningError as error:  # every run would fail the same way: say it once

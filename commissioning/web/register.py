@@ -36,7 +36,7 @@ def clashes(folder: Path, others: list[tuple[str, Path]]) -> list[Problem]:
     seen: dict[str, tuple[str, str]] = {}
     for label, other in others:
         _remember(seen, label, register(other)[0])
-    return _against(folder, seen)
+    return _against(*register(folder), seen)
 
 
 def _remember(seen: dict[str, tuple[str, str]], label: str, table: pd.DataFrame) -> None:
@@ -44,8 +44,7 @@ def _remember(seen: dict[str, tuple[str, str]], label: str, table: pd.DataFrame)
         seen.setdefault(provider_id, (name, label))
 
 
-def _against(folder: Path, seen: dict[str, tuple[str, str]]) -> list[Problem]:
-    mine, source = register(folder)
+def _against(mine: pd.DataFrame, source: str, seen: dict[str, tuple[str, str]]) -> list[Problem]:
     problems = []
     for row, provider_id, name in zip(mine.index, mine["provider_id"], mine["name"], strict=True):
         if provider_id in seen and _key(seen[provider_id][0]) != _key(name):
@@ -72,9 +71,10 @@ def clashes_between(datasets: list[tuple[str, Path]]) -> list[str]:
     check existed (``serve`` says them at start, as warnings for whoever runs the app)."""
     lines, seen = [], {}
     for label, folder in datasets:  # each providers file read once, checked against those before it
-        for problem in _against(folder, seen):
+        table, source = register(folder)
+        for problem in _against(table, source, seen):
             lines.append(f"warning: {label}, {problem.file}, row {problem.row}: {problem.message}. The "
                          "provider user of that id sees both organisations' published runs: withdraw one's "
                          "runs from providers until its data give it an id of its own")
-        _remember(seen, label, register(folder)[0])
+        _remember(seen, label, table)
     return lines
