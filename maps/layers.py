@@ -16,6 +16,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 import folium
@@ -47,9 +48,13 @@ def esc(value: object) -> str:
 
 
 def fmt(value: float, decimals: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """``value`` rounded half up from its shortest decimal form, as the report, the web app and a spreadsheet
+    round it (Python's format rounds half to even from the binary value: 311.25 read 311.2 in a tooltip
+    beside the report's 311.3)."""
+    if value is None or not math.isfinite(float(value)):
         return "–"
-    return f"{value:,.{decimals}f}"
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{rounded + 0:,.{decimals}f}"  # + 0: -0.0 reads 0.0
 
 
 # ----------------------------------------------------------------------------------------------------

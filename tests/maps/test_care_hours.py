@@ -57,3 +57,14 @@ def test_care_hours_are_billable_with_or_without_the_column():
     table["care_hours_per_week"] = ["5", "", "4"]
     assert list(care_hours(table)) == [5.0, 3.0, 4.0]  # the run's own figure wins where it is given
     assert list(normalise_allocation(table)["care_hours"]) == [5.0, 3.0, 4.0]
+
+
+@pytest.mark.parametrize("value", [311.25, 6.25, 0.05, 1234.45, -2.25, 2.675, 0.0, 99.95])
+def test_map_figures_round_as_the_report_rounds_them(value):
+    # A tooltip read 311.2 h beside the report's 311.3 h: the maps rounded half to even from the binary
+    # value, the report half up from the shortest decimal (as the workbook's reader does).
+    from commissioning.report.model import fmt as report_fmt
+    from maps.layers import fmt as map_fmt
+
+    assert map_fmt(value, 1) == report_fmt(value, digits=1).replace("−", "-").lstrip("+")
+    assert map_fmt(value, 0) == report_fmt(value, digits=0).replace("−", "-").lstrip("+")

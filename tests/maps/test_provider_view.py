@@ -18,6 +18,7 @@ import pytest
 from commissioning.report.run_maps import default_variant, write_provider_map
 from maps import provider_map
 from maps.errors import MapError
+from maps.layers import fmt
 from maps.privacy import count_text
 from tests.maps.helpers import controls, layers
 
@@ -110,15 +111,15 @@ def test_every_provider_view_shows_gains_and_losses_against_today(demo_inputs):
             assert drawn[zone]["lost_hours"] == pytest.approx(hours, abs=1e-3)
             tip = props[zone]["tooltip"]
             assert "You lose this patch" in tip and "No clients of yours" not in tip
-            assert f"{hours:,.1f} care hours per week" in tip
+            assert f"{fmt(hours)} care hours per week" in tip
             assert count_text(int((then["zone"] == zone).sum())) in tip
         losers += bool(lost_zones)
         title = next(c.html for c in controls(m) if "cc-title" in c.html)
         lost_h = then.loc[~then["client_id"].isin(now["client_id"]), "h"].sum()
         gained_h = now.loc[~now["client_id"].isin(then["client_id"]), "h"].sum()
-        assert f"losses {lost_h:,.1f} h" in title and f"gains {gained_h:,.1f} h" in title, pid
+        assert f"losses {fmt(lost_h)} h" in title and f"gains {fmt(gained_h)} h" in title, pid
         assert f"patches gained {len(gained_zones)}, lost {len(lost_zones)}" in title, pid
-        assert f"{now['h'].sum():,.1f} care hours per week" in title
+        assert f"{fmt(now['h'].sum())} care hours per week" in title
     assert losers >= 3  # zoning takes patches away from several providers
 
 
