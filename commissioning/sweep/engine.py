@@ -113,7 +113,8 @@ def client_for(scheduler: str | None, n_workers: int) -> Iterator[Any]:
         return
     with dask.config.set({"distributed.scheduler.allowed-failures": 3}):
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.CRITICAL, memory_limit=0)
+                               dashboard_address=None, silence_logs=logging.CRITICAL, memory_limit=0,
+                               preload=["commissioning.sweep.worker_setup"])
         try:
             with Client(cluster) as client:
                 yield client
