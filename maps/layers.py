@@ -345,6 +345,9 @@ class MapControl(MacroElement):
           .cc-box .cc-row { display: flex; align-items: center; gap: 6px; }
           .cc-box .cc-sw { width: 16px; height: 12px; border: 1px solid #777; flex: none; }
           .cc-legend-scroll { max-height: 260px; overflow-y: auto; }
+          .cc-box summary { cursor: pointer; }
+          .cc-box summary h4 { display: inline; }
+          .cc-box details:not([open]) h4 { margin: 0; }
           .leaflet-container { background: {{ this.sea }}; }
         </style>
         {% endmacro %}
@@ -404,7 +407,9 @@ def legend_html(title: str, items: Sequence[tuple[str, str]], note: str | None =
     )
     note_html = f'<div style="margin-top:4px;color:#555">{esc(note)}</div>' if note else ""
     scroll = ' class="cc-legend-scroll"' if len(items) > 10 else ""
-    return f"<h4>{esc(title)}</h4><div{scroll}>{rows}</div>{note_html}"
+    # A <details>: its title opens and closes it; narrow maps start with it closed (LegendsBelowLayers).
+    return (f'<details class="cc-legend" open><summary><h4>{esc(title)}</h4></summary>'
+            f"<div{scroll}>{rows}</div>{note_html}</details>")
 
 
 def scale_legend(scale: BinnedScale, note: str | None = None) -> str:
@@ -436,11 +441,17 @@ def strip_unused_resources(m: folium.Map, *, sync: bool = False) -> None:
     make_offline(m, sync=sync)
 
 
+# Maps narrower than this start with their legends closed to their titles (one click opens each): the
+# comparison's two panes at 1,280 px (640 px each) were half covered by their legends.
+NARROW_MAP_PX = 700
+
+
 class LegendsBelowLayers(MacroElement):
     """The legends of the bottom-right corner share the room below the layer control, each scrolling in its
     share (the corner's attribution keeps its place): in a short map (a provider's map in the web app's
     frame, 540 px) three legends reached up over the layer control's labels. Sized again when the map
-    resizes and when a layer (and its legend) comes or goes."""
+    resizes and when a layer (and its legend) comes or goes. In a map narrower than :data:`NARROW_MAP_PX`
+    a legend starts closed to its title (the user's later clicks are left alone)."""
 
     _template = Template(
         """
@@ -454,6 +465,13 @@ class LegendsBelowLayers(MacroElement):
                 if (!layers || !corner) { return; }
                 var legends = corner.querySelectorAll('.cc-box');
                 if (!legends.length) { return; }
+                var narrow = box.clientWidth < {{ this.narrow_px }};
+                legends.forEach(function(legend) {
+                    if (legend.dataset.ccSeen) { return; }
+                    legend.dataset.ccSeen = '1';
+                    var details = legend.querySelector('details.cc-legend');
+                    if (details && narrow) { details.open = false; }
+                });
                 // the corner's other controls (the attribution, a licence's due) keep their room
                 var others = 0;
                 for (var i = 0; i < corner.children.length; i++) {
@@ -478,6 +496,7 @@ class LegendsBelowLayers(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "LegendsBelowLayers"
+        self.narrow_px = NARROW_MAP_PX
 
 
 def finish_map(m: folium.Map, *, title: str, subtitle: str | None = None) -> None:

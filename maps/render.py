@@ -36,6 +36,7 @@ from maps.layers import (
     TRAVEL,
     UNMET,
     WGS84,
+    LegendsBelowLayers,
     MapControl,
     esc,
     feature_collection,
@@ -713,4 +714,7 @@ def _comparison_side(side, name, allocation, *, zones, providers, names, places,
     place_labels_layer(zones, places).add_to(side)
     heading = f"{title}: {name}" if title else name
     MapControl(title_html(heading), position="bottomleft", attribution=LAND_ATTRIBUTION).add_to(side)
-    folium.LayerControl(collapsed=False, position="topright").add_to(side)
+    # Collapsed to its icon (it opens under the pointer): expanded, the two panes' layer lists covered their
+    # top thirds at 1,280 px.
+    folium.LayerControl(collapsed=True, position="topright").add_to(side)
+    LegendsBelowLayers().add_to(side)

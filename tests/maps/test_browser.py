@@ -147,6 +147,15 @@ def _check_what_changes(page, path: Path, text: str) -> None:
         assert "Provider key" in text
 
 
+def _overlays(page, index: int):
+    """The overlay checkboxes of map ``index``, its layer list opened as the pointer opens it (a comparison's
+    is collapsed to an icon; Leaflet ignores a click in the instant it opens, so the pointer rests first)."""
+    page.locator(".leaflet-container").nth(index).locator(".leaflet-control-layers").hover()
+    page.wait_for_timeout(50)
+    return page.locator(".leaflet-container").nth(index).locator(
+        ".leaflet-control-layers-overlays input[type=checkbox]")
+
+
 def test_every_map_opens_in_headless_chromium(browser, pages, run_dir):
     served, aborted, console, errors, dialogs, not_text = [], [], [], [], [], []
     context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -169,12 +178,7 @@ def test_every_map_opens_in_headless_chromium(browser, pages, run_dir):
 
             # layers toggle: switching the first overlay of the first map changes what is drawn
             before = page.evaluate(COUNT_SHAPES, 0)
-            box = (
-                page.locator(".leaflet-container")
-                .nth(0)
-                .locator(".leaflet-control-layers-overlays input[type=checkbox]")
-                .nth(0)
-            )
+            box = _overlays(page, 0).nth(0)
             was_checked = box.is_checked()
             box.click()
             toggled = page.evaluate(COUNT_SHAPES, 0)
@@ -182,9 +186,10 @@ def test_every_map_opens_in_headless_chromium(browser, pages, run_dir):
             box.click()
             assert page.evaluate(COUNT_SHAPES, 0) == before, path.name
             # switch every overlay on (their legends appear), then render every tooltip and popup
-            for checkbox in page.locator(".leaflet-control-layers-overlays input[type=checkbox]").all():
-                if not checkbox.is_checked():
-                    checkbox.click()
+            for index in range(expected_maps):
+                for checkbox in _overlays(page, index).all():
+                    if not checkbox.is_checked():
+                        checkbox.click()
             text = page.evaluate(RENDER_ALL)
             if path.name.startswith("coverage_") and run_dir in path.parents:  # the hostile-name fixture
                 not_text += [f"{path.name}: {n}" for n in (HOSTILE_PROVIDER, HOSTILE_ZONE) if n not in text]
@@ -283,5 +288,40 @@ def test_a_provider_view_in_a_short_frame_keeps_its_legends_below_the_layer_cont
         layers_bottom, legends_top, legends, credit_shown = page.evaluate(OVERLAP)
         assert legends >= 2 and legends_top >= layers_bottom, (layers_bottom, legends_top)
         assert credit_shown  # the land data's attribution stays in view
+    finally:
+        context.close()
+
+
+COVERED = """() => [...document.querySelectorAll('.leaflet-container')].map(pane => {
+  const p = pane.getBoundingClientRect();
+  const boxes = [...pane.querySelectorAll('.leaflet-right .leaflet-control')]
+    .map(c => c.getBoundingClientRect());
+  const area = boxes.reduce((sum, b) => sum + b.width * b.height, 0);
+  const open = [...pane.querySelectorAll('details.cc-legend')].filter(d => d.open).length;
+  return [area / (p.width * p.height), open, pane.querySelectorAll('details.cc-legend').length];
+})"""
+
+
+def test_a_comparison_s_panes_are_not_covered_by_their_controls(browser, demo_maps):
+    # Regression: at 1,280 px each pane of a comparison (640 px) had its layer list over its top third and
+    # three legends over most of its right half. The layer list is now an icon (the pointer opens it) and a
+    # map narrower than 700 px starts with its legends closed to their titles; one click opens each. A
+    # single map at 1,280 px keeps its legends open.
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.route("**/*", lambda route: serve(route, [], []))
+    try:
+        page = context.new_page()
+        page.goto(next(v for v in demo_maps if v.name.startswith("compare_")).as_uri(), wait_until="load")
+        page.wait_for_function("document.querySelectorAll('details.cc-legend').length >= 4")
+        page.wait_for_timeout(100)
+        panes = page.evaluate(COVERED)
+        assert len(panes) == 2 and all(share < 0.12 and opened == 0 for share, opened, _ in panes), panes
+        page.locator(".leaflet-container").nth(1).locator("details.cc-legend summary").first.click()
+        assert [opened for _, opened, _ in page.evaluate(COVERED)] == [0, 1]
+        page.goto(next(v for v in demo_maps if v.name.startswith("coverage_")).as_uri(), wait_until="load")
+        page.wait_for_selector("details.cc-legend")
+        page.wait_for_timeout(100)
+        (_, opened, legends), = page.evaluate(COVERED)
+        assert opened == legends >= 1
     finally:
         context.close()
