@@ -323,6 +323,15 @@ def _half_up(v: float, digits: int) -> Decimal:
     return Decimal(repr(v)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
+def distinct_hours(*values: float) -> list[str]:
+    """Hours to one decimal, or two when one decimal would show a breach as equal figures (312.05 needed
+    against 312.00 available read "312.0" and "312.0") or a shortfall as none."""
+    tenths = [round(v, 1) for v in values]
+    hidden = len(set(tenths)) < len(values) if len(values) > 1 else abs(values[0]) > 0 and tenths[0] == 0
+    digits = 2 if hidden else 1
+    return [fmt(v, digits=digits) for v in values]
+
+
 def fmt(value: object, unit: str = "", signed: bool = False, digits: int | None = None) -> str:
     """A number as a board member reads it: thousands separators, £ for money, % for percentages, shares."""
     if isinstance(value, str):

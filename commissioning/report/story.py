@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from commissioning.report.model import LOSS_FLAG_PCT, Run, flatten, fmt, label, param, to_float
+from commissioning.report.model import (
+    LOSS_FLAG_PCT,
+    Run,
+    distinct_hours,
+    flatten,
+    fmt,
+    label,
+    param,
+    to_float,
+)
 from commissioning.results.ranks import limit_words, ranked_words, settings_shares
 from commissioning.results.recommend import RULE, recommend, whole_system_cost
 from commissioning.scenario.defaults import DownstreamParams, MoneyParams
@@ -395,12 +404,13 @@ def broken_rules(run: Run) -> list[BrokenRules]:
         shown = []
         for r in sorted(mine, key=lambda r: (_where(r), r.get("band", ""))):
             needed, available = to_float(r.get("needed_hours")), to_float(r.get("available_hours"))
+            pair = distinct_hours(needed, available) if needed is not None and available is not None else None
             shown.append({
                 "where": _where(r),
                 "zone": r.get("zone", ""),
                 "band": r.get("band", ""),
-                "needed": fmt(needed, HOURS, digits=1) if needed is not None else "",
-                "available": fmt(available, HOURS, digits=1) if available is not None else "",
+                "needed": pair[0] if pair else "",
+                "available": pair[1] if pair else "",
                 "message": r.get("message", ""),
             })
         out.append(BrokenRules(v, rule, shown))

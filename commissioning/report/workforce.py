@@ -8,6 +8,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from commissioning.report.model import distinct_hours
 from commissioning.report.templating import render
 
 
@@ -65,7 +66,7 @@ def _broken(broken: list[dict[str, str]], variants: list[str]) -> list[Table]:
         if mine:
             rows = [
                 [r["hub_id"], r["owner"], r["zone"], r["band"], r["message"],
-                 f"{_num(r['needed_hours']):,.1f}", f"{_num(r['available_hours']):,.1f}"]
+                 *distinct_hours(_num(r["needed_hours"]), _num(r["available_hours"]))]
                 for r in mine
             ]
             out.append(Table(head, rows, {5, 6}, f"{v}: {len(mine)} workforce rule(s) broken"))
@@ -86,7 +87,8 @@ def _recruitment(recruitment: list[dict[str, str]], variants: list[str]) -> list
             non = sum(_num(r["non_drivers"]) for r in mine)
             rows = [
                 [r["hub_id"], r["owner"], r["zone"], r["band"], r["drivers"], r["non_drivers"],
-                 f"£{_num(r['cost_gbp_per_week']):,.0f}", r["unmet_clients"], r["hours_short"]]
+                 f"£{_num(r['cost_gbp_per_week']):,.0f}", r["unmet_clients"],
+                 *distinct_hours(_num(r["hours_short"]))]
                 for r in mine
             ]
             out.append(Table(head, rows, {4, 5, 6, 7, 8}, (

@@ -440,3 +440,22 @@ def test_the_demo_report_tells_the_run_s_story(demo_run: Path) -> None:
         mine = [e for e in cells if e.get("data-reason") and e["data-variant"] == v]
         hours = sum(float(e["data-care-hours"]) for e in mine)
         assert hours == pytest.approx(unmet["care_hours_per_week"].sum(), abs=1e-6)
+
+
+def test_a_hub_broken_by_minutes_shows_figures_that_differ_and_a_shortfall_above_zero() -> None:
+    # Today's allocation in the demo broke P08-H2's weekly hours by 3 minutes (312.05 against 312.00): the
+    # report read "needed 312.0, available 312.0" and the shortfall row "0.0 hours short" beside a carer to
+    # recruit. broken_rules.csv and recruitment.csv now keep 2 decimals and the report shows enough of them.
+    from commissioning.report.workforce import _broken, _recruitment
+
+    broken = [{"variant": "current", "rule": "hub_hours", "hub_id": "P08-H2", "owner": "P08", "zone": "k",
+               "band": "week", "needed_hours": "312.04", "available_hours": "312.0", "message": "weekly"}]
+    (table,) = _broken(broken, ["current"])
+    assert table.rows[0][5:] == ["312.04", "312.00"]
+    short = [{"variant": "current", "kind": "shortfall", "hub_id": "P08-H2", "owner": "P08", "zone": "k",
+              "band": "week", "drivers": "0", "non_drivers": "1", "cost_gbp_per_week": "60.0",
+              "unmet_clients": "0", "hours_short": "0.04"}]
+    (table,) = _recruitment(short, ["current"])
+    assert table.rows[0][-1] == "0.04"
+    broken[0].update(needed_hours="589.25", available_hours="475.0")
+    assert _broken(broken, ["current"])[0].rows[0][5:] == ["589.3", "475.0"]  # half up, as everywhere
