@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import json
+import re
 import warnings
 import zipfile
 from collections import Counter
@@ -29,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from commissioning.errors import InputError, Problem
-from commissioning.inputs.schema import TABLES, Table
+from commissioning.inputs.schema import TABLES, Column, Table
 
 MAX_ENCODING_PROBLEMS = 10
 
@@ -729,35 +730,8 @@ def _frame(
                     )
                 )
 
-    missing = [c for c in table.columns if c.required and c.name not in seen] if table else []
-    unknown_names = [u for _, u in unknown]
-    for col in missing:
-        hint = difflib.get_close_matches(col.name, unknown_names, n=1, cutoff=0.6)
-        fix = f"add a column named '{col.name}' ({col.type_text()}) to the header in row 1"
-        if hint:
-            fix = f"rename the column '{hint[0]}' to '{col.name}'"
-        problems.append(
-            Problem(source, None, col.name, None, f"the required column '{col.name}' is missing", fix)
-        )
-    for _, name in unknown:
-        choices = [c.name for c in table.columns]
-        hint = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-        fix = (
-            f"rename it to '{hint[0]}'"
-            if hint
-            else f"delete it, or rename it to one of: {', '.join(choices)}"
-        )
-        problems.append(
-            Problem(
-                source,
-                None,
-                name,
-                None,
-                f"unknown column '{name}' is ignored",
-                fix + " (extra columns are not read)",
-                "warning",
-            )
-        )
+    if table:
+        _column_name_problems(table, seen, [u for _, u in unknown], source, problems)
 
     keep = [k for k, n in enumerate(names) if n is not None]
     frame = pd.DataFrame(
@@ -780,6 +754,79 @@ def _frame(
             )
         )
     return frame
+
+
+def _column_name_problems(
+    table: Table, seen: dict[str, int], unknown: list[str], source: str, problems: list[Problem]
+) -> None:
+    """An error per missing required column and a warning per unknown one, with one rename per pair."""
+    absent = [c for c in table.columns if c.name not in seen]
+    renames = column_renames(absent, unknown)
+    renamed = {column: name for name, column in renames.items()}
+    for col in (c for c in absent if c.required):
+        fix = f"add a column named '{col.name}' ({col.type_text()}) to the header in row 1"
+        if col.name in renamed:
+            fix = f"rename the column '{renamed[col.name]}' to '{col.name}'"
+        problems.append(
+            Problem(source, None, col.name, None, f"the required column '{col.name}' is missing", fix)
+        )
+    choices = [c.name for c in absent]
+    for name in unknown:
+        fix = "delete it"
+        if name in renames:
+            fix = f"rename it to '{renames[name]}'"
+        elif choices:
+            fix = f"delete it, or rename it to one of the columns the file lacks: {', '.join(choices)}"
+        problems.append(
+            Problem(
+                source,
+                None,
+                name,
+                None,
+                f"unknown column '{name}' is ignored",
+                fix + " (extra columns are not read)",
+                "warning",
+            )
+        )
+
+
+def column_renames(absent: list[Column], unknown: list[str]) -> dict[str, str]:
+    """``{unknown name: the absent column it most likely is}``, one to one.
+
+    Only columns the file lacks are offered: renaming onto one it has would make a duplicate column.
+    Required columns come first, since their absence is the error the user is fixing; then likeness."""
+    pairs = sorted(
+        (not col.required, -likeness, k, name, col.name)
+        for k, col in enumerate(absent)
+        for name in unknown
+        if (likeness := _name_likeness(name, col.name)) >= 0.6
+    )
+    renames: dict[str, str] = {}
+    for *_, name, column in pairs:
+        if name not in renames and column not in renames.values():
+            renames[name] = column
+    return renames
+
+
+_FILLER_WORDS = frozenset({"per", "a", "an", "of", "the", "in"})
+
+
+def _name_likeness(a: str, b: str) -> float:
+    """0 to 1: the better of the spellings' likeness and the words' (``hours_per_week`` has the words of
+    ``weekly_hours`` in another order, which spelling alone scores low)."""
+    a, b = a.strip().lower(), b.strip().lower()
+    words_a, words_b = _name_words(a), _name_words(b)
+    shared = len(words_a & words_b) / len(words_a | words_b) if words_a and words_b else 0.0
+    return max(difflib.SequenceMatcher(None, a, b).ratio(), shared)
+
+
+def _name_words(name: str) -> set[str]:
+    """The name's words without filler, each without a plural ``s`` or an adverb's ``ly`` (week, weekly)."""
+    words = set()
+    for word in re.split(r"[^a-z0-9]+", name):
+        if word and word not in _FILLER_WORDS:
+            words.add(re.sub(r"(?<=\w\w\w)(ly|s)$", "", word))
+    return words
 
 
 def _data_rows(
@@ -964,15 +1011,22 @@ def _zone_properties(
     """The zone table's columns as text, one value per feature (``""`` when absent), or ``None`` after an
     error (a required property missing). Property names ignore case and surrounding spaces."""
     present = {str(key).strip().lower(): key for props in properties for key in props}
+    # A property that is already one of the table's columns is never offered as a rename.
+    renamed = {
+        column: present[name]
+        for name, column in column_renames(
+            [c for c in table.columns if c.name not in present],
+            [name for name in present if name not in table.by_name],
+        ).items()
+    }
     columns: dict[str, list[str]] = {}
     for col in table.columns:
         key = present.get(col.name)
         if key is None:
             if col.required:
-                hint = difflib.get_close_matches(col.name, list(present), n=1, cutoff=0.6)
                 fix = (
-                    f"rename the property '{present[hint[0]]}' to '{col.name}'"
-                    if hint
+                    f"rename the property '{renamed[col.name]}' to '{col.name}'"
+                    if col.name in renamed
                     else f"give every feature a '{col.name}' property ({col.type_text()})"
                 )
                 problems.append(

@@ -1,12 +1,16 @@
-"""Messages that must name the real cause (found in review): sea vs outside, unsaved formulas, bad seeds."""
+"""Messages that must name the real cause (found in review): sea vs outside, unsaved formulas, bad seeds,
+renames, short rows, files and folders mistaken for each other, option values, duplicate ids."""
+
+import re
 
 import openpyxl
 import pytest
 
 from commissioning.cli import main
 from commissioning.inputs.folder import check_dataset
+from commissioning.inputs.tables import read_table
 from geodata.region import load_region
-from tests.commissioning.helpers import copy_valid, read_rows, set_cell
+from tests.commissioning.helpers import add_column, copy_valid, read_rows, set_cell, write_rows
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +47,33 @@ def test_negative_seed_is_a_usage_error_not_a_traceback(tmp_path, capsys):
         main(["generate", "--clients", "5", "--seed", "-1", "--out", str(tmp_path / "out")])
     assert exit_info.value.code == 2
     assert "use a seed of 0 or more" in capsys.readouterr().err
+
+
+def _rename_column(folder, file, old, new):
+    rows = read_rows(folder / file)
+    rows[0][rows[0].index(old)] = new
+    write_rows(folder / file, rows)
+
+
+def test_unknown_column_is_renamed_to_the_missing_column_it_resembles_not_one_the_file_has(tmp_path):
+    folder = copy_valid(tmp_path)
+    _rename_column(folder, "clients.csv", "weekly_hours", "hours_per_week")
+    problems = []
+    read_table(folder, "clients", problems=problems)
+    assert [(p.severity, p.column) for p in problems] == [
+        ("error", "weekly_hours"),
+        ("warning", "hours_per_week"),
+    ]
+    assert problems[0].fix == "rename the column 'hours_per_week' to 'weekly_hours'"
+    assert problems[1].fix.startswith("rename it to 'weekly_hours'")
+
+
+def test_unknown_column_like_no_absent_column_offers_no_column_the_file_has(tmp_path):
+    folder = copy_valid(tmp_path)
+    header = read_rows(folder / "clients.csv")[0]
+    add_column(folder, "clients.csv", "visits_per_wk", "1")  # like visits_per_week, which is there
+    problems = []
+    read_table(folder, "clients", problems=problems)
+    (warning,) = [p for p in problems if p.column == "visits_per_wk"]
+    assert warning.column == "visits_per_wk" and warning.severity == "warning"
+    assert [name for name in header if re.search(rf"\b{name}\b", warning.fix)] == [], warning.fix
