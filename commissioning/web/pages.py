@@ -103,8 +103,9 @@ async def home(request: Request, user: User) -> Response:
     with request.app.state.sessions() as db:
         runs = [r for r in db.scalars(select(Run).order_by(Run.id.desc())) if r.status != DELETED]
         datasets = [d for d in db.scalars(select(Dataset).order_by(Dataset.id.desc())) if d.folder]
-    if user.role == "provider":
-        runs = [r for r in runs if r.published and r.status == "done"]
+    if user.role == "provider":  # only the runs it can open: published, done, and with its provider id
+        runs = [r for r in runs
+                if r.published and r.status == "done" and user.provider_id in _provider_ids(r)]
         datasets = []
     return render(request, "home.html", runs=runs, datasets=datasets)
 
@@ -451,6 +452,8 @@ async def run_file(request: Request, user: User) -> Response:
     if not path.is_relative_to(root) or not path.is_file() or path.name.startswith("."):
         return deny(request, user, "view run file", f"run {run.id}: {request.path_params['path']}", 404)
     audit(request, user, "view run file", f"run {run.id}: {path.relative_to(root)}")
+    if path == root / "scenario.toml":  # as in the .zip: its data are the run's copy, not a server path
+        return Response(await run_in_threadpool(shown_scenario, path), media_type="text/plain; charset=utf-8")
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     attach = path.suffix in (".xlsx", ".csv", ".json", ".geojson")
     return FileResponse(
@@ -477,8 +480,7 @@ def _zipped(root: Path, prefix: str) -> io.BytesIO:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(root.rglob("*")):
             if path == root / "scenario.toml":
-                text = path.read_text(encoding="utf-8")
-                archive.writestr(f"{prefix}/scenario.toml", portable_scenario(text))
+                archive.writestr(f"{prefix}/scenario.toml", shown_scenario(path))
             elif path.is_file():
                 archive.write(path, f"{prefix}/{path.relative_to(root)}")
     buffer.seek(0)
@@ -486,6 +488,11 @@ def _zipped(root: Path, prefix: str) -> io.BytesIO:
 
 
 DATA_LINE = re.compile(r'^data = "[^"\n]*"$', re.MULTILINE)  # as form.form_toml and form._with_data write it
+
+
+def shown_scenario(path: Path) -> str:
+    """The run's ``scenario.toml`` as every route serves it (the file itself, the .zip): portable."""
+    return portable_scenario(path.read_text(encoding="utf-8"))
 
 
 def portable_scenario(text: str) -> str:

@@ -173,3 +173,34 @@ def _forget_runs(app, *run_ids: int) -> None:
         for run_id in run_ids:
             db.delete(db.get(Run, run_id))
         db.commit()
+
+
+def test_a_provider_of_another_dataset_is_not_shown_runs_it_is_not_part_of(finished, client_of):
+    """Regression: a provider user whose id a published run lacks saw that run's name on its home page (and a
+    404 on clicking it): other datasets' run names. Its list holds only the runs it can open."""
+    from commissioning.web import accounts
+    from tests.web.helpers import PASSWORD
+
+    app, run_id = finished
+    with app.state.sessions() as db:
+        if not any(u.name == "px16" for u in db.scalars(select(accounts.User))):
+            accounts.add_user(db, "px16", "provider", PASSWORD, "PX16")
+    home = client_of("px16").get("/")
+    assert home.status_code == 200 and f"/runs/{run_id}/" not in home.text
+    assert "quick run" not in home.text and "No published run includes PX16 yet" in home.text
+    assert f"/runs/{run_id}/providers/P03" in client_of("p03").get("/").text
+
+
+def test_every_route_serving_the_scenario_file_hides_the_server_path(finished, client_of):
+    """Regression: /runs/N/out/scenario.toml showed `data = "/tmp/.../datasets/1"` (the app's folder); the
+    .zip rewrote that line. Both serve the same portable file now."""
+    import io
+    import zipfile
+
+    app, run_id = finished
+    comm = client_of("comm")
+    direct = comm.get(f"/runs/{run_id}/out/scenario.toml")
+    assert direct.status_code == 200 and 'data = "inputs"' in direct.text, direct.text[:300]
+    assert str(app.state.data_dir) not in direct.text and "datasets/" not in direct.text
+    with zipfile.ZipFile(io.BytesIO(comm.get(f"/runs/{run_id}/download").content)) as archive:
+        assert archive.read(f"run-{run_id}/scenario.toml").decode() == direct.text
