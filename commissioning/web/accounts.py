@@ -97,23 +97,35 @@ def reset_password(db: Session, name: str, password: str) -> None:
     db.commit()
 
 
+# One answer for a wrong name, a wrong password and a locked account: a lock told apart would say which
+# names exist (lock one by 20 guesses, then try names). It says how a locked user gets in again.
+REFUSED = (
+    f"Wrong name or password, or the account is locked after {MAX_FAILED_LOGINS} wrong passwords in a row: "
+    f"try again in {LOCK_MINUTES} minutes, or ask a commissioner to unlock it "
+    "(commissioning users reset-password NAME)."
+)
+
+
 def authenticate(
     db: Session, name: str, password: str, at: dt.datetime | None = None
 ) -> tuple[User | None, str]:
-    """(the user, "") when the password is right and the account is not locked; else (None, why)."""
+    """(the user, "") when the password is right and the account is not locked; else (None, :data:`REFUSED`),
+    the same words and about the same time whether the name is unknown, the password wrong or the account
+    locked."""
     at = at or now()
     user = db.scalar(select(User).where(User.name == name))
     if user is None:
         _verify(_DUMMY_HASH, password)
-        return None, "wrong name or password"
+        return None, REFUSED
     if user.locked_until is not None and user.locked_until > at:
-        return None, f"locked after {MAX_FAILED_LOGINS} wrong passwords; try again in {LOCK_MINUTES} minutes"
+        _verify(_DUMMY_HASH, password)  # as long as any other refusal; the password is not even tried
+        return None, REFUSED
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.failed_logins, user.locked_until = 0, at + dt.timedelta(minutes=LOCK_MINUTES)
         db.commit()
-        return None, "wrong name or password"
+        return None, REFUSED
     user.failed_logins, user.locked_until = 0, None
     db.commit()
     return user, ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -55,6 +56,15 @@ def test_twenty_wrong_passwords_lock_the_account_for_a_while(app):
             assert log_in(client, "plan", "not the password").status_code == 401
         locked = log_in(client, "plan")  # the right password, but locked
         assert locked.status_code == 401 and "locked" in locked.text
+        # Regression: a locked account said "locked after 20 wrong passwords", an unknown name "wrong name or
+        # password": the answer told which names exist. Both now get one answer, saying how to get unlocked.
+        unknown = log_in(client, "nobody-of-that-name")
+        assert unknown.status_code == 401
+        said = [re.search(r'role="alert">([^<]*)<', r.text).group(1) for r in (locked, unknown)]
+        assert said[0] == said[1] and "users reset-password" in said[0], said
+    with app.state.sessions() as db:
+        assert accounts.authenticate(db, "plan", PASSWORD)[0] is None  # still locked
+        assert accounts.authenticate(db, "plan", PASSWORD)[1] == accounts.authenticate(db, "ghost", "x")[1]
     with app.state.sessions() as db:  # the lock ends after LOCK_MINUTES
         later = accounts.now() + dt.timedelta(minutes=accounts.LOCK_MINUTES, seconds=1)
         user, why = accounts.authenticate(db, "plan", PASSWORD, at=later)
