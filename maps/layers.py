@@ -518,10 +518,11 @@ def normalise_allocation(allocation: pd.DataFrame) -> pd.DataFrame:
         if column in a.columns:
             a[column] = a[column].astype(object).where(a[column].notna(), "").astype(str).str.strip()
     for column in ("weekly_hours", "visits_per_week", "travel_minutes_per_visit", "carers_per_visit",
-                   "care_hours_per_week"):
+                   "care_hours_per_week", "travel_hours_per_week"):
         if column in a.columns:
             a[column] = pd.to_numeric(a[column], errors="coerce").astype(float)
     a["care_hours"] = care_hours(a)
+    a["travel_hours"] = travel_hours(a)
     if "status" not in a.columns:
         a["status"] = np.where(a["provider_id"] != "", "assigned", "unmet")
     a["assigned"] = (a["status"].str.lower() == "assigned") & (a["provider_id"] != "")
@@ -541,6 +542,23 @@ def care_hours(a: pd.DataFrame) -> pd.Series:
     return given.where(given.notna(), derived).fillna(0.0)
 
 
+def travel_hours(a: pd.DataFrame) -> pd.Series:
+    """Carers' travel hours per week of each row: ``travel_hours_per_week`` where the table has it, else
+    ``carers_per_visit`` (1 where missing) × ``visits_per_week`` × ``travel_minutes_per_visit`` / 60: every
+    carer's travel, one way per visit, as zones.csv and the workbook count it (a double-up visit is two
+    carers' journeys; solver/data.py ``pair_arrays``). 0 where unknown."""
+    def column(name: str, default: float) -> pd.Series:
+        values = a[name] if name in a.columns else pd.Series(default, index=a.index)
+        return pd.to_numeric(values, errors="coerce").astype(float)
+
+    carers = column("carers_per_visit", 1.0).fillna(1.0)
+    derived = carers * column("visits_per_week", np.nan) * column("travel_minutes_per_visit", np.nan) / 60.0
+    if "travel_hours_per_week" not in a.columns:
+        return derived.fillna(0.0)
+    given = column("travel_hours_per_week", np.nan)
+    return given.where(given.notna(), derived).fillna(0.0)
+
+
 def zone_summary(zones, allocation: pd.DataFrame, providers: pd.DataFrame) -> pd.DataFrame:
     """One row per zone of ``zones``: clients, hours, unmet hours, providers, lead provider, travel.
 
@@ -556,7 +574,8 @@ def zone_summary(zones, allocation: pd.DataFrame, providers: pd.DataFrame) -> pd
     minutes = assigned["travel_minutes_per_visit"]
     ok = minutes.notna() & (visits > 0)
     per_zone = pd.DataFrame({"visits": visits.where(ok, 0.0), "travel": (minutes * visits).where(ok, 0.0),
-                             "zone": assigned["zone"]}).groupby("zone", sort=False).sum()
+                             "travel_hours": assigned["travel_hours"], "zone": assigned["zone"]})
+    per_zone = per_zone.groupby("zone", sort=False).sum()
     unmet = ~a["assigned"]
     counts = pd.DataFrame({"clients": 1, "clients_unmet": unmet.astype(int),
                            "unmet_hours": a["care_hours"].where(unmet, 0.0), "zone": a["zone"]})
@@ -582,7 +601,7 @@ def zone_summary(zones, allocation: pd.DataFrame, providers: pd.DataFrame) -> pd
             "lead_share": own[0][1] / care if own and care > 0 else math.nan,
             "travel_minutes_per_visit": travel_minutes / total_visits if total_visits > 0 else math.nan,
             "visits_per_week": total_visits,
-            "travel_hours_per_week": travel_minutes / 60.0,
+            "travel_hours_per_week": float(per_zone["travel_hours"].get(zone_id, 0.0)),
         })
     out = pd.DataFrame(rows)
     out["lead_name"] = [names.get(p, p) for p in out["lead_provider"]]

@@ -496,7 +496,7 @@ def travel_map(
         f"<b>{esc(row.name)}</b> <span style='color:#666'>({esc(row.zone_id)})</span><br>"
         f"Travel: <b>{fmt(row.travel_minutes_per_visit)} minutes per visit</b><br>"
         f"Visits: {fmt(row.visits_per_week, 0)} per week<br>"
-        f"Travel time: {fmt(row.travel_hours_per_week)} hours per week<br>"
+        f"Carers' travel: {fmt(row.travel_hours_per_week)} hours per week<br>"
         f"Providers serving the zone: {row.providers}"
         for row in frame.itertuples(index=False)
     ]
