@@ -10,6 +10,7 @@ TOML in the form's last box, which replaces the fields when filled (README *Scen
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,13 @@ WHATIF_HELP: dict[str, str] = {
     "ferries_out": 'what-if: ferry routes out of service, e.g. ["Oban–Craignure"]',
 }
 assert tuple(WHATIF_HELP) == WHATIF_KEYS, "a what-if key without a form field"
+# The form's own words for a switch where the declaration's would promise more than the solver keeps: the
+# zoned search finishes its patch choice before it packs (a deliberate trade at short limits), so a short
+# limit on a large run ends a few seconds late; the form does not call it a hard stop.
+SWITCH_HELP: dict[str, str] = {
+    "time_limit_s": "wall-clock seconds per variant: the search stops at about this time; short limits on "
+    "large runs can run over by a few seconds to finish the zone choice",
+}
 
 
 @dataclass(frozen=True)
@@ -173,7 +181,7 @@ def fields(values: dict[str, str]) -> tuple[list[Field], list[list[Field]]]:
                     f"v{k}.{f.name}",
                     f.name,
                     f.metadata["kind"],
-                    f.metadata["doc"] + ". " + switches.expected(f),
+                    SWITCH_HELP.get(f.name, f.metadata["doc"]) + ". " + switches.expected(f),
                     values.get(f"v{k}.{f.name}", ""),
                 )
             )
@@ -199,6 +207,51 @@ def check_names(scenario: ScenarioFile, dataset_folder: Path) -> None:
 
     data = load_dataset(dataset_folder, max_pool_members=pool_member_limit(scenario))
     check_scenario_names(scenario, data, travel_model_for(data))
+
+
+TOML_BOX = "the TOML box"
+_SOURCE = re.compile(r"^(?:the form|scenario)(?:, line (\d+))?: (?:key '([^']*)': )?")
+_SOURCE_WORD = re.compile(r"^(?:the form|scenario)(?:, line \d+)?")
+_TOML_LINE = re.compile(r"\(at line (\d+), column")
+_VARIANT_KEY = re.compile(r"variants\[(\d+)\](?:\.(\w+(?:\.\w+)*))?")
+
+
+def in_user_words(message: str, values: dict[str, str]) -> str:
+    """A mistake found in what the form sent, as the user sees the form. From the TOML box: "the TOML box,
+    line N" with the box's own line numbers (the text checked has the dataset's ``data`` line above it). From
+    the fields: the field by its legend and label ("the form, Variant 1: time_limit_s"), never a line of the
+    scenario the fields were written into, which the user never saw."""
+    if values.get("toml", "").strip():
+        def box(match: re.Match) -> str:
+            line = int(match.group(1)) - 1 if match.group(1) else 0  # the data line is not the user's
+            where = f"{TOML_BOX}, line {line}" if line > 0 else TOML_BOX
+            return f"{where}: key '{match.group(2)}': " if match.group(2) else f"{where}: "
+
+        message = _SOURCE.sub(box, message, count=1)
+        return _TOML_LINE.sub(lambda m: f"(at line {max(int(m.group(1)) - 1, 1)}, column", message)
+    included = [k for k in range(VARIANT_SLOTS) if values.get(f"v{k}.include") == "on"]
+
+    def label(key: str) -> str:
+        if key == "name":
+            return "Run name"
+        for table, name, _, _ in TABLE_KEYS:
+            if key == f"{table}.{name}" or key.startswith(f"{table}.{name}."):
+                return f"[{table}] {key[len(table) + 1:]}"
+        return _VARIANT_KEY.sub(variant, key)
+
+    def variant(match: re.Match, joint: str = ": ") -> str:
+        index = int(match.group(1))
+        slot = included[index] + 1 if index < len(included) else index + 1
+        return f"Variant {slot}{joint}{match.group(2)}" if match.group(2) else f"Variant {slot}"
+
+    found = _SOURCE.match(message)
+    if found and found.group(2):
+        head, rest = f"the form, {label(found.group(2))}: ", message[found.end():]
+    else:
+        head, rest = "", _SOURCE_WORD.sub("the form", message, count=1)
+    for table, name, _, _ in TABLE_KEYS:
+        rest = rest.replace(f"{table}.{name}", f"[{table}] {name}")
+    return head + _VARIANT_KEY.sub(lambda m: variant(m, "'s "), rest)
 
 
 def _with_data(toml: str, dataset_folder: Path) -> str:
@@ -242,7 +295,7 @@ def form_toml(values: dict[str, str], dataset_folder: Path) -> str:
         for key, kind in kinds.items():
             raw = values.get(f"v{k}.{key}", "").strip()
             if raw:
-                out.append(f"{key} = {_toml_value(kind, raw, f'variant {k + 1}: {key}')}")
+                out.append(f"{key} = {_toml_value(kind, raw, f'Variant {k + 1}: {key}')}")
     return "\n".join(out) + "\n"
 
 
@@ -270,7 +323,7 @@ def _toml_value(kind: str, raw: str, label: str) -> str:
         return repr(float(raw))
     except (ValueError, KeyError, tomllib.TOMLDecodeError):
         raise ScenarioError(
-            f"{label}: {raw!r} is not {_what(kind)}. Fix: correct the field, or leave it "
+            f"the form, {label}: {raw!r} is not {_what(kind)}. Fix: correct the field, or leave it "
             "empty for the default"
         ) from None
 

@@ -268,7 +268,7 @@ async def run_start(request: Request, user: User, data) -> Response:
             scenario = run_form.scenario_from_form(values, Path(dataset.folder))
             await run_in_threadpool(run_form.check_names, scenario, Path(dataset.folder))
         except CareCommissioningError as error:
-            return _run_form(request, datasets, values, str(error), 400)
+            return _run_form(request, datasets, values, run_form.in_user_words(str(error), values), 400)
         db.refresh(dataset)  # deleted while the names were checked: no run on a removed folder
         if not dataset.folder:
             gone = "That dataset was just deleted: choose another."

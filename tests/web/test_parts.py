@@ -69,10 +69,10 @@ def test_the_form_writes_the_scenario_it_shows(tmp_path):
     [
         (
             {"v2.max_providers_per_zone": "two"},
-            "variant 3: max_providers_per_zone: 'two' is not a whole number",
+            "the form, Variant 3: max_providers_per_zone: 'two' is not a whole number",
         ),
         ({"v1.mode": "cheapest"}, "mode"),
-        ({"v2.staff_loss": "0.2\nmode = 'current'"}, "variant 3: staff_loss: "),  # one value, one line
+        ({"v2.staff_loss": "0.2\nmode = 'current'"}, "Variant 3: staff_loss: "),  # one value, one line
         ({"v2.staff_loss": "{ all = "}, "is not one TOML value"),
         ({"toml": 'data = "/etc"\n[[variants]]\nname = "a"\nmode = "current"\n'}, "remove it"),
     ],
