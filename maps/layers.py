@@ -50,11 +50,28 @@ def esc(value: object) -> str:
 def fmt(value: float, decimals: int = 1) -> str:
     """``value`` rounded half up from its shortest decimal form, as the report, the web app and a spreadsheet
     round it (Python's format rounds half to even from the binary value: 311.25 read 311.2 in a tooltip
-    beside the report's 311.3)."""
+    beside the report's 311.3), with the report's typographic minus (−2.3, not -2.3); no sign where it
+    rounds to zero."""
     if value is None or not math.isfinite(float(value)):
         return "–"
-    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return f"{rounded + 0:,.{decimals}f}"  # + 0: -0.0 reads 0.0
+    rounded = _half_up(value, decimals)
+    return f"{'−' if rounded < 0 else ''}{abs(rounded):,.{decimals}f}"
+
+
+def signed(value: float, decimals: int = 1) -> str:
+    """A change as the report writes it: "+" for a rise, "−" for a fall, no sign where it rounds to zero."""
+    text = fmt(value, decimals)
+    return f"+{text}" if text != "–" and _half_up(value, decimals) > 0 else text
+
+
+def percent(value: float, decimals: int = 1, *, sign: bool = False) -> str:
+    """A percentage as the report writes it: no space before the "%" (42.1%, +42.1% with ``sign``)."""
+    text = signed(value, decimals) if sign else fmt(value, decimals)
+    return text if text == "–" else f"{text}%"
+
+
+def _half_up(value: float, decimals: int) -> Decimal:
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 # ----------------------------------------------------------------------------------------------------

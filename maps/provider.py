@@ -27,7 +27,9 @@ from maps.layers import (
     legend_html,
     new_map,
     normalise_allocation,
+    percent,
     scale_legend,
+    signed,
     zone_style,
 )
 from maps.places import place_labels_layer
@@ -89,9 +91,19 @@ def zone_figures(zone_ids, own: pd.DataFrame, before: pd.DataFrame | None) -> pd
 
 
 def _change(now: float, then: float) -> str:
-    diff = now - then
-    pct = f", {diff / then * 100:+.1f} %" if then > 0 else ""
-    return f"{'+' if diff >= 0 else '−'}{fmt(abs(diff))} h{pct}"
+    """The provider's change in care hours over all its patches, as the report writes it ("+351.8 h
+    (+42.1%)", the percentage of all its care hours today: providers.csv's change_pct_vs_current)."""
+    pct = f" ({percent((now - then) / then * 100, sign=True)})" if then > 0 else ""
+    return f"{signed(now - then)} h{pct}"
+
+
+def _patch_change(now: float, then: float) -> str:
+    """The change in one patch: its percentage is of the provider's hours in that patch today, not the
+    report's percentage of all its hours, and says so."""
+    if then <= 0:
+        return f"{signed(now - then)} h (none here before)"
+    pct = percent((now - then) / then * 100, sign=True)
+    return f"{signed(now - then)} h, {pct} of your {fmt(then)} h here"
 
 
 def _zone_tip(r, min_count: int, baseline: str | None) -> str:
@@ -107,8 +119,7 @@ def _zone_tip(r, min_count: int, baseline: str | None) -> str:
              f"Your care: {fmt(r.hours)} hours per week",
              f"Your travel: {fmt(r.travel)} minutes per visit"]
     if baseline:
-        lines.insert(2, f"Change vs {esc(baseline)}: {_change(r.hours, r.hours_before)} "
-                        f"(was {fmt(r.hours_before)} h)")
+        lines.insert(2, f"Change in this patch vs {esc(baseline)}: {_patch_change(r.hours, r.hours_before)}")
         lines.insert(3, f"Clients new to you: {count_text(r.gained, min_count)}; "
                         f"clients you lose: {count_text(r.lost, min_count)}")
         if r.status == GAINED:
@@ -156,7 +167,7 @@ def _summary(own, before, figures, min_count: int, baseline: str | None) -> str:
     gained, lost = int(figures["gained"].sum()), int(figures["lost"].sum())
     patches = figures["status"]
     return (
-        f"{text}; vs {baseline}: {_change(hours, float(before['care_hours'].sum()))} "
+        f"{text}; vs {baseline}, all your patches: {_change(hours, float(before['care_hours'].sum()))} "
         f"(gains {fmt(float(figures['gained_hours'].sum()))} h, {count_text(gained, min_count)}; "
         f"losses {fmt(float(figures['lost_hours'].sum()))} h, {count_text(lost, min_count)}); "
         f"patches gained {int((patches == GAINED).sum())}, lost {int((patches == LOST).sum())}"

@@ -48,6 +48,7 @@ from maps.layers import (
     legend_html,
     new_map,
     normalise_allocation,
+    percent,
     provider_colours,
     representative_points,
     scale_legend,
@@ -258,8 +259,8 @@ def _hubs_layer(hubs: pd.DataFrame, names: dict[str, str], colours: dict[str, st
     return group
 
 
-HUB_USE_COLOURS = (("#1a9850", "under 80 % of carers' hours used"), ("#fdae61", "80-100 %"),
-                   ("#d73027", "over 100 %: more than the carers can cover"))
+HUB_USE_COLOURS = (("#1a9850", "under 80% of carers' hours used"), ("#fdae61", "80–100%"),
+                   ("#d73027", "over 100%: more than the carers can cover"))
 
 
 def _hub_use_colour(use_pct: float) -> str:
@@ -273,7 +274,7 @@ def _hub_load_tip(row) -> str:
     lines = [f"<b>Hub {esc(row['hub_id'])}</b> ({esc(row['owner'])}, {esc(row['zone'])})",
              f"Carers: {int(row['carers'])} ({int(row['drivers'])} drive)",
              f"Hours used: {fmt(row['staff_hours_used'])} of {fmt(row['staff_hours_available'])} a week "
-             f"({fmt(row['use_pct'], 0)} %)"]
+             f"({percent(row['use_pct'], 0)})"]
     bands = [b for b in bands if b not in ("driver", "non_driver")]
     lines += [f"{esc(b)}: {fmt(row[f'{b}_hours_used'])} of {fmt(row[f'{b}_hours_available'])} h"
               for b in bands]
