@@ -10,7 +10,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from maps.layers import esc, feature_collection, fmt, geojson_layer, legend_html
+from maps.layers import counted, esc, feature_collection, fmt, geojson_layer, legend_html
 from maps.privacy import count_text, moved_flags, safe_grid
 
 LEAD = "lead provider changes"
@@ -112,7 +112,7 @@ def moved_grid_layer(moved: pd.DataFrame, grid_km: float, min_count: int, left_n
     kinds = {k: (placed["change"] == k).astype(float) for k in ("moved", "lost", "gained")}
     cells, hidden = safe_grid(placed["lon"], placed["lat"], grid_km, min_count, kinds)
     note = (f"Clients whose provider differs between {left_name} and {right_name}, counted per "
-            f"{grid_km:g} km square. Squares of fewer than {min_count} clients are not drawn "
+            f"{grid_km:g} km square. Squares of fewer than {counted(min_count, 'client')} are not drawn "
             f"({count_text(hidden, min_count)} in such squares are counted in their patch's total only).")
     bins = [("#fdd0a2", f"{min_count}–7"), ("#fd8d3c", "8–15"), ("#d94801", "16 or more")]
     legend = legend_html("Clients whose provider differs (per square)", bins, note)

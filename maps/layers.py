@@ -70,6 +70,12 @@ def percent(value: float, decimals: int = 1, *, sign: bool = False) -> str:
     return text if text == "–" else f"{text}%"
 
 
+def counted(value: float, noun: str, plural: str | None = None) -> str:
+    """A count with its noun agreeing: "1 client", "2 clients", "0 clients" (``value`` shown whole)."""
+    text = fmt(value, 0)
+    return f"{text} {noun if text == '1' else plural or noun + 's'}"
+
+
 def _half_up(value: float, decimals: int) -> Decimal:
     return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 

@@ -38,6 +38,7 @@ from maps.layers import (
     WGS84,
     LegendsBelowLayers,
     MapControl,
+    counted,
     esc,
     feature_collection,
     finish_map,
@@ -208,7 +209,7 @@ def _ferry_layer(ferries) -> folium.GeoJson | None:
     for row in f.itertuples(index=False):
         extra = ""
         if hasattr(row, "crossing_minutes"):
-            extra = f"<br>Crossing: {fmt(float(row.crossing_minutes), 0)} minutes"
+            extra = f"<br>Crossing: {counted(float(row.crossing_minutes), 'minute')}"
         if hasattr(row, "first_sailing") and hasattr(row, "last_sailing"):
             extra += f"<br>Sailings {esc(row.first_sailing)}–{esc(row.last_sailing)}"
         tips.append(f"<b>Ferry</b>: {esc(row.name)}{extra}")
@@ -282,7 +283,7 @@ def _hub_load_tip(row) -> str:
         d, n = int(row.get(f"{kind}_drivers", 0)), int(row.get(f"{kind}_non_drivers", 0))
         if d or n:
             cost = fmt(row.get(f"{kind}_cost_gbp_per_week", 0.0), 0)
-            lines.append(f"{words}: {d} drivers, {n} non-drivers (£{cost} a week)")
+            lines.append(f"{words}: {counted(d, 'driver')}, {counted(n, 'non-driver')} (£{cost} a week)")
     return "<br>".join(lines)
 
 
@@ -595,7 +596,7 @@ def _travel_grid(allocation, clients, grid_km):
     cells["fill"] = [TRAVEL.colour(v) for v in cells["mean"]]
     cells["tooltip"] = [
         f"Travel: <b>{fmt(r.mean)} minutes per visit</b><br>"
-        f"{r.count} clients, {fmt(r.visits, 0)} visits per week"
+        f"{counted(r.count, 'client')}, {counted(r.visits, 'visit')} per week"
         for r in cells.itertuples(index=False)
     ]
     data = feature_collection(
