@@ -164,7 +164,7 @@ def test_travel_map_is_aggregated_and_flows_carry_every_assigned_hour(inputs, re
         assert props[zone_id]["travel_minutes_per_visit"] == pytest.approx(expected, abs=1e-3)
     # squares: counts add up to the clients drawn, and there are fewer squares than clients
     squares = named["Travel per visit, 5 km squares (minutes)"].data["features"]
-    counts = [int(re.search(r"(\d+) clients", f["properties"]["tooltip"]).group(1)) for f in squares]
+    counts = [int(re.search(r"(\d+) clients?\b", f["properties"]["tooltip"]).group(1)) for f in squares]
     assert sum(counts) == len(a) and len(squares) < len(a)
     # nothing is drawn per client: the page's feature and marker counts do not depend on the clients
     markers = sum(len(g._children) for n, g in named.items() if not hasattr(g, "data") and n != "Place names")
