@@ -1,4 +1,5 @@
-"""The recommended variant: one rule (whole-system weekly cost, unmet need priced), used by every output."""
+"""The recommended variant: one rule (the least care unmet, then whole-system weekly cost with unmet need
+priced), used by every output."""
 
 from __future__ import annotations
 
@@ -48,3 +49,21 @@ def test_no_today_allocation_is_recommended_even_from_a_second_run():
     kpis = {"a:current": _kpis(100, 0, "EVALUATED"), "b:current": _kpis(50, 0, "EVALUATED"),
             "b:zoned": _kpis(80, 0, "FEASIBLE")}
     assert recommend(kpis, list(kpis), current="a:current").variant == "b:zoned"
+
+
+def _with_unmet(cost, bed_cost, assigned, unmet, status="FEASIBLE"):
+    return {**_kpis(cost, bed_cost, status), "care_hours_assigned": assigned, "unmet_hours_per_week": unmet}
+
+
+def test_a_variant_leaving_far_more_care_unmet_is_never_recommended_for_its_cost():
+    # Regression (a tester's web run): lead-provider zoning (K = 1) left 4,408 of 11,000 care hours unmet
+    # (384 of 1,000 clients) and was recommended as £7,596 a week cheaper than today: its bed-days did not
+    # make up for the care it did not buy.
+    kpis = {"current": _with_unmet(290_000, 2_000, 10_900, 100, "EVALUATED"),
+            "optimised": _with_unmet(285_000, 1_500, 10_950, 50),
+            "zoned-k1": _with_unmet(150_263, 132_141, 6_592, 4_408)}
+    chosen = recommend(kpis, list(kpis), current="current")
+    assert chosen.variant == "optimised" and "least care unmet" in chosen.rule
+    # A few hours more unmet (within 1 % of the care hours asked) do not outweigh a real saving.
+    kpis["zoned"] = _with_unmet(280_000, 1_600, 10_940, 60)
+    assert recommend(kpis, list(kpis), current="current").variant == "zoned"
