@@ -167,9 +167,9 @@ def _summary(own, before, figures, min_count: int, baseline: str | None) -> str:
     gained, lost = int(figures["gained"].sum()), int(figures["lost"].sum())
     patches = figures["status"]
     return (
-        f"{text}; vs {baseline}, all your patches: {_change(hours, float(before['care_hours'].sum()))} "
-        f"(gains {fmt(float(figures['gained_hours'].sum()))} h, {count_text(gained, min_count)}; "
-        f"losses {fmt(float(figures['lost_hours'].sum()))} h, {count_text(lost, min_count)}); "
+        f"{text}; vs {baseline}, all your patches: {_change(hours, float(before['care_hours'].sum()))}; "
+        f"gains {fmt(float(figures['gained_hours'].sum()))} h, {count_text(gained, min_count)}; "
+        f"losses {fmt(float(figures['lost_hours'].sum()))} h, {count_text(lost, min_count)}; "
         f"patches gained {int((patches == GAINED).sum())}, lost {int((patches == LOST).sum())}"
     )
 
