@@ -634,14 +634,19 @@ def _side_by_side(a: Run, b: Run, current: str | None) -> pd.DataFrame:
     left, right = _kpi_table(a), _kpi_table(b)
     _changes_against(right, left, current)
     left, right = _shown(left), _shown(right)
+    # kpi, unit, family once; each run's figures; the description once, last (it pushed run b's figures
+    # off a 1,280-px screen when each run had its own); rows in the run page's order (by family)
     keys = ["kpi", "unit"]
-    left = left.drop(columns=["family"], errors="ignore").rename(
-        columns={c: f"run {a.id}: {c}" for c in left.columns if c not in keys}
-    )
-    right = right.drop(columns=["family"], errors="ignore").rename(
-        columns={c: f"run {b.id}: {c}" for c in right.columns if c not in keys}
-    )
-    return left.merge(right, on=keys, how="outer")
+    shared = [c for c in ("family", "description") if c in left.columns or c in right.columns]
+    words = pd.concat([t[[*keys, *(c for c in shared if c in t.columns)]] for t in (left, right)])
+    words = words.drop_duplicates(subset=keys, keep="first")  # run a's words, then rows only run b has
+    figures = [t.drop(columns=[c for c in KPI_TEXT_COLUMNS if c not in keys], errors="ignore")
+               .rename(columns={c: f"run {r.id}: {c}" for c in t.columns if c not in keys})
+               for t, r in ((left, a), (right, b))]
+    table = words.merge(figures[0], on=keys, how="left").merge(figures[1], on=keys, how="left")
+    ordered = [*keys, *(c for c in shared if c != "description"), *figures[0].columns[2:],
+               *figures[1].columns[2:], *(c for c in shared if c == "description")]
+    return table[ordered].fillna("")
 
 
 def _changes_against(table: pd.DataFrame, base: pd.DataFrame, current: str | None) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.maps.test_browser import browser  # noqa: F401  (the fixture: Debian's chromium)
-from tests.web.helpers import PASSWORD, USERS, zipped
+from tests.web.helpers import CURRENT_ONLY, PASSWORD, USERS, zipped
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 RUN_SECONDS = 300
@@ -91,8 +91,8 @@ def demo_zip(tmp_path_factory) -> Path:
 def open_page(browser, server):  # noqa: F811
     contexts, outside = [], []
 
-    def make(name: str | None):
-        context = browser.new_context(base_url=server)
+    def make(name: str | None, width: int = 1280):
+        context = browser.new_context(base_url=server, viewport={"width": width, "height": 800})
         contexts.append(context)
 
         def only_the_app(route):
@@ -165,3 +165,51 @@ def _upload_and_run(page, demo_zip: Path) -> int:
     assert page.inner_text("#status") == "done", page.content()[-3000:]
     assert "3 of 3 variants finished (current, optimised, zoned)" in page.inner_text("main")
     return run_id
+
+
+def _quick_runs(page, demo_zip: Path, count: int) -> list[int]:
+    """``count`` runs of today's allocation only (seconds each) on a fresh upload of the demo, done."""
+    page.goto("/datasets/new")
+    page.fill("#name", "demo for quick runs")
+    page.set_input_files("#files", str(demo_zip))
+    page.click("#upload")
+    page.wait_for_selector("#verdict")
+    dataset_id = page.url.rsplit("/", 1)[1]
+    runs = []
+    for _ in range(count):
+        page.goto(f"/runs/new?dataset={dataset_id}")
+        page.fill("textarea[name=toml]", CURRENT_ONLY)
+        page.click("#start")
+        page.wait_for_url(re.compile(r"/runs/\d+$"))
+        runs.append(int(page.url.rsplit("/", 1)[1]))
+        page.wait_for_selector("#status.status-done, #status.status-failed", timeout=RUN_SECONDS * 1000)
+        assert page.inner_text("#status") == "done", page.content()[-3000:]
+    return runs
+
+
+PHONE = 390
+
+
+def test_the_pages_fit_a_phone_and_compared_runs_a_laptop(open_page, demo_zip):
+    """Regressions: at 390 px the header did not wrap (pages 699 px wide: Audit log, Compare runs, the user
+    and Log out off-screen), New run was 871 px wide and the key figures showed only their kpi column; at
+    1,280 px the second compared run's figures were off-screen, right of the first run's descriptions."""
+    laptop = open_page("comm")
+    first, second = _quick_runs(laptop, demo_zip, 2)
+    laptop.goto(f"/compare?a={first}&b={second}")
+    figures = laptop.locator(f"#comparison th:text-is('run {second}: today-as-it-is-now')").bounding_box()
+    assert figures["x"] + figures["width"] <= 1280, figures
+    comm = open_page("comm", width=PHONE)
+    pages = ["/", "/datasets/new", "/runs/new", f"/runs/{first}", f"/compare?a={first}&b={second}", "/audit",
+             "/datasets/1"]
+    for url in pages:
+        assert comm.goto(url).status == 200, url
+        assert comm.evaluate("document.documentElement.scrollWidth") <= PHONE, url
+        for link in comm.locator("header a, header span, #log-out").all():
+            box = link.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE, (url, link.inner_text(), box)
+    comm.goto(f"/runs/{first}")
+    kpis = comm.locator("#kpis")
+    assert kpis.bounding_box()["width"] <= PHONE
+    second_column = comm.locator("#kpis tr").nth(1).locator("td").nth(1).bounding_box()
+    assert second_column["x"] + second_column["width"] / 2 < PHONE, second_column  # more than the kpi column

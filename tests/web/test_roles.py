@@ -117,8 +117,17 @@ def test_a_planner_reads_and_compares_but_cannot_publish(finished, client_of):
         finally:
             _forget_runs(app, other)
         row = next(r for r in table.split("<tr>") if "<td>cost_per_week_change_vs_current_gbp</td>" in r)
-        cells = re.findall(r"<td>([^<]*)</td>", row)  # kpi, unit, each run's current, optimised, zoned, ...
-        assert cells[3:5] == cells[8:10] and cells[7] == "£1,000" and f"against run {run_id}" in page, cells
+        cells = re.findall(r"<td>([^<]*)</td>", row)  # kpi, unit, family, each run's variants, description
+        assert cells[4:6] == cells[7:9] and cells[6] == "£1,000" and f"against run {run_id}" in page, cells
+        # Regression: each run had its own description column (run b's figures were off a 1,280-px screen,
+        # right of run a's long descriptions) and the rows were sorted by name, not as on the run page
+        head = re.findall(r"<th>([^<]*)</th>", table.split("</tr>")[0])
+        assert head[:3] == ["kpi", "unit", "family"] and head[-1] == "description", head
+        assert head.count("description") == 1 and not [h for h in head if h.endswith((": description",
+                                                                                         ": level"))], head
+        shown = re.findall(r"<tr><td>([^<]*)</td>", table.split("</table>")[0])
+        run_page = plan.get(f"/runs/{run_id}").text.split('id="kpis"')[1].split("</table>")[0]
+        assert shown == re.findall(r"<tr><td>([^<]*)</td>", run_page), shown[:8]
         for url, words in [(f"/compare?a={run_id}&b={run_id}", "Choose two different runs"),
                            (f"/compare?a={run_id}&b={fewer}", "not have the same clients: 5 client(s) only"),
                            (f"/compare?a={run_id}&b=999", "Choose two finished runs")]:
