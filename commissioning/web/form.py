@@ -193,8 +193,8 @@ def fields(values: dict[str, str]) -> tuple[list[Field], list[list[Field]]]:
 
 def scenario_from_form(values: dict[str, str], dataset_folder: Path) -> ScenarioFile:
     """The scenario the form describes, checked; a mistake raises ScenarioError naming the field."""
-    toml = values.get("toml", "").strip()
-    text = _with_data(toml, dataset_folder) if toml else form_toml(values, dataset_folder)
+    toml = values.get("toml", "").rstrip()  # blank lines at its start stay: its lines are the box's
+    text = _with_data(toml, dataset_folder, values) if toml.strip() else form_toml(values, dataset_folder)
     return parse_scenario(text, source="the form", base=dataset_folder)
 
 
@@ -222,13 +222,15 @@ def in_user_words(message: str, values: dict[str, str]) -> str:
     the fields: the field by its legend and label ("the form, Variant 1: time_limit_s"), never a line of the
     scenario the fields were written into, which the user never saw."""
     if values.get("toml", "").strip():
+        above = 1 + len(_box_lines(values))  # the data line (and the Run name's) are not the user's
+
         def box(match: re.Match) -> str:
-            line = int(match.group(1)) - 1 if match.group(1) else 0  # the data line is not the user's
+            line = int(match.group(1)) - above if match.group(1) else 0
             where = f"{TOML_BOX}, line {line}" if line > 0 else TOML_BOX
             return f"{where}: key '{match.group(2)}': " if match.group(2) else f"{where}: "
 
         message = _SOURCE.sub(box, message, count=1)
-        return _TOML_LINE.sub(lambda m: f"(at line {max(int(m.group(1)) - 1, 1)}, column", message)
+        return _TOML_LINE.sub(lambda m: f"(at line {max(int(m.group(1)) - above, 1)}, column", message)
     included = [k for k in range(VARIANT_SLOTS) if values.get(f"v{k}.include") == "on"]
 
     def label(key: str) -> str:
@@ -254,18 +256,29 @@ def in_user_words(message: str, values: dict[str, str]) -> str:
     return head + _VARIANT_KEY.sub(lambda m: variant(m, "'s "), rest)
 
 
-def _with_data(toml: str, dataset_folder: Path) -> str:
-    """Pasted TOML runs on the dataset chosen in the form: its own ``data`` would be a second answer."""
+def _box_keys(toml: str) -> set[str] | None:
+    """The TOML box's top-level keys, or None when it is not valid TOML (the parser then says where)."""
     try:
-        has_data = "data" in tomllib.loads(toml)
+        return set(tomllib.loads(toml))
     except tomllib.TOMLDecodeError:
-        has_data = False  # the parser says what is wrong, with the line
-    if has_data:
+        return None
+
+
+def _box_lines(values: dict[str, str]) -> list[str]:
+    """The lines put above the TOML box's text, but ``data``: the Run name field where the box has no name."""
+    keys, name = _box_keys(values.get("toml", "").strip()), values.get("name", "").strip()
+    return [f"name = {json.dumps(name)}"] if keys is not None and "name" not in keys and name else []
+
+
+def _with_data(toml: str, dataset_folder: Path, values: dict[str, str]) -> str:
+    """Pasted TOML runs on the dataset chosen in the form: its own ``data`` would be a second answer. A box
+    without a ``name`` takes the Run name field's."""
+    if "data" in (_box_keys(toml) or ()):
         raise ScenarioError(
             "the TOML box has data = ... . Fix: remove it (and any [data] table): the run uses "
             "the dataset chosen above"
         )
-    return f"data = {json.dumps(str(dataset_folder))}\n{toml}\n"
+    return "\n".join([f"data = {json.dumps(str(dataset_folder))}", *_box_lines(values), toml]) + "\n"
 
 
 def form_toml(values: dict[str, str], dataset_folder: Path) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from commissioning.web import accounts
 from commissioning.web.db import AuditEvent, User
@@ -79,6 +79,9 @@ def page(*roles: str) -> Callable[[Handler], Handler]:
         @functools.wraps(handler)
         async def guarded(request: Request) -> Response:
             user, csrf = signed_in(request)
+            if user is None and request.url.path.startswith("/api/"):  # a script: no log-in page to follow
+                return JSONResponse({"error": "not signed in: log in at /login, then send its cookie"},
+                                    status_code=401)
             if user is None:
                 return RedirectResponse("/login", status_code=303)
             request.state.user, request.state.csrf = user, csrf

@@ -135,7 +135,8 @@ async def dataset_upload(request: Request, user: User, data) -> Response:
         )
         for u in sent
     ]
-    name = str(data.get("name", "")).strip()[:200] or (sent[0].filename if sent else "dataset")
+    typed = str(data.get("name", "")).strip()[:200]  # shown again in the form when the upload is refused
+    name = typed or (sent[0].filename if sent else "dataset")
     state = request.app.state
     with state.sessions() as db:
         dataset = Dataset(name=name, folder="", uploaded_by=user.name, errors=0, findings_json="[]")
@@ -147,7 +148,8 @@ async def dataset_upload(request: Request, user: User, data) -> Response:
         except uploads.UploadRefused as error:
             db.rollback()
             audit(request, user, "upload dataset", f"{name}: {error}", "denied")
-            return render(request, "dataset_new.html", status_code=400, message=str(error), limits=_limits())
+            return render(request, "dataset_new.html", status_code=400, message=str(error), limits=_limits(),
+                          name=typed)
         dataset.folder = str(folder)
         dataset.errors, dataset.findings_json = await run_in_threadpool(check, folder, usable(db, dataset.id))
         db.commit()

@@ -76,3 +76,38 @@ def test_the_time_limit_help_says_how_it_behaves(form_app):
     page = html.unescape(client.get("/runs/new").text)
     assert "hard stop" not in page
     assert "the search stops at about this time" in page and "run over by a few seconds" in page
+
+
+def test_a_toml_box_without_a_name_takes_the_run_name_field(form_app):
+    """Regression: a TOML box with no `name` ignored the Run name field (the run was called "scenario")."""
+    from tests.web.helpers import CURRENT_ONLY
+
+    client, csrf, dataset_id = form_app
+    form = {"csrf_token": csrf, "dataset": dataset_id, "name": "winter pressures", "toml": CURRENT_ONLY}
+    said = _refusal(client, form | {"toml": "[routing]\nenabled = = false\n"})  # the box's own lines still
+    assert "at line 2," in said, said
+    wrong = CURRENT_ONLY.replace('"current"', '"cheapest"')
+    line = wrong.splitlines().index('mode = "cheapest"') + 1  # its first line is empty, and counts
+    said = _refusal(client, form | {"toml": wrong})
+    assert said.startswith(f"the TOML box, line {line}: "), said
+    sent = client.post("/runs", data=form, follow_redirects=False)
+    assert sent.status_code == 303, sent.text[-2000:]
+    page = client.get(sent.headers["location"]).text
+    assert "winter pressures</h1>" in page, page[:2000]
+
+
+def test_a_refused_upload_keeps_the_name_typed(form_app):
+    """Regression: after a refused upload the Name field was empty."""
+    client, _, _ = form_app
+    refused = upload(client, "Winter data", "notes.exe", b"not a dataset")
+    assert refused.status_code == 400 and 'value="Winter data"' in refused.text, refused.text[-1500:]
+
+
+def test_a_script_not_signed_in_gets_401_json_from_the_api(tmp_path):
+    """Regression: /api/... answered a script that was not signed in with a redirect to the log-in page."""
+    with TestClient(make_app(tmp_path)) as client:
+        for url in ("/api/runs/1", "/api/runs/1/providers/P03"):
+            answer = client.get(url, follow_redirects=False)
+            assert answer.status_code == 401 and answer.headers["content-type"] == "application/json", url
+            assert "\n" not in answer.text and "log in" in answer.json()["error"], answer.text
+        assert client.get("/runs/1", follow_redirects=False).status_code == 303  # pages: the log-in page
