@@ -164,6 +164,9 @@ def _moves_fact(run: Run, v: str) -> Fact | None:
     lost = run.value("clients_losing_provider_unmet", v) or 0
     if lost:  # they lose continuity too (the move penalty counts them): said, so the counts add up
         text += f", and {fmt(lost)} more would lose theirs and be left unmet"
+        too = run.value("clients_losing_provider_unmet_today_too", v) or 0
+        if too:
+            text += f" ({fmt(too)} of them unmet today too: today's provider cannot serve them)"
     return Fact("moves", "Continuity", text, repr(moved))
 
 

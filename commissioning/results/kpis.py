@@ -157,7 +157,7 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
     visits = f["visits"]
     minutes = f["minutes"]
     moved = int((outcome.allocation["moved"] == "yes").sum()) if outcome.allocation is not None else 0
-    lost = _losing_provider_unmet(outcome)
+    lost, lost_today_too = _losing_provider_unmet(outcome)
     routed = sum(outcome.routed_travel_hours.values()) if outcome.routed_travel_hours is not None else None
     routing = getattr(outcome, "routing", None)
 
@@ -214,6 +214,7 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
         "unmet_hours_per_week": unmet_hours,
         "clients_moved": moved,
         "clients_losing_provider_unmet": lost,
+        "clients_losing_provider_unmet_today_too": lost_today_too,
         "longest_travel_minutes_per_visit": float(minutes[assigned].max()) if assigned.any() else None,
         "remote_patches_with_spare_capacity_nearby": _remote_spare(scenario, data, problem, spare),
         "remote_patches": len({z for z in zones_with_clients if data.zone_by_id[z].remote}),
@@ -243,13 +244,18 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
     return {k: (round(x, 6) if isinstance(x, float) and math.isfinite(x) else x) for k, x in values.items()}
 
 
-def _losing_provider_unmet(outcome) -> int:
+def _losing_provider_unmet(outcome) -> tuple[int, int]:
     """Clients with a provider today that the variant leaves unmet (not counted as moved, though the move
-    penalty counts them: "101 clients moved" stood beside a moves term of 105 × the penalty)."""
+    penalty counts them: "101 clients moved" stood beside a moves term of 105 × the penalty), and how many
+    of them today's provider cannot serve under the model either (unmet in today's allocation too: "10
+    more would lose theirs" counted 6 whom no provider reaches)."""
     frame = outcome.allocation
     if frame is None or outcome.variant.mode == "current":
-        return 0
-    return int(((frame["current_provider"] != "") & (frame["status"] == "unmet")).sum())
+        return 0, 0
+    lost = ((frame["current_provider"] != "") & (frame["status"] == "unmet")).to_numpy()
+    today = np.asarray([bool(r) for r in getattr(outcome.index, "today_reason", ())], dtype=bool)
+    too = int((lost & today).sum()) if len(today) == len(lost) else 0
+    return int(lost.sum()), too
 
 
 def _remote_spare(scenario, data, problem, spare: np.ndarray) -> int:

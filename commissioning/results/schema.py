@@ -174,7 +174,7 @@ KPIS: tuple[Kpi, ...] = (
         "effectiveness",
         "outcome",
         "clients",
-        "Clients waiting (unmet)",
+        "Clients unmet (no provider)",
         "packages with no provider",
     ),
     Kpi(
@@ -201,6 +201,16 @@ KPIS: tuple[Kpi, ...] = (
         "Clients losing today's provider, left unmet",
         "clients with a provider today whom the variant leaves unmet (continuity lost too: the move penalty "
         "counts them with the clients moved)",
+    ),
+    Kpi(
+        "clients_losing_provider_unmet_today_too",
+        "effectiveness",
+        "outcome",
+        "clients",
+        "Of them, unmet today too",
+        "of the clients losing today's provider and left unmet, those today's provider cannot serve under "
+        "the model either (out of its reach in a time band, or needing a skill it does not list): unmet in "
+        "today's allocation too",
     ),
     Kpi(
         "longest_travel_minutes_per_visit",

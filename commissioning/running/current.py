@@ -45,16 +45,21 @@ def evaluate_current(variant: Variant, problem, index, switches) -> tuple[np.nda
         if k >= 0:
             pl.place(i, k)
         elif p >= 0:
-            reasons[i] = (
-                f"today's provider {index.provider_ids[p]} cannot reach the client in every time "
-                f"band under the travel model: {_ferries(index, i, index.ineligible_reason[i] or 'no route')}"
-            )
+            reasons[i] = _ferries(index, i, _today_reason(index, i, p))
         else:
             reasons[i] = WAITING_REASON
     waiting = np.flatnonzero(current < 0)
     if variant.waiting == "greedy" and len(waiting):
         _place_waiting_greedily(problem, index, pl, reasons, waiting)
     return pl.choice.copy(), reasons
+
+
+def _today_reason(index, i: int, p: int) -> str:
+    """Why today's provider ``p`` cannot serve client ``i``: the index's (skills or reach)."""
+    if i < len(index.today_reason) and index.today_reason[i]:
+        return index.today_reason[i]
+    return (f"today's provider {index.provider_ids[p]} cannot reach the client in every time band under the "
+            f"travel model: {index.ineligible_reason[i] or 'no route'}")
 
 
 def _ferries(index, i: int, why: str) -> str:
@@ -87,16 +92,37 @@ def _place_waiting_greedily(problem, index, pl, reasons, waiting) -> None:
 
 
 def unreachable_current_warning(data, index) -> list[str]:
-    ids = [
-        c.client_id
-        for c, why in zip(data.clients, index.ineligible_reason, strict=True)
-        if why and c.current_provider
-    ]
-    if not ids:
-        return []
-    shown = ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else "")
-    return [
-        f"{len(ids)} client(s) served today cannot be reached in every time band under the travel model "
-        f"(e.g. a bed visit after the last ferry): {shown}. They count as unmet in every variant, "
-        "including current, so variants compare like with like; check their time bands or hubs."
-    ]
+    """Clients served today whom today's provider cannot serve under the model: out of its reach in some
+    time band (a bed visit after the last ferry), or needing a skill it does not list. The warning named
+    only clients no provider at all could reach (a Gigha client its provider could not reach after the
+    last ferry, but others could, was left out) and read "reach" for a missing skill."""
+    reasons = index.today_reason or tuple(
+        "cannot reach" if why and c.current_provider else "" for c, why in zip(
+            data.clients, index.ineligible_reason, strict=True))
+    ids = [c.client_id for c in data.clients]
+    reach = [i for i, why in enumerate(reasons) if "cannot reach" in why]
+    skills = [i for i, why in enumerate(reasons) if "lacks skills" in why]
+    out = []
+    if reach:
+        nobody = sum(1 for i in reach if index.ineligible_reason[i])
+        out.append(
+            f"{_clients(len(reach))} served today cannot be reached by their provider in every time band "
+            f"under the travel model (e.g. a bed visit after the last ferry): {_shown(ids, reach)}. They are "
+            f"unmet in the current variant; {nobody} of them no provider can reach (unmet in every variant), "
+            "the others may be placed with another provider. Check their time bands or hubs."
+        )
+    if skills:
+        out.append(
+            f"{_clients(len(skills))} served today need skills their provider does not list: "
+            f"{_shown(ids, skills)}. They are unmet in the current variant. Fix: add the skill to the "
+            "provider's skills in providers.csv if its carers have it, or check the client's needs."
+        )
+    return out
+
+
+def _clients(n: int) -> str:
+    return f"{n} client{'s' if n != 1 else ''}"
+
+
+def _shown(ids: list[str], rows: list[int]) -> str:
+    return ", ".join(ids[i] for i in rows[:8]) + (" ..." if len(rows) > 8 else "")

@@ -44,6 +44,9 @@ class ProblemIndex:
     max_travel_minutes_per_visit: float = float("inf")
     # The ferries a what-if takes out, by client whose today's provider they cut off ("" for the others).
     ferries_cut: tuple[str, ...] = ()
+    # Why today's provider has no pair with the client ("" when it has one, or the client has no provider
+    # today): the skills it lacks, or the travel model's reason it cannot reach the client in every band.
+    today_reason: tuple[str, ...] = ()
 
 
 def _bitmask(words) -> int:
@@ -135,8 +138,36 @@ def build_problem(
         hub_ids=tuple(h.hub_id for h in ht.hubs),
         hub_zones=_hub_zones(data, ht),
         max_travel_minutes_per_visit=float(max_travel_minutes_per_visit),
+        today_reason=_today_reasons(facts, pc, pp),
     )
     return problem, index
+
+
+def _today_reasons(facts: _Facts, pair_client: np.ndarray, pair_provider: np.ndarray) -> tuple[str, ...]:
+    """Why each client's provider today has no pair with it: a client whose provider lacks a skill it needs
+    read "cannot reach the client in every time band: no route" (see :class:`ProblemIndex`)."""
+    has_pair = set(zip(pair_client.tolist(), pair_provider.tolist(), strict=True))
+    out = [""] * facts.n
+    for i in np.flatnonzero(facts.current >= 0).tolist():
+        p = int(facts.current[i])
+        if (i, p) not in has_pair:
+            out[i] = _today_reason(facts, i, p)
+    return tuple(out)
+
+
+def _today_reason(facts: _Facts, i: int, p: int) -> str:
+    pid, client = facts.provider_ids[p], facts.data.clients[i]
+    if not facts.allowed(p)[i]:
+        lacks = [need for need in client.needs if not NEED_BIT.get(need, 0) & int(facts.skills[p])]
+        return f"today's provider {pid} lacks skills the package needs ({', '.join(lacks)})"
+    rows = np.flatnonzero(facts.hub_provider == p)
+    if not len(rows):
+        return f"today's provider {pid} has no hub its carers work from"
+    ht = facts.ht
+    km = pairwise_haversine_km([ht.hubs[h].lon for h in rows], [ht.hubs[h].lat for h in rows],
+                               [client.lon], [client.lat])[:, 0]
+    why = ht.reason[rows[int(np.argmin(km))], i] or "no route"  # the nearest hub's: its ferry matters here
+    return f"today's provider {pid} cannot reach the client in every time band under the travel model: {why}"
 
 
 class _Facts:
