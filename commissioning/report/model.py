@@ -332,6 +332,13 @@ def distinct_hours(*values: float) -> list[str]:
     return [fmt(v, digits=digits) for v in values]
 
 
+def change(difference: float, unit: str, digits: int) -> str:
+    """A change against the baseline: percentages and shares change by percentage points ("−2.1 pp"; "−2.1%"
+    beside 32.8% → 30.7% read as a relative change)."""
+    text = fmt(difference, unit, True, digits)
+    return text[:-1] + " pp" if text.endswith("%") else text
+
+
 def fmt(value: object, unit: str = "", signed: bool = False, digits: int | None = None) -> str:
     """A number as a board member reads it: thousands separators, £ for money, % for percentages, shares."""
     if isinstance(value, str):

@@ -18,6 +18,7 @@ from commissioning.report.model import (
     PALETTE,
     Kpi,
     Run,
+    change,
     digits_for,
     flatten,
     fmt,
@@ -77,7 +78,7 @@ def _kpi_row(run: Run, k: Kpi) -> KpiRow:
             delta = ""
             # a KPI that already is a change against current gets no further change (issue 13)
             if v != base and b is not None and "_change_vs_current" not in k.name:
-                delta = fmt(float(value) - b, k.unit, True, n)
+                delta = change(float(value) - b, k.unit, n)
             data = {"kpi": k.name, "variant": v, "value": k.raw[v]}
             cells.append(Cell(fmt(value, k.unit, digits=n), "num", data, delta))
         elif value is None:

@@ -607,3 +607,15 @@ def test_figures_round_half_up_as_the_workbook_reads():
 
     assert fmt(6.25, "hours/week", digits=1) == "6.3" and fmt(166.25, "hours/week", digits=1) == "166.3"
     assert fmt(-2.5, "", digits=0) == "−3" and fmt(1234567.5, "GBP/week", digits=0) == "£1,234,568"
+
+
+def test_a_percentage_changes_by_percentage_points(page: str):
+    """Regression (a tester): "Share of paid staff time travelling 32.8% → 30.7%" had "−2.1%" under it, which
+    reads as a relative change; changes of percentages and shares are percentage points."""
+    from commissioning.report.model import change
+
+    assert change(-0.021, "share 0-1", 1) == "−2.1 pp" and change(0.2, "%", 1) == "+0.2 pp"
+    assert change(-2.5, "hours/week", 1) == "−2.5"
+    deltas = re.findall(r'<span class="delta">([^<]*)</span>', page)
+    assert deltas and not [d for d in deltas if d.endswith("%")], deltas
+    assert any(d.endswith(" pp") for d in deltas) and "percentage points (pp)" in page
