@@ -435,12 +435,14 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def figure(text: object, unit: str = "") -> str:
-    """One figure of a table read as text, as the report shows it (the templates' ``figure`` filter)."""
+def figure(text: object, unit: str = "", digits: int | None = None) -> str:
+    """One figure of a table read as text, as the report shows it (the templates' ``figure`` filter);
+    ``digits`` fixed for a column whose figures must add up as shown (a provider's "325 → 336, change
+    10.5" when each cell chose its own)."""
     from commissioning.report.model import fmt, to_float
 
     value = to_float(text)
-    return fmt(value, unit) if value is not None else str(text)
+    return fmt(value, unit, digits=digits) if value is not None else str(text)
 
 
 @page(*READERS)

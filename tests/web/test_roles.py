@@ -54,6 +54,12 @@ def test_a_provider_sees_only_its_own_view(finished, client_of):
     p03 = client_of("p03")
     figures = p03.get(f"/runs/{run_id}/providers/P03").text.split('id="figures"', 1)[1].split("</table>")[0]
     assert "<td>£" in figures and not re.search(r"\d\.\d{4,}", figures)  # as the report writes figures
+    # Regression (a tester): "325 → 336, change 10.5": each cell chose its own decimals, so the hours and
+    # their change did not add up as shown; the hours columns now have one decimal each.
+    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td>"
+                      r"<td>([^<]*)</td>", figures)
+    assert rows and all(re.fullmatch(r"[−+]?[\d,]+\.\d", cell) for row in rows for cell in row[:2]), rows
+    assert all(re.fullmatch(r"[−+]?[\d,]+\.\d|—", row[2]) for row in rows), rows
     home = p03.get("/")
     assert f"/runs/{run_id}/providers/P03" in home.text and "P05" not in home.text
     own = p03.get(f"/runs/{run_id}/providers/P03")
