@@ -117,7 +117,8 @@ def _unmet_fact(run: Run, v: str, base: str | None) -> Fact | None:
     text = f"{fmt(hours, HOURS, digits=n)} care hours a week unmet"
     clients = run.value("clients_unmet", v)
     if clients is not None:
-        text += f" ({fmt(clients)} {'client' if clients == 1 else 'clients'} waiting)"
+        # "waiting" read as new packages, but today's allocation counts clients its providers cannot serve
+        text += f" ({fmt(clients)} {'client' if clients == 1 else 'clients'} without a provider)"
     priced = run.value("delayed_discharge_cost_per_week_gbp", v)
     if priced is not None:
         text += f", priced at {_money_week_year(priced)} in delayed-discharge bed-days (estimate)"
@@ -170,6 +171,11 @@ def _moves_fact(run: Run, v: str) -> Fact | None:
     return Fact("moves", "Continuity", text, repr(moved))
 
 
+def _providers(n: float) -> str:
+    """"1 provider", "2 providers" (the report read "at most 1 providers")."""
+    return f"{fmt(n)} provider{'' if n == 1 else 's'}"
+
+
 def _zoning_fact(run: Run, v: str, base: str | None) -> Fact | None:
     own = run.value("max_providers_per_zone_excluding_own_choice", v)
     every = run.value("max_providers_per_zone", v)
@@ -177,11 +183,11 @@ def _zoning_fact(run: Run, v: str, base: str | None) -> Fact | None:
     if own is None and every is None:
         return None
     if own is not None:
-        text = f"at most {fmt(own)} providers in any one patch, clients' own choices aside"
+        text = f"at most {_providers(own)} in any one patch, clients' own choices aside"
         if every is not None and every != own:
             text += f" ({fmt(every)} counting the providers clients chose themselves)"
     else:
-        text = f"at most {fmt(every)} providers in any one patch (clients' own choices included)"
+        text = f"at most {_providers(every)} in any one patch (clients' own choices included)"
     shares = _ranked_shares(run, v)
     if shares:
         text += f"; {ranked_words(shares)} (zoning limit K = {len(shares)})"

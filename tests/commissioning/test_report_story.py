@@ -48,7 +48,7 @@ def test_every_variant_has_a_headline_against_current(html: str) -> None:
     assert facts[("optimised", "cost")].startswith("Cost: care and travel £117,376 a week (£6,103,557 a year")
     # unmet need priced and shown beside cost; whole-system cost = cost + priced unmet need
     unmet, whole = facts[("zoned", "unmet")], facts[("zoned", "whole_system")]
-    assert "66.0 care hours a week unmet (21 clients waiting), priced at £1,650 a week" in unmet
+    assert "66.0 care hours a week unmet (21 clients without a provider), priced at £1,650 a week" in unmet
     assert "54.5 hours fewer than current" in unmet
     assert whole.startswith("Whole-system cost: £116,428 a week (£6,054,265 a year")
     assert "£8,819 a week less than current" in whole  # 125,247.32 - 116,428.18
@@ -59,6 +59,8 @@ def test_every_variant_has_a_headline_against_current(html: str) -> None:
     assert "loses most: &lt;script&gt;alert(1)&lt;/script&gt; −320.0 h (−45.7%)" in zp
     assert "1 provider would lose more than 20% of its care hours" in zp  # not "1 provider(s)"
     assert facts[("zoned", "zoning")].startswith("Zoning achieved: at most 2 providers in any one patch")
+    one = _story_zoning_fact_of(1)
+    assert one.startswith("Zoning achieved: at most 1 provider in any one patch"), one  # not "1 providers"
     assert "current: 7" in facts[("zoned", "zoning")]
     # today's allocation: its figures, no change against itself
     assert "than current" not in " ".join(t for (v, _), t in facts.items() if v == "current")
@@ -459,3 +461,15 @@ def test_a_hub_broken_by_minutes_shows_figures_that_differ_and_a_shortfall_above
     assert table.rows[0][-1] == "0.04"
     broken[0].update(needed_hours="589.25", available_hours="475.0")
     assert _broken(broken, ["current"])[0].rows[0][5:] == ["589.3", "475.0"]  # half up, as everywhere
+
+
+def _story_zoning_fact_of(k: int) -> str:
+    """The zoning fact of a run whose zoned variant has at most ``k`` providers in any patch."""
+    from types import SimpleNamespace
+
+    from commissioning.report.story import _zoning_fact
+
+    values = {"max_providers_per_zone_excluding_own_choice": k, "max_providers_per_zone": k}
+    run = SimpleNamespace(value=lambda name, v: values.get(name) if v == "zoned" else 7, assumptions={})
+    fact = _zoning_fact(run, "zoned", "current")
+    return f"{fact.title}: {fact.text}" if fact else ""
