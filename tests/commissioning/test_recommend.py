@@ -67,3 +67,20 @@ def test_a_variant_leaving_far_more_care_unmet_is_never_recommended_for_its_cost
     # A few hours more unmet (within 1 % of the care hours asked) do not outweigh a real saving.
     kpis["zoned"] = _with_unmet(280_000, 1_600, 10_940, 60)
     assert recommend(kpis, list(kpis), current="current").variant == "zoned"
+
+
+def test_a_variant_leaving_more_care_unmet_than_today_is_warned_of():
+    # Regression (a tester's web run): the K = 1 variant's £134,737 weekly saving stood with no warning that
+    # it left 384 of 1,000 clients without care.
+    from commissioning.results.kpis import unmet_warnings
+
+    def values(cost, assigned, unmet, clients):
+        return {"cost_per_week_gbp": cost, "care_hours_assigned": assigned, "unmet_hours_per_week": unmet,
+                "clients_unmet": clients}
+
+    scenarios = {"current": values(290_000, 10_900, 100, 11), "optimised": values(285_000, 10_950, 50, 6),
+                 "zoned-k1": values(150_263, 6_592, 4_408, 384), "close": values(280_000, 10_890, 110, 12)}
+    (said,) = unmet_warnings(scenarios, "current")
+    assert said.startswith("zoned-k1: leaves 4,308.0 more care hours a week unmet than current (+373 clients")
+    assert "care not bought" in said
+    assert unmet_warnings(scenarios, None) == []
