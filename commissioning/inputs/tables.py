@@ -710,7 +710,8 @@ def _frame(
             unknown.append((k, canonical))
 
     width = len(header)
-    data, index, unparsed = _data_rows(rows, width, source, problems)
+    must = {c.name for c in table.columns if c.required and not c.allow_empty} if table else set()
+    data, index, unparsed = _data_rows(rows, names, must, source, problems)
 
     # Data under a column with no header name would be lost: say so.
     for k, name in enumerate(names):
@@ -830,10 +831,13 @@ def _name_words(name: str) -> set[str]:
 
 
 def _data_rows(
-    rows: list[list[str]], width: int, source: str, problems: list[Problem]
+    rows: list[list[str]], names: list[str | None], must: set[str], source: str, problems: list[Problem]
 ) -> tuple[list[list[str]], list[int], list[int]]:
-    """``(rows cut or padded to width, in place; their row numbers; rows with values beyond the header)``,
-    blank rows left out. Stops once the file has MAX_PROBLEMS_PER_FILE errors: the rest is not checked."""
+    """``(rows cut or padded to width, in place; their row numbers; rows whose cells do not fit the header)``,
+    blank rows left out. Stops once the file has MAX_PROBLEMS_PER_FILE errors: the rest is not checked.
+
+    ``names``: the header's column names (``None``: ignored); ``must``: those whose cells may not be empty."""
+    width = len(names)
     full = problems.full if isinstance(problems, ProblemLog) else lambda _: False
     data: list[list[str]] = []
     index: list[int] = []
@@ -841,33 +845,57 @@ def _data_rows(
     for number, row in enumerate(rows[1:], start=2):
         if not any(row):
             continue  # a blank line carries no data; its row number is simply not used
-        if len(row) > width:
+        problem = _row_length_problem(row, names, must, source, number)
+        if problem is not None:
             if full(source):
                 problems.stop_rows(source, number, len(rows))
                 break
-            # Extra cells with values would be lost: an error. Empty extra cells are harmless, unless the
-            # row was shifted by an unquoted comma, which then shows up as errors in the shifted cells.
-            extra = [c for c in row[width:] if c]
-            problems.append(
-                Problem(
-                    source,
-                    number,
-                    None,
-                    _cells_text(extra) if extra else None,
-                    f"the row has {len(row):,} cells but the header has {width} columns",
-                    "remove the extra cells, or add the missing column name to the header; a cell that "
-                    "contains a comma must be enclosed in double quotes",
-                    "error" if extra else "warning",
-                )
-            )
-            if extra:
+            problems.append(problem)
+            if problem.severity == "error":
                 unparsed.append(number)
-            del row[width:]
-        elif len(row) < width:
-            row += [""] * (width - len(row))
+        del row[width:]
+        row += [""] * (width - len(row))
         data.append(row)
         index.append(number)
     return data, index, unparsed
+
+
+def _row_length_problem(
+    row: list[str], names: list[str | None], must: set[str], source: str, number: int
+) -> Problem | None:
+    """The problem of a row with more or fewer cells than the header has columns, or ``None``.
+
+    The row's cells are then not checked one by one (an error here): every cell after a stray or lost comma
+    is in the wrong column, and each would get a misleading error of its own. Empty cells beyond the header
+    are harmless (a warning), and so is a short row whose missing cells may all be empty: spreadsheets
+    leave out trailing empty cells."""
+    width = len(names)
+    if len(row) > width:
+        extra = [c for c in row[width:] if c]
+        return Problem(
+            source,
+            number,
+            None,
+            _cells_text(extra) if extra else None,
+            f"the row has {len(row):,} cells but the header has {width} columns",
+            "remove the extra cells, or add the missing column name to the header; a cell that "
+            "contains a comma must be enclosed in double quotes",
+            "error" if extra else "warning",
+        )
+    lost = [name for name in names[len(row) :] if name in must]
+    if not lost:
+        return None
+    last = names[len(row) - 1] or f"column {len(row)}"
+    return Problem(
+        source,
+        number,
+        None,
+        _cells_text([c for c in row if c][-3:]),
+        f"the row has {len(row):,} cells but the header has {width} columns: it ends at {last}, with no "
+        f"cell for {', '.join(lost)}, which may not be empty",
+        "add the missing cells (an empty cell still needs its comma); a cell that contains a comma or a "
+        "line break must be enclosed in double quotes",
+    )
 
 
 def _cells_text(cells: list[str], limit: int = 8) -> str:

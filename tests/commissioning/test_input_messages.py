@@ -77,3 +77,25 @@ def test_unknown_column_like_no_absent_column_offers_no_column_the_file_has(tmp_
     (warning,) = [p for p in problems if p.column == "visits_per_wk"]
     assert warning.column == "visits_per_wk" and warning.severity == "warning"
     assert [name for name in header if re.search(rf"\b{name}\b", warning.fix)] == [], warning.fix
+
+
+def test_short_row_is_one_error_naming_its_cells_not_errors_in_the_cells_it_lacks(tmp_path):
+    folder = copy_valid(tmp_path)
+    rows = read_rows(folder / "clients.csv")
+    rows[6] = rows[6][:8]  # row 7 ends at time_bands
+    write_rows(folder / "clients.csv", rows)
+    problems = [p for p in check_dataset(folder, check_geography=False).problems if p.row == 7]
+    assert len(problems) == 1, problems
+    assert problems[0].severity == "error" and problems[0].file == "clients.csv"
+    assert f"the row has 8 cells but the header has {len(rows[0])} columns" in problems[0].message
+    assert "funder" in problems[0].message and "add the missing cells" in problems[0].fix
+
+
+def test_rows_short_of_empty_cells_only_and_blank_rows_are_still_accepted(tmp_path):
+    folder = copy_valid(tmp_path)
+    rows = [row + [""] for row in read_rows(folder / "clients.csv")]  # an empty last column (Excel)
+    rows[3] = rows[3][:-1]  # a row without that last empty cell
+    rows[4] = rows[4][: rows[0].index("pinned")]  # no cell for the optional last column either
+    rows += [[""] * len(rows[0]), []]  # trailing empty rows
+    write_rows(folder / "clients.csv", rows)
+    assert not [p for p in check_dataset(folder, check_geography=False).problems if p.file == "clients.csv"]
