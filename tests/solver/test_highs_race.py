@@ -91,9 +91,11 @@ def medium():
 
 def test_clock_limited_runs_race_highs_and_keep_the_better(medium):
     sc = Switches(max_providers_per_zone=2, allow_unmet=True)
-    r = solve(medium, sc, SolveParams(time_limit_s=8, workers=2, deterministic=False))
+    # 15 s, not 8: on a loaded machine the LP and the dive took 1.5-3.8 s instead of 0.9 s and left the race
+    # (it starts only with a second left) no time at all (a flake audit, 1 of 3 runs beside CPU hogs).
+    r = solve(medium, sc, SolveParams(time_limit_s=15, workers=2, deterministic=False))
     highs = [st for st in r.stages if st["stage"] == "highs"]
-    assert len(highs) == 1 and r.violations == []
+    assert len(highs) == 1 and r.violations == [], r.stages
     stage = highs[0]
     assert stage["status"] in ("Optimal", "Time limit reached", "OVERRAN")  # OVERRAN: past its limit
     if math.isfinite(stage["bound_gbp"]):
@@ -124,9 +126,10 @@ def test_a_race_running_past_highs_own_limit_does_not_hold_the_run(medium, monke
 
     monkeypatch.setattr(highs_module, "highs_search", late)
     sc = Switches(max_providers_per_zone=2, allow_unmet=True)
-    r = solve(medium, sc, SolveParams(time_limit_s=6, workers=2, deterministic=False))
+    r = solve(medium, sc, SolveParams(time_limit_s=12, workers=2, deterministic=False))  # 12: as above
     highs = [st for st in r.stages if st["stage"] == "highs"]
-    assert [st["status"] for st in highs] == ["OVERRAN"] and not math.isfinite(highs[0]["bound_gbp"])
+    assert [st["status"] for st in highs] == ["OVERRAN"], r.stages
+    assert not math.isfinite(highs[0]["bound_gbp"])
     assert r.is_feasible() and r.violations == [] and not r.stopped_by_clock
     # The stage's seconds are the race's own, past its limit; not the run's (which began with building the
     # models, before the race).
@@ -138,9 +141,9 @@ def test_clock_limited_zoned_runs_pack_the_fixed_zone_choice_with_highs(medium):
     # The fixed-zones phase is HiGHS's (engine "highs"), from the LP start, kept only when validated and
     # cheaper: the run's answer is never worse than the phase's validated answer.
     sc = Switches(max_providers_per_zone=2, allow_unmet=True)
-    r = solve(medium, sc, SolveParams(time_limit_s=8, workers=2, deterministic=False))
+    r = solve(medium, sc, SolveParams(time_limit_s=15, workers=2, deterministic=False))  # 15: as above
     fixed = [st for st in r.stages if st["stage"] == "fixed zones"]
-    assert len(fixed) == 1 and fixed[0]["engine"] == "highs" and r.violations == []
+    assert len(fixed) == 1 and fixed[0]["engine"] == "highs" and r.violations == [], r.stages
     if fixed[0].get("violations") == 0:
         assert r.objective <= fixed[0]["objective_gbp"] + 0.01 * medium.n_clients
 
@@ -162,7 +165,9 @@ def test_deterministic_runs_never_race_highs_and_pack_in_counted_nodes(medium):
     from solver.data import HIGHS_DETERMINISTIC_NODES
 
     sc = Switches(max_providers_per_zone=2, allow_unmet=True)
-    r = solve(medium, sc, SolveParams(time_limit_s=20, work_limit=1.0, workers=2))
+    # 60 s, not 20: the packing gets 35 % of the clock and took 6 s of its 7 s idle, so a loaded machine
+    # marked it stopped by the clock; the work limit ends the run (about 10 s idle).
+    r = solve(medium, sc, SolveParams(time_limit_s=60, work_limit=1.0, workers=2))
     assert not any(st["stage"].startswith("highs") for st in r.stages)
     packed = [st for st in r.stages if st.get("engine") == "highs"]
     assert [st["stage"] for st in packed] == ["fixed zones"]
@@ -177,8 +182,8 @@ def test_a_two_thread_highs_runs_after_the_race(medium):
     from solver.lp import reset_threads
 
     sc = Switches(max_providers_per_zone=2, allow_unmet=True)
-    r = solve(medium, sc, SolveParams(time_limit_s=6, workers=2, deterministic=False))
-    assert any("dive_gbp" in st for st in r.stages)
+    r = solve(medium, sc, SolveParams(time_limit_s=12, workers=2, deterministic=False))
+    assert any("dive_gbp" in st for st in r.stages), r.stages
     reset_threads()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -229,7 +234,8 @@ def test_a_small_clock_limited_zoned_run_keeps_the_packing_beside_an_unhinted_se
     assert names[:2] == ["lp", "fixed zones"] and "all" in names and "highs" not in names, names
     assert hinted == [0]  # CP-SAT searched once, without the start as a hint
     packed = next(st for st in r.stages if st["stage"] == "fixed zones")
-    assert r.objective <= packed["objective_gbp"] + 0.01
+    if "objective_gbp" in packed:  # a packing the clock left no time for is SKIPPED, with no figure
+        assert r.objective <= packed["objective_gbp"] + 0.01
     assert validate_choice(d, sc, r.choice, r.recruits) == []
 
 

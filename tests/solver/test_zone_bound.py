@@ -117,12 +117,14 @@ def test_time_the_zone_path_leaves_goes_to_cp_sat_hinted_with_its_start(monkeypa
     # The zone path ended in 6-8 s of 30 at 2,000 clients and the run stopped there (£1,576,224); the rest of
     # the limit now goes to CP-SAT on the whole model, hinted with the path's start (£1,549,225 there). The
     # answer is never worse than the start, and the zone bound still counts.
-    r = _zone_path_run(monkeypatch, 15)
+    # 30 s, not 15: CP-SAT runs only with ZONE_SEARCH_MIN_S left, which a loaded machine's zone phases took
+    # (3 of 6 runs beside CPU hogs); the run ends when CP-SAT proves the optimum (6.5 s idle).
+    r = _zone_path_run(monkeypatch, 30)
     zone = next(st for st in r.stages if st["stage"] == "zone bound")
     search = next(st for st in r.stages if st["stage"] == "all")
     assert search["status"] in ("OPTIMAL", "FEASIBLE") and r.violations == []
     assert r.objective <= zone["objective_gbp"] + 0.01 and r.bound >= zone["bound_gbp"] * (1 - 1e-6)
-    assert r.seconds < 15 + 3
+    assert r.seconds < 30 + 3
 
 
 def test_deterministic_runs_take_the_zone_path_and_repeat(monkeypatch):
@@ -139,7 +141,10 @@ def test_deterministic_runs_take_the_zone_path_and_repeat(monkeypatch):
 def test_a_deterministic_zone_path_cut_short_by_the_clock_says_so(monkeypatch):
     # A limit too short for the path's work: the packing is skipped (less than a second left for HiGHS), so
     # the answer may differ on another run or machine, and the result must say so (not claim to repeat).
-    r = _zone_path_run(monkeypatch, 0.5, deterministic=True, work_limit=5.0)
+    # The packing's share of the clock is made nothing (a 0.5-s limit, as before, also cut the zone start's
+    # LP short on a loaded machine: no start, no packing stage at all, and the test failed).
+    monkeypatch.setattr(solve_module, "ZONE_PACK_SHARE", 0.0)
+    r = _zone_path_run(monkeypatch, 60, deterministic=True, work_limit=0.3)
     pack = next(st for st in r.stages if st["stage"] == "zone pack")
     assert pack["status"] == "SKIPPED" and pack["stopped_by_clock"]
     assert r.stopped_by_clock and r.violations == []
