@@ -22,7 +22,7 @@ def read_dataset(folder: Path, problems: list[Problem]) -> tuple[dict[str, Any],
 
     On any error ``({}, "approximate")``: callers may use the dataset as a dict whatever the file holds."""
     path = folder / DATASET_FILE
-    if not path.is_file():
+    if not (path.is_file() or path.is_dir()):
         return {}, "approximate"
     doc = _dataset_document(path, problems)
     if doc is None:
@@ -63,6 +63,11 @@ def _dataset_document(path: Path, problems: list[Problem]) -> dict[str, Any] | N
     def bad(message: str, fix: str) -> None:
         problems.append(Problem(DATASET_FILE, None, None, None, message, fix))
 
+    if path.is_dir():  # read as absent, it would silently drop the region and its road network
+        return bad(
+            "dataset.json is a folder, where the dataset's metadata file is expected",
+            "replace the folder with the dataset.json file, or delete the folder (dataset.json is optional)",
+        )
     if path.stat().st_size > MAX_DATASET_BYTES:
         return bad(
             f"the file is larger than {MAX_DATASET_BYTES // 1_000_000} MB: it is not scenario metadata",

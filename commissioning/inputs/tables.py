@@ -192,18 +192,24 @@ def find_table_file(
         return None
     if found:
         return found[0]
-    # Nothing with the exact name: look for near misses (capitals, other spreadsheet formats).
-    names_ok = {(stem + ext).lower() for ext in extensions}
-    near = []
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            lower = path.name.lower()
-            if lower in names_ok or (
-                path.stem.lower() == stem and path.suffix.lower() in _OTHER_TABLE_EXTENSIONS
-            ):
-                near.append(path.name)
+    near, folders = _near_misses(folder, stem, extensions)
     allowed = " or ".join(stem + ext for ext in extensions)
-    if near:
+    if folders:
+        # A folder under the table's name is no near miss: renaming it to that name would change nothing.
+        problems.append(
+            Problem(
+                display,
+                None,
+                None,
+                ", ".join(folders),
+                f"{' and '.join(folders)} {'is a folder' if len(folders) == 1 else 'are folders'}, "
+                f"where the {stem} table ({allowed}) is expected as a file",
+                f"replace the folder with the {stem} table saved as a file ({allowed}); if the table is "
+                "inside that folder, move it up into the dataset folder",
+                "error" if required else "warning",
+            )
+        )
+    elif near:
         problems.append(
             Problem(
                 display,
@@ -227,6 +233,20 @@ def find_table_file(
             )
         )
     return None
+
+
+def _near_misses(folder: Path, stem: str, extensions: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """``(files, folders)`` named like the table but not exactly (capitals, other spreadsheet formats), and
+    folders with the table's name or one like it."""
+    names_ok = {(stem + ext).lower() for ext in extensions}
+    files, folders = [], []
+    if not folder.is_dir():
+        return files, folders
+    for path in sorted(folder.iterdir()):
+        other_format = path.stem.lower() == stem and path.suffix.lower() in _OTHER_TABLE_EXTENSIONS
+        if path.name.lower() in names_ok or other_format:
+            (folders if path.is_dir() else files).append(path.name)
+    return files, folders
 
 
 def read_table(

@@ -99,3 +99,33 @@ def test_rows_short_of_empty_cells_only_and_blank_rows_are_still_accepted(tmp_pa
     rows += [[""] * len(rows[0]), []]  # trailing empty rows
     write_rows(folder / "clients.csv", rows)
     assert not [p for p in check_dataset(folder, check_geography=False).problems if p.file == "clients.csv"]
+
+
+@pytest.mark.parametrize("name", ["clients.csv", "zones.geojson"])
+def test_a_folder_under_a_tables_name_is_called_a_folder_not_a_file_to_rename(tmp_path, name):
+    folder = copy_valid(tmp_path)
+    (folder / name).unlink()
+    (folder / name).mkdir()
+    (problem,) = check_dataset(folder, check_geography=False).errors
+    assert problem.file == name and f"{name} is a folder" in problem.message, problem
+    assert "replace the folder" in problem.fix and "rename" not in problem.fix
+
+
+def test_dataset_json_as_a_folder_is_an_error_not_a_dataset_without_region(tmp_path):
+    folder = copy_valid(tmp_path)
+    (folder / "dataset.json").unlink(missing_ok=True)
+    (folder / "dataset.json").mkdir()
+    (problem,) = check_dataset(folder, check_geography=False).errors
+    assert problem.file == "dataset.json" and "is a folder" in problem.message
+
+
+def test_a_folder_given_as_the_scenario_file_is_called_a_folder(tmp_path, capsys):
+    scenario = tmp_path / "zoned.toml"
+    scenario.mkdir()
+    (scenario / "inner.toml").write_text('data = "x"\n')
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "is a folder, not a scenario file" in err and "no such" not in err
+    assert str(scenario / "inner.toml") in err
+    assert main(["sweep", str(scenario), "--vary", "pools=true,false", "--out", str(tmp_path / "s")]) == 2
+    assert "is a folder, not a scenario file" in capsys.readouterr().err

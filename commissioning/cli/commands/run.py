@@ -39,9 +39,12 @@ def add_run_options(parser: argparse.ArgumentParser, *, renamed: dict[str, str] 
 
 
 def run(args) -> int:
+    from commissioning.errors import ScenarioError
     from commissioning.running.run import run_scenario
     from commissioning.scenario.file import load_scenario_file
 
+    if (wrong := folder_not_scenario(args.scenario)) is not None:
+        raise ScenarioError(wrong)
     scenario = load_scenario_file(args.scenario)
     result = run_scenario(
         scenario,
@@ -53,6 +56,25 @@ def run(args) -> int:
     )
     print(summary_text(result))
     return 0
+
+
+def folder_not_scenario(path: str) -> str | None:
+    """The error for a folder given as the scenario file (else ``None``): "no such scenario file" would
+    send the user looking for a path that is there."""
+    from pathlib import Path
+
+    from commissioning.scenario.file import DEFAULT_SCENARIO
+
+    folder = Path(path)
+    if not folder.is_dir():
+        return None
+    inside = sorted(str(p) for p in folder.glob("*.toml") if p.is_file())[:3]
+    example = (
+        f"one of the .toml files inside it: {', '.join(inside)}"
+        if inside
+        else f"a .toml scenario file (an example: {DEFAULT_SCENARIO})"
+    )
+    return f"{path} is a folder, not a scenario file. Fix: give the path of {example}."
 
 
 def summary_text(result) -> str:

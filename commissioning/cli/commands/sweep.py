@@ -64,6 +64,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from commissioning.cli.commands.run import folder_not_scenario
     from commissioning.sweep.names import check_names
     from commissioning.sweep.plan import SweepError, build_plan
 
@@ -73,6 +74,8 @@ def run(args) -> int:
     if args.work_limit is not None:
         overrides["work_limit"] = args.work_limit
     try:
+        if (wrong := folder_not_scenario(args.scenario)) is not None:
+            raise SweepError(wrong)
         plan = build_plan(args.scenario, args.vary, variants=args.variant, draws=args.draws, seed=args.seed)
         check_names(plan)  # a provider, hub, patch or ferry the data lack: before any run is dispatched
         _check_out(args.out)
