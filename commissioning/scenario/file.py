@@ -42,7 +42,7 @@ Format (every key but ``data`` and the variants' ``name`` and ``mode`` is option
     time_limit_s = 0.2
 
     [solver]                                  # defaults for every variant
-    time_limit_s = 15.0                       # wall-clock seconds per variant, a hard stop
+    time_limit_s = 15.0                       # wall-clock seconds per variant (the search stops then)
     work_limit = 7.5                          # deterministic work units (default: time_limit_s × 0.5)
     workers = 2
     seed = 0

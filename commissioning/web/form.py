@@ -62,13 +62,6 @@ WHATIF_HELP: dict[str, str] = {
     "ferries_out": 'what-if: ferry routes out of service, e.g. ["Oban–Craignure"]',
 }
 assert tuple(WHATIF_HELP) == WHATIF_KEYS, "a what-if key without a form field"
-# The form's own words for a switch where the declaration's would promise more than the solver keeps: the
-# zoned search finishes its patch choice before it packs (a deliberate trade at short limits), so a short
-# limit on a large run ends a few seconds late; the form does not call it a hard stop.
-SWITCH_HELP: dict[str, str] = {
-    "time_limit_s": "wall-clock seconds per variant: the search stops at about this time; short limits on "
-    "large runs can run over by a few seconds to finish the zone choice",
-}
 
 
 @dataclass(frozen=True)
@@ -181,7 +174,7 @@ def fields(values: dict[str, str]) -> tuple[list[Field], list[list[Field]]]:
                     f"v{k}.{f.name}",
                     f.name,
                     f.metadata["kind"],
-                    SWITCH_HELP.get(f.name, f.metadata["doc"]) + ". " + switches.expected(f),
+                    f.metadata["doc"] + ". " + switches.expected(f),
                     values.get(f"v{k}.{f.name}", ""),
                 )
             )
