@@ -43,13 +43,11 @@ import numpy as np
 from commissioning import __version__
 from commissioning.errors import InputError, Problem
 from commissioning.results.folder import check_out_folder
+from commissioning.synthetic import MAX_CLIENTS, MAX_PROVIDERS
 from commissioning.synthetic.allocation import build, fit_pinned_clients
 from commissioning.synthetic.geography import points_in_region, region_geography, user_geography
 from commissioning.synthetic.user_files import read_demand_points, read_zones
 from commissioning.synthetic.writing import GenerationSummary, folder_texts, summarise, write_folder
-
-MAX_CLIENTS = 500_000
-MAX_PROVIDERS = 99  # provider ids are P01-P99
 
 
 def generate_scenario(
@@ -109,16 +107,26 @@ def _check_arguments(region, n_clients, seed, n_providers, demand_points, weight
     problems = []
     if not isinstance(n_clients, (int, np.integer)) or not 1 <= n_clients <= MAX_CLIENTS:
         problems.append(Problem("command line", None, "--clients", n_clients,
-                                "must be a whole number 1-500000", "e.g. --clients 1000"))
+                                f"must be a whole number 1-{MAX_CLIENTS}", "e.g. --clients 1000"))
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         problems.append(Problem("command line", None, "--seed", seed,
                                 "must be a whole number 0 or more", "e.g. --seed 1"))
     if not isinstance(n_providers, (int, np.integer)) or not 1 <= n_providers <= MAX_PROVIDERS:
         problems.append(Problem("command line", None, "--providers", n_providers,
-                                "must be a whole number 1-99", "e.g. --providers 15"))
+                                f"must be a whole number 1-{MAX_PROVIDERS}", "e.g. --providers 15"))
     if not isinstance(max_pool_members, (int, np.integer)) or max_pool_members < 1:
         problems.append(Problem("command line", None, "--max-pool-members", max_pool_members,
                                 "must be 1 or more", "e.g. --max-pool-members 4"))
+    problems += option_pairing_problems(region, demand_points, weight_column, zones_file, zone_id_column,
+                                        zone_name_column)
+    if problems:
+        raise InputError(problems)
+
+
+def option_pairing_problems(region, demand_points, weight_column, zones_file, zone_id_column,
+                            zone_name_column) -> list[Problem]:
+    """The options that need one another, or exclude one another, and are not given so."""
+    problems = []
     if (demand_points is None) != (weight_column is None):
         problems.append(Problem("command line", None, "--weight-column", weight_column,
                                 "--demand-points and --weight-column go together",
@@ -138,6 +146,5 @@ def _check_arguments(region, n_clients, seed, n_providers, demand_points, weight
     if zones_file is None and region is None:
         problems.append(Problem("command line", None, "--region", None, "no geography given",
                                 "give --region argyll-bute, or --demand-points and --zones"))
-    if problems:
-        raise InputError(problems)
+    return problems
 

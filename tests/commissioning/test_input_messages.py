@@ -46,7 +46,7 @@ def test_negative_seed_is_a_usage_error_not_a_traceback(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["generate", "--clients", "5", "--seed", "-1", "--out", str(tmp_path / "out")])
     assert exit_info.value.code == 2
-    assert "use a seed of 0 or more" in capsys.readouterr().err
+    assert "argument --seed: '-1': must be a whole number 0 or more" in capsys.readouterr().err
 
 
 def _rename_column(folder, file, old, new):
@@ -129,3 +129,34 @@ def test_a_folder_given_as_the_scenario_file_is_called_a_folder(tmp_path, capsys
     assert str(scenario / "inner.toml") in err
     assert main(["sweep", str(scenario), "--vary", "pools=true,false", "--out", str(tmp_path / "s")]) == 2
     assert "is a folder, not a scenario file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value", "allowed"),
+    [
+        ("generate", "--clients", "-5", "from 1 to 500,000"),
+        ("generate", "--clients", "0", "from 1 to 500,000"),
+        ("generate", "--clients", "abc", "from 1 to 500,000"),
+        ("generate", "--providers", "100", "from 1 to 99"),
+        ("generate", "--max-pool-members", "0", "1 or more"),
+        ("demo", "--clients", "0", "from 1 to 500,000"),
+    ],
+)
+def test_a_wrong_number_for_generate_is_a_usage_error_naming_option_value_and_range(
+    tmp_path, capsys, command, option, value, allowed
+):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, option, value, "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    expected = f"commissioning {command}: error: argument {option}: {value!r}: must be a whole number "
+    expected += allowed
+    assert error.startswith(expected + ", e.g. "), error
+    assert not (tmp_path / "out").exists()
+
+
+def test_generate_options_that_go_together_are_a_usage_error(tmp_path, capsys):
+    assert main(["generate", "--weight-column", "w", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("commissioning generate: error: --demand-points and --weight-column go together")
+    assert "command line, column" not in err

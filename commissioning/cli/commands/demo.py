@@ -20,13 +20,14 @@ def register(subparsers) -> None:
     )
     from commissioning.cli.commands import options
     from commissioning.cli.commands.run import add_run_options
+    from commissioning.synthetic import MAX_CLIENTS
 
     parser.add_argument(
         "--out", required=True, metavar="DIR", help="output folder (new or empty; see --force)"
     )
     parser.add_argument(
         "--clients",
-        type=int,
+        type=options.whole_in(1, MAX_CLIENTS, 1000),
         default=None,
         metavar="N",
         help="clients to generate (default: the default scenario's 1000)",
@@ -49,12 +50,9 @@ def run(args) -> int:
     import re
 
     from commissioning.cli.commands.run import solver_overrides, summary_text
-    from commissioning.errors import CareCommissioningError
     from commissioning.running.run import run_scenario
     from commissioning.scenario.file import DEFAULT_SCENARIO, load_scenario_file
 
-    if args.clients is not None and not 1 <= args.clients <= 500_000:
-        raise CareCommissioningError(f"--clients {args.clients}: must be 1-500000. Fix: e.g. --clients 1000")
     scenario = load_scenario_file(DEFAULT_SCENARIO)
     source = scenario.data
     source = dataclasses.replace(

@@ -13,6 +13,9 @@ repaired polygon) are printed as notes. The same seed gives byte-identical files
 
 
 def register(subparsers) -> None:
+    from commissioning.cli.commands.options import whole_in
+    from commissioning.synthetic import MAX_CLIENTS, MAX_PROVIDERS
+
     parser = subparsers.add_parser(
         "generate",
         help="write a realistic synthetic dataset folder",
@@ -20,12 +23,15 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--region", default="argyll-bute", help="embedded region (default: argyll-bute)")
-    parser.add_argument("--clients", type=int, default=1000, help="number of clients (default: 1000)")
-    parser.add_argument("--seed", type=_non_negative, default=1, help="random seed, 0 or more (default: 1)")
+    parser.add_argument("--clients", type=whole_in(1, MAX_CLIENTS, 1000), default=1000,
+                        help=f"number of clients, 1 to {MAX_CLIENTS:,} (default: 1000)")
+    parser.add_argument("--seed", type=whole_in(0, None, 1), default=1,
+                        help="random seed, 0 or more (default: 1)")
     parser.add_argument("--out", required=True, help="folder to write (new or empty; see --force)")
-    parser.add_argument("--providers", type=int, default=15, help="number of providers (default: 15)")
-    parser.add_argument("--max-pool-members", type=int, default=4,
-                        help="most providers per shared staff pool (default: 4)")
+    parser.add_argument("--providers", type=whole_in(1, MAX_PROVIDERS, 15), default=15,
+                        help=f"number of providers, 1 to {MAX_PROVIDERS} (default: 15)")
+    parser.add_argument("--max-pool-members", type=whole_in(1, None, 4), default=4,
+                        help="most providers per shared staff pool, 1 or more (default: 4)")
     parser.add_argument("--demand-points", metavar="FILE",
                         help="CSV of demand points: lon,lat (WGS84) or easting,northing (EPSG:27700)")
     parser.add_argument("--weight-column", metavar="COL",
@@ -40,8 +46,17 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from commissioning.synthetic.generate import generate_scenario
+    import sys
 
+    from commissioning.synthetic.generate import generate_scenario, option_pairing_problems
+
+    # Options that need one another are a usage error (exit 2) as argparse's own are, not an input error.
+    wrong = option_pairing_problems(args.region, args.demand_points, args.weight_column, args.zones,
+                                    args.zone_id, args.zone_name)
+    for problem in wrong:
+        print(f"commissioning generate: error: {problem.message}. Fix: {problem.fix}", file=sys.stderr)
+    if wrong:
+        return 2
     summary = generate_scenario(
         args.out,
         region=args.region,
@@ -59,14 +74,3 @@ def run(args) -> int:
     print("\n".join(summary.lines()))
     return 0
 
-
-def _non_negative(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative; use a seed of 0 or more")
-    return value

@@ -48,6 +48,22 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
+def whole_in(low: int, high: int | None, example: int):
+    """argparse ``type`` for a whole number from ``low`` to ``high`` (``None``: no upper bound)."""
+    allowed = f"from {low:,} to {high:,}" if high is not None else f"{low:,} or more"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None  # said as for a number out of range: the message gives what is allowed
+        if value is None or value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number {allowed}, e.g. {example}")
+        return value
+
+    return parse
+
+
 def worker_count(text: str) -> int:
     value = _whole(text)
     from solver.data import MAX_WORKERS  # here, not at the top: the solver's import is heavy (see cli)
