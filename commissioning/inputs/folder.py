@@ -43,6 +43,11 @@ from commissioning.inputs.workforce import build_hubs, build_pools, check_pool_h
 from commissioning.inputs.zones import ZONES_FILE, check_zones
 
 _FILE_ORDER = {DATASET_FILE: 0, ZONES_FILE: 1, "zones.gpkg": 1, "zones.shp": 1}
+# The id columns other tables name ids of: ``{stem: id column}``.
+_REFERENCED_IDS = {
+    stem: TABLES[stem].id_column
+    for stem in {c.references for t in TABLES.values() for c in t.columns if c.references}
+}
 
 
 @dataclass
@@ -195,6 +200,9 @@ def _checked(data: Dataset | None, problems, counts: dict[str, int]) -> DatasetC
 
 
 def _sort_key(problem: Problem) -> tuple:
+    """Errors in the ids other tables name come first: a duplicate or wrong provider_id is the cause of the
+    "unknown provider" errors in clients and hubs, which would otherwise be listed before it."""
     table_order = {f"{stem}{ext}": 2 + i for i, stem in enumerate(CSV_TABLES) for ext in (".csv", ".xlsx")}
     order = {**_FILE_ORDER, **table_order}
-    return (order.get(problem.file, 99), problem.file, problem.row or 0)
+    cause = problem.severity == "error" and problem.column == _REFERENCED_IDS.get(Path(problem.file).stem)
+    return (not cause, order.get(problem.file, 99), problem.file, problem.row or 0)

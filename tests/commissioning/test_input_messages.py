@@ -160,3 +160,12 @@ def test_generate_options_that_go_together_are_a_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("commissioning generate: error: --demand-points and --weight-column go together")
     assert "command line, column" not in err
+
+
+def test_a_duplicate_provider_id_is_listed_before_the_unknown_provider_errors_it_causes(tmp_path):
+    folder = copy_valid(tmp_path)
+    set_cell(folder, "providers.csv", 4, "provider_id", "P02")  # P03 is gone: its clients and hubs name it
+    problems = check_dataset(folder, check_geography=False).errors
+    assert "duplicate provider_id 'P02'" in problems[0].message, problems
+    assert (problems[0].file, problems[0].row) == ("providers.csv", 4)
+    assert any("unknown provider 'P03'" in p.message for p in problems[1:])
