@@ -98,6 +98,7 @@ from commissioning.scenario.defaults import (
     WorkforceParams,
 )
 from commissioning.scenario.whatif import WHATIF_KEYS, WhatIf, parse_whatif
+from commissioning.synthetic import MAX_CLIENTS
 from commissioning.vocabulary import BAND_NAMES
 from solver.data import MAX_SEED, MAX_WORKERS
 
@@ -491,7 +492,8 @@ def _data_source(c: _Checker, doc: dict, base: Path) -> DataSource:
             key = "data" if isinstance(doc["data"], str) else "data.path"
             c.fail(
                 key,
-                f"the data folder {str(folder)!r} does not exist",
+                f"the data folder {str(folder)!r} "
+                + ("is a file, not a folder" if folder.exists() else "does not exist"),
                 "give the dataset folder (clients.csv, providers.csv, ...) relative to the scenario "
                 "file, or write one with: commissioning generate --out FOLDER",
             )
@@ -503,6 +505,9 @@ def _data_source(c: _Checker, doc: dict, base: Path) -> DataSource:
         )
     c.unknown(gen, {"clients", "seed"}, "data.generate.")
     clients = c.value(gen, "clients", "count", "data.generate.") if "clients" in gen else 1000
+    if clients > MAX_CLIENTS:  # the generator's own refusal read "command line, column '--clients'"
+        c.fail("data.generate.clients", f"got {clients:,}, more than the generator makes",
+               f"give at most {MAX_CLIENTS:,} clients")
     seed = c.value(gen, "seed", "natural", "data.generate.") if "seed" in gen else 1
     return DataSource(generate_clients=clients, generate_seed=seed)
 

@@ -316,3 +316,14 @@ def test_a_band_window_of_no_hours_is_refused(tmp_path):
            'mode = "optimised"\n'
     error = error_of(tmp_path, text)
     assert "workforce.window_hours.morning" in error and "got 0" in error and "above 0" in error
+
+
+def test_data_naming_a_file_and_too_many_generated_clients_say_so(tmp_path):
+    # Regression (a tester): `data = "ok.toml"` (an existing file) read "the data folder ... does not exist";
+    # `generate = { clients = 600000 }` failed in the run as "command line, column '--clients'".
+    (tmp_path / "ok.toml").write_text("", encoding="utf-8")
+    said = error_of(tmp_path, 'data = "ok.toml"\n[[variants]]\nname = "current"\nmode = "current"\n')
+    assert "is a file, not a folder" in said and "does not exist" not in said
+    said = error_of(tmp_path, '[data]\ngenerate = { clients = 600000 }\n[[variants]]\nname = "current"\n'
+                              'mode = "current"\n')
+    assert "data.generate.clients" in said and "at most 500,000" in said and "--clients" not in said
