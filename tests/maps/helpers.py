@@ -52,3 +52,12 @@ def coordinate_pairs(text: str, decimals: int = 4) -> set[tuple[float, float]]:
     numbers = [round(float(n), decimals) for n in NUMBER.findall(text)]
     pairs = set(zip(numbers, numbers[1:], strict=False))
     return pairs | {(b, a) for a, b in pairs}
+
+
+def map_texts(m) -> list[str]:
+    """Every piece of text a map shows: its controls (legends, title, subtitle) and every tooltip."""
+    out = [c.html for c in controls(m)]
+    for layer in layers(m).values():
+        for feature in getattr(layer, "data", {"features": []})["features"]:
+            out.append(str(feature["properties"].get("tooltip", "")))
+    return out

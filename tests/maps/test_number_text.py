@@ -16,20 +16,11 @@ from commissioning.report.model import fmt as report_fmt
 from maps import comparison_map, coverage_map, provider_map, travel_map
 from maps.layers import percent, signed
 from maps.render import HUB_USE_COLOURS, _hub_load_tip
-from tests.maps.helpers import controls, layers
+from tests.maps.helpers import controls, layers, map_texts
 
 ZONE_LAYER = "Your care hours per zone (hours per week)"
 HYPHEN_MINUS = re.compile(r"(?<![\w.#-])-\d")  # "-79.5" (not "P-1", "#c-2" or a range's "3-4")
 SPACED_PERCENT = re.compile(r"\d %")
-
-
-def _texts(m) -> list[str]:
-    """Every piece of text a map shows: tooltips, legends, title and subtitle."""
-    out = [c.html for c in controls(m)]
-    for layer in layers(m).values():
-        for feature in getattr(layer, "data", {"features": []})["features"]:
-            out.append(str(feature["properties"].get("tooltip", "")))
-    return out
 
 
 def _hours(allocation: pd.DataFrame, pid: str) -> float:
@@ -50,7 +41,7 @@ def test_provider_views_use_the_typographic_minus_and_the_report_s_percent(input
     for pid in providers["provider_id"]:
         m = provider_map(pid, zones, allocations["zoned"], providers, hubs, clients,
                          baseline=allocations["current"], variant="zoned")
-        texts = _texts(m)
+        texts = map_texts(m)
         for text in texts:
             assert not HYPHEN_MINUS.search(text), (pid, text)
             assert not SPACED_PERCENT.search(text), (pid, text)
@@ -90,7 +81,7 @@ def test_the_commissioners_maps_have_no_hyphen_minus_nor_spaced_percent(inputs):
     dual = comparison_map("current", allocations["current"], "zoned", allocations["zoned"], zones, providers,
                           hubs, clients=clients)
     for m in [*maps, dual.m1, dual.m2]:
-        for text in _texts(m):
+        for text in map_texts(m):
             assert not HYPHEN_MINUS.search(text), text
             assert not SPACED_PERCENT.search(text), text
 

@@ -15,18 +15,10 @@ import shapely
 from maps import comparison_map, coverage_map, provider_map, travel_map
 from maps.layers import counted
 from maps.render import _ferry_layer, _hub_load_tip
-from tests.maps.helpers import controls, layers
+from tests.maps.helpers import layers, map_texts
 
 WRONG = re.compile(r"(?<![\d.,])1 (clients|visits|drivers|non-drivers|minutes|providers|carers)\b")
 SQUARES = "Travel per visit, 1 km squares (minutes)"
-
-
-def _texts(m) -> list[str]:
-    out = [c.html for c in controls(m)]
-    for layer in layers(m).values():
-        for feature in getattr(layer, "data", {"features": []})["features"]:
-            out.append(str(feature["properties"].get("tooltip", "")))
-    return out
 
 
 def test_counted():
@@ -56,7 +48,7 @@ def test_no_map_pairs_1_with_a_plural(inputs):
                           baseline=allocations["current"], variant="zoned")
              for pid in providers["provider_id"]]
     for m in maps:
-        for text in _texts(m):
+        for text in map_texts(m):
             assert not WRONG.search(text), text
 
 

@@ -20,7 +20,7 @@ from maps import provider_map
 from maps.errors import MapError
 from maps.layers import fmt
 from maps.privacy import count_text
-from tests.maps.helpers import controls, layers
+from tests.maps.helpers import controls, layers, map_texts
 
 ZONE_LAYER = "Your care hours per zone (hours per week)"
 PATCHES = "Patches you gain or lose (vs current)"
@@ -39,15 +39,6 @@ def _view(inputs, pid, variant="zoned", **kwargs):
     baseline = allocations["current"] if variant != "current" else None
     return provider_map(pid, zones, allocations[variant], providers, hubs, clients, baseline=baseline,
                         variant=variant, **kwargs)
-
-
-def _texts(m) -> list[str]:
-    """Every piece of text the map shows: tooltips, legends, title."""
-    out = [c.html for c in controls(m)]
-    for layer in layers(m).values():
-        for feature in getattr(layer, "data", {"features": []})["features"]:
-            out.append(str(feature["properties"].get("tooltip", "")))
-    return out
 
 
 def _shown(m) -> dict:
@@ -70,7 +61,7 @@ def test_every_provider_view_suppresses_small_counts(demo_inputs):
                 for key in ("clients", "gained", "lost"):
                     value = feature["properties"][key]
                     assert value is None or value == 0 or value >= 3, (pid, variant, key, value)
-            for text in _texts(m):
+            for text in map_texts(m):
                 for number in COUNT.findall(text):
                     assert int(number.replace(",", "")) >= 3, (pid, variant, text)
     assert squares_seen > 20  # positive control: squares of 3 or more are drawn
