@@ -326,7 +326,7 @@ def _half_up(v: float, digits: int) -> Decimal:
 def distinct_hours(*values: float) -> list[str]:
     """Hours to one decimal, or two when one decimal would show a breach as equal figures (312.05 needed
     against 312.00 available read "312.0" and "312.0") or a shortfall as none."""
-    tenths = [round(v, 1) for v in values]
+    tenths = [_half_up(v, 1) for v in values]  # as printed (round() halves to even: 312.26 vs 312.25)
     hidden = len(set(tenths)) < len(values) if len(values) > 1 else abs(values[0]) > 0 and tenths[0] == 0
     digits = 2 if hidden else 1
     return [fmt(v, digits=digits) for v in values]

@@ -64,8 +64,10 @@ def build_kpis(
         "formula": DELAYED_DISCHARGE_FORMULA,
     }
     scenarios: dict[str, dict[str, Any]] = {}
+    today = outcomes.get(current_name) if current_name else None
     for name, outcome in outcomes.items():
         values = _variant_kpis(scenario, data, outcome, facts[name], package_hours=package_hours)
+        values["clients_losing_provider_unmet_today_too"] = unmet_today_too(outcome, today)
         scenarios[name] = values
     base = scenarios.get(current_name) if current_name else None
     baseline_care = (
@@ -158,7 +160,7 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
     visits = f["visits"]
     minutes = f["minutes"]
     moved = int((outcome.allocation["moved"] == "yes").sum()) if outcome.allocation is not None else 0
-    lost, lost_today_too = _losing_provider_unmet(outcome)
+    lost = _losing_provider_unmet(outcome)
     routed = sum(outcome.routed_travel_hours.values()) if outcome.routed_travel_hours is not None else None
     routing = getattr(outcome, "routing", None)
 
@@ -215,7 +217,6 @@ def _variant_kpis(scenario, data, outcome, f: dict[str, Any], *, package_hours: 
         "unmet_hours_per_week": unmet_hours,
         "clients_moved": moved,
         "clients_losing_provider_unmet": lost,
-        "clients_losing_provider_unmet_today_too": lost_today_too,
         "longest_travel_minutes_per_visit": float(minutes[assigned].max()) if assigned.any() else None,
         "remote_patches_with_spare_capacity_nearby": _remote_spare(scenario, data, problem, spare),
         "remote_patches": len({z for z in zones_with_clients if data.zone_by_id[z].remote}),
@@ -262,27 +263,41 @@ def unmet_warnings(scenarios: dict[str, dict[str, Any]], current_name: str | Non
             continue
         clients = values["clients_unmet"] - base["clients_unmet"]
         cheaper = values["cost_per_week_gbp"] < base["cost_per_week_gbp"]
+        counted = (f"{clients:,d} more" if clients > 0 else f"{-clients:,d} fewer" if clients < 0
+                   else "as many")  # "(-2 clients ...)" beside more hours read as a typo
         out.append(
             f"{name}: leaves {more:,.1f} more care hours a week unmet than {current_name} "
-            f"({clients:+,d} clients without a provider)"
+            f"({counted} clients without a provider)"
             + ("; part of its lower cost is care not bought" if cheaper else "")
             + " (the recommendation prefers the variants that leave the least care unmet)"
         )
     return out
 
 
-def _losing_provider_unmet(outcome) -> tuple[int, int]:
+def _losing_provider_unmet(outcome) -> int:
     """Clients with a provider today that the variant leaves unmet (not counted as moved, though the move
-    penalty counts them: "101 clients moved" stood beside a moves term of 105 × the penalty), and how many
-    of them today's provider cannot serve under the model either (unmet in today's allocation too: "10
-    more would lose theirs" counted 6 whom no provider reaches)."""
+    penalty counts them: "101 clients moved" stood beside a moves term of 105 × the penalty)."""
     frame = outcome.allocation
     if frame is None or outcome.variant.mode == "current":
-        return 0, 0
-    lost = ((frame["current_provider"] != "") & (frame["status"] == "unmet")).to_numpy()
-    today = np.asarray([bool(r) for r in getattr(outcome.index, "today_reason", ())], dtype=bool)
-    too = int((lost & today).sum()) if len(today) == len(lost) else 0
-    return int(lost.sum()), too
+        return 0
+    return int(_left_unmet(frame).sum())
+
+
+def _left_unmet(frame) -> pd.Series:
+    return (frame["current_provider"] != "") & (frame["status"] == "unmet")
+
+
+def unmet_today_too(outcome, today) -> int | None:
+    """Of the clients ``outcome`` takes from today's provider and leaves unmet, those today's allocation
+    (``today``, the current variant's outcome) leaves unmet too ("10 more would lose theirs" counted 6 whom
+    no provider reaches); None without today's allocation. Counted on today's allocation itself, not on
+    the variant's model: a what-if's ferries out would count clients served today."""
+    if today is None or today.allocation is None or outcome.allocation is None:
+        return None
+    if outcome.variant.mode == "current":
+        return 0
+    lost = set(outcome.allocation.loc[_left_unmet(outcome.allocation), "client_id"])
+    return len(lost & set(today.allocation.loc[_left_unmet(today.allocation), "client_id"]))
 
 
 def _remote_spare(scenario, data, problem, spare: np.ndarray) -> int:

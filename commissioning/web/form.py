@@ -260,7 +260,8 @@ def _box_keys(toml: str) -> set[str] | None:
 def _box_lines(values: dict[str, str]) -> list[str]:
     """The lines put above the TOML box's text, but ``data``: the Run name field where the box has no name."""
     keys, name = _box_keys(values.get("toml", "").strip()), values.get("name", "").strip()
-    return [f"name = {json.dumps(name)}"] if keys is not None and "name" not in keys and name else []
+    # _inline_toml, not json.dumps: its \ud83d escapes of an emoji are not TOML ("Plan 🚀" was refused)
+    return [f"name = {_inline_toml(name)}"] if keys is not None and "name" not in keys and name else []
 
 
 def _with_data(toml: str, dataset_folder: Path, values: dict[str, str]) -> str:
@@ -271,13 +272,13 @@ def _with_data(toml: str, dataset_folder: Path, values: dict[str, str]) -> str:
             "the TOML box has data = ... . Fix: remove it (and any [data] table): the run uses "
             "the dataset chosen above"
         )
-    return "\n".join([f"data = {json.dumps(str(dataset_folder))}", *_box_lines(values), toml]) + "\n"
+    return "\n".join([f"data = {_inline_toml(str(dataset_folder))}", *_box_lines(values), toml]) + "\n"
 
 
 def form_toml(values: dict[str, str], dataset_folder: Path) -> str:
     out = [
-        f"name = {json.dumps(values.get('name') or 'scenario')}",
-        f"data = {json.dumps(str(dataset_folder))}",
+        f"name = {_inline_toml(values.get('name') or 'scenario')}",
+        f"data = {_inline_toml(str(dataset_folder))}",
     ]
     tables: dict[str, list[str]] = {}
     for table, key, kind, _ in TABLE_KEYS:
@@ -314,16 +315,16 @@ def _toml_value(kind: str, raw: str, label: str) -> str:
                 raise ValueError(raw)
             return raw
         if kind in ("text", "choice"):
-            return json.dumps(raw)
+            return _inline_toml(raw)
         if kind == "bool":
             return {"true": "true", "false": "false", "on": "true"}[raw.lower()]
         if kind in ("providers",):
-            return json.dumps([p.strip() for p in raw.replace(";", ",").split(",") if p.strip()])
+            return _inline_toml([p.strip() for p in raw.replace(";", ",").split(",") if p.strip()])
         if kind == "shares":
             return "[" + ", ".join(repr(float(p)) for p in raw.split(",") if p.strip()) + "]"
         if kind == "provider_zones":
             pairs = [part.split(":", 1) for part in raw.split(";") if part.strip()]
-            return "{" + ", ".join(f"{p.strip()} = {json.dumps(z.split())}" for p, z in pairs) + "}"
+            return "{" + ", ".join(f"{p.strip()} = {_inline_toml(z.split())}" for p, z in pairs) + "}"
         if kind in ("count", "natural"):
             return str(int(raw))
         return repr(float(raw))

@@ -81,6 +81,9 @@ def test_a_variant_leaving_more_care_unmet_than_today_is_warned_of():
     scenarios = {"current": values(290_000, 10_900, 100, 11), "optimised": values(285_000, 10_950, 50, 6),
                  "zoned-k1": values(150_263, 6_592, 4_408, 384), "close": values(280_000, 10_890, 110, 12)}
     (said,) = unmet_warnings(scenarios, "current")
-    assert said.startswith("zoned-k1: leaves 4,308.0 more care hours a week unmet than current (+373 clients")
+    assert said.startswith("zoned-k1: leaves 4,308.0 more care hours a week unmet than current (373 more "
+                           "clients without a provider)")
     assert "care not bought" in said
     assert unmet_warnings(scenarios, None) == []
+    scenarios["fewer"] = values(289_000, 10_700, 300, 9)  # more hours, fewer (larger) packages
+    assert "(2 fewer clients without a provider)" in unmet_warnings(scenarios, "current")[1]

@@ -461,6 +461,8 @@ def test_a_hub_broken_by_minutes_shows_figures_that_differ_and_a_shortfall_above
     assert table.rows[0][-1] == "0.04"
     broken[0].update(needed_hours="589.25", available_hours="475.0")
     assert _broken(broken, ["current"])[0].rows[0][5:] == ["589.3", "475.0"]  # half up, as everywhere
+    broken[0].update(needed_hours="312.26", available_hours="312.25")  # both print 312.3 to one decimal
+    assert _broken(broken, ["current"])[0].rows[0][5:] == ["312.26", "312.25"]
 
 
 def _story_zoning_fact_of(k: int) -> str:

@@ -94,6 +94,11 @@ def test_a_toml_box_without_a_name_takes_the_run_name_field(form_app):
     assert sent.status_code == 303, sent.text[-2000:]
     page = client.get(sent.headers["location"]).text
     assert "winter pressures</h1>" in page, page[:2000]
+    # Regression (a review): the name went in as json.dumps's "\ud83d\ude80", which TOML refuses, so a Run
+    # name with an emoji blamed the user's box.
+    sent = client.post("/runs", data=form | {"name": "Plan 🚀 Ø"}, follow_redirects=False)
+    assert sent.status_code == 303, sent.text[-2000:]
+    assert "Plan 🚀 Ø</h1>" in client.get(sent.headers["location"]).text
 
 
 def test_a_refused_upload_keeps_the_name_typed(form_app):
