@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 RULE = (
-    "of the variants leaving the least care unmet (within 1 % of the care hours asked), the lowest "
+    "of those leaving the least care unmet (within 1 % of the care hours asked), the one with the lowest "
     "whole-system weekly cost: care, travel and recruiting plus the hospital bed-days its unmet need is "
     "estimated to cause (delayed_discharge_cost_per_week_gbp); ties go to the variant listed first"
 )

@@ -76,6 +76,8 @@ def test_recommendation_names_the_variant_and_states_its_rule(tmp_path: Path, ht
     text = " ".join(re.sub(r"<[^>]+>", "", summary).split()).replace("&#39;", "'")
     assert "Recommended: zoned, whole-system cost £116,428 a week (£6,054,265 a year, × 52)" in text
     assert "The rule: " in text and " ".join(RULE.split()) in text
+    # one sentence: it read "the one with of the variants leaving the least care unmet" when the rule grew
+    assert "whose solve ended with an allocation, of those leaving the least care unmet" in text
     assert "Yearly figures are weekly figures × 52" in text
     assert summary.count("tag rec") == 1 and 'data-headline-variant="zoned"' in summary.split("tag rec")[0]
     # the recommendation follows the rule, not the cheapest care and travel: price the unmet need higher
