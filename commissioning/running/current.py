@@ -45,21 +45,13 @@ def evaluate_current(variant: Variant, problem, index, switches) -> tuple[np.nda
         if k >= 0:
             pl.place(i, k)
         elif p >= 0:
-            reasons[i] = _ferries(index, i, _today_reason(index, i, p))
+            reasons[i] = _ferries(index, i, index.today_reason[i])  # no hub of its own: the index says why
         else:
             reasons[i] = WAITING_REASON
     waiting = np.flatnonzero(current < 0)
     if variant.waiting == "greedy" and len(waiting):
         _place_waiting_greedily(problem, index, pl, reasons, waiting)
     return pl.choice.copy(), reasons
-
-
-def _today_reason(index, i: int, p: int) -> str:
-    """Why today's provider ``p`` cannot serve client ``i``: the index's (skills or reach)."""
-    if i < len(index.today_reason) and index.today_reason[i]:
-        return index.today_reason[i]
-    return (f"today's provider {index.provider_ids[p]} cannot reach the client in every time band under the "
-            f"travel model: {index.ineligible_reason[i] or 'no route'}")
 
 
 def _ferries(index, i: int, why: str) -> str:
@@ -96,12 +88,9 @@ def unreachable_current_warning(data, index) -> list[str]:
     time band (a bed visit after the last ferry), or needing a skill it does not list. The warning named
     only clients no provider at all could reach (a Gigha client its provider could not reach after the
     last ferry, but others could, was left out) and read "reach" for a missing skill."""
-    reasons = index.today_reason or tuple(
-        "cannot reach" if why and c.current_provider else "" for c, why in zip(
-            data.clients, index.ineligible_reason, strict=True))
     ids = [c.client_id for c in data.clients]
-    reach = [i for i, why in enumerate(reasons) if "cannot reach" in why]
-    skills = [i for i, why in enumerate(reasons) if "lacks skills" in why]
+    reach = [i for i, why in enumerate(index.today_reason) if "cannot reach" in why]
+    skills = [i for i, why in enumerate(index.today_reason) if "lacks skills" in why]
     out = []
     if reach:
         nobody = sum(1 for i in reach if index.ineligible_reason[i])

@@ -138,20 +138,18 @@ def build_problem(
         hub_ids=tuple(h.hub_id for h in ht.hubs),
         hub_zones=_hub_zones(data, ht),
         max_travel_minutes_per_visit=float(max_travel_minutes_per_visit),
-        today_reason=_today_reasons(facts, pc, pp),
+        today_reason=_today_reasons(facts, problem.client_current_hub),
     )
     return problem, index
 
 
-def _today_reasons(facts: _Facts, pair_client: np.ndarray, pair_provider: np.ndarray) -> tuple[str, ...]:
-    """Why each client's provider today has no pair with it: a client whose provider lacks a skill it needs
-    read "cannot reach the client in every time band: no route" (see :class:`ProblemIndex`)."""
-    has_pair = set(zip(pair_client.tolist(), pair_provider.tolist(), strict=True))
+def _today_reasons(facts: _Facts, current_hub: np.ndarray) -> tuple[str, ...]:
+    """Why each client's provider today has no hub of its own to serve it from (``current_hub`` -1, as
+    today's allocation reads it): a client whose provider lacks a skill it needs read "cannot reach the
+    client in every time band: no route" (see :class:`ProblemIndex`)."""
     out = [""] * facts.n
-    for i in np.flatnonzero(facts.current >= 0).tolist():
-        p = int(facts.current[i])
-        if (i, p) not in has_pair:
-            out[i] = _today_reason(facts, i, p)
+    for i in np.flatnonzero((facts.current >= 0) & (current_hub < 0)).tolist():
+        out[i] = _today_reason(facts, i, int(facts.current[i]))
     return tuple(out)
 
 
@@ -163,11 +161,17 @@ def _today_reason(facts: _Facts, i: int, p: int) -> str:
     rows = np.flatnonzero(facts.hub_provider == p)
     if not len(rows):
         return f"today's provider {pid} has no hub its carers work from"
+    why = _nearest_hub_reasons(facts, rows, np.array([i]))[0] or "no route"
+    return f"today's provider {pid} cannot reach the client in every time band under the travel model: {why}"
+
+
+def _nearest_hub_reasons(facts: _Facts, rows: np.ndarray, clients: np.ndarray) -> np.ndarray:
+    """The travel model's reason from the hub of ``rows`` nearest each of ``clients``: it names the ferry
+    that matters to that client (a Bute hub's ferry says nothing to a client on Lismore)."""
     ht = facts.ht
     km = pairwise_haversine_km([ht.hubs[h].lon for h in rows], [ht.hubs[h].lat for h in rows],
-                               [client.lon], [client.lat])[:, 0]
-    why = ht.reason[rows[int(np.argmin(km))], i] or "no route"  # the nearest hub's: its ferry matters here
-    return f"today's provider {pid} cannot reach the client in every time band under the travel model: {why}"
+                               facts.lon[clients], facts.lat[clients])
+    return ht.reason[rows[np.argmin(km, axis=0)], clients]
 
 
 class _Facts:
@@ -198,6 +202,7 @@ class _Facts:
             [-1 if h.pool_id is None else self.q_index[h.pool_id] for h in ht.hubs], dtype=np.int64
         )
         self.zone = np.array([self.z_index[c.zone] for c in clients], dtype=np.int64)
+        self.lon, self.lat = np.array([c.lon for c in clients]), np.array([c.lat for c in clients])
 
     def allowed(self, p: int) -> np.ndarray:
         """Clients provider p may serve: skills (or the client chose p); a pinned client only its choice."""
@@ -352,18 +357,12 @@ def _provider_minutes(facts: _Facts, pools: bool) -> tuple[np.ndarray, np.ndarra
     quickest own hub where none reaches."""
     best = np.full((facts.n, facts.m), np.inf)
     reason = np.full((facts.n, facts.m), "", dtype=object)
-    ht, clients = facts.ht, facts.data.clients
-    lon, lat = np.array([c.lon for c in clients]), np.array([c.lat for c in clients])
+    ht = facts.ht
     for p in range(facts.m):
         rows = np.flatnonzero(facts.hub_provider == p)
         if len(rows):
             best[:, p] = ht.minutes[rows].min(axis=0)
-            # The reason of the hub nearest the client names the ferry that matters to that client (a Bute
-            # hub's ferry says nothing to a client on Lismore).
-            km = pairwise_haversine_km(
-                [ht.hubs[h].lon for h in rows], [ht.hubs[h].lat for h in rows], lon, lat
-            )
-            reason[:, p] = ht.reason[rows[np.argmin(km, axis=0)], np.arange(facts.n)]
+            reason[:, p] = _nearest_hub_reasons(facts, rows, np.arange(facts.n))
     if pools:
         for q, pool in enumerate(facts.data.pools):
             rows = np.flatnonzero(facts.hub_pool == q)
