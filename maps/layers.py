@@ -556,13 +556,8 @@ def care_hours(a: pd.DataFrame) -> pd.Series:
     """Billable care hours per week of each row: ``care_hours_per_week`` where the table has it, else
     assessed ``weekly_hours`` × ``carers_per_visit`` (1 where missing): what "care hours" means in every
     output (commissioning/results/schema.py)."""
-    weekly = pd.to_numeric(a.get("weekly_hours", pd.Series(np.nan, index=a.index)), errors="coerce")
-    carers = pd.to_numeric(a.get("carers_per_visit", pd.Series(1.0, index=a.index)), errors="coerce")
-    derived = weekly.astype(float) * carers.fillna(1.0).astype(float)
-    if "care_hours_per_week" not in a.columns:
-        return derived.fillna(0.0)
-    given = pd.to_numeric(a["care_hours_per_week"], errors="coerce").astype(float)
-    return given.where(given.notna(), derived).fillna(0.0)
+    derived = _numbers(a, "weekly_hours", np.nan) * _numbers(a, "carers_per_visit", 1.0).fillna(1.0)
+    return _given_or(a, "care_hours_per_week", derived)
 
 
 def travel_hours(a: pd.DataFrame) -> pd.Series:
@@ -570,15 +565,20 @@ def travel_hours(a: pd.DataFrame) -> pd.Series:
     ``carers_per_visit`` (1 where missing) × ``visits_per_week`` × ``travel_minutes_per_visit`` / 60: every
     carer's travel, one way per visit, as zones.csv and the workbook count it (a double-up visit is two
     carers' journeys; solver/data.py ``pair_arrays``). 0 where unknown."""
-    def column(name: str, default: float) -> pd.Series:
-        values = a[name] if name in a.columns else pd.Series(default, index=a.index)
-        return pd.to_numeric(values, errors="coerce").astype(float)
+    carers = _numbers(a, "carers_per_visit", 1.0).fillna(1.0)
+    minutes = _numbers(a, "visits_per_week", np.nan) * _numbers(a, "travel_minutes_per_visit", np.nan)
+    return _given_or(a, "travel_hours_per_week", carers * minutes / 60.0)
 
-    carers = column("carers_per_visit", 1.0).fillna(1.0)
-    derived = carers * column("visits_per_week", np.nan) * column("travel_minutes_per_visit", np.nan) / 60.0
-    if "travel_hours_per_week" not in a.columns:
-        return derived.fillna(0.0)
-    given = column("travel_hours_per_week", np.nan)
+
+def _numbers(a: pd.DataFrame, name: str, default: float) -> pd.Series:
+    """Column ``name`` as floats (NaN where not a number), ``default`` throughout where the table lacks it."""
+    values = a[name] if name in a.columns else pd.Series(default, index=a.index)
+    return pd.to_numeric(values, errors="coerce").astype(float)
+
+
+def _given_or(a: pd.DataFrame, name: str, derived: pd.Series) -> pd.Series:
+    """The table's own figure in column ``name`` where it has one, else ``derived``; 0 where neither."""
+    given = _numbers(a, name, np.nan)
     return given.where(given.notna(), derived).fillna(0.0)
 
 
