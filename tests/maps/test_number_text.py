@@ -35,12 +35,18 @@ def test_changes_and_percentages_are_written_as_the_report_writes_them(value):
     assert percent(value) == report_fmt(value, "%", digits=1)
 
 
-def test_provider_views_use_the_typographic_minus_and_the_report_s_percent(inputs):
+def _zoned_view(inputs, pid: str):
+    """Provider ``pid``'s view of the zoned variant against today's allocation."""
     zones, providers, hubs, clients, allocations = inputs
+    return provider_map(pid, zones, allocations["zoned"], providers, hubs, clients,
+                        baseline=allocations["current"], variant="zoned")
+
+
+def test_provider_views_use_the_typographic_minus_and_the_report_s_percent(inputs):
+    _, providers, _, _, allocations = inputs
     falls = 0
     for pid in providers["provider_id"]:
-        m = provider_map(pid, zones, allocations["zoned"], providers, hubs, clients,
-                         baseline=allocations["current"], variant="zoned")
+        m = _zoned_view(inputs, pid)
         texts = map_texts(m)
         for text in texts:
             assert not HYPHEN_MINUS.search(text), (pid, text)
@@ -56,11 +62,10 @@ def test_provider_views_use_the_typographic_minus_and_the_report_s_percent(input
 
 
 def test_a_patch_s_percentage_says_what_it_is_a_percentage_of(inputs):
-    zones, providers, hubs, clients, allocations = inputs
+    _, providers, _, _, allocations = inputs
     seen = 0
     for pid in providers["provider_id"]:
-        m = provider_map(pid, zones, allocations["zoned"], providers, hubs, clients,
-                         baseline=allocations["current"], variant="zoned")
+        m = _zoned_view(inputs, pid)
         for feature in layers(m)[ZONE_LAYER].data["features"]:
             p = feature["properties"]
             if not p["hours"] or not p["hours_before"]:
